@@ -1,0 +1,46 @@
+// Dense (fully connected) synaptic accumulation, event-driven.
+//
+//   acc[b, o] += sum over spikes i of sample b of W[i, o]        (denseSpikes)
+//   acc[b, o] += sum over i with x[b, i] != 0 of x[b, i] * W[i, o] (denseValues: analog input current)
+//
+// Layouts: W is f32[nIn][nOut], row i = the fan-out of presynaptic neuron i (so one spike reads one
+// contiguous row); acc is f32[B][nOut]; x is f32[B][nIn]; spikes/counts as written by neuronStep.
+// Spikes are processed in list order, each row added with addRow, so the float32 sums are identical
+// to the TypeScript reference's.
+
+import { addRow, addRowScaled } from "./rows";
+
+/** Adds the weight row of every spiking presynaptic neuron into its sample's accumulator; returns the events. */
+export function denseSpikes(spikes: usize, counts: usize, batch: i32, nIn: i32, w: usize, nOut: i32, acc: usize): f64 {
+  let total: i64 = 0;
+  const rowBytes = <usize>nOut << 2;
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const c = load<i32>(counts + (b << 2));
+    const dst = acc + b * rowBytes;
+    total += c;
+    for (let k = 0; k < c; k++) {
+      addRow(dst, w + <usize>load<i32>(p) * rowBytes, nOut);
+      p += 4;
+    }
+  }
+  return <f64>(total * <i64>nOut);
+}
+
+/** Adds x[b, i] × row i for every non-zero real-valued input (constant-current coding); returns the MACs. */
+export function denseValues(x: usize, batch: i32, nIn: i32, w: usize, nOut: i32, acc: usize): f64 {
+  const rowBytes = <usize>nOut << 2;
+  let nnz: i64 = 0;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const src = x + ((b * <usize>nIn) << 2);
+    const dst = acc + b * rowBytes;
+    for (let i = 0; i < nIn; i++) {
+      const a = load<f32>(src + (<usize>i << 2));
+      if (a != 0) {
+        addRowScaled(dst, w + <usize>i * rowBytes, a, nOut);
+        nnz++;
+      }
+    }
+  }
+  return <f64>(nnz * <i64>nOut);
+}

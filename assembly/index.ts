@@ -1,0 +1,8 @@
+// The WASM kernel registry: every export is a numeric, allocation-free kernel over host-planned
+// linear memory. The TypeScript reference (src/reference/index.ts) exports the same names with the
+// same signatures; src/sim/kernels.ts lists them once for both back ends.
+export { neuronStep } from "./neuron";
+export { denseSpikes, denseValues } from "./dense";
+export { conv2dSpikes, conv2dValues } from "./conv2d";
+export { poolSpikes, poolValues } from "./pool";
+export { addSpikes, addInto, addScaledInto } from "./rows";

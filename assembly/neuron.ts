@@ -1,0 +1,124 @@
+// Integrate-and-fire neuron update (IF and LIF), float32, one call per layer per step for a whole batch.
+//
+// Difference equations, for neuron j of sample b (i = b*n + j), at step t:
+//   x      = acc[i]                         synaptic input accumulated during step t (then acc[i] = 0)
+//   s[i]   = synDecay * s[i] + x            only when synDecay > 0 (first-order exponential synapse)
+//   x      = s[i]                           idem
+//   x      = x + bias[j]                    only when a bias buffer is given (bias is not filtered)
+//   if ref[i] > 0:  ref[i] -= 1, v unchanged, no spike     (only when refractory > 0)
+//   u      = leak * v[i] + x                IF: leak = 1; LIF: leak = exp(-dt/tau)
+//   spike  = spiking && u >= threshold
+//   u      = spike ? (resetMode == RESET_SUBTRACT ? u - threshold : vReset) : u
+//   v[i]   = u;  on a spike: ref[i] = refractory, spikes[] <- j, counts[b] += 1, total[i] += 1,
+//            first[i] = t if it was < 0.
+//
+// Every operation is an IEEE float32 operation in this order (no fused multiply-add), so the TypeScript
+// reference in src/reference/neuron.ts reproduces it bit for bit.
+//
+// Buffers (byte addresses into linear memory, sample-major: sample b's block starts at b*n):
+//   v, acc, syn (f32[B*n]), bias (f32[n] or 0), ref (i32[B*n] or 0 when refractory == 0),
+//   spikes (i32[B*n], out: within-sample indices, samples one after another), counts (i32[B], out),
+//   total (i32[B*n], running spike count), first (i32[B*n], step of first spike or -1).
+
+/** Reset by subtracting the threshold (keeps the residual charge). */
+export const RESET_SUBTRACT: i32 = 0;
+/** Reset to a fixed potential vReset. */
+export const RESET_TO_VALUE: i32 = 1;
+
+// @ts-ignore: decorator
+@inline function recordSpike(j: i32, i: usize, b: usize, out: usize, counts: usize, total: usize, first: usize, step: i32): void {
+  store<i32>(out, j);
+  store<i32>(counts + (b << 2), load<i32>(counts + (b << 2)) + 1);
+  store<i32>(total + (i << 2), load<i32>(total + (i << 2)) + 1);
+  if (load<i32>(first + (i << 2)) < 0) store<i32>(first + (i << 2), step);
+}
+
+// Scalar update of neuron (b, j); returns 1 when it spiked. Shared by the tail of the SIMD path and by
+// the refractory path so that both follow the equations above exactly once.
+// @ts-ignore: decorator
+@inline function updateOne(
+  b: usize, j: i32, n: i32, v: usize, acc: usize, syn: usize, bias: usize, ref: usize,
+  out: usize, counts: usize, total: usize, first: usize,
+  leak: f32, threshold: f32, resetMode: i32, vReset: f32, refractory: i32, synDecay: f32, step: i32, spiking: i32
+): i32 {
+  const i = b * <usize>n + <usize>j;
+  const o = i << 2;
+  let x = load<f32>(acc + o);
+  store<f32>(acc + o, 0);
+  if (syn != 0) {
+    x = synDecay * load<f32>(syn + o) + x;
+    store<f32>(syn + o, x);
+  }
+  if (bias != 0) x = x + load<f32>(bias + (<usize>j << 2));
+  if (refractory > 0) {
+    const r = load<i32>(ref + o);
+    if (r > 0) {
+      store<i32>(ref + o, r - 1);
+      return 0;
+    }
+  }
+  let u = leak * load<f32>(v + o) + x;
+  if (spiking != 0 && u >= threshold) {
+    u = resetMode == RESET_SUBTRACT ? u - threshold : vReset;
+    store<f32>(v + o, u);
+    if (refractory > 0) store<i32>(ref + o, refractory);
+    recordSpike(j, i, b, out, counts, total, first, step);
+    return 1;
+  }
+  store<f32>(v + o, u);
+  return 0;
+}
+
+/**
+ * Advances B×n neurons by one step (equations above) and writes the spike list.
+ * @returns the number of spikes in the whole batch (the length written at `spikes`).
+ */
+export function neuronStep(
+  v: usize, acc: usize, syn: usize, bias: usize, ref: usize,
+  spikes: usize, counts: usize, total: usize, first: usize,
+  batch: i32, n: i32, leak: f32, threshold: f32, resetMode: i32, vReset: f32,
+  refractory: i32, synDecay: f32, step: i32, spiking: i32
+): i32 {
+  let written: i32 = 0;
+  const n4 = refractory > 0 ? 0 : n & ~3;
+  const vLeak = f32x4.splat(leak);
+  const vThr = f32x4.splat(threshold);
+  const vRst = f32x4.splat(vReset);
+  const vDecay = f32x4.splat(synDecay);
+  const zero = f32x4.splat(0);
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    store<i32>(counts + (b << 2), 0);
+    const base = b * <usize>n;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = (base + <usize>j) << 2;
+      let x = v128.load(acc + o);
+      v128.store(acc + o, zero);
+      if (syn != 0) {
+        x = f32x4.add(f32x4.mul(vDecay, v128.load(syn + o)), x);
+        v128.store(syn + o, x);
+      }
+      if (bias != 0) x = f32x4.add(x, v128.load(bias + (<usize>j << 2)));
+      const u = f32x4.add(f32x4.mul(vLeak, v128.load(v + o)), x);
+      if (spiking == 0) {
+        v128.store(v + o, u);
+        continue;
+      }
+      const fired = f32x4.ge(u, vThr);
+      const reset = resetMode == RESET_SUBTRACT ? f32x4.sub(u, vThr) : vRst;
+      v128.store(v + o, v128.bitselect(reset, u, fired));
+      let mask = i32x4.bitmask(fired);
+      while (mask != 0) {
+        const lane = ctz(mask);
+        mask &= mask - 1;
+        recordSpike(j + lane, base + <usize>(j + lane), b, spikes + (<usize>written << 2), counts, total, first, step);
+        written++;
+      }
+    }
+    for (; j < n; j++) {
+      written += updateOne(b, j, n, v, acc, syn, bias, ref, spikes + (<usize>written << 2), counts, total, first,
+        leak, threshold, resetMode, vReset, refractory, synDecay, step, spiking);
+    }
+  }
+  return written;
+}

@@ -1,0 +1,80 @@
+// Row primitives shared by every accumulation kernel: dst[k] += src[k] and dst[k] += a * src[k]
+// for k in [0, len), float32, SIMD f32x4 unrolled by 4 (16 floats per iteration), scalar tail.
+// No alignment is assumed (v128.load/store accept unaligned addresses).
+// The scaled form multiplies then adds as two float32 operations (no fused multiply-add), as the
+// TypeScript reference does with Math.fround.
+
+/** dst[k] += src[k], k < len (f32). */
+// @ts-ignore: decorator
+@inline export function addRow(dst: usize, src: usize, len: i32): void {
+  let k = 0;
+  for (; k + 16 <= len; k += 16) {
+    const d = dst + (<usize>k << 2);
+    const s = src + (<usize>k << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+    v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
+  }
+  for (; k + 4 <= len; k += 4) {
+    const d = dst + (<usize>k << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>k << 2))));
+  }
+  for (; k < len; k++) {
+    const d = dst + (<usize>k << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>k << 2)));
+  }
+}
+
+/** dst[k] += a * src[k], k < len (f32). */
+// @ts-ignore: decorator
+@inline export function addRowScaled(dst: usize, src: usize, a: f32, len: i32): void {
+  const va = f32x4.splat(a);
+  let k = 0;
+  for (; k + 16 <= len; k += 16) {
+    const d = dst + (<usize>k << 2);
+    const s = src + (<usize>k << 2);
+    v128.store(d, f32x4.add(v128.load(d), f32x4.mul(va, v128.load(s))));
+    v128.store(d, f32x4.add(v128.load(d, 16), f32x4.mul(va, v128.load(s, 16))), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), f32x4.mul(va, v128.load(s, 32))), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), f32x4.mul(va, v128.load(s, 48))), 48);
+  }
+  for (; k + 4 <= len; k += 4) {
+    const d = dst + (<usize>k << 2);
+    v128.store(d, f32x4.add(v128.load(d), f32x4.mul(va, v128.load(src + (<usize>k << 2)))));
+  }
+  for (; k < len; k++) {
+    const d = dst + (<usize>k << 2);
+    store<f32>(d, load<f32>(d) + a * load<f32>(src + (<usize>k << 2)));
+  }
+}
+
+/** dst[k] += src[k] for k < len: adds a precomputed current (constant-current input) each step. */
+export function addInto(dst: usize, src: usize, len: i32): void {
+  addRow(dst, src, len);
+}
+
+/** dst[k] += a * src[k] for k < len: residual Add of an analog (real-valued) input with scale a. */
+export function addScaledInto(dst: usize, src: usize, a: f32, len: i32): void {
+  addRowScaled(dst, src, a, len);
+}
+
+/**
+ * Residual Add, event-driven: every spike j of sample b (list + per-sample counts) adds `scale` to
+ * acc[b*n + j]. Input and output have the same shape and layout. Returns the events (spikes).
+ */
+export function addSpikes(spikes: usize, counts: usize, batch: i32, n: i32, scale: f32, acc: usize): f64 {
+  let events: i64 = 0;
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const c = load<i32>(counts + (b << 2));
+    const base = acc + ((b * <usize>n) << 2);
+    events += c;
+    for (let k = 0; k < c; k++) {
+      const d = base + (<usize>load<i32>(p) << 2);
+      store<f32>(d, load<f32>(d) + scale);
+      p += 4;
+    }
+  }
+  return <f64>events;
+}

@@ -1,0 +1,17 @@
+/**
+ * spikewasm: a spiking-neural-network engine in WebAssembly.
+ *
+ * The public API: the typed SNN graph (build, check, JSON round-trip), the Simulator over the WASM
+ * kernels (or the TypeScript reference), input coding, and the error type.
+ */
+export * from "./ir/graph.js";
+export { checkGraph, checkNeuron, windowOut, type GraphShapes } from "./ir/check.js";
+export { graphToJson, graphFromJson, stringifyGraph, parseGraph, GRAPH_FORMAT, GRAPH_FORMAT_VERSION, type TensorJson } from "./ir/json.js";
+export { Simulator, type SimulatorOptions, type RunOptions, type SimResult, type LayerRecord } from "./sim/simulator.js";
+export { planMemory, WASM_MAX_BYTES, type MemoryPlan, type PopulationPlan, type SourcePlan } from "./sim/plan.js";
+export { type InputCoding } from "./sim/input.js";
+export { type Backend, type Kernels, KERNEL_NAMES, createWasmKernels, loadKernelModule } from "./sim/kernels.js";
+export { createReferenceKernels } from "./reference/index.js";
+export { SpikewasmError } from "./errors.js";
+export { Rng } from "./util/rng.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,99 @@
+/**
+ * JSON round-trip of the typed graph. Every node kind serialises to a plain object with the same
+ * fields; Float32Array tensors become `{ "dtype": "float32", "length": n, "base64": "..." }`
+ * (little-endian bytes, exact), and on reading a plain number array is accepted as well, so that
+ * small graphs can be written by hand.
+ */
+import { SpikewasmError } from "../errors.js";
+import { fromBase64, toBase64 } from "../util/base64.js";
+import type { SnnGraph, SnnNode } from "./graph.js";
+
+/** JSON form of a float32 tensor. */
+export interface TensorJson {
+  dtype: "float32";
+  length: number;
+  base64: string;
+}
+
+const TENSOR_FIELDS = ["weights", "bias"] as const;
+/** File format tag written into every serialised graph. */
+export const GRAPH_FORMAT = "spikewasm-graph";
+/** Version of the serialised graph format. */
+export const GRAPH_FORMAT_VERSION = 1;
+
+function encodeTensor(a: Float32Array): TensorJson {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return { dtype: "float32", length: a.length, base64: toBase64(bytes) };
+}
+
+function decodeTensor(v: unknown, where: string): Float32Array {
+  if (Array.isArray(v)) {
+    const flat = (v as unknown[]).flat(Infinity as 1) as unknown[];
+    const out = new Float32Array(flat.length);
+    flat.forEach((x, i) => {
+      if (typeof x !== "number") throw new SpikewasmError(`${where}[${i}] is not a number`);
+      out[i] = x;
+    });
+    return out;
+  }
+  const t = v as Partial<TensorJson>;
+  if (!t || t.dtype !== "float32" || typeof t.base64 !== "string" || typeof t.length !== "number")
+    throw new SpikewasmError(`${where}: expected a number array or {dtype: "float32", length, base64}`);
+  const bytes = fromBase64(t.base64);
+  if (bytes.byteLength !== t.length * 4)
+    throw new SpikewasmError(`${where}: base64 holds ${bytes.byteLength} bytes, expected ${t.length * 4} for ${t.length} float32 values`);
+  const out = new Float32Array(t.length);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+/** The graph as a JSON-compatible object (tensors base64-encoded). */
+export function graphToJson(graph: SnnGraph): Record<string, unknown> {
+  const nodes = graph.nodes.map((node) => {
+    const o: Record<string, unknown> = { ...node };
+    for (const f of TENSOR_FIELDS) {
+      const t = (node as unknown as Record<string, unknown>)[f];
+      if (t instanceof Float32Array) o[f] = encodeTensor(t);
+    }
+    return o;
+  });
+  const out: Record<string, unknown> = { format: GRAPH_FORMAT, version: GRAPH_FORMAT_VERSION, nodes };
+  if (graph.output !== undefined) out.output = graph.output;
+  return out;
+}
+
+/** Rebuilds a graph from graphToJson's object (or a hand-written one). Does not type-check: call checkGraph. */
+export function graphFromJson(obj: unknown, source = "graph"): SnnGraph {
+  const o = obj as { format?: unknown; version?: unknown; nodes?: unknown; output?: unknown };
+  if (!o || typeof o !== "object" || !Array.isArray(o.nodes)) throw new SpikewasmError(`${source}: expected an object with a 'nodes' array`);
+  if (o.format !== undefined && o.format !== GRAPH_FORMAT) throw new SpikewasmError(`${source}: format is ${JSON.stringify(o.format)}, expected "${GRAPH_FORMAT}"`);
+  if (typeof o.version === "number" && o.version > GRAPH_FORMAT_VERSION)
+    throw new SpikewasmError(`${source}: format version ${o.version} is newer than this spikewasm reads (${GRAPH_FORMAT_VERSION})`);
+  const nodes = (o.nodes as Record<string, unknown>[]).map((n, i) => {
+    if (!n || typeof n !== "object") throw new SpikewasmError(`${source}: node #${i} is not an object`);
+    const node: Record<string, unknown> = { ...n };
+    for (const f of TENSOR_FIELDS) {
+      if (node[f] !== undefined) node[f] = decodeTensor(node[f], `${source}: layer '${String(n.id)}' ${f}`);
+    }
+    return node as unknown as SnnNode;
+  });
+  const graph: SnnGraph = { nodes };
+  if (o.output !== undefined) graph.output = String(o.output);
+  return graph;
+}
+
+/** Serialises a graph to JSON text. */
+export function stringifyGraph(graph: SnnGraph): string {
+  return JSON.stringify(graphToJson(graph));
+}
+
+/** Parses JSON text into a graph; `source` (a file name) prefixes every error. */
+export function parseGraph(text: string, source = "graph"): SnnGraph {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new SpikewasmError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
+  return graphFromJson(obj, source);
+}

@@ -1,0 +1,34 @@
+/**
+ * The TypeScript reference kernels bound to a memory: the same Kernels interface as the WASM module,
+ * used as the oracle in tests and as the baseline in benchmarks (Simulator backend "js").
+ */
+import type { Kernels } from "../sim/kernels.js";
+import { conv2dSpikes, conv2dValues } from "./conv2d.js";
+import { denseSpikes, denseValues } from "./dense.js";
+import { Heap } from "./heap.js";
+import { neuronStep } from "./neuron.js";
+import { poolSpikes, poolValues } from "./pool.js";
+import { addInto, addScaledInto, addSpikes } from "./rows.js";
+
+type Unbound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
+
+function bind<F extends (h: Heap, ...args: never[]) => unknown>(heap: Heap, f: F): Unbound<F> {
+  return ((...args: never[]) => f(heap.refresh(), ...args)) as Unbound<F>;
+}
+
+/** The reference kernels operating on `memory` (anything with a `buffer`, e.g. a WebAssembly.Memory). */
+export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Kernels {
+  const h = new Heap(memory);
+  return {
+    neuronStep: bind(h, neuronStep),
+    denseSpikes: bind(h, denseSpikes),
+    denseValues: bind(h, denseValues),
+    conv2dSpikes: bind(h, conv2dSpikes),
+    conv2dValues: bind(h, conv2dValues),
+    poolSpikes: bind(h, poolSpikes),
+    poolValues: bind(h, poolValues),
+    addSpikes: bind(h, addSpikes),
+    addInto: bind(h, addInto),
+    addScaledInto: bind(h, addScaledInto),
+  };
+}

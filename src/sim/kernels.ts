@@ -1,0 +1,81 @@
+/**
+ * The kernel interface shared by both back ends — the same names and arguments as the exports of
+ * assembly/index.ts — and the one registration list of those names. Addresses are byte offsets into
+ * the simulator's linear memory. `createWasmKernels` instantiates the compiled module over a memory;
+ * `createReferenceKernels` (src/reference/index.ts) binds the TypeScript reference to one.
+ *
+ * Lazy initialisation stages: (1) first call of loadKernelModule() decodes the base64 module and
+ * compiles it (WebAssembly.compile, cached for the process/page); (2) each Simulator instantiates it
+ * over its own memory sized from its graph; (3) kernels are called synchronously from then on.
+ */
+import { instantiate } from "@assemblyscript/loader";
+import { SpikewasmError } from "../errors.js";
+import { KERNELS_WASM_BASE64 } from "../generated/kernels-wasm.js";
+import { fromBase64 } from "../util/base64.js";
+
+/** Every kernel, with the argument order of assembly/*.ts. */
+export interface Kernels {
+  neuronStep(
+    v: number, acc: number, syn: number, bias: number, ref: number,
+    spikes: number, counts: number, total: number, first: number,
+    batch: number, n: number, leak: number, threshold: number, resetMode: number, vReset: number,
+    refractory: number, synDecay: number, step: number, spiking: number,
+  ): number;
+  denseSpikes(spikes: number, counts: number, batch: number, nIn: number, w: number, nOut: number, acc: number): number;
+  denseValues(x: number, batch: number, nIn: number, w: number, nOut: number, acc: number): number;
+  conv2dSpikes(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, sh: number, sw: number,
+    padT: number, padL: number, dh: number, dw: number, groups: number, acc: number,
+  ): number;
+  conv2dValues(
+    x: number, batch: number, inH: number, inW: number, inC: number, w: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, sh: number, sw: number,
+    padT: number, padL: number, dh: number, dw: number, groups: number, acc: number,
+  ): number;
+  poolSpikes(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, C: number,
+    outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number,
+    scale: number, recip: number, acc: number,
+  ): number;
+  poolValues(
+    x: number, batch: number, inH: number, inW: number, C: number,
+    outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number,
+    scale: number, recip: number, acc: number,
+  ): number;
+  addSpikes(spikes: number, counts: number, batch: number, n: number, scale: number, acc: number): number;
+  addInto(dst: number, src: number, len: number): void;
+  addScaledInto(dst: number, src: number, a: number, len: number): void;
+}
+
+/** The registration list: the names both back ends must provide. */
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
+  "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
+  "poolSpikes", "poolValues", "addSpikes", "addInto", "addScaledInto",
+];
+
+/** Which implementation of the kernels a Simulator drives. */
+export type Backend = "wasm" | "js";
+
+let modulePromise: Promise<WebAssembly.Module> | null = null;
+
+/** Compiles the kernel module once (lazily, on first use) and caches it. */
+export function loadKernelModule(): Promise<WebAssembly.Module> {
+  if (!modulePromise) {
+    modulePromise = WebAssembly.compile(fromBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>).catch((e: unknown) => {
+      modulePromise = null;
+      throw new SpikewasmError(`could not compile the WebAssembly kernels (SIMD support is required): ${(e as Error).message}`, 3);
+    });
+  }
+  return modulePromise;
+}
+
+/** Instantiates the WASM kernels over `memory` (imported as env.memory). */
+export async function createWasmKernels(memory: WebAssembly.Memory): Promise<Kernels> {
+  const module = await loadKernelModule();
+  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  for (const name of KERNEL_NAMES) {
+    if (typeof exports[name] !== "function") throw new SpikewasmError(`the WebAssembly module lacks kernel '${name}' (rebuild with npm run build:wasm)`, 3);
+  }
+  return exports as unknown as Kernels;
+}

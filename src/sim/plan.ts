@@ -1,0 +1,278 @@
+/**
+ * Memory planning: turns a checked graph into byte addresses in one linear memory, and the graph's
+ * weights into the kernels' layouts. Done once per Simulator.
+ *
+ * Layout of the linear memory (every buffer 16-byte aligned; address 0 means "absent"):
+ *   [0, 64)            reserved (null)
+ *   parameters         per population and source: weights in kernel layout; bias (f32[n], expanded
+ *                      per neuron, channels-last); pool reciprocal windows (f32[outH*outW])
+ *   state, batch B     input: values f32[B*nIn], spikes i32[B*nIn], counts i32[B]
+ *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
+ *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n]; counts i32[B];
+ *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
+ *
+ * Batch layout: sample-major ([B][n]). Event-driven accumulation adds a contiguous weight row into a
+ * contiguous slice of one sample's accumulator, so sample-major keeps both streams unit-stride; the
+ * alternative ([n][B], batch innermost) would turn every row add into a strided scatter.
+ *
+ * Tensor layout: a 3-D population [C, H, W] is stored channels-last, [H][W][C], so that a conv spike
+ * adds one contiguous row of output channels. Dense weights that read a flattened 3-D tensor are
+ * permuted once here (row (h, w, c) <- ONNX row c*H*W + h*W + w); conv weights become
+ * [Cin][KH][KW][Cout/groups]. Results are permuted back to [C, H, W] when reported.
+ */
+import { SpikewasmError } from "../errors.js";
+import { type GraphShapes, checkGraph } from "../ir/check.js";
+import {
+  type AddNode,
+  type Conv2dNode,
+  type DenseNode,
+  type PoolNode,
+  type PopulationNode,
+  type ResolvedNeuron,
+  type Shape,
+  type SnnGraph,
+  resolveNeuron,
+  shapeSize,
+} from "../ir/graph.js";
+
+/** Where a tensor lives: population index (-1 = the network input) and its memory shape. */
+interface TensorRef {
+  pop: number;
+  /** [C, H, W] stored channels-last, or [n] */
+  memShape: Shape;
+}
+
+/** One incoming projection of a population, with everything its kernel needs. */
+export type SourcePlan =
+  | { op: "dense"; from: number; w: number; nIn: number; nOut: number }
+  | { op: "conv2d"; from: number; w: number; inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
+      kh: number; kw: number; sh: number; sw: number; padT: number; padL: number; dh: number; dw: number; groups: number }
+  | { op: "pool"; from: number; inH: number; inW: number; C: number; outH: number; outW: number;
+      kh: number; kw: number; sh: number; sw: number; padT: number; padL: number; scale: number; recip: number }
+  | { op: "add"; from: number; n: number; scale: number };
+
+/** A neuron population and the addresses of its buffers. */
+export interface PopulationPlan {
+  id: string;
+  kind: PopulationNode["kind"];
+  /** logical shape ([C, H, W] or [n]) */
+  shape: Shape;
+  /** neurons per sample */
+  n: number;
+  /** shape that fixes the memory order: [C, H, W] (stored [H][W][C]) or [n]; differs from `shape`
+   *  only for an add of flattened 3-D tensors, which keeps their channels-last order */
+  memShape: Shape;
+  neuron: ResolvedNeuron;
+  sources: SourcePlan[];
+  v: number; acc: number; syn: number; bias: number; ref: number;
+  spikes: number; counts: number; total: number; first: number;
+  /** precomputed input current (constant-current coding), 0 if not fed by the input */
+  current: number;
+}
+
+/** The complete memory plan of a graph for a batch size. */
+export interface MemoryPlan {
+  batch: number;
+  input: { id: string; shape: Shape; n: number; channelsLast: boolean; values: number; spikes: number; counts: number };
+  pops: PopulationPlan[];
+  /** index of the output population */
+  output: number;
+  /** bytes of weights, biases and derived constants */
+  parameterBytes: number;
+  /** bytes of the engine's own buffers (state, spike lists, records kept in memory) */
+  stateBytes: number;
+  /** end of the last buffer = bytes of linear memory needed */
+  totalBytes: number;
+  /** parameter arrays to copy into memory at their addresses */
+  initData: { addr: number; data: Float32Array }[];
+  shapes: GraphShapes;
+}
+
+/** Largest linear memory a wasm32 module can address (65,536 pages of 64 KiB). */
+export const WASM_MAX_BYTES = 65536 * 65536;
+
+class Allocator {
+  top = 64;
+  alloc(bytes: number): number {
+    const a = this.top;
+    this.top = a + Math.ceil(bytes / 16) * 16;
+    return a;
+  }
+}
+
+/** Permutation (channels-last index -> CHW index) of a [C, H, W] shape; identity for 1-D. */
+export function chwIndexOfMem(memShape: Shape): (m: number) => number {
+  if (memShape.length !== 3) return (m) => m;
+  const [c, h, w] = memShape;
+  return (m) => {
+    const ch = m % c;
+    const pos = (m - ch) / c;
+    return ch * h * w + pos; // pos = y*W + x
+  };
+}
+
+function denseWeights(node: DenseNode, src: TensorRef): Float32Array {
+  if (src.memShape.length !== 3) return node.weights;
+  const toChw = chwIndexOfMem(src.memShape);
+  const nIn = shapeSize(src.memShape);
+  const out = new Float32Array(node.weights.length);
+  for (let m = 0; m < nIn; m++) out.set(node.weights.subarray(toChw(m) * node.units, (toChw(m) + 1) * node.units), m * node.units);
+  return out;
+}
+
+function convWeights(node: Conv2dNode, cin: number): Float32Array {
+  const g = node.groups ?? 1;
+  const [kh, kw] = node.kernel;
+  const cinG = cin / g, coutG = node.outChannels / g;
+  const out = new Float32Array(node.weights.length);
+  for (let oc = 0; oc < node.outChannels; oc++) {
+    const grp = Math.floor(oc / coutG), o = oc - grp * coutG;
+    for (let cl = 0; cl < cinG; cl++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          const c = grp * cinG + cl;
+          out[((c * kh + ky) * kw + kx) * coutG + o] = node.weights[((oc * cinG + cl) * kh + ky) * kw + kx];
+        }
+  }
+  return out;
+}
+
+function poolRecip(node: PoolNode, h: number, w: number, oh: number, ow: number): Float32Array | null {
+  const [kh, kw] = node.kernel;
+  if (node.mode === "sum" || (node.countIncludePad ?? true)) return null;
+  const [sh, sw] = node.stride ?? node.kernel;
+  const [pt, pl] = node.padding ?? [0, 0, 0, 0];
+  const r = new Float32Array(oh * ow);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++) {
+      const y0 = Math.max(0, oy * sh - pt), y1 = Math.min(h, oy * sh - pt + kh);
+      const x0 = Math.max(0, ox * sw - pl), x1 = Math.min(w, ox * sw - pl + kw);
+      r[oy * ow + ox] = 1 / ((y1 - y0) * (x1 - x0));
+    }
+  return r;
+}
+
+/** Plans a graph for `batch` samples: checks it, lays out memory, permutes weights. */
+export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
+  if (!Number.isInteger(batch) || batch < 1) throw new SpikewasmError(`batch must be an integer >= 1, got ${batch}`);
+  const shapes = checkGraph(graph);
+  const A = new Allocator();
+  const initData: { addr: number; data: Float32Array }[] = [];
+  const param = (data: Float32Array): number => {
+    const addr = A.alloc(data.byteLength);
+    initData.push({ addr, data });
+    return addr;
+  };
+  const refs = new Map<string, TensorRef>();
+  const pops: PopulationPlan[] = [];
+  const inputNode = graph.nodes.find((n) => n.kind === "input")!;
+  const inShape = shapes.shapes.get(inputNode.id)!;
+  refs.set(inputNode.id, { pop: -1, memShape: inShape });
+
+  for (const node of graph.nodes) {
+    const shape = shapes.shapes.get(node.id)!;
+    if (node.kind === "input") continue;
+    if (node.kind === "flatten") {
+      refs.set(node.id, refs.get(node.input)!);
+      continue;
+    }
+    const n = shapeSize(shape);
+    const sources = planSources(node, shapes, refs, param, n);
+    let bias = 0;
+    if ((node.kind === "dense" || node.kind === "conv2d") && node.bias) {
+      const hw = shape.length === 3 ? shape[1] * shape[2] : 1;
+      const c = shape.length === 3 ? shape[0] : n;
+      const b = new Float32Array(n);
+      for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) b[p * c + k] = node.bias[k];
+      bias = param(b);
+    }
+    const memShape = node.kind === "add" ? refs.get(node.inputs[0])!.memShape : shape;
+    pops.push({
+      id: node.id, kind: node.kind, shape, memShape, n, neuron: resolveNeuron(node.neuron),
+      sources, bias, v: 0, acc: 0, syn: 0, ref: 0, spikes: 0, counts: 0, total: 0, first: 0, current: 0,
+    });
+    refs.set(node.id, { pop: pops.length - 1, memShape });
+  }
+  const parameterBytes = A.top - 64;
+
+  const nIn = shapeSize(inShape);
+  const input = {
+    id: inputNode.id, shape: inShape, n: nIn, channelsLast: inShape.length === 3,
+    values: A.alloc(4 * batch * nIn), spikes: A.alloc(4 * batch * nIn), counts: A.alloc(4 * batch),
+  };
+  for (const p of pops) {
+    const bn = 4 * batch * p.n;
+    p.v = A.alloc(bn);
+    p.acc = A.alloc(bn);
+    if (p.neuron.synDecay > 0) p.syn = A.alloc(bn);
+    if (p.neuron.refractory > 0) p.ref = A.alloc(bn);
+    p.spikes = A.alloc(bn);
+    p.counts = A.alloc(4 * batch);
+    p.total = A.alloc(bn);
+    p.first = A.alloc(bn);
+    if (p.sources.some((s) => s.from === -1)) p.current = A.alloc(bn);
+  }
+  const output = pops.findIndex((p) => p.id === shapes.output);
+  return {
+    batch, input, pops, output, parameterBytes, stateBytes: A.top - 64 - parameterBytes, totalBytes: A.top, initData, shapes,
+  };
+}
+
+function planSources(
+  node: DenseNode | Conv2dNode | PoolNode | AddNode,
+  shapes: GraphShapes,
+  refs: Map<string, TensorRef>,
+  param: (d: Float32Array) => number,
+  n: number,
+): SourcePlan[] {
+  const out = shapes.shapes.get(node.id)!;
+  switch (node.kind) {
+    case "dense": {
+      const src = refs.get(node.input)!;
+      return [{ op: "dense", from: src.pop, w: param(denseWeights(node, src)), nIn: shapeSize(src.memShape), nOut: node.units }];
+    }
+    case "conv2d": {
+      const src = refs.get(node.input)!;
+      const [inC, inH, inW] = src.memShape;
+      const [sh, sw] = node.stride ?? [1, 1];
+      const [padT, padL] = node.padding ?? [0, 0, 0, 0];
+      const [dh, dw] = node.dilation ?? [1, 1];
+      return [{
+        op: "conv2d", from: src.pop, w: param(convWeights(node, inC)), inH, inW, inC, outH: out[1], outW: out[2], outC: out[0],
+        kh: node.kernel[0], kw: node.kernel[1], sh, sw, padT, padL, dh, dw, groups: node.groups ?? 1,
+      }];
+    }
+    case "pool": {
+      const src = refs.get(node.input)!;
+      const [C, inH, inW] = src.memShape;
+      const [kh, kw] = node.kernel;
+      const [sh, sw] = node.stride ?? node.kernel;
+      const [padT, padL] = node.padding ?? [0, 0, 0, 0];
+      const r = poolRecip(node, inH, inW, out[1], out[2]);
+      return [{
+        op: "pool", from: src.pop, inH, inW, C, outH: out[1], outW: out[2], kh, kw, sh, sw, padT, padL,
+        scale: node.mode === "sum" ? 1 : 1 / (kh * kw), recip: r ? param(r) : 0,
+      }];
+    }
+    case "add": {
+      const srcs = node.inputs.map((id) => refs.get(id)!);
+      const layouts = new Set(srcs.map((s) => s.memShape.length));
+      if (layouts.size > 1)
+        throw new SpikewasmError(`layer '${node.id}' (add): adds a flattened [C, H, W] tensor to a 1-D one; their element orders differ (add before flattening)`);
+      return srcs.map((s, k) => ({ op: "add", from: s.pop, n, scale: node.scales?.[k] ?? 1 }));
+    }
+  }
+}
+
+/** Checks a plan against a memory limit, naming the bytes needed. */
+export function checkMemoryLimit(plan: MemoryPlan, limit: number): void {
+  if (plan.totalBytes > limit) {
+    const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+    throw new SpikewasmError(
+      `graph does not fit: it needs ${plan.totalBytes} bytes (${mib(plan.totalBytes)} MiB: ${mib(plan.parameterBytes)} MiB parameters + ` +
+        `${mib(plan.stateBytes)} MiB state for batch ${plan.batch}), the limit is ${limit} bytes (${mib(limit)} MiB)` +
+        (plan.batch > 1 ? "; a smaller batch needs less state" : ""),
+      3,
+    );
+  }
+}

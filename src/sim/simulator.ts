@@ -1,0 +1,287 @@
+/**
+ * The Simulator: builds a graph into linear memory once, then runs T steps on a batch by calling the
+ * kernels (WASM, or the TypeScript reference for tests and baselines) layer by layer.
+ *
+ * Step t (1..T), in topological order of the populations:
+ *   1. input: spike coding writes this step's input spikes; current coding adds the precomputed current;
+ *   2. each population accumulates its sources' spikes *of this same step* (no synaptic delay, as in
+ *      rate-coded DNN-to-SNN conversion), then its neurons update and emit their spike list.
+ * So a spike can cross the whole network within one step, and the output's spike counts after t steps
+ * are the readout at time t.
+ */
+import { SpikewasmError } from "../errors.js";
+import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
+import { createReferenceKernels } from "../reference/index.js";
+import { type InputCoding, SpikeEncoder } from "./input.js";
+import { type Backend, type Kernels, createWasmKernels } from "./kernels.js";
+import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, planMemory } from "./plan.js";
+
+/** Options fixed when a Simulator is built. */
+export interface SimulatorOptions {
+  /** Largest number of samples per run (memory is sized for it). Default 1. */
+  batch?: number;
+  /** "wasm" (default) or "js" (the TypeScript reference kernels). */
+  backend?: Backend;
+  /** Memory limit in bytes (default 4 GiB, the wasm32 maximum); a larger graph is refused. */
+  maxMemoryBytes?: number;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Number of time steps T >= 1. */
+  steps: number;
+  /** Input coding (default "current"); see src/sim/input.ts. */
+  coding?: InputCoding;
+  /** Spike probability per step of an input of value 1, for poisson/regular coding (default 1). */
+  rate?: number;
+  /** Seed of the Poisson spike trains (default 0). */
+  seed?: number;
+  /** Record the output's cumulative counts and membrane at every step (default true). */
+  recordOutputPerStep?: boolean;
+}
+
+/** What one population did during a run. All neuron-indexed arrays are in [C, H, W] order. */
+export interface LayerRecord {
+  id: string;
+  kind: PopulationNode["kind"];
+  shape: Shape;
+  /** neurons per sample */
+  size: number;
+  /** spikes of each sample at each step, [T][B] */
+  spikesPerStep: Int32Array;
+  /** spikes of each neuron over the run, [B][size] */
+  spikeCounts: Int32Array;
+  /** step (1..T) of each neuron's first spike, -1 if it never fired, [B][size] */
+  firstSpike: Int32Array;
+  /** spike-driven synaptic events (weight additions) into this layer, whole run and batch */
+  synapticEvents: number;
+  /** multiply-accumulates per step of analog input current into this layer (current coding), whole batch */
+  inputMacsPerStep: number;
+}
+
+/** The result of Simulator.run. */
+export interface SimResult {
+  steps: number;
+  batch: number;
+  coding: InputCoding;
+  /** input spikes of each sample at each step, [T][B] (zeros under current coding) */
+  inputSpikesPerStep: Int32Array;
+  layers: LayerRecord[];
+  output: {
+    id: string;
+    shape: Shape;
+    size: number;
+    /** cumulative spike count of each output neuron after each step, [T][B][size] (empty if not recorded) */
+    counts: Int32Array;
+    /** membrane potential of each output neuron after each step, [T][B][size] (empty if not recorded) */
+    membrane: Float32Array;
+  };
+}
+
+const RESET_MODE = { subtract: 0, value: 1 } as const;
+
+/** A graph built into WASM (or reference) memory, ready to run batches. */
+export class Simulator {
+  private readonly F: Float32Array;
+  private readonly I: Int32Array;
+
+  private constructor(
+    /** the memory plan (addresses, byte counts) */
+    readonly plan: MemoryPlan,
+    private readonly kernels: Kernels,
+    memory: WebAssembly.Memory,
+    /** the back end in use */
+    readonly backend: Backend,
+  ) {
+    this.F = new Float32Array(memory.buffer);
+    this.I = new Int32Array(memory.buffer);
+    for (const { addr, data } of plan.initData) this.F.set(data, addr >> 2);
+  }
+
+  /** Checks and plans the graph, allocates its memory and loads its weights (compiles WASM on first use). */
+  static async create(graph: SnnGraph, options: SimulatorOptions = {}): Promise<Simulator> {
+    const backend = options.backend ?? "wasm";
+    if (backend !== "wasm" && backend !== "js") throw new SpikewasmError(`backend must be "wasm" or "js", got ${JSON.stringify(backend)}`);
+    const plan = planMemory(graph, options.batch ?? 1);
+    checkMemoryLimit(plan, Math.min(options.maxMemoryBytes ?? WASM_MAX_BYTES, WASM_MAX_BYTES));
+    const pages = Math.ceil(plan.totalBytes / 65536);
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch (e) {
+      throw new SpikewasmError(`could not allocate ${plan.totalBytes} bytes of WebAssembly memory for this graph at batch ${plan.batch}: ${(e as Error).message}`, 3);
+    }
+    const kernels = backend === "wasm" ? await createWasmKernels(memory) : createReferenceKernels(memory);
+    return new Simulator(plan, kernels, memory, backend);
+  }
+
+  /**
+   * Runs `options.steps` steps on `inputs` (k samples of the input shape, [C, H, W] order, k <= batch).
+   * State is reset at the start of every run.
+   */
+  run(inputs: Float32Array | ArrayLike<number>, options: RunOptions): SimResult {
+    const { plan, F, I, kernels: k } = this;
+    const T = options.steps;
+    const coding = options.coding ?? "current";
+    const rate = options.rate ?? 1;
+    const B = this.validateRun(inputs, T, coding, rate);
+    this.reset(B);
+    this.writeInput(inputs, B);
+    const recordOut = options.recordOutputPerStep ?? true;
+    const out = plan.pops[plan.output];
+    const outPerm = permutation(out.memShape);
+    const outCounts = new Int32Array(recordOut ? T * B * out.n : 0);
+    const outMembrane = new Float32Array(recordOut ? T * B * out.n : 0);
+    const spikesPerStep = plan.pops.map(() => new Int32Array(T * B));
+    const events = plan.pops.map(() => 0);
+    const inputSpikesPerStep = new Int32Array(T * B);
+    const macs = coding === "current" ? this.precomputeCurrents(B) : plan.pops.map(() => 0);
+    const encoder = coding === "current" ? null
+      : new SpikeEncoder(F.subarray(plan.input.values >> 2, (plan.input.values >> 2) + B * plan.input.n), B, plan.input.n, coding, rate, options.seed ?? 0);
+
+    for (let t = 1; t <= T; t++) {
+      if (encoder) {
+        encoder.step(I, plan.input.spikes >> 2, plan.input.counts >> 2, t);
+        inputSpikesPerStep.set(I.subarray(plan.input.counts >> 2, (plan.input.counts >> 2) + B), (t - 1) * B);
+      }
+      for (let pi = 0; pi < plan.pops.length; pi++) {
+        const p = plan.pops[pi];
+        if (p.current !== 0) k.addInto(p.acc, p.current, B * p.n);
+        for (const s of p.sources) {
+          if (s.from === -1 && !encoder) continue;
+          const src = s.from === -1 ? plan.input : plan.pops[s.from];
+          events[pi] += accumulateSpikes(k, s, src.spikes, src.counts, B, p.acc);
+        }
+        const nr = p.neuron;
+        k.neuronStep(p.v, p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
+          nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0);
+        spikesPerStep[pi].set(I.subarray(p.counts >> 2, (p.counts >> 2) + B), (t - 1) * B);
+      }
+      if (recordOut) {
+        const o = (t - 1) * B * out.n;
+        copyPermuted(I, out.total >> 2, outCounts, o, B, out.n, outPerm);
+        copyPermuted(F, out.v >> 2, outMembrane, o, B, out.n, outPerm);
+      }
+    }
+    const layers = plan.pops.map((p, pi): LayerRecord => {
+      const perm = permutation(p.memShape);
+      const spikeCounts = new Int32Array(B * p.n);
+      const firstSpike = new Int32Array(B * p.n);
+      copyPermuted(I, p.total >> 2, spikeCounts, 0, B, p.n, perm);
+      copyPermuted(I, p.first >> 2, firstSpike, 0, B, p.n, perm);
+      return {
+        id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts, firstSpike,
+        synapticEvents: events[pi], inputMacsPerStep: macs[pi],
+      };
+    });
+    return {
+      steps: T, batch: B, coding, inputSpikesPerStep, layers,
+      output: { id: out.id, shape: out.shape, size: out.n, counts: outCounts, membrane: outMembrane },
+    };
+  }
+
+  private validateRun(inputs: ArrayLike<number>, T: number, coding: string, rate: number): number {
+    const { n, shape } = this.plan.input;
+    if (!Number.isInteger(T) || T < 1) throw new SpikewasmError(`steps must be an integer >= 1, got ${T}`);
+    if (coding !== "current" && coding !== "poisson" && coding !== "regular")
+      throw new SpikewasmError(`coding must be "current", "poisson" or "regular", got ${JSON.stringify(coding)}`);
+    if (!Number.isFinite(rate) || rate < 0) throw new SpikewasmError(`rate must be a finite number >= 0, got ${rate}`);
+    if (!inputs || typeof inputs.length !== "number") throw new SpikewasmError("inputs must be a Float32Array or an array of numbers");
+    const B = inputs.length / n;
+    if (!Number.isInteger(B) || B < 1 || B > this.plan.batch)
+      throw new SpikewasmError(
+        `inputs hold ${inputs.length} values: expected k × ${n} (input shape [${shape.join(", ")}]) with 1 <= k <= batch ${this.plan.batch}`,
+      );
+    for (let i = 0; i < inputs.length; i++) {
+      if (!Number.isFinite(inputs[i])) throw new SpikewasmError(`input value ${i} (sample ${Math.floor(i / n)}, element ${i % n}) is ${inputs[i]}`);
+    }
+    return B;
+  }
+
+  private reset(B: number): void {
+    const { F, I } = this;
+    for (const p of this.plan.pops) {
+      const len = B * p.n;
+      F.fill(p.neuron.vInit, p.v >> 2, (p.v >> 2) + len);
+      F.fill(0, p.acc >> 2, (p.acc >> 2) + len);
+      if (p.syn) F.fill(0, p.syn >> 2, (p.syn >> 2) + len);
+      if (p.ref) I.fill(0, p.ref >> 2, (p.ref >> 2) + len);
+      I.fill(0, p.total >> 2, (p.total >> 2) + len);
+      I.fill(-1, p.first >> 2, (p.first >> 2) + len);
+    }
+  }
+
+  /** Copies inputs into memory order (channels-last for [C, H, W] inputs). */
+  private writeInput(inputs: ArrayLike<number>, B: number): void {
+    const { n, shape, values } = this.plan.input;
+    const toChw = chwIndexOfMem(shape);
+    const base = values >> 2;
+    for (let b = 0; b < B; b++) for (let m = 0; m < n; m++) this.F[base + b * n + m] = inputs[b * n + toChw(m)];
+  }
+
+  /** Constant-current coding: input × weights into each input-fed population's current buffer. */
+  private precomputeCurrents(B: number): number[] {
+    const { plan, F, kernels: k } = this;
+    const x = plan.input.values;
+    return plan.pops.map((p) => {
+      if (p.current === 0) return 0;
+      F.fill(0, p.current >> 2, (p.current >> 2) + B * p.n);
+      let macs = 0;
+      for (const s of p.sources) if (s.from === -1) macs += accumulateValues(k, s, x, B, p.current);
+      return macs;
+    });
+  }
+}
+
+/** Calls the spike-driven kernel of a source; returns its synaptic events. */
+function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: number, B: number, acc: number): number {
+  switch (s.op) {
+    case "dense":
+      return k.denseSpikes(spikes, counts, B, s.nIn, s.w, s.nOut, acc);
+    case "conv2d":
+      return k.conv2dSpikes(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.sh, s.sw,
+        s.padT, s.padL, s.dh, s.dw, s.groups, acc);
+    case "pool":
+      return k.poolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.kh, s.kw, s.sh, s.sw, s.padT, s.padL, s.scale, s.recip, acc);
+    case "add":
+      return k.addSpikes(spikes, counts, B, s.n, s.scale, acc);
+  }
+}
+
+/** Calls the analog-input kernel of a source; returns its multiply-accumulates. */
+function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number, acc: number): number {
+  switch (s.op) {
+    case "dense":
+      return k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
+    case "conv2d":
+      return k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.sh, s.sw,
+        s.padT, s.padL, s.dh, s.dw, s.groups, acc);
+    case "pool":
+      return k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.kh, s.kw, s.sh, s.sw, s.padT, s.padL, s.scale, s.recip, acc);
+    case "add":
+      k.addScaledInto(acc, x, s.scale, B * s.n);
+      return B * s.n;
+  }
+}
+
+/** CHW index of every memory index, or null for 1-D (identity). */
+function permutation(memShape: Shape): Int32Array | null {
+  if (memShape.length !== 3) return null;
+  const f = chwIndexOfMem(memShape);
+  const n = memShape[0] * memShape[1] * memShape[2];
+  const p = new Int32Array(n);
+  for (let m = 0; m < n; m++) p[m] = f(m);
+  return p;
+}
+
+function copyPermuted<A extends Int32Array | Float32Array>(
+  src: A, srcIdx: number, dst: A, dstOff: number, B: number, n: number, perm: Int32Array | null,
+): void {
+  if (!perm) {
+    dst.set(src.subarray(srcIdx, srcIdx + B * n), dstOff);
+    return;
+  }
+  for (let b = 0; b < B; b++) for (let m = 0; m < n; m++) dst[dstOff + b * n + perm[m]] = src[srcIdx + b * n + m];
+}
+
+
