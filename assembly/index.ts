@@ -6,3 +6,4 @@ export { denseSpikes, denseValues } from "./dense";
 export { conv2dSpikes, conv2dValues } from "./conv2d";
 export { poolSpikes, poolValues } from "./pool";
 export { addSpikes, addInto, addScaledInto } from "./rows";
+export { encodeSpikes } from "./encode";

@@ -5,6 +5,7 @@
 import type { Kernels } from "../sim/kernels.js";
 import { conv2dSpikes, conv2dValues } from "./conv2d.js";
 import { denseSpikes, denseValues } from "./dense.js";
+import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
 import { neuronStep } from "./neuron.js";
 import { poolSpikes, poolValues } from "./pool.js";
@@ -30,5 +31,6 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     addSpikes: bind(h, addSpikes),
     addInto: bind(h, addInto),
     addScaledInto: bind(h, addScaledInto),
+    encodeSpikes: bind(h, encodeSpikes),
   };
 }

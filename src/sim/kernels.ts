@@ -46,12 +46,13 @@ export interface Kernels {
   addSpikes(spikes: number, counts: number, batch: number, n: number, scale: number, acc: number): number;
   addInto(dst: number, src: number, len: number): void;
   addScaledInto(dst: number, src: number, a: number, len: number): void;
+  encodeSpikes(p: number, batch: number, n: number, mode: number, step: number, rng: number, spikes: number, counts: number): number;
 }
 
 /** The registration list: the names both back ends must provide. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
-  "poolSpikes", "poolValues", "addSpikes", "addInto", "addScaledInto",
+  "poolSpikes", "poolValues", "addSpikes", "addInto", "addScaledInto", "encodeSpikes",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */

@@ -6,7 +6,8 @@
  *   [0, 64)            reserved (null)
  *   parameters         per population and source: weights in kernel layout; bias (f32[n], expanded
  *                      per neuron, channels-last); pool reciprocal windows (f32[outH*outW])
- *   state, batch B     input: values f32[B*nIn], spikes i32[B*nIn], counts i32[B]
+ *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
+ *                      counts i32[B], rng u32[4] (xoshiro128** state of Poisson coding)
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
  *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n]; counts i32[B];
  *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
@@ -73,7 +74,7 @@ export interface PopulationPlan {
 /** The complete memory plan of a graph for a batch size. */
 export interface MemoryPlan {
   batch: number;
-  input: { id: string; shape: Shape; n: number; channelsLast: boolean; values: number; spikes: number; counts: number };
+  input: { id: string; shape: Shape; n: number; channelsLast: boolean; values: number; spikes: number; counts: number; rng: number };
   pops: PopulationPlan[];
   /** index of the output population */
   output: number;
@@ -198,7 +199,7 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
   const nIn = shapeSize(inShape);
   const input = {
     id: inputNode.id, shape: inShape, n: nIn, channelsLast: inShape.length === 3,
-    values: A.alloc(4 * batch * nIn), spikes: A.alloc(4 * batch * nIn), counts: A.alloc(4 * batch),
+    values: A.alloc(4 * batch * nIn), spikes: A.alloc(4 * batch * nIn), counts: A.alloc(4 * batch), rng: A.alloc(16),
   };
   for (const p of pops) {
     const bn = 4 * batch * p.n;

@@ -12,7 +12,7 @@
 import { SpikewasmError } from "../errors.js";
 import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
 import { createReferenceKernels } from "../reference/index.js";
-import { type InputCoding, SpikeEncoder } from "./input.js";
+import { ENCODE_MODE, type InputCoding, rngState, toProbabilities } from "./input.js";
 import { type Backend, type Kernels, createWasmKernels } from "./kernels.js";
 import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, planMemory } from "./plan.js";
 
@@ -136,19 +136,23 @@ export class Simulator {
     const events = plan.pops.map(() => 0);
     const inputSpikesPerStep = new Int32Array(T * B);
     const macs = coding === "current" ? this.precomputeCurrents(B) : plan.pops.map(() => 0);
-    const encoder = coding === "current" ? null
-      : new SpikeEncoder(F.subarray(plan.input.values >> 2, (plan.input.values >> 2) + B * plan.input.n), B, plan.input.n, coding, rate, options.seed ?? 0);
+    const spiking = coding !== "current";
+    const inp = plan.input;
+    if (spiking) {
+      toProbabilities(F.subarray(inp.values >> 2, (inp.values >> 2) + B * inp.n), rate);
+      new Uint32Array(I.buffer, inp.rng, 4).set(rngState(options.seed ?? 0));
+    }
 
     for (let t = 1; t <= T; t++) {
-      if (encoder) {
-        encoder.step(I, plan.input.spikes >> 2, plan.input.counts >> 2, t);
-        inputSpikesPerStep.set(I.subarray(plan.input.counts >> 2, (plan.input.counts >> 2) + B), (t - 1) * B);
+      if (spiking) {
+        k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE[coding], t, inp.rng, inp.spikes, inp.counts);
+        inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
       }
       for (let pi = 0; pi < plan.pops.length; pi++) {
         const p = plan.pops[pi];
         if (p.current !== 0) k.addInto(p.acc, p.current, B * p.n);
         for (const s of p.sources) {
-          if (s.from === -1 && !encoder) continue;
+          if (s.from === -1 && !spiking) continue;
           const src = s.from === -1 ? plan.input : plan.pops[s.from];
           events[pi] += accumulateSpikes(k, s, src.spikes, src.counts, B, p.acc);
         }

@@ -25,6 +25,11 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** The four 32-bit state words (to seed a generator that lives in WASM memory, assembly/encode.ts). */
+  state(): Uint32Array {
+    return Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+  }
+
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
