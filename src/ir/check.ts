@@ -10,6 +10,7 @@ import {
   type Shape,
   type SnnGraph,
   type SnnNode,
+  isPopulation,
   nodeInputs,
   shapeSize,
 } from "./graph.js";
@@ -174,7 +175,7 @@ export function checkGraph(graph: SnnGraph): GraphShapes {
       return s;
     });
     if (node.kind === "input") inputs++;
-    else if ("neuron" in node) checkNeuron(node, node.neuron);
+    else if (isPopulation(node)) checkNeuron(node, node.neuron);
     shapes.set(node.id, outputShape(node, inShapes));
   });
   if (inputs !== 1) throw new SpikewasmError(`graph: needs exactly one input node, found ${inputs}`);

@@ -260,6 +260,9 @@ function planSources(
       const layouts = new Set(srcs.map((s) => s.memShape.length));
       if (layouts.size > 1)
         throw new SpikewasmError(`layer '${node.id}' (add): adds a flattened [C, H, W] tensor to a 1-D one; their element orders differ (add before flattening)`);
+      const shapes3d = new Set(srcs.map((s) => `[${s.memShape.join(", ")}]`));
+      if (shapes3d.size > 1)
+        throw new SpikewasmError(`layer '${node.id}' (add): adds flattened tensors of different [C, H, W] shapes ${[...shapes3d].join(" and ")}; their element orders differ (add before flattening)`);
       return srcs.map((s, k) => ({ op: "add", from: s.pop, n, scale: node.scales?.[k] ?? 1 }));
     }
   }

@@ -150,7 +150,8 @@ export class Simulator {
       }
       for (let pi = 0; pi < plan.pops.length; pi++) {
         const p = plan.pops[pi];
-        if (p.current !== 0) k.addInto(p.acc, p.current, B * p.n);
+        // the precomputed current holds the input only under current coding (it is stale otherwise)
+        if (p.current !== 0 && !spiking) k.addInto(p.acc, p.current, B * p.n);
         for (const s of p.sources) {
           if (s.from === -1 && !spiking) continue;
           const src = s.from === -1 ? plan.input : plan.pops[s.from];

@@ -1,0 +1,165 @@
+/**
+ * spikewasm benchmarks (`npm run bench`; `npm run bench -- --write` also rewrites the measured block
+ * of bench/RESULTS.md). Single thread, WASM kernels vs the TypeScript reference kernels, same run:
+ *   (a) IF network 784-1200-1200-10, Poisson inputs at 0–100 Hz (uniform rates), dt 1 ms, 1000 steps
+ *   (b) conv net 28×28×1 → conv 32 3×3 → conv 64 3×3 stride 2 → dense 10, same inputs, 1000 steps
+ *   kernels alone: neuronStep (IF and LIF) and denseSpikes with weights in cache and streaming.
+ * Figures: synaptic events per second (weight additions), neuron updates per second, wall time; the
+ * median of several repetitions after a warm-up run. Timings are measured here, never asserted in tests.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { convNet, mlp784, uniformInputs } from "../src/examples/networks.js";
+import type { SnnGraph } from "../src/ir/graph.js";
+import { createReferenceKernels } from "../src/reference/index.js";
+import { type Backend, type Kernels, createWasmKernels } from "../src/sim/kernels.js";
+import { Simulator } from "../src/sim/simulator.js";
+import { Rng } from "../src/util/rng.js";
+import { VERSION } from "../src/version.js";
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+const REPS = quick ? 2 : 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface Row {
+  bench: string;
+  backend: Backend;
+  batch: number;
+  seconds: number;
+  events: number;
+  neuronUpdates: number;
+  note: string;
+}
+
+async function network(bench: string, graph: SnnGraph, backend: Backend, batch: number, steps: number): Promise<Row> {
+  const sim = await Simulator.create(graph, { batch, backend });
+  const x = uniformInputs(sim.plan.input.n, batch, 7);
+  const opts = { steps, coding: "poisson" as const, rate: 0.1, seed: 1, recordOutputPerStep: false };
+  sim.run(x, { ...opts, steps: Math.min(steps, 200) }); // warm-up (JIT, caches)
+  const times: number[] = [];
+  let events = 0;
+  let rates = "";
+  for (let r = 0; r < (backend === "js" ? Math.min(REPS, 3) : REPS); r++) {
+    const t0 = performance.now();
+    const res = sim.run(x, opts);
+    times.push((performance.now() - t0) / 1000);
+    events = res.layers.reduce((a, l) => a + l.synapticEvents, 0);
+    rates = res.layers.map((l) => `${l.id} ${((l.spikeCounts.reduce((a, b) => a + b, 0) / (l.size * batch * steps)) * 1000).toFixed(1)} Hz`).join(", ");
+  }
+  const neurons = sim.plan.pops.reduce((a, p) => a + p.n, 0);
+  return { bench, backend, batch, seconds: median(times), events, neuronUpdates: neurons * batch * steps, note: rates };
+}
+
+async function kernelsFor(backend: Backend, bytes: number): Promise<{ k: Kernels; I: Int32Array; F: Float32Array }> {
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
+  const k = backend === "wasm" ? await createWasmKernels(memory) : createReferenceKernels(memory);
+  return { k, I: new Int32Array(memory.buffer), F: new Float32Array(memory.buffer) };
+}
+
+/** denseSpikes alone: 40 random presynaptic spikes per call into 1200 outputs. */
+async function denseKernel(backend: Backend, nIn: number): Promise<Row> {
+  const nOut = 1200, spikes = 64, counts = 64 + 4096, acc = 64 + 8192, w = 1 << 16;
+  const { k, I, F } = await kernelsFor(backend, w + nIn * nOut * 4);
+  const rng = new Rng(3);
+  for (let i = 0; i < nIn * nOut; i += 97) F[(w >> 2) + i] = rng.uniform();
+  const calls = backend === "wasm" ? 20000 : 2000;
+  const times: number[] = [];
+  let events = 0;
+  for (let r = 0; r < REPS; r++) {
+    events = 0;
+    const t0 = performance.now();
+    for (let c = 0; c < calls; c++) {
+      for (let s = 0; s < 40; s++) I[(spikes >> 2) + s] = rng.int(nIn);
+      I[counts >> 2] = 40;
+      events += k.denseSpikes(spikes, counts, 1, nIn, w, nOut, acc);
+    }
+    times.push((performance.now() - t0) / 1000);
+  }
+  const mb = ((nIn * nOut * 4) / 2 ** 20).toFixed(1);
+  return { bench: `kernel denseSpikes ${nIn}×${nOut} (${mb} MiB weights)`, backend, batch: 1, seconds: median(times), events, neuronUpdates: 0, note: "" };
+}
+
+/** neuronStep alone on n neurons (IF or LIF), input current pre-filled each call. */
+async function neuronKernel(backend: Backend, lif: boolean): Promise<Row> {
+  const n = 100_000;
+  const v = 64, acc = v + 4 * n, spikes = acc + 4 * n, counts = spikes + 4 * n, total = counts + 16, first = total + 4 * n;
+  const { k, F, I } = await kernelsFor(backend, first + 4 * n);
+  I.fill(-1, first >> 2, (first >> 2) + n);
+  const drive = new Float32Array(n);
+  const rng = new Rng(5);
+  for (let i = 0; i < n; i++) drive[i] = 0.1 * rng.uniform();
+  const calls = backend === "wasm" ? 2000 : 200;
+  const times: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const t0 = performance.now();
+    for (let c = 0; c < calls; c++) {
+      F.set(drive, acc >> 2);
+      k.neuronStep(v, acc, 0, 0, 0, spikes, counts, total, first, 1, n, lif ? 0.95 : 1, 1, 0, 0, 0, 0, c + 1, 1);
+    }
+    times.push((performance.now() - t0) / 1000);
+  }
+  return { bench: `kernel neuronStep ${lif ? "LIF" : "IF"} (incl. copying the input current)`, backend, batch: 1, seconds: median(times), events: 0, neuronUpdates: n * calls, note: "" };
+}
+
+function fmt(x: number): string {
+  return x === 0 ? "–" : x.toExponential(2);
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const T = 1000;
+  const log = (r: Row) => {
+    rows.push(r);
+    console.error(`${r.bench.padEnd(48)} ${r.backend.padEnd(5)} B=${String(r.batch).padEnd(3)} ${r.seconds.toFixed(4)} s  ${fmt(r.events / r.seconds)} ev/s  ${fmt(r.neuronUpdates / r.seconds)} upd/s ${r.note}`);
+  };
+  const a = mlp784(1), b = convNet(1);
+  for (const backend of ["wasm", "js"] as Backend[]) log(await network("(a) IF 784-1200-1200-10, Poisson 0–100 Hz", a, backend, 1, T));
+  for (const batch of [16, 64]) log(await network("(a) IF 784-1200-1200-10, Poisson 0–100 Hz", a, "wasm", batch, T));
+  for (const backend of ["wasm", "js"] as Backend[]) log(await network("(b) conv 28×28×1→32c3→64c3s2→10", b, backend, 1, T));
+  log(await network("(b) conv 28×28×1→32c3→64c3s2→10", b, "wasm", 16, T));
+  for (const backend of ["wasm", "js"] as Backend[]) {
+    log(await denseKernel(backend, 100));
+    log(await denseKernel(backend, 784));
+    log(await denseKernel(backend, 8000));
+    log(await neuronKernel(backend, false));
+    log(await neuronKernel(backend, true));
+  }
+  const planA = (await Simulator.create(a, { batch: 1 })).plan;
+  const ratio = planA.stateBytes / planA.parameterBytes;
+
+  const speed = (bench: string) => {
+    const w = rows.find((r) => r.bench.startsWith(bench) && r.backend === "wasm" && r.batch === 1)!;
+    const j = rows.find((r) => r.bench.startsWith(bench) && r.backend === "js" && r.batch === 1)!;
+    return (j.seconds / w.seconds).toFixed(1);
+  };
+  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, node ${process.versions.node}, spikewasm ${VERSION}`;
+  const date = new Date().toISOString().slice(0, 10);
+  const md = [
+    `Measured ${date} on ${machine}; command \`npm run bench\`${quick ? " -- --quick" : ""}; median of ${REPS} runs after a warm-up, single thread.`,
+    "",
+    "| benchmark | backend | batch | time (s) | synaptic events/s | neuron updates/s | activity |",
+    "|---|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.bench} | ${r.backend} | ${r.batch} | ${r.seconds.toFixed(4)} | ${fmt(r.events / r.seconds)} | ${fmt(r.neuronUpdates / r.seconds)} | ${r.note} |`),
+    "",
+    `WASM / TS reference speed-up at batch 1: (a) ${speed("(a)")}×, (b) ${speed("(b)")}×.`,
+    `Memory of (a) at batch 1: ${planA.parameterBytes} bytes of weights, ${planA.stateBytes} bytes of engine buffers ` +
+      `(${(100 * ratio).toFixed(2)}% of the weights).`,
+  ].join("\n");
+  console.log(md);
+  if (args.has("--write")) {
+    const file = new URL("../../bench/RESULTS.md", import.meta.url);
+    const text = readFileSync(file, "utf8");
+    const begin = "<!-- bench:begin -->", end = "<!-- bench:end -->";
+    const i = text.indexOf(begin), j = text.indexOf(end);
+    if (i < 0 || j < 0) throw new Error("bench/RESULTS.md lacks the bench:begin / bench:end markers");
+    writeFileSync(file, text.slice(0, i + begin.length) + "\n" + md + "\n" + text.slice(j));
+    console.error("bench/RESULTS.md updated");
+  }
+}
+
+await main();

@@ -1,0 +1,15 @@
+// Bundles the library with esbuild: dist/index.js (Node, ESM, dependencies external),
+// dist/browser.js (browser, ESM, self-contained: the WASM module is inlined as base64 by
+// src/generated/kernels-wasm.ts), dist/cli.js (the executable) and dist/bench/run.js.
+import { build } from "esbuild";
+import { chmodSync } from "node:fs";
+
+const common = { bundle: true, format: "esm", target: "es2022", sourcemap: true, logLevel: "warning" };
+await Promise.all([
+  build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node", packages: "external" }),
+  build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/browser.js", platform: "browser", minify: true }),
+  build({ ...common, entryPoints: ["src/bin.ts"], outfile: "dist/cli.js", platform: "node", packages: "external", banner: { js: "#!/usr/bin/env node" } }),
+  build({ ...common, entryPoints: ["bench/run.ts"], outfile: "dist/bench/run.js", platform: "node", packages: "external" }),
+]);
+chmodSync("dist/cli.js", 0o755);
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/bench/run.js");

@@ -1,0 +1,215 @@
+/**
+ * The `spikewasm` command line: a thin layer that parses flags, calls the library and prints.
+ * Exit codes: 0 success; 2 bad input or usage (the message names what and where); 3 a resource limit
+ * (memory); 1 an internal error (a bug: please report it with the printed stack).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { SpikewasmError } from "./errors.js";
+import { convNet, mlp784, uniformInputs } from "./examples/networks.js";
+import { checkGraph } from "./ir/check.js";
+import { type SnnGraph, shapeSize } from "./ir/graph.js";
+import { parseGraph, stringifyGraph } from "./ir/json.js";
+import { type InputCoding } from "./sim/input.js";
+import { planMemory } from "./sim/plan.js";
+import { type SimResult, Simulator } from "./sim/simulator.js";
+import { VERSION } from "./version.js";
+
+const EXAMPLES: Record<string, () => SnnGraph> = { mlp: mlp784, conv: convNet };
+
+function int(name: string, min: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
+    return x;
+  };
+}
+
+function num(name: string, min: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got '${v}'`);
+    return x;
+  };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new SpikewasmError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Loads a graph file, or an example by name when `file` is absent. */
+function loadGraph(file: string | undefined, example: string): { graph: SnnGraph; source: string } {
+  if (file) return { graph: parseGraph(readText(file), file), source: file };
+  const make = EXAMPLES[example];
+  if (!make) throw new SpikewasmError(`unknown example '${example}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
+  return { graph: make(), source: `example:${example}` };
+}
+
+/** Reads inputs from a JSON file: an array of numbers, or an array of samples (nested arrays). */
+function loadInputs(file: string, n: number, batch: number): Float32Array {
+  let data: unknown;
+  try {
+    data = JSON.parse(readText(file));
+  } catch (e) {
+    if (e instanceof SpikewasmError) throw e;
+    throw new SpikewasmError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(data)) throw new SpikewasmError(`${file}: expected an array of numbers (k samples × ${n} values)`);
+  const flat = (data as unknown[]).flat(Infinity as 1);
+  const bad = flat.findIndex((x) => typeof x !== "number");
+  if (bad >= 0) throw new SpikewasmError(`${file}: element ${bad} is not a number`);
+  if (flat.length % n !== 0 || flat.length / n > batch)
+    throw new SpikewasmError(`${file}: holds ${flat.length} values; the graph's input has ${n} per sample and the batch is ${batch}`);
+  return Float32Array.from(flat as number[]);
+}
+
+/** Writes a file atomically (temporary file + rename): never a half-written output. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    throw new SpikewasmError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function sum(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+function summarize(r: SimResult, seconds: number) {
+  const events = r.layers.reduce((a, l) => a + l.synapticEvents, 0);
+  const n = r.output.size;
+  const finalCounts = r.output.counts.subarray((r.steps - 1) * r.batch * n);
+  const predictions = Array.from({ length: r.batch }, (_, b) => {
+    const c = finalCounts.subarray(b * n, (b + 1) * n);
+    let best = 0;
+    for (let i = 1; i < n; i++) if (c[i] > c[best]) best = i;
+    return best;
+  });
+  return {
+    steps: r.steps, batch: r.batch, coding: r.coding, seconds,
+    synapticEvents: events, eventsPerSecond: events / seconds,
+    neuronUpdatesPerSecond: (r.layers.reduce((a, l) => a + l.size, 0) * r.batch * r.steps) / seconds,
+    inputSpikes: sum(r.inputSpikesPerStep),
+    layers: r.layers.map((l) => ({
+      id: l.id, kind: l.kind, shape: l.shape, neurons: l.size,
+      spikesPerSample: sum(l.spikeCounts) / r.batch,
+      meanRatePerStep: sum(l.spikeCounts) / (r.batch * l.size * r.steps),
+      synapticEventsPerSample: l.synapticEvents / r.batch,
+      inputMacsPerStepPerSample: l.inputMacsPerStep / r.batch,
+    })),
+    output: { id: r.output.id, predictions, spikeCounts: Array.from(finalCounts) },
+  };
+}
+
+async function simulate(file: string | undefined, o: Record<string, unknown>): Promise<void> {
+  const { graph, source } = loadGraph(file, o.example as string);
+  const batch = o.batch as number;
+  const sim = await Simulator.create(graph, { batch, backend: o.backend as "wasm" | "js" });
+  const n = sim.plan.input.n;
+  const inputs = o.input ? loadInputs(o.input as string, n, batch) : uniformInputs(n, batch, o.seed as number);
+  const t0 = performance.now();
+  const r = sim.run(inputs, { steps: o.steps as number, coding: o.coding as InputCoding, rate: o.rate as number, seed: o.seed as number });
+  const s = summarize(r, (performance.now() - t0) / 1000);
+  const report = {
+    spikewasm: VERSION, node: process.versions.node, graph: source, backend: sim.backend,
+    inputs: o.input ?? `uniform random in [0, 1), seed ${o.seed}`,
+    options: { steps: o.steps, batch, coding: o.coding, rate: o.rate, seed: o.seed },
+    memory: { parameterBytes: sim.plan.parameterBytes, stateBytes: sim.plan.stateBytes, totalBytes: sim.plan.totalBytes },
+    ...s,
+  };
+  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
+  if (o.json === "-" || (o.json && o.quiet)) return;
+  const pad = (x: unknown, w: number) => String(x).padStart(w);
+  console.log(`spikewasm ${VERSION}: ${source}, ${s.steps} steps, batch ${s.batch}, ${s.coding} coding, ${sim.backend} backend`);
+  console.log(`${"layer".padEnd(12)}${pad("neurons", 9)}${pad("spikes/sample", 15)}${pad("rate/step", 11)}${pad("syn.events/sample", 19)}`);
+  for (const l of s.layers) {
+    console.log(`${l.id.padEnd(12)}${pad(l.neurons, 9)}${pad(l.spikesPerSample.toFixed(1), 15)}${pad(l.meanRatePerStep.toFixed(4), 11)}${pad(l.synapticEventsPerSample.toExponential(3), 19)}`);
+  }
+  console.log(`output '${s.output.id}' predictions (most spikes): ${s.output.predictions.join(" ")}`);
+  console.log(`${s.seconds.toFixed(3)} s: ${s.eventsPerSecond.toExponential(2)} synaptic events/s, ${s.neuronUpdatesPerSecond.toExponential(2)} neuron updates/s`);
+  if (o.json) console.log(`report written to ${o.json}`);
+}
+
+function checkCommand(file: string, o: Record<string, unknown>): void {
+  const graph = parseGraph(readText(file), file);
+  const { shapes, output } = checkGraph(graph);
+  const plan = planMemory(graph, o.batch as number);
+  console.log(`${basename(file)}: ${graph.nodes.length} nodes, output '${output}'`);
+  for (const node of graph.nodes) {
+    const params = ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0);
+    const shape = shapes.get(node.id)!;
+    console.log(`  ${node.id.padEnd(14)}${node.kind.padEnd(9)}[${shape.join(", ")}]`.padEnd(46) + `${shapeSize(shape)} values, ${params} parameters`);
+  }
+  console.log(`memory at batch ${plan.batch}: ${plan.parameterBytes} bytes of parameters + ${plan.stateBytes} bytes of state = ${plan.totalBytes} bytes`);
+}
+
+function exampleCommand(name: string, o: Record<string, unknown>): void {
+  const make = EXAMPLES[name];
+  if (!make) throw new SpikewasmError(`unknown example '${name}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
+  writeAtomic(o.out as string, stringifyGraph(make()) + "\n");
+  console.log(`wrote example '${name}' to ${o.out}`);
+}
+
+/** Builds the commander program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command("spikewasm")
+    .description("Spiking neural networks in WebAssembly: simulate an SNN graph fast, in Node or a browser.")
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command("simulate")
+    .description("simulate an SNN graph (JSON) for T steps on a batch and print per-layer activity")
+    .argument("[graph]", "graph JSON file (spikewasm-graph format); default: the built-in example")
+    .option("--example <name>", `built-in network when no graph is given (${Object.keys(EXAMPLES).join(", ")})`, "mlp")
+    .option("-T, --steps <n>", "time steps", int("--steps", 1), 100)
+    .option("-b, --batch <n>", "samples per run", int("--batch", 1), 1)
+    .addOption(new Option("--coding <coding>", "input coding").choices(["current", "poisson", "regular"]).default("poisson"))
+    .option("--rate <p>", "spike probability per step of an input of value 1 (max rate × dt)", num("--rate", 0), 0.1)
+    .option("--seed <n>", "seed of random inputs and Poisson trains", int("--seed", 0), 1)
+    .option("--input <file>", "JSON array of input values (k samples × input size); default: seeded uniform random")
+    .addOption(new Option("--backend <b>", "kernels").choices(["wasm", "js"]).default("wasm"))
+    .option("--json <file>", "also write the full report as JSON to this file")
+    .option("-q, --quiet", "with --json: print nothing")
+    .addHelpText("after", "\nExamples:\n  spikewasm simulate                       # the built-in 784-1200-1200-10 IF network, Poisson input\n  spikewasm simulate net.json -T 500 -b 8 --coding current --json out.json")
+    .action((file: string | undefined, o: Record<string, unknown>) => simulate(file, o));
+  program
+    .command("check")
+    .description("type-check a graph JSON file and print every node's shape and the memory it needs")
+    .argument("<graph>", "graph JSON file")
+    .option("-b, --batch <n>", "batch size for the memory figure", int("--batch", 1), 1)
+    .action((file: string, o: Record<string, unknown>) => checkCommand(file, o));
+  program
+    .command("example")
+    .description("write a built-in example network as a graph JSON file")
+    .argument("<name>", Object.keys(EXAMPLES).join(" | "))
+    .requiredOption("-o, --out <file>", "output file")
+    .action((name: string, o: Record<string, unknown>) => exampleCommand(name, o));
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
+    if (e instanceof SpikewasmError) {
+      console.error(`spikewasm: error: ${e.message}`);
+      return e.exitCode;
+    }
+    console.error(`spikewasm: internal error (please report): ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}

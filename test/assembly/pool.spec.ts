@@ -1,0 +1,119 @@
+// Unit tests of poolSpikes / poolValues (assembly/pool.ts) against a dense average pooling computed
+// here. Layout channels-last [H][W][C]; recip[oy*outW + ox] = 1 / (non-padding inputs of the window).
+import { poolSpikes, poolValues } from "../../assembly/pool";
+
+function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
+
+class Pool {
+  outH: i32; outW: i32;
+  recip: StaticArray<f32>;
+
+  /** scale > 0: fixed scale (count_include_pad); scale == 0: per-window recip buffer. */
+  constructor(public inH: i32, public inW: i32, public C: i32, public k: i32, public s: i32,
+              public pad: i32, public scale: f32) {
+    const outH = (inH + 2 * pad - k) / s + 1;
+    const outW = (inW + 2 * pad - k) / s + 1;
+    this.outH = outH;
+    this.outW = outW;
+    this.recip = new StaticArray<f32>(outH * outW);
+    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
+      const ny = min(oy * s - pad + k, inH) - max(oy * s - pad, 0);
+      const nx = min(ox * s - pad + k, inW) - max(ox * s - pad, 0);
+      this.recip[oy * outW + ox] = <f32>1 / <f32>(ny * nx);
+    }
+  }
+  get inSize(): i32 { return this.inH * this.inW * this.C; }
+  get outSize(): i32 { return this.outH * this.outW * this.C; }
+  get recipPtr(): usize { return this.scale > 0 ? 0 : ptr(this.recip); }
+
+  /** Dense reference: out[oy][ox][c] = s(oy, ox) * sum of x over the window (padding excluded). */
+  reference(x: StaticArray<f32>): StaticArray<f32> {
+    const out = new StaticArray<f32>(this.outSize);
+    for (let oy = 0; oy < this.outH; oy++) for (let ox = 0; ox < this.outW; ox++) for (let c = 0; c < this.C; c++) {
+      const sc = this.scale > 0 ? this.scale : this.recip[oy * this.outW + ox];
+      let sum: f32 = 0;
+      for (let ky = 0; ky < this.k; ky++) for (let kx = 0; kx < this.k; kx++) {
+        const iy = oy * this.s - this.pad + ky, ix = ox * this.s - this.pad + kx;
+        if (iy >= 0 && iy < this.inH && ix >= 0 && ix < this.inW) sum += sc * x[(iy * this.inW + ix) * this.C + c];
+      }
+      out[(oy * this.outW + ox) * this.C + c] = sum;
+    }
+    return out;
+  }
+
+  spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, acc: StaticArray<f32>): f64 {
+    return poolSpikes(ptr(list), ptr(counts), batch, this.inH, this.inW, this.C, this.outH, this.outW,
+      this.k, this.k, this.s, this.s, this.pad, this.pad, this.scale, this.recipPtr, ptr(acc));
+  }
+
+  /** One spike at every input position in turn, compared with the reference of the one-hot input. */
+  checkOneHot(): void {
+    const list = new StaticArray<i32>(1);
+    const counts: StaticArray<i32> = [1];
+    for (let j = 0; j < this.inSize; j++) {
+      const x = new StaticArray<f32>(this.inSize);
+      x[j] = 1;
+      const want = this.reference(x);
+      const acc = new StaticArray<f32>(this.outSize);
+      list[0] = j;
+      const events = this.spikes(list, counts, 1, acc);
+      let touched = 0;
+      for (let i = 0; i < this.outSize; i++) {
+        expect(acc[i]).toBe(want[i]);
+        if (want[i] != 0) touched++;
+      }
+      expect(events).toBe(<f64>touched);
+    }
+  }
+}
+
+describe("poolSpikes", () => {
+  it("2x2 stride 2 average (scale 0.25), one-hot spikes, odd input size", () => {
+    new Pool(5, 6, 3, 2, 2, 0, 0.25).checkOneHot(); // the last input row is in no window
+  });
+
+  it("2x2 stride 2 average: all-spiking input gives 1 everywhere (batch 2)", () => {
+    const p = new Pool(4, 6, 2, 2, 2, 0, 0.25);
+    const n = p.inSize;
+    const list = new StaticArray<i32>(n + 1);
+    for (let j = 0; j < n; j++) list[j] = j; // sample 0: every input; sample 1: input 0 only
+    const counts: StaticArray<i32> = [n, 1];
+    const acc = new StaticArray<f32>(2 * p.outSize);
+    expect(p.spikes(list, counts, 2, acc)).toBe(<f64>(n + 1));
+    for (let i = 0; i < p.outSize; i++) {
+      expect(acc[i]).toBe(1);
+      expect(acc[p.outSize + i]).toBe(i == 0 ? <f32>0.25 : <f32>0);
+    }
+  });
+
+  it("3x3 stride 1 pad 1 with recip (count_include_pad = 0), one-hot spikes", () => {
+    const p = new Pool(4, 5, 3, 3, 1, 1, 0);
+    expect(p.recip[0]).toBe(<f32>1 / 4);           // corner window: 2x2 inputs
+    expect(p.recip[1]).toBe(<f32>1 / 6);           // edge window: 2x3 inputs
+    expect(p.recip[p.outW + 1]).toBe(<f32>1 / 9);  // interior window
+    p.checkOneHot();
+  });
+
+  it("3x3 stride 1 pad 1 with recip: all-spiking input averages to 1", () => {
+    const p = new Pool(4, 5, 3, 3, 1, 1, 0);
+    const n = p.inSize;
+    const list = new StaticArray<i32>(n);
+    for (let j = 0; j < n; j++) list[j] = j;
+    const counts: StaticArray<i32> = [n];
+    const acc = new StaticArray<f32>(p.outSize);
+    p.spikes(list, counts, 1, acc);
+    for (let i = 0; i < p.outSize; i++) expect(Math.abs(<f64>acc[i] - 1)).toBeLessThan(1e-6);
+  });
+});
+
+describe("poolValues", () => {
+  it("analog input equals the dense average pooling (3x3 stride 2 pad 1, recip)", () => {
+    const p = new Pool(7, 6, 2, 3, 2, 1, 0);
+    const x = new StaticArray<f32>(p.inSize);
+    for (let i = 0; i < p.inSize; i++) x[i] = i % 4 == 0 ? 0 : <f32>(i % 9) - 4;
+    const acc = new StaticArray<f32>(p.outSize);
+    poolValues(ptr(x), 1, p.inH, p.inW, p.C, p.outH, p.outW, 3, 3, 2, 2, 1, 1, 0, ptr(p.recip), ptr(acc));
+    const want = p.reference(x);
+    for (let i = 0; i < p.outSize; i++) expect(Math.abs(<f64>acc[i] - <f64>want[i])).toBeLessThan(1e-5);
+  });
+});
