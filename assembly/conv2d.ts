@@ -7,6 +7,10 @@
 // which is exactly  out[oc, oy, ox] = sum_{cl, ky, kx} W[oc, cl, ky, kx] * in[g*CinG + cl, oy*sh - padT + ky*dh, ox*sw - padL + kx*dw]
 // (ONNX Conv, cross-correlation, zero padding, groups incl. depthwise, dilation).
 //
+// The index arithmetic (which (ky, oy) pairs an input row y feeds) is derived once by the host into
+// tap tables, so the per-spike loop has no division and no bounds test:
+//   tapsY: i32[inH][1 + 2*KH], row y = [count, ky0, oy0, ky1, oy1, ...]   (likewise tapsX: i32[inW][1 + 2*KW])
+//
 // Layouts (host-permuted once when the graph is built, see src/sim/plan.ts):
 //   input positions and acc are channels-last per sample: [B][H][W][C], so the inner loop over the
 //   output channels of a group is one contiguous row for both the weights and the accumulator;
@@ -17,33 +21,27 @@ import { addRow, addRowScaled } from "./rows";
 // @ts-ignore: decorator
 @inline function scatter(
   y: i32, x: i32, c: i32, a: f32, scaled: bool, w: usize, dst: usize,
-  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  padT: i32, padL: i32, dh: i32, dw: i32, cinG: i32, coutG: i32
+  outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32
 ): i32 {
   const g = c / cinG;
   const wc = w + <usize>(c * kh * kw * coutG) * 4;
   const chanOff = g * coutG;
-  let rows = 0;
-  for (let ky = 0; ky < kh; ky++) {
-    const ty = y + padT - ky * dh;
-    if (ty < 0) break;
-    if (ty % sh != 0) continue;
-    const oy = ty / sh;
-    if (oy >= outH) continue;
-    for (let kx = 0; kx < kw; kx++) {
-      const tx = x + padL - kx * dw;
-      if (tx < 0) break;
-      if (tx % sw != 0) continue;
-      const ox = tx / sw;
-      if (ox >= outW) continue;
+  const ty = tapsY + <usize>(y * (1 + 2 * kh)) * 4;
+  const tx = tapsX + <usize>(x * (1 + 2 * kw)) * 4;
+  const ny = load<i32>(ty), nx = load<i32>(tx);
+  for (let i = 0; i < ny; i++) {
+    const ky = load<i32>(ty + <usize>(1 + 2 * i) * 4);
+    const oy = load<i32>(ty + <usize>(2 + 2 * i) * 4);
+    for (let k = 0; k < nx; k++) {
+      const kx = load<i32>(tx + <usize>(1 + 2 * k) * 4);
+      const ox = load<i32>(tx + <usize>(2 + 2 * k) * 4);
       const row = wc + <usize>((ky * kw + kx) * coutG) * 4;
       const d = dst + <usize>((oy * outW + ox) * outC + chanOff) * 4;
       if (scaled) addRowScaled(d, row, a, coutG);
       else addRow(d, row, coutG);
-      rows++;
     }
   }
-  return rows;
+  return ny * nx;
 }
 
 /**
@@ -52,8 +50,7 @@ import { addRow, addRowScaled } from "./rows";
  */
 export function conv2dSpikes(
   spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
-  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  padT: i32, padL: i32, dh: i32, dw: i32, groups: i32, acc: usize
+  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
   const cinG = inC / groups;
   const coutG = outC / groups;
@@ -70,7 +67,7 @@ export function conv2dSpikes(
       const y = j / rowIn;
       const r = j - y * rowIn;
       const x = r / inC;
-      rows += scatter(y, x, r - x * inC, 1, false, w, dst, outH, outW, outC, kh, kw, sh, sw, padT, padL, dh, dw, cinG, coutG);
+      rows += scatter(y, x, r - x * inC, 1, false, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
     }
   }
   return <f64>(rows * <i64>coutG);
@@ -79,8 +76,7 @@ export function conv2dSpikes(
 /** Scatters every non-zero analog input value a (x is f32[B][inH][inW][inC]) as a × kernel; returns the MACs. */
 export function conv2dValues(
   xs: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
-  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  padT: i32, padL: i32, dh: i32, dw: i32, groups: i32, acc: usize
+  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
   const cinG = inC / groups;
   const coutG = outC / groups;
@@ -96,7 +92,7 @@ export function conv2dValues(
         for (let c = 0; c < inC; c++) {
           const a = load<f32>(src + (q << 2));
           q++;
-          if (a != 0) rows += scatter(y, x, c, a, true, w, dst, outH, outW, outC, kh, kw, sh, sw, padT, padL, dh, dw, cinG, coutG);
+          if (a != 0) rows += scatter(y, x, c, a, true, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
         }
       }
     }

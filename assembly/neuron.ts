@@ -69,6 +69,56 @@ export const RESET_TO_VALUE: i32 = 1;
   return 0;
 }
 
+// SIMD update of the 4 neurons starting at j of sample b (refractory == 0); returns the new spike count
+// `written`. SYN, BIAS, SUBTRACT and SPIKING are constants at every call site, so each specialisation
+// is a branch-free loop body.
+// @ts-ignore: decorator
+@inline function block4(
+  SYN: bool, BIAS: bool, SUBTRACT: bool, SPIKING: bool,
+  b: usize, base: usize, j: i32, v: usize, acc: usize, syn: usize, bias: usize,
+  spikes: usize, counts: usize, total: usize, first: usize,
+  vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32
+): i32 {
+  const o = (base + <usize>j) << 2;
+  let x = v128.load(acc + o);
+  v128.store(acc + o, f32x4.splat(0));
+  if (SYN) {
+    x = f32x4.add(f32x4.mul(vDecay, v128.load(syn + o)), x);
+    v128.store(syn + o, x);
+  }
+  if (BIAS) x = f32x4.add(x, v128.load(bias + (<usize>j << 2)));
+  const u = f32x4.add(f32x4.mul(vLeak, v128.load(v + o)), x);
+  if (!SPIKING) {
+    v128.store(v + o, u);
+    return written;
+  }
+  const fired = f32x4.ge(u, vThr);
+  v128.store(v + o, v128.bitselect(SUBTRACT ? f32x4.sub(u, vThr) : vRst, u, fired));
+  let mask = i32x4.bitmask(fired);
+  while (mask != 0) {
+    const lane = ctz(mask);
+    mask &= mask - 1;
+    recordSpike(j + lane, base + <usize>(j + lane), b, spikes + (<usize>written << 2), counts, total, first, step);
+    written++;
+  }
+  return written;
+}
+
+// The SIMD loop over one sample's first n4 neurons for one specialisation.
+// @ts-ignore: decorator
+@inline function loop4(
+  SYN: bool, BIAS: bool, SUBTRACT: bool, SPIKING: bool, n4: i32,
+  b: usize, base: usize, v: usize, acc: usize, syn: usize, bias: usize,
+  spikes: usize, counts: usize, total: usize, first: usize,
+  vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32
+): i32 {
+  for (let j = 0; j < n4; j += 4) {
+    written = block4(SYN, BIAS, SUBTRACT, SPIKING, b, base, j, v, acc, syn, bias, spikes, counts, total, first,
+      vLeak, vThr, vRst, vDecay, step, written);
+  }
+  return written;
+}
+
 /**
  * Advances B×n neurons by one step (equations above) and writes the spike list.
  * @returns the number of spikes in the whole batch (the length written at `spikes`).
@@ -85,37 +135,29 @@ export function neuronStep(
   const vThr = f32x4.splat(threshold);
   const vRst = f32x4.splat(vReset);
   const vDecay = f32x4.splat(synDecay);
-  const zero = f32x4.splat(0);
+  const variant = (syn != 0 ? 8 : 0) | (bias != 0 ? 4 : 0) | (resetMode == RESET_SUBTRACT ? 2 : 0) | (spiking != 0 ? 1 : 0);
   for (let b: usize = 0; b < <usize>batch; b++) {
     store<i32>(counts + (b << 2), 0);
     const base = b * <usize>n;
-    let j = 0;
-    for (; j < n4; j += 4) {
-      const o = (base + <usize>j) << 2;
-      let x = v128.load(acc + o);
-      v128.store(acc + o, zero);
-      if (syn != 0) {
-        x = f32x4.add(f32x4.mul(vDecay, v128.load(syn + o)), x);
-        v128.store(syn + o, x);
-      }
-      if (bias != 0) x = f32x4.add(x, v128.load(bias + (<usize>j << 2)));
-      const u = f32x4.add(f32x4.mul(vLeak, v128.load(v + o)), x);
-      if (spiking == 0) {
-        v128.store(v + o, u);
-        continue;
-      }
-      const fired = f32x4.ge(u, vThr);
-      const reset = resetMode == RESET_SUBTRACT ? f32x4.sub(u, vThr) : vRst;
-      v128.store(v + o, v128.bitselect(reset, u, fired));
-      let mask = i32x4.bitmask(fired);
-      while (mask != 0) {
-        const lane = ctz(mask);
-        mask &= mask - 1;
-        recordSpike(j + lane, base + <usize>(j + lane), b, spikes + (<usize>written << 2), counts, total, first, step);
-        written++;
-      }
+    switch (variant) {
+      case 0: written = loop4(false, false, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 1: written = loop4(false, false, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 2: written = loop4(false, false, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 3: written = loop4(false, false, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 4: written = loop4(false, true, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 5: written = loop4(false, true, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 6: written = loop4(false, true, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 7: written = loop4(false, true, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 8: written = loop4(true, false, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 9: written = loop4(true, false, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 10: written = loop4(true, false, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 11: written = loop4(true, false, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 12: written = loop4(true, true, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 13: written = loop4(true, true, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 14: written = loop4(true, true, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      default: written = loop4(true, true, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
     }
-    for (; j < n; j++) {
+    for (let j = n4; j < n; j++) {
       written += updateOne(b, j, n, v, acc, syn, bias, ref, spikes + (<usize>written << 2), counts, total, first,
         leak, threshold, resetMode, vReset, refractory, synDecay, step, spiking);
     }

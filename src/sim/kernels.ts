@@ -25,23 +25,19 @@ export interface Kernels {
   denseValues(x: number, batch: number, nIn: number, w: number, nOut: number, acc: number): number;
   conv2dSpikes(
     spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
-    outH: number, outW: number, outC: number, kh: number, kw: number, sh: number, sw: number,
-    padT: number, padL: number, dh: number, dw: number, groups: number, acc: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, acc: number,
   ): number;
   conv2dValues(
     x: number, batch: number, inH: number, inW: number, inC: number, w: number,
-    outH: number, outW: number, outC: number, kh: number, kw: number, sh: number, sw: number,
-    padT: number, padL: number, dh: number, dw: number, groups: number, acc: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, acc: number,
   ): number;
   poolSpikes(
-    spikes: number, counts: number, batch: number, inH: number, inW: number, C: number,
-    outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number,
-    scale: number, recip: number, acc: number,
+    spikes: number, counts: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
+    winY: number, winX: number, scale: number, recip: number, acc: number,
   ): number;
   poolValues(
-    x: number, batch: number, inH: number, inW: number, C: number,
-    outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number,
-    scale: number, recip: number, acc: number,
+    x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
+    winY: number, winX: number, scale: number, recip: number, acc: number,
   ): number;
   addSpikes(spikes: number, counts: number, batch: number, n: number, scale: number, acc: number): number;
   addInto(dst: number, src: number, len: number): void;

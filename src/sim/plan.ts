@@ -5,7 +5,8 @@
  * Layout of the linear memory (every buffer 16-byte aligned; address 0 means "absent"):
  *   [0, 64)            reserved (null)
  *   parameters         per population and source: weights in kernel layout; bias (f32[n], expanded
- *                      per neuron, channels-last); pool reciprocal windows (f32[outH*outW])
+ *                      per neuron, channels-last); conv tap tables (i32[inH][1+2KH], i32[inW][1+2KW]);
+ *                      pool window ranges (i32[inH][2], i32[inW][2]) and reciprocals (f32[outH*outW])
  *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
  *                      counts i32[B], rng u32[4] (xoshiro128** state of Poisson coding)
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
@@ -47,9 +48,9 @@ interface TensorRef {
 export type SourcePlan =
   | { op: "dense"; from: number; w: number; nIn: number; nOut: number }
   | { op: "conv2d"; from: number; w: number; inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
-      kh: number; kw: number; sh: number; sw: number; padT: number; padL: number; dh: number; dw: number; groups: number }
+      kh: number; kw: number; groups: number; tapsY: number; tapsX: number }
   | { op: "pool"; from: number; inH: number; inW: number; C: number; outH: number; outW: number;
-      kh: number; kw: number; sh: number; sw: number; padT: number; padL: number; scale: number; recip: number }
+      winY: number; winX: number; scale: number; recip: number }
   | { op: "add"; from: number; n: number; scale: number };
 
 /** A neuron population and the addresses of its buffers. */
@@ -85,7 +86,7 @@ export interface MemoryPlan {
   /** end of the last buffer = bytes of linear memory needed */
   totalBytes: number;
   /** parameter arrays to copy into memory at their addresses */
-  initData: { addr: number; data: Float32Array }[];
+  initData: { addr: number; data: Float32Array | Int32Array }[];
   shapes: GraphShapes;
 }
 
@@ -138,6 +139,38 @@ function convWeights(node: Conv2dNode, cin: number): Float32Array {
   return out;
 }
 
+/**
+ * Conv tap table of one axis: for each input index p, the (k, o) pairs with p + pad - k*dil = o*stride,
+ * 0 <= o < outN, as i32[N][1 + 2K] = [count, k0, o0, k1, o1, ...] (assembly/conv2d.ts).
+ */
+export function convTaps(n: number, k: number, stride: number, pad: number, dil: number, outN: number): Int32Array {
+  const row = 1 + 2 * k;
+  const t = new Int32Array(n * row);
+  for (let p = 0; p < n; p++) {
+    let c = 0;
+    for (let kk = 0; kk < k; kk++) {
+      const q = p + pad - kk * dil;
+      if (q < 0 || q % stride !== 0 || q / stride >= outN) continue;
+      t[p * row + 1 + 2 * c] = kk;
+      t[p * row + 2 + 2 * c] = q / stride;
+      c++;
+    }
+    t[p * row] = c;
+  }
+  return t;
+}
+
+/** Pool window ranges of one axis: for each input index p, [first, last] output whose window covers it. */
+export function poolWindows(n: number, k: number, stride: number, pad: number, outN: number): Int32Array {
+  const t = new Int32Array(2 * n);
+  for (let p = 0; p < n; p++) {
+    const q = p + pad;
+    t[2 * p] = Math.max(0, Math.ceil((q - k + 1) / stride));
+    t[2 * p + 1] = Math.min(outN - 1, Math.floor(q / stride));
+  }
+  return t;
+}
+
 function poolRecip(node: PoolNode, h: number, w: number, oh: number, ow: number): Float32Array | null {
   const [kh, kw] = node.kernel;
   if (node.mode === "sum" || (node.countIncludePad ?? true)) return null;
@@ -158,8 +191,8 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
   if (!Number.isInteger(batch) || batch < 1) throw new SpikewasmError(`batch must be an integer >= 1, got ${batch}`);
   const shapes = checkGraph(graph);
   const A = new Allocator();
-  const initData: { addr: number; data: Float32Array }[] = [];
-  const param = (data: Float32Array): number => {
+  const initData: { addr: number; data: Float32Array | Int32Array }[] = [];
+  const param = (data: Float32Array | Int32Array): number => {
     const addr = A.alloc(data.byteLength);
     initData.push({ addr, data });
     return addr;
@@ -223,7 +256,7 @@ function planSources(
   node: DenseNode | Conv2dNode | PoolNode | AddNode,
   shapes: GraphShapes,
   refs: Map<string, TensorRef>,
-  param: (d: Float32Array) => number,
+  param: (d: Float32Array | Int32Array) => number,
   n: number,
 ): SourcePlan[] {
   const out = shapes.shapes.get(node.id)!;
@@ -238,9 +271,11 @@ function planSources(
       const [sh, sw] = node.stride ?? [1, 1];
       const [padT, padL] = node.padding ?? [0, 0, 0, 0];
       const [dh, dw] = node.dilation ?? [1, 1];
+      const [kh, kw] = node.kernel;
       return [{
         op: "conv2d", from: src.pop, w: param(convWeights(node, inC)), inH, inW, inC, outH: out[1], outW: out[2], outC: out[0],
-        kh: node.kernel[0], kw: node.kernel[1], sh, sw, padT, padL, dh, dw, groups: node.groups ?? 1,
+        kh, kw, groups: node.groups ?? 1,
+        tapsY: param(convTaps(inH, kh, sh, padT, dh, out[1])), tapsX: param(convTaps(inW, kw, sw, padL, dw, out[2])),
       }];
     }
     case "pool": {
@@ -251,7 +286,8 @@ function planSources(
       const [padT, padL] = node.padding ?? [0, 0, 0, 0];
       const r = poolRecip(node, inH, inW, out[1], out[2]);
       return [{
-        op: "pool", from: src.pop, inH, inW, C, outH: out[1], outW: out[2], kh, kw, sh, sw, padT, padL,
+        op: "pool", from: src.pop, inH, inW, C, outH: out[1], outW: out[2],
+        winY: param(poolWindows(inH, kh, sh, padT, out[1])), winX: param(poolWindows(inW, kw, sw, padL, out[2])),
         scale: node.mode === "sum" ? 1 : 1 / (kh * kw), recip: r ? param(r) : 0,
       }];
     }

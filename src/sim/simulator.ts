@@ -95,7 +95,7 @@ export class Simulator {
   ) {
     this.F = new Float32Array(memory.buffer);
     this.I = new Int32Array(memory.buffer);
-    for (const { addr, data } of plan.initData) this.F.set(data, addr >> 2);
+    for (const { addr, data } of plan.initData) (data instanceof Int32Array ? this.I : this.F).set(data, addr >> 2);
   }
 
   /** Checks and plans the graph, allocates its memory and loads its weights (compiles WASM on first use). */
@@ -244,10 +244,9 @@ function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: num
     case "dense":
       return k.denseSpikes(spikes, counts, B, s.nIn, s.w, s.nOut, acc);
     case "conv2d":
-      return k.conv2dSpikes(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.sh, s.sw,
-        s.padT, s.padL, s.dh, s.dw, s.groups, acc);
+      return k.conv2dSpikes(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
     case "pool":
-      return k.poolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.kh, s.kw, s.sh, s.sw, s.padT, s.padL, s.scale, s.recip, acc);
+      return k.poolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
     case "add":
       return k.addSpikes(spikes, counts, B, s.n, s.scale, acc);
   }
@@ -259,10 +258,9 @@ function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number, acc: 
     case "dense":
       return k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
     case "conv2d":
-      return k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.sh, s.sw,
-        s.padT, s.padL, s.dh, s.dw, s.groups, acc);
+      return k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
     case "pool":
-      return k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.kh, s.kw, s.sh, s.sw, s.padT, s.padL, s.scale, s.recip, acc);
+      return k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
     case "add":
       k.addScaledInto(acc, x, s.scale, B * s.n);
       return B * s.n;

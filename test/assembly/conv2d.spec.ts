@@ -6,21 +6,44 @@ import { conv2dSpikes, conv2dValues } from "../../assembly/conv2d";
 
 function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
 
+/** Tap table of one axis, i32[n][1 + 2k] = [count, k0, o0, ...]: the (kk, o) with p + pad - kk*d == o*s. */
+function taps(n: i32, k: i32, s: i32, pad: i32, d: i32, outN: i32): StaticArray<i32> {
+  const row = 1 + 2 * k;
+  const t = new StaticArray<i32>(n * row);
+  for (let p = 0; p < n; p++) {
+    let c = 0;
+    for (let o = 0; o < outN; o++) for (let kk = 0; kk < k; kk++) {
+      if (o * s - pad + kk * d != p) continue;
+      t[p * row + 1 + 2 * c] = kk;
+      t[p * row + 2 + 2 * c] = o;
+      c++;
+    }
+    t[p * row] = c;
+  }
+  return t;
+}
+
 class Conv {
   outH: i32; outW: i32; cinG: i32; coutG: i32;
   w: StaticArray<f32>;  // ONNX layout [Cout][CinG][KH][KW]
   wt: StaticArray<f32>; // kernel layout [Cin][KH][KW][CoutG]
+  tapsY: StaticArray<i32>;
+  tapsX: StaticArray<i32>;
 
   constructor(public inH: i32, public inW: i32, public inC: i32, public outC: i32, public k: i32,
               public s: i32, public pad: i32, public d: i32, public groups: i32) {
-    this.outH = (inH + 2 * pad - d * (k - 1) - 1) / s + 1;
-    this.outW = (inW + 2 * pad - d * (k - 1) - 1) / s + 1;
+    const outH = (inH + 2 * pad - d * (k - 1) - 1) / s + 1;
+    const outW = (inW + 2 * pad - d * (k - 1) - 1) / s + 1;
+    this.outH = outH;
+    this.outW = outW;
     const cinG = inC / groups;
     const n = outC * cinG * k * k;
     this.cinG = cinG;
     this.coutG = outC / groups;
     this.w = new StaticArray<f32>(n);
     this.wt = new StaticArray<f32>(n);
+    this.tapsY = taps(inH, k, s, pad, d, outH);
+    this.tapsX = taps(inW, k, s, pad, d, outW);
     for (let i = 0; i < n; i++) this.w[i] = <f32>(i + 1) * 0.25; // distinct, exactly representable
     for (let c = 0; c < inC; c++) {
       const g = c / this.cinG;
@@ -52,7 +75,7 @@ class Conv {
 
   spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, acc: StaticArray<f32>): f64 {
     return conv2dSpikes(ptr(list), ptr(counts), batch, this.inH, this.inW, this.inC, ptr(this.wt),
-      this.outH, this.outW, this.outC, this.k, this.k, this.s, this.s, this.pad, this.pad, this.d, this.d, this.groups, ptr(acc));
+      this.outH, this.outW, this.outC, this.k, this.k, this.groups, ptr(this.tapsY), ptr(this.tapsX), ptr(acc));
   }
 
   /** One spike at every input position in turn, compared with the reference of the one-hot input. */
@@ -115,7 +138,7 @@ describe("conv2dValues", () => {
     const x = new StaticArray<f32>(cv.inSize);
     for (let i = 0; i < cv.inSize; i++) x[i] = i % 5 == 0 ? 0 : <f32>(i % 7) - 3; // small integers, exact sums
     const acc = new StaticArray<f32>(cv.outSize);
-    conv2dValues(ptr(x), 1, cv.inH, cv.inW, cv.inC, ptr(cv.wt), cv.outH, cv.outW, cv.outC, 3, 3, 2, 2, 2, 2, 2, 2, 2, ptr(acc));
+    conv2dValues(ptr(x), 1, cv.inH, cv.inW, cv.inC, ptr(cv.wt), cv.outH, cv.outW, cv.outC, 3, 3, 2, ptr(cv.tapsY), ptr(cv.tapsX), ptr(acc));
     const want = cv.reference(x);
     for (let i = 0; i < cv.outSize; i++) expect(acc[i]).toBe(want[i]);
   });

@@ -4,9 +4,28 @@ import { poolSpikes, poolValues } from "../../assembly/pool";
 
 function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
 
+/** Window range table of one axis, i32[n][2] = [first o, last o] with o*s - pad <= p < o*s - pad + k. */
+function windows(n: i32, k: i32, s: i32, pad: i32, outN: i32): StaticArray<i32> {
+  const t = new StaticArray<i32>(2 * n);
+  for (let p = 0; p < n; p++) {
+    let lo = outN, hi = -1;
+    for (let o = 0; o < outN; o++) {
+      if (o * s - pad <= p && p < o * s - pad + k) {
+        lo = min(lo, o);
+        hi = max(hi, o);
+      }
+    }
+    t[2 * p] = lo;
+    t[2 * p + 1] = hi;
+  }
+  return t;
+}
+
 class Pool {
   outH: i32; outW: i32;
   recip: StaticArray<f32>;
+  winY: StaticArray<i32>;
+  winX: StaticArray<i32>;
 
   /** scale > 0: fixed scale (count_include_pad); scale == 0: per-window recip buffer. */
   constructor(public inH: i32, public inW: i32, public C: i32, public k: i32, public s: i32,
@@ -15,6 +34,8 @@ class Pool {
     const outW = (inW + 2 * pad - k) / s + 1;
     this.outH = outH;
     this.outW = outW;
+    this.winY = windows(inH, k, s, pad, outH);
+    this.winX = windows(inW, k, s, pad, outW);
     this.recip = new StaticArray<f32>(outH * outW);
     for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
       const ny = min(oy * s - pad + k, inH) - max(oy * s - pad, 0);
@@ -43,7 +64,7 @@ class Pool {
 
   spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, acc: StaticArray<f32>): f64 {
     return poolSpikes(ptr(list), ptr(counts), batch, this.inH, this.inW, this.C, this.outH, this.outW,
-      this.k, this.k, this.s, this.s, this.pad, this.pad, this.scale, this.recipPtr, ptr(acc));
+      ptr(this.winY), ptr(this.winX), this.scale, this.recipPtr, ptr(acc));
   }
 
   /** One spike at every input position in turn, compared with the reference of the one-hot input. */
@@ -112,7 +133,7 @@ describe("poolValues", () => {
     const x = new StaticArray<f32>(p.inSize);
     for (let i = 0; i < p.inSize; i++) x[i] = i % 4 == 0 ? 0 : <f32>(i % 9) - 4;
     const acc = new StaticArray<f32>(p.outSize);
-    poolValues(ptr(x), 1, p.inH, p.inW, p.C, p.outH, p.outW, 3, 3, 2, 2, 1, 1, 0, ptr(p.recip), ptr(acc));
+    poolValues(ptr(x), 1, p.inH, p.inW, p.C, p.outH, p.outW, ptr(p.winY), ptr(p.winX), 0, ptr(p.recip), ptr(acc));
     const want = p.reference(x);
     for (let i = 0; i < p.outSize; i++) expect(Math.abs(<f64>acc[i] - <f64>want[i])).toBeLessThan(1e-5);
   });
