@@ -1,8 +1,9 @@
 // Input spike generation, one step for a whole batch (the per-input hot loop of spike coding).
 //
 //   mode ENCODE_POISSON: input j of sample b spikes when u < p[b*n + j], u = (next() >>> 8) * 2^-24 from
-//     xoshiro128** (Blackman & Vigna) whose four u32 words live at `rng` (seeded by the host with
-//     splitmix32, src/util/rng.ts); inputs with p == 0 draw nothing.
+//     sample b's own xoshiro128** stream (Blackman & Vigna), whose four u32 words live at rng + 16*b
+//     (seeded by the host with splitmix32, src/util/rng.ts); inputs with p == 0 draw nothing. One stream
+//     per sample keeps a sample's spike trains independent of the other samples in the batch.
 //   mode ENCODE_REGULAR: input j spikes at step t when floor(t*p) > floor((t-1)*p) (float64), i.e. it has
 //     fired exactly floor(t*p) times after t steps.
 // p is f32[B][n], already clamped to [0, 1]. Writes within-sample indices at `spikes` and per-sample
@@ -34,12 +35,13 @@ export function encodeSpikes(p: usize, batch: i32, n: i32, mode: i32, step: i32,
   for (let b: usize = 0; b < <usize>batch; b++) {
     const start = w;
     const base = p + ((b * <usize>n) << 2);
+    const state = rng + (b << 4);
     for (let j = 0; j < n; j++) {
       const pj = load<f32>(base + (<usize>j << 2));
       if (pj == 0) continue;
       let fire: bool;
       if (mode == ENCODE_POISSON) {
-        fire = <f32>(nextU32(rng) >>> 8) * (1.0 / 16777216.0) < pj;
+        fire = <f32>(nextU32(state) >>> 8) * (1.0 / 16777216.0) < pj;
       } else {
         const q = <f64>pj;
         fire = Math.floor(t * q) > Math.floor((t - 1) * q);

@@ -35,7 +35,7 @@ export function encodeSpikes(h: Heap, p: number, batch: number, n: number, mode:
       const pj = F[base + j];
       if (pj === 0) continue;
       const fire = mode === ENCODE_POISSON
-        ? (nextU32(I, rng >> 2) >>> 8) / 16777216 < pj
+        ? (nextU32(I, (rng >> 2) + 4 * b) >>> 8) / 16777216 < pj
         : Math.floor(step * pj) > Math.floor((step - 1) * pj);
       if (fire) I[(spikes >> 2) + w++] = j;
     }

@@ -6,6 +6,7 @@
  *              seeded xoshiro128** stream (the same seed gives the same spike trains everywhere).
  *   regular  — deterministic trains at the same rate: input i spikes at step t when
  *              floor(t·p_i) > floor((t−1)·p_i), i.e. it has fired exactly floor(t·p_i) spikes after t steps.
+ * Each sample has its own random stream (seed + b for sample b, or a seed per sample).
  * `rate` is the spike probability per step of an input of value 1 (max frequency × dt, e.g. 100 Hz ×
  * 1 ms = 0.1). Values <= 0 never spike. The per-step generation is the kernel encodeSpikes
  * (assembly/encode.ts); this module prepares its inputs.
@@ -23,7 +24,13 @@ export function toProbabilities(values: Float32Array, rate: number): void {
   for (let i = 0; i < values.length; i++) values[i] = Math.min(1, Math.max(0, values[i] * rate));
 }
 
-/** The four xoshiro128** state words for `seed` (splitmix32 seeding, as Rng). */
-export function rngState(seed: number): Uint32Array {
-  return new Rng(seed).state();
+/**
+ * The xoshiro128** states of a batch, u32[B][4]: sample b's stream is Rng(seeds[b]) (splitmix32
+ * seeding), where seeds[b] = seed + b for a single seed, so a sample's spike trains depend only on its
+ * seed, never on the other samples of the batch.
+ */
+export function rngStates(seed: number | ArrayLike<number>, batch: number): Uint32Array {
+  const out = new Uint32Array(4 * batch);
+  for (let b = 0; b < batch; b++) out.set(new Rng(typeof seed === "number" ? seed + b : seed[b]).state(), 4 * b);
+  return out;
 }

@@ -8,7 +8,7 @@
  *                      per neuron, channels-last); conv tap tables (i32[inH][1+2KH], i32[inW][1+2KW]);
  *                      pool window ranges (i32[inH][2], i32[inW][2]) and reciprocals (f32[outH*outW])
  *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
- *                      counts i32[B], rng u32[4] (xoshiro128** state of Poisson coding)
+ *                      counts i32[B], rng u32[B][4] (per-sample xoshiro128** states of Poisson coding)
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
  *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n]; counts i32[B];
  *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
@@ -232,7 +232,7 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
   const nIn = shapeSize(inShape);
   const input = {
     id: inputNode.id, shape: inShape, n: nIn, channelsLast: inShape.length === 3,
-    values: A.alloc(4 * batch * nIn), spikes: A.alloc(4 * batch * nIn), counts: A.alloc(4 * batch), rng: A.alloc(16),
+    values: A.alloc(4 * batch * nIn), spikes: A.alloc(4 * batch * nIn), counts: A.alloc(4 * batch), rng: A.alloc(16 * batch),
   };
   for (const p of pops) {
     const bn = 4 * batch * p.n;

@@ -12,7 +12,7 @@
 import { SpikewasmError } from "../errors.js";
 import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
 import { createReferenceKernels } from "../reference/index.js";
-import { ENCODE_MODE, type InputCoding, rngState, toProbabilities } from "./input.js";
+import { ENCODE_MODE, type InputCoding, rngStates, toProbabilities } from "./input.js";
 import { type Backend, type Kernels, createWasmKernels } from "./kernels.js";
 import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, planMemory } from "./plan.js";
 
@@ -34,8 +34,8 @@ export interface RunOptions {
   coding?: InputCoding;
   /** Spike probability per step of an input of value 1, for poisson/regular coding (default 1). */
   rate?: number;
-  /** Seed of the Poisson spike trains (default 0). */
-  seed?: number;
+  /** Seed of the Poisson spike trains (default 0): sample b uses seed + b, or give one seed per sample. */
+  seed?: number | number[];
   /** Record the output's cumulative counts and membrane at every step (default true). */
   recordOutputPerStep?: boolean;
 }
@@ -124,7 +124,7 @@ export class Simulator {
     const T = options.steps;
     const coding = options.coding ?? "current";
     const rate = options.rate ?? 1;
-    const B = this.validateRun(inputs, T, coding, rate);
+    const B = this.validateRun(inputs, T, coding, rate, options.seed ?? 0);
     this.reset(B);
     this.writeInput(inputs, B);
     const recordOut = options.recordOutputPerStep ?? true;
@@ -140,7 +140,7 @@ export class Simulator {
     const inp = plan.input;
     if (spiking) {
       toProbabilities(F.subarray(inp.values >> 2, (inp.values >> 2) + B * inp.n), rate);
-      new Uint32Array(I.buffer, inp.rng, 4).set(rngState(options.seed ?? 0));
+      new Uint32Array(I.buffer, inp.rng, 4 * B).set(rngStates(options.seed ?? 0, B));
     }
 
     for (let t = 1; t <= T; t++) {
@@ -185,12 +185,14 @@ export class Simulator {
     };
   }
 
-  private validateRun(inputs: ArrayLike<number>, T: number, coding: string, rate: number): number {
+  private validateRun(inputs: ArrayLike<number>, T: number, coding: string, rate: number, seed: number | number[]): number {
     const { n, shape } = this.plan.input;
     if (!Number.isInteger(T) || T < 1) throw new SpikewasmError(`steps must be an integer >= 1, got ${T}`);
     if (coding !== "current" && coding !== "poisson" && coding !== "regular")
       throw new SpikewasmError(`coding must be "current", "poisson" or "regular", got ${JSON.stringify(coding)}`);
     if (!Number.isFinite(rate) || rate < 0) throw new SpikewasmError(`rate must be a finite number >= 0, got ${rate}`);
+    if (Array.isArray(seed) ? !seed.every(Number.isInteger) : !Number.isInteger(seed))
+      throw new SpikewasmError(`seed must be an integer or an array of integers (one per sample), got ${JSON.stringify(seed)}`);
     if (!inputs || typeof inputs.length !== "number") throw new SpikewasmError("inputs must be a Float32Array or an array of numbers");
     const B = inputs.length / n;
     if (!Number.isInteger(B) || B < 1 || B > this.plan.batch)
@@ -200,6 +202,7 @@ export class Simulator {
     for (let i = 0; i < inputs.length; i++) {
       if (!Number.isFinite(inputs[i])) throw new SpikewasmError(`input value ${i} (sample ${Math.floor(i / n)}, element ${i % n}) is ${inputs[i]}`);
     }
+    if (Array.isArray(seed) && seed.length !== B) throw new SpikewasmError(`seed has ${seed.length} entries, expected one per sample (${B})`);
     return B;
   }
 
