@@ -9,8 +9,11 @@
 //   u      = leak * v[i] + x                IF: leak = 1; LIF: leak = exp(-dt/tau)
 //   spike  = spiking && u >= threshold
 //   u      = spike ? (resetMode == RESET_SUBTRACT ? u - threshold : vReset) : u
-//   v[i]   = u;  on a spike: ref[i] = refractory, spikes[] <- j, counts[b] += 1, total[i] += 1,
-//            first[i] = t if it was < 0.
+//   v[i]   = u;  on a spike: ref[i] = refractory, spikes[] <- j, total[i] += 1,
+//            first[i] = t if it was < 0;  counts[b] = number of spikes of sample b at this step.
+//
+// The SIMD path is branch-free per lane: a 4-lane group with any spike updates total and first with
+// lane masks and writes its candidate indices unconditionally, advancing the list by each lane's bit (the list therefore needs 3 slots of slack past B*n, see src/sim/plan.ts).
 //
 // Every operation is an IEEE float32 operation in this order (no fused multiply-add), so the TypeScript
 // reference in src/reference/neuron.ts reproduces it bit for bit.
@@ -26,9 +29,8 @@ export const RESET_SUBTRACT: i32 = 0;
 export const RESET_TO_VALUE: i32 = 1;
 
 // @ts-ignore: decorator
-@inline function recordSpike(j: i32, i: usize, b: usize, out: usize, counts: usize, total: usize, first: usize, step: i32): void {
+@inline function recordSpike(j: i32, i: usize, out: usize, total: usize, first: usize, step: i32): void {
   store<i32>(out, j);
-  store<i32>(counts + (b << 2), load<i32>(counts + (b << 2)) + 1);
   store<i32>(total + (i << 2), load<i32>(total + (i << 2)) + 1);
   if (load<i32>(first + (i << 2)) < 0) store<i32>(first + (i << 2), step);
 }
@@ -38,7 +40,7 @@ export const RESET_TO_VALUE: i32 = 1;
 // @ts-ignore: decorator
 @inline function updateOne(
   b: usize, j: i32, n: i32, v: usize, acc: usize, syn: usize, bias: usize, ref: usize,
-  out: usize, counts: usize, total: usize, first: usize,
+  out: usize, total: usize, first: usize,
   leak: f32, threshold: f32, resetMode: i32, vReset: f32, refractory: i32, synDecay: f32, step: i32, spiking: i32
 ): i32 {
   const i = b * <usize>n + <usize>j;
@@ -62,7 +64,7 @@ export const RESET_TO_VALUE: i32 = 1;
     u = resetMode == RESET_SUBTRACT ? u - threshold : vReset;
     store<f32>(v + o, u);
     if (refractory > 0) store<i32>(ref + o, refractory);
-    recordSpike(j, i, b, out, counts, total, first, step);
+    recordSpike(j, i, out, total, first, step);
     return 1;
   }
   store<f32>(v + o, u);
@@ -75,8 +77,8 @@ export const RESET_TO_VALUE: i32 = 1;
 // @ts-ignore: decorator
 @inline function block4(
   SYN: bool, BIAS: bool, SUBTRACT: bool, SPIKING: bool,
-  b: usize, base: usize, j: i32, v: usize, acc: usize, syn: usize, bias: usize,
-  spikes: usize, counts: usize, total: usize, first: usize,
+  base: usize, j: i32, v: usize, acc: usize, syn: usize, bias: usize,
+  spikes: usize, total: usize, first: usize,
   vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32
 ): i32 {
   const o = (base + <usize>j) << 2;
@@ -94,12 +96,21 @@ export const RESET_TO_VALUE: i32 = 1;
   }
   const fired = f32x4.ge(u, vThr);
   v128.store(v + o, v128.bitselect(SUBTRACT ? f32x4.sub(u, vThr) : vRst, u, fired));
-  let mask = i32x4.bitmask(fired);
-  while (mask != 0) {
-    const lane = ctz(mask);
-    mask &= mask - 1;
-    recordSpike(j + lane, base + <usize>(j + lane), b, spikes + (<usize>written << 2), counts, total, first, step);
-    written++;
+  const mask = i32x4.bitmask(fired);
+  if (mask != 0) {
+    // total and first (i32, laid out like v) updated under the lane mask; a fired lane is -1
+    v128.store(total + o, i32x4.sub(v128.load(total + o), fired));
+    const f = v128.load(first + o);
+    v128.store(first + o, v128.bitselect(i32x4.splat(step), f, v128.and(fired, i32x4.lt_s(f, i32x4.splat(0)))));
+    let w = spikes + (<usize>written << 2);
+    store<i32>(w, j);
+    w += <usize>(mask & 1) << 2;
+    store<i32>(w, j + 1);
+    w += <usize>((mask >> 1) & 1) << 2;
+    store<i32>(w, j + 2);
+    w += <usize>((mask >> 2) & 1) << 2;
+    store<i32>(w, j + 3);
+    written += popcnt(mask);
   }
   return written;
 }
@@ -108,12 +119,12 @@ export const RESET_TO_VALUE: i32 = 1;
 // @ts-ignore: decorator
 @inline function loop4(
   SYN: bool, BIAS: bool, SUBTRACT: bool, SPIKING: bool, n4: i32,
-  b: usize, base: usize, v: usize, acc: usize, syn: usize, bias: usize,
-  spikes: usize, counts: usize, total: usize, first: usize,
+  base: usize, v: usize, acc: usize, syn: usize, bias: usize,
+  spikes: usize, total: usize, first: usize,
   vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32
 ): i32 {
   for (let j = 0; j < n4; j += 4) {
-    written = block4(SYN, BIAS, SUBTRACT, SPIKING, b, base, j, v, acc, syn, bias, spikes, counts, total, first,
+    written = block4(SYN, BIAS, SUBTRACT, SPIKING, base, j, v, acc, syn, bias, spikes, total, first,
       vLeak, vThr, vRst, vDecay, step, written);
   }
   return written;
@@ -137,30 +148,31 @@ export function neuronStep(
   const vDecay = f32x4.splat(synDecay);
   const variant = (syn != 0 ? 8 : 0) | (bias != 0 ? 4 : 0) | (resetMode == RESET_SUBTRACT ? 2 : 0) | (spiking != 0 ? 1 : 0);
   for (let b: usize = 0; b < <usize>batch; b++) {
-    store<i32>(counts + (b << 2), 0);
+    const start = written;
     const base = b * <usize>n;
     switch (variant) {
-      case 0: written = loop4(false, false, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 1: written = loop4(false, false, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 2: written = loop4(false, false, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 3: written = loop4(false, false, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 4: written = loop4(false, true, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 5: written = loop4(false, true, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 6: written = loop4(false, true, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 7: written = loop4(false, true, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 8: written = loop4(true, false, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 9: written = loop4(true, false, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 10: written = loop4(true, false, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 11: written = loop4(true, false, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 12: written = loop4(true, true, false, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 13: written = loop4(true, true, false, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 14: written = loop4(true, true, true, false, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      default: written = loop4(true, true, true, true, n4, b, base, v, acc, syn, bias, spikes, counts, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 0: written = loop4(false, false, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 1: written = loop4(false, false, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 2: written = loop4(false, false, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 3: written = loop4(false, false, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 4: written = loop4(false, true, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 5: written = loop4(false, true, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 6: written = loop4(false, true, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 7: written = loop4(false, true, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 8: written = loop4(true, false, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 9: written = loop4(true, false, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 10: written = loop4(true, false, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 11: written = loop4(true, false, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 12: written = loop4(true, true, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 13: written = loop4(true, true, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 14: written = loop4(true, true, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      default: written = loop4(true, true, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
     }
     for (let j = n4; j < n; j++) {
-      written += updateOne(b, j, n, v, acc, syn, bias, ref, spikes + (<usize>written << 2), counts, total, first,
+      written += updateOne(b, j, n, v, acc, syn, bias, ref, spikes + (<usize>written << 2), total, first,
         leak, threshold, resetMode, vReset, refractory, synDecay, step, spiking);
     }
+    store<i32>(counts + (b << 2), written - start);
   }
   return written;
 }

@@ -69,6 +69,8 @@ def main():
         with open(a.write_input, "w") as f:
             json.dump([float(x) for x in values], f)
 
+    import warnings
+    warnings.filterwarnings("ignore", category=FutureWarning)  # pythran/numpy noise on Debian 12
     import brian2 as b2
     from brian2 import ms, Hz
     b2.prefs.core.default_float_dtype = getattr(np, a.dtype)

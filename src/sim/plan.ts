@@ -10,7 +10,7 @@
  *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
  *                      counts i32[B], rng u32[B][4] (per-sample xoshiro128** states of Poisson coding)
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
- *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n]; counts i32[B];
+ *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n + 3]; counts i32[B];
  *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
  *
  * Batch layout: sample-major ([B][n]). Event-driven accumulation adds a contiguous weight row into a
@@ -240,7 +240,7 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
     p.acc = A.alloc(bn);
     if (p.neuron.synDecay > 0) p.syn = A.alloc(bn);
     if (p.neuron.refractory > 0) p.ref = A.alloc(bn);
-    p.spikes = A.alloc(bn);
+    p.spikes = A.alloc(bn + 12); // 3 slots of slack: neuronStep's branch-free list writes
     p.counts = A.alloc(4 * batch);
     p.total = A.alloc(bn);
     p.first = A.alloc(bn);

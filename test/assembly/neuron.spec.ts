@@ -15,7 +15,7 @@ class Layer {
     const m = batch * n;
     this.v = new StaticArray<f32>(m); this.acc = new StaticArray<f32>(m);
     this.syn = new StaticArray<f32>(m); this.bias = new StaticArray<f32>(n);
-    this.ref = new StaticArray<i32>(m); this.spikes = new StaticArray<i32>(m);
+    this.ref = new StaticArray<i32>(m); this.spikes = new StaticArray<i32>(m + 3); // + 3: slack for the branch-free list writes
     this.counts = new StaticArray<i32>(batch); this.total = new StaticArray<i32>(m);
     this.first = new StaticArray<i32>(m);
     for (let i = 0; i < m; i++) this.first[i] = -1;
