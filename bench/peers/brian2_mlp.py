@@ -10,9 +10,11 @@ Poisson inputs at rate = uniform[0,1) (seeded) x --max-rate, dt = 1 ms. Prints o
 
 Timing excludes Brian2's code generation and compilation:
   cpp_standalone: the simulation loop time measured by the generated binary (results/last_run_info.txt);
-                  the whole binary run (incl. loading 2.4 M synapses from disk) is reported as binary_seconds.
+                  the whole binary run (incl. loading 2.4 M synapses from disk) is reported as binary_seconds,
+                  code generation + compilation as build_seconds (small when --build-dir is reused: make is incremental).
   cython/numpy:   the network is stored, run once (code generation + compilation), restored and run again;
-                  the second run's loop time (Brian2's Network._last_run_time) is reported.
+                  the second run's loop time (Brian2's Network._last_run_time) is reported; first_run_seconds is the
+                  wall time of the first run (cached Cython extensions make it short after the first invocation).
 
 Schedule: with Brian2's default schedule (thresholds -> synapses -> resets) a spike of layer k in step t reaches
 layer k+1's membrane in step t but is only compared with its threshold in step t+1: one step of delay per
