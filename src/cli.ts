@@ -15,6 +15,7 @@ import { type InputCoding } from "./sim/input.js";
 import { planMemory } from "./sim/plan.js";
 import { type SimResult, Simulator } from "./sim/simulator.js";
 import { VERSION } from "./version.js";
+import { importOnnx } from "./onnx/import.js";
 
 const EXAMPLES: Record<string, () => SnnGraph> = { mlp: mlp784, conv: convNet };
 
@@ -153,6 +154,34 @@ function checkCommand(file: string, o: Record<string, unknown>): void {
   console.log(`memory at batch ${plan.batch}: ${plan.parameterBytes} bytes of parameters + ${plan.stateBytes} bytes of state = ${plan.totalBytes} bytes`);
 }
 
+function readBytes(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new SpikewasmError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** `inspect`: every ONNX node with shape, parameters, MACs and whether it converts; exit 2 if any does not. */
+function inspectCommand(file: string, o: Record<string, unknown>): number {
+  const imp = importOnnx(readBytes(file), file);
+  const totals = imp.nodes.reduce((a, n) => ({ params: a.params + n.params, macs: a.macs + n.macs }), { params: 0, macs: 0 });
+  const report = { spikewasm: VERSION, model: file, opset: imp.opset, producer: imp.producer, ...totals, convertible: imp.problems.length === 0,
+    droppedSoftmax: imp.droppedSoftmax, nodes: imp.nodes, problems: imp.problems };
+  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
+  if (!o.json || o.json !== "-") {
+    console.log(`${file}: opset ${imp.opset}, producer ${imp.producer || "?"}, ${imp.nodes.length} nodes, ${totals.params} parameters, ${totals.macs} MACs per sample`);
+    console.log(`${"node".padEnd(24)}${"op".padEnd(20)}${"shape".padEnd(16)}${"params".padStart(10)}${"MACs".padStart(12)}  converts`);
+    for (const n of imp.nodes) {
+      const shape = n.shape ? `[${n.shape.join(",")}]` : "";
+      console.log(`${n.name.slice(0, 23).padEnd(24)}${n.opType.padEnd(20)}${shape.padEnd(16)}${String(n.params).padStart(10)}${String(n.macs).padStart(12)}  ${n.converts ? "yes" : "NO"}: ${n.note}`);
+    }
+    if (imp.problems.length) console.log(`${imp.problems.length} unsupported node(s): ${imp.problems.map((p) => `'${p.name}' (${p.opType})`).join(", ")}`);
+    else console.log("every node converts");
+  }
+  return imp.problems.length ? 2 : 0;
+}
+
 function exampleCommand(name: string, o: Record<string, unknown>): void {
   const make = EXAMPLES[name];
   if (!make) throw new SpikewasmError(`unknown example '${name}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
@@ -190,6 +219,15 @@ export function buildProgram(): Command {
     .option("-b, --batch <n>", "batch size for the memory figure", int("--batch", 1), 1)
     .action((file: string, o: Record<string, unknown>) => checkCommand(file, o));
   program
+    .command("inspect")
+    .description("list every node of an ONNX model: output shape, parameters, MACs, and whether it converts (all problems at once); exit 2 if any node does not")
+    .argument("<model>", "ONNX file")
+    .option("--json <file>", "also write the listing as JSON")
+    .addHelpText("after", "\nExample:\n  spikewasm inspect models/mnist_cnn.onnx")
+    .action((file: string, o: Record<string, unknown>) => {
+      process.exitCode = inspectCommand(file, o);
+    });
+  program
     .command("example")
     .description("write a built-in example network as a graph JSON file")
     .argument("<name>", Object.keys(EXAMPLES).join(" | "))
@@ -201,8 +239,9 @@ export function buildProgram(): Command {
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    process.exitCode = 0;
     await buildProgram().parseAsync(argv, { from: "user" });
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
     if (e instanceof SpikewasmError) {

@@ -1,0 +1,205 @@
+/**
+ * ANN → SNN conversion (rate coding, Rueckauer et al. 2017, "Conversion of continuous-valued deep
+ * networks to efficient event-driven networks"): each ReLU becomes an IF population with threshold 1,
+ * weights and biases are rescaled by data-based normalisation factors λ so that the firing rate
+ * (spikes per step) approximates the normalised activation a/λ ∈ [0, 1]:
+ *   W_l ← W_l · λ_{l-1} / λ_l,   b_l ← b_l / λ_l   (λ per layer, or per output channel)
+ * λ_l is the p-th percentile (default 99.9) of the layer's non-zero activations on calibration data
+ * (or their maximum). Pooling and residual-add populations have no weights to rescale: their
+ * normalisation is inherited (a pool averages rates with threshold 1, λ_pool = λ_in) or goes into the
+ * add scales (λ_in,k / λ_add). Channel-wise λ applies to layers whose consumers are all weighted layers.
+ * NengoDL-style knobs: firing-rate scaling k multiplies every population's input current by k and its
+ * outgoing spikes' effect by 1/k (net: the first layer's weights and every bias ×k, hidden weights
+ * unchanged); synaptic smoothing gives every population an exponential synapse of time constant τ steps.
+ */
+import { SpikewasmError } from "../errors.js";
+import type { Activations } from "../ann/infer.js";
+import { type AnnGraph, type AnnNode, annShapes } from "../ir/ann.js";
+import type { NeuronParams, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
+import { shapeSize } from "../ir/graph.js";
+
+/** Conversion options; every field has the documented default. */
+export interface ConvertOptions {
+  /** "percentile" (default) or "max" of the calibration activations */
+  normalization?: "percentile" | "max";
+  /** percentile for "percentile" normalisation (default 99.9) */
+  percentile?: number;
+  /** one λ per layer (default) or per output channel */
+  granularity?: "layer" | "channel";
+  /** "subtract" (default) or "zero" */
+  reset?: "subtract" | "zero";
+  /** initial membrane: 0 (default) or θ/2 ("half") */
+  vInit?: "zero" | "half";
+  /** output layer: spiking (count / first-spike readout, default) or non-spiking (membrane readout) */
+  outputSpiking?: boolean;
+  /** firing-rate scaling k (default 1) */
+  rateScale?: number;
+  /** synaptic smoothing τ in steps (default 0: none) */
+  synapseTau?: number;
+}
+
+/** What conversion did per layer (for reports). */
+export interface ConversionReport {
+  lambdas: { id: string; lambda: number[]; }[];
+  options: Required<ConvertOptions>;
+}
+
+/** Options with defaults filled. */
+export function resolveConvertOptions(o: ConvertOptions = {}): Required<ConvertOptions> {
+  const r: Required<ConvertOptions> = {
+    normalization: o.normalization ?? "percentile", percentile: o.percentile ?? 99.9, granularity: o.granularity ?? "layer",
+    reset: o.reset ?? "subtract", vInit: o.vInit ?? "zero", outputSpiking: o.outputSpiking ?? true,
+    rateScale: o.rateScale ?? 1, synapseTau: o.synapseTau ?? 0,
+  };
+  if (!(r.percentile > 0 && r.percentile <= 100)) throw new SpikewasmError(`percentile must be in (0, 100], got ${r.percentile}`);
+  if (!(r.rateScale > 0 && Number.isFinite(r.rateScale))) throw new SpikewasmError(`rate scale must be a finite number > 0, got ${r.rateScale}`);
+  if (!(r.synapseTau >= 0 && Number.isFinite(r.synapseTau))) throw new SpikewasmError(`synapse τ must be >= 0 steps, got ${r.synapseTau}`);
+  return r;
+}
+
+/** p-th percentile of the non-zero values (max for p = 100); 1 when there are none. */
+export function percentileNonZero(values: ArrayLike<number>, p: number): number {
+  const nz: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) nz.push(values[i]);
+  if (nz.length === 0) return 1;
+  const a = Float64Array.from(nz).sort();
+  const pos = (p / 100) * (a.length - 1);
+  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const v = a[lo] + (a[hi] - a[lo]) * (pos - lo);
+  return v > 0 ? v : 1;
+}
+
+/** λ of a node's activations: one value (layer) or one per channel; non-positive percentiles fall back to 1. */
+function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: Required<ConvertOptions>, perChannel: boolean): number[] {
+  const p = o.normalization === "max" ? 100 : o.percentile;
+  if (!perChannel) return [percentileNonZero(acts, p)];
+  const C = shape[0], per = shapeSize(shape) / C, n = shapeSize(shape);
+  return Array.from({ length: C }, (_, c) => {
+    const vals: number[] = [];
+    for (let b = 0; b < B; b++) for (let i = 0; i < per; i++) vals.push(acts[b * n + c * per + i]);
+    return percentileNonZero(vals, p);
+  });
+}
+
+/**
+ * Converts an ANN to an SNN using calibration activations (from inferAnn on `count` calibration samples).
+ * Unsupported structures (max pooling, concat, non-ReLU activations on hidden layers) are all listed in one error.
+ */
+export function convertAnn(ann: AnnGraph, acts: Activations, count: number, options: ConvertOptions = {}): { snn: SnnGraph; report: ConversionReport } {
+  const o = resolveConvertOptions(options);
+  const shapes = annShapes(ann);
+  const output = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
+  const problems: string[] = [];
+  for (const n of ann.nodes) {
+    if (n.kind === "pool" && n.mode === "max") problems.push(`layer '${n.id}': max pooling has no spiking equivalent in this version (retrain with average pooling)`);
+    if (n.kind === "concat") problems.push(`layer '${n.id}': channel concatenation is not supported by conversion yet`);
+    if ("activation" in n && typeof n.activation === "object" && n.id !== output)
+      problems.push(`layer '${n.id}': Clip to [0, ${n.activation.clip[1]}] converts only approximately (rates saturate at λ); use ReLU`);
+  }
+  if (problems.length) throw new SpikewasmError(`cannot convert ${problems.length} layer(s):\n  ${problems.join("\n  ")}`);
+
+  // λ per node (input: 1, i.e. rates = input values). Channel-wise λ only where every consumer is a
+  // weighted layer (possibly through a flatten), which can absorb per-channel factors in its weights.
+  const inputId = ann.nodes.find((n) => n.kind === "input")!.id;
+  const consumers = new Map<string, AnnNode[]>();
+  for (const n of ann.nodes) for (const id of annInputsOf(n)) consumers.set(id, [...(consumers.get(id) ?? []), n]);
+  const absorbs = (id: string): boolean =>
+    (consumers.get(id) ?? []).every((c) => c.kind === "dense" || c.kind === "conv2d" || (c.kind === "flatten" && absorbs(c.id)));
+  const lambda = new Map<string, number[]>();
+  const chanOf = new Map<string, (i: number) => number>(); // element index -> index into the λ vector
+  const syn = o.synapseTau > 0 ? Math.exp(-1 / o.synapseTau) : 0;
+  const nodes: SnnNode[] = [];
+  const report: ConversionReport = { lambdas: [], options: o };
+  const neuron = (id: string, threshold: number): NeuronParams => ({
+    model: "if", threshold, reset: o.reset === "zero" ? "value" : "subtract", vReset: 0,
+    vInit: o.vInit === "half" ? threshold / 2 : 0, synDecay: syn, spiking: id !== output || o.outputSpiking,
+  });
+  const ctx: NodeCtx = {
+    shapes, inputId, k: o.rateScale, neuron,
+    lam: (id, i) => {
+      const l = lambda.get(id)!;
+      return l.length === 1 ? l[0] : l[chanOf.get(id)!(i)];
+    },
+  };
+  for (const n of ann.nodes) {
+    const s = shapes.get(n.id)!;
+    if (n.kind === "input" || n.kind === "flatten" || n.kind === "pool") {
+      // no weights: rates pass through (pool averages them, threshold 1), λ is inherited
+      const src = n.kind === "input" ? null : n.input;
+      lambda.set(n.id, src ? lambda.get(src)! : [1]);
+      if (src && chanOf.has(src)) {
+        const ss = shapes.get(src)!, f = chanOf.get(src)!;
+        const hw = ss.length === 3 ? ss[1] * ss[2] : 1, ohw = s.length === 3 ? s[1] * s[2] : 1;
+        chanOf.set(n.id, n.kind === "flatten" ? (i) => f(Math.floor(i / hw) * hw) : (i) => f(Math.floor(i / ohw) * hw));
+      }
+      if (n.kind === "input") nodes.push({ kind: "input", id: n.id, shape: s });
+      else if (n.kind === "flatten") nodes.push({ kind: "flatten", id: n.id, input: n.input });
+      else nodes.push({ kind: "pool", id: n.id, input: n.input, mode: n.mode === "sum" ? "sum" : "avg", kernel: n.kernel, stride: n.stride,
+        padding: n.padding, countIncludePad: n.countIncludePad, neuron: neuron(n.id, n.input === inputId ? 1 / o.rateScale : 1) });
+      continue;
+    }
+    const a = acts.get(n.id);
+    if (!a) throw new SpikewasmError(`no calibration activations for layer '${n.id}'`);
+    const perChan = o.granularity === "channel" && n.id !== output && (n.kind === "conv2d" || n.kind === "dense") && absorbs(n.id);
+    const l = lambdaOf(a, s, count, o, perChan);
+    lambda.set(n.id, l);
+    if (l.length > 1) chanOf.set(n.id, s.length === 3 ? (i) => Math.floor(i / (s[1] * s[2])) : (i) => i);
+    report.lambdas.push({ id: n.id, lambda: l });
+    nodes.push(convertNode(n, l, ctx));
+  }
+  return { snn: { nodes, output }, report };
+}
+
+function annInputsOf(n: AnnNode): string[] {
+  return n.kind === "input" ? [] : n.kind === "add" || n.kind === "concat" ? n.inputs : [n.input];
+}
+
+interface NodeCtx {
+  shapes: Map<string, Shape>;
+  inputId: string;
+  /** firing-rate scale */
+  k: number;
+  lam: (id: string, i: number) => number;
+  neuron: (id: string, th: number) => NeuronParams;
+}
+
+/** One weighted or add layer: rescaled weights, biases and scales (see the module header). */
+function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" }>, l: number[], c: NodeCtx): SnnNode {
+  const lOut = (o: number) => (l.length === 1 ? l[0] : l[o]);
+  const fromInput = (id: string) => (id === c.inputId ? c.k : 1);
+  switch (n.kind) {
+    case "dense": {
+      const nIn = shapeSize(c.shapes.get(n.input)!);
+      const w = new Float32Array(n.weights.length);
+      for (let i = 0; i < nIn; i++) {
+        const li = c.lam(n.input, i) * fromInput(n.input);
+        for (let o = 0; o < n.units; o++) w[i * n.units + o] = (n.weights[i * n.units + o] * li) / lOut(o);
+      }
+      const bias = n.bias ? Float32Array.from(n.bias, (b, o) => (c.k * b) / lOut(o)) : undefined;
+      return { kind: "dense", id: n.id, input: n.input, units: n.units, weights: w, bias, neuron: c.neuron(n.id, 1) };
+    }
+    case "conv2d": {
+      const inS = c.shapes.get(n.input)!;
+      const cinG = inS[0] / n.groups, coutG = n.outChannels / n.groups, kk = n.kernel[0] * n.kernel[1];
+      const hw = inS[1] * inS[2];
+      const w = new Float32Array(n.weights.length);
+      for (let oc = 0; oc < n.outChannels; oc++) {
+        const g = Math.floor(oc / coutG);
+        for (let cl = 0; cl < cinG; cl++) {
+          const li = c.lam(n.input, (g * cinG + cl) * hw) * fromInput(n.input);
+          for (let q = 0; q < kk; q++) {
+            const idx = (oc * cinG + cl) * kk + q;
+            w[idx] = (n.weights[idx] * li) / lOut(oc);
+          }
+        }
+      }
+      const bias = n.bias ? Float32Array.from(n.bias, (b, o) => (c.k * b) / lOut(o)) : undefined;
+      return { kind: "conv2d", id: n.id, input: n.input, outChannels: n.outChannels, kernel: n.kernel, stride: n.stride, padding: n.padding,
+        dilation: n.dilation, groups: n.groups, weights: w, bias, neuron: c.neuron(n.id, 1) };
+    }
+    case "add":
+      return { kind: "add", id: n.id, inputs: n.inputs, scales: n.inputs.map((id) => (c.lam(id, 0) * fromInput(id)) / l[0]), neuron: c.neuron(n.id, 1) };
+    default:
+      throw new SpikewasmError(`layer '${n.id}': ${n.kind} cannot be converted`);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Conversion: on random ReLU networks (dense and conv + avg-pool, with biases), the converted SNN's
+ * firing rates after many steps approximate the normalised ANN activations a/λ, and the SNN's
+ * predictions agree with the ANN's; options change the graph as documented.
+ */
+import { describe, expect, it } from "vitest";
+import { inferAnn } from "../../src/ann/infer.js";
+import { convertAnn, percentileNonZero } from "../../src/convert/convert.js";
+import { evaluateSnn } from "../../src/convert/evaluate.js";
+import type { AnnGraph } from "../../src/ir/ann.js";
+import { Simulator } from "../../src/sim/simulator.js";
+import { Rng } from "../../src/util/rng.js";
+
+function rand(r: Rng, n: number, s: number, mean = 0): Float32Array {
+  return Float32Array.from({ length: n }, () => mean + s * (r.uniform() * 2 - 1));
+}
+
+function convAnn(seed: number): AnnGraph {
+  const r = new Rng(seed);
+  return {
+    nodes: [
+      { kind: "input", id: "in", shape: [2, 8, 8] },
+      { kind: "conv2d", id: "c1", input: "in", outChannels: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1,
+        weights: rand(r, 6 * 2 * 9, 0.4, 0.05), bias: rand(r, 6, 0.05), activation: "relu" },
+      { kind: "pool", id: "p1", input: "c1", mode: "avg", kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0], countIncludePad: true, activation: "none" },
+      { kind: "flatten", id: "f", input: "p1" },
+      { kind: "dense", id: "h", input: "f", units: 20, weights: rand(r, 96 * 20, 0.2, 0.01), bias: rand(r, 20, 0.05), activation: "relu" },
+      { kind: "dense", id: "out", input: "h", units: 5, weights: rand(r, 20 * 5, 0.5), activation: "none" },
+    ],
+  };
+}
+
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ma = 0, mb = 0;
+  for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
+  ma /= a.length; mb /= b.length;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < a.length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+describe("convertAnn", () => {
+  it("percentileNonZero interpolates over non-zero values; max for p = 100", () => {
+    expect(percentileNonZero([0, 0, 1, 2, 3, 4, 0], 100)).toBe(4);
+    expect(percentileNonZero([0, 1, 2, 3, 4], 50)).toBe(2.5);
+    expect(percentileNonZero([0, 0], 99)).toBe(1);
+  });
+
+  for (const granularity of ["layer", "channel"] as const)
+    it(`SNN rates × λ track ANN activations and predictions agree (${granularity}-wise, 3 seeds)`, async () => {
+      for (const seed of [1, 2, 3]) {
+        const ann = convAnn(seed);
+        const r = new Rng(seed + 10), B = 16;
+        const x = Float32Array.from({ length: B * 128 }, () => r.uniform());
+        const acts = inferAnn(ann, x, B);
+        const { snn, report } = convertAnn(ann, acts, B, { normalization: "max", granularity });
+        const T = 1500;
+        const sim = await Simulator.create(snn, { batch: B });
+        const res = sim.run(x, { steps: T, coding: "current" });
+        const h = res.layers.find((l) => l.id === "h")!;
+        const lam = report.lambdas.find((l) => l.id === "h")!.lambda;
+        const rates = Array.from(h.spikeCounts, (c, i) => (c / T) * lam[lam.length === 1 ? 0 : i % 20]);
+        expect(pearson(rates, acts.get("h")!), `seed ${seed}`).toBeGreaterThan(0.99);
+        const ev = await evaluateSnn(snn, x, Int32Array.from({ length: B }, (_, b) => {
+          const o = acts.get("out")!.subarray(b * 5, b * 5 + 5);
+          return o.indexOf(Math.max(...o));
+        }), B, { timesteps: 400, batch: 8 });
+        expect(ev.accuracy, `seed ${seed}: SNN agrees with the ANN`).toBeGreaterThanOrEqual(0.8);
+        expect(ev.accuracyByStep.length).toBe(400);
+      }
+    });
+
+  it("options: reset to zero, v0 = θ/2, synaptic smoothing, membrane readout, rate scaling", () => {
+    const ann = convAnn(4);
+    const x = new Float32Array(4 * 128).fill(0.5);
+    const acts = inferAnn(ann, x, 4);
+    const base = convertAnn(ann, acts, 4).snn;
+    const opt = convertAnn(ann, acts, 4, { reset: "zero", vInit: "half", synapseTau: 5, outputSpiking: false, rateScale: 2 }).snn;
+    const n0 = base.nodes[1] as Extract<typeof base.nodes[number], { kind: "conv2d" }>;
+    const n1 = opt.nodes[1] as typeof n0;
+    expect(n1.neuron).toMatchObject({ reset: "value", vReset: 0, vInit: 0.5, synDecay: Math.exp(-1 / 5) });
+    expect(n1.weights[0]).toBeCloseTo(2 * n0.weights[0], 6); // first layer: input current × k
+    expect(n1.bias![0]).toBeCloseTo(2 * n0.bias![0], 6);
+    const h0 = base.nodes[4] as Extract<typeof base.nodes[number], { kind: "dense" }>, h1 = opt.nodes[4] as typeof h0;
+    expect(h1.weights[7]).toBeCloseTo(h0.weights[7], 6); // hidden: × k × 1/k
+    expect((opt.nodes[5] as typeof h0).neuron.spiking).toBe(false);
+  });
+
+  it("refuses max pooling and concat, listing every such layer", () => {
+    const ann = convAnn(5);
+    (ann.nodes[2] as { mode: string }).mode = "max";
+    const acts = inferAnn(ann, new Float32Array(128).fill(0.5), 1);
+    expect(() => convertAnn(ann, acts, 1)).toThrow(/cannot convert 1 layer\(s\):\n  layer 'p1': max pooling/);
+  });
+});
