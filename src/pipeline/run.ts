@@ -1,0 +1,151 @@
+/**
+ * The main job as one pure-ish function: ONNX model + labelled test data + calibration data →
+ * DNN accuracy, converted SNN accuracy at every step, conversion loss, activity per layer and the
+ * DNN-activation / SNN-rate correlation per layer (with saturated and silent layers flagged).
+ * The CLI (`spikewasm run`) only reads files and prints; browsers can call this with bytes.
+ */
+import { argmax, inferAnn } from "../ann/infer.js";
+import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
+import { type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
+import { SpikewasmError } from "../errors.js";
+import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
+import { shapeSize } from "../ir/graph.js";
+import { importOnnx, requireConvertible } from "../onnx/import.js";
+import type { InputCoding } from "../sim/input.js";
+import { VERSION } from "../version.js";
+
+/** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
+export interface RunInputs {
+  model: Uint8Array;
+  modelFile: string;
+  test: { samples: Float32Array; count: number; labels: Int32Array; source: string; preprocessing?: unknown };
+  calibration: { samples: Float32Array; count: number; source: string };
+}
+
+/** Options of a run (conversion options plus simulation options). */
+export interface RunOptions extends ConvertOptions {
+  timesteps: number;
+  coding?: InputCoding;
+  rate?: number;
+  seed?: number;
+  readout?: Readout;
+  batch?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** Per-layer DNN-vs-SNN diagnosis. */
+export interface LayerDiagnosis {
+  id: string;
+  kind: string;
+  neurons: number;
+  spikesPerInference: number;
+  synopsPerInference: number;
+  rate: number;
+  /** Pearson correlation of the per-neuron mean DNN activation / λ and the SNN firing rate */
+  correlation: number | null;
+  /** fraction of neurons firing at >= 0.95 spikes per step */
+  saturatedFraction: number;
+  /** fraction of neurons silent in the SNN whose DNN activation is > 5% of λ */
+  silentFraction: number;
+  flags: string[];
+}
+
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+  const n = a.length;
+  let ma = 0, mb = 0;
+  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
+  ma /= n; mb /= n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
+}
+
+/** DNN inference in chunks: predictions and the per-neuron mean activation of every node. */
+function dnnPass(ann: AnnGraph, samples: Float32Array, count: number, chunk = 256): { predictions: Int32Array; means: Map<string, Float64Array> } {
+  const shapes = annShapes(ann);
+  const n = shapeSize(shapes.get(ann.nodes[0].id)!);
+  const predictions = new Int32Array(count);
+  const means = new Map<string, Float64Array>([...shapes].map(([id, s]) => [id, new Float64Array(shapeSize(s))]));
+  for (let s0 = 0; s0 < count; s0 += chunk) {
+    const B = Math.min(chunk, count - s0);
+    const acts = inferAnn(ann, samples.subarray(s0 * n, (s0 + B) * n), B);
+    predictions.set(argmax(acts.get(ann.output!)!, B), s0);
+    for (const [id, a] of acts) {
+      const m = means.get(id)!, size = m.length;
+      for (let b = 0; b < B; b++) for (let j = 0; j < size; j++) m[j] += a[b * size + j];
+    }
+  }
+  for (const m of means.values()) for (let j = 0; j < m.length; j++) m[j] /= count;
+  return { predictions, means };
+}
+
+/** Runs the whole pipeline; returns the report (JSON-ready). */
+export async function runPipeline(inp: RunInputs, o: RunOptions) {
+  const t0 = performance.now();
+  const imp = importOnnx(inp.model, inp.modelFile);
+  const ann = requireConvertible(imp);
+  const shapes = annShapes(ann);
+  const inShape = shapes.get(ann.nodes[0].id)!;
+  const n = shapeSize(inShape);
+  if (inp.test.samples.length !== inp.test.count * n) throw new SpikewasmError(`${inp.test.source}: samples of ${inp.test.samples.length / inp.test.count} values do not match the model input [${inShape.join(", ")}]`);
+  if (inp.calibration.samples.length !== inp.calibration.count * n) throw new SpikewasmError(`${inp.calibration.source}: calibration samples do not match the model input [${inShape.join(", ")}]`);
+  if (inp.test.labels.length !== inp.test.count) throw new SpikewasmError(`${inp.test.source}: ${inp.test.count} samples but ${inp.test.labels.length} labels`);
+  const convertOptions = resolveConvertOptions(o);
+
+  o.onProgress?.("calibration", 0, inp.calibration.count);
+  const calActs = inferAnn(ann, inp.calibration.samples, inp.calibration.count);
+  const { snn, report: conv } = convertAnn(ann, calActs, inp.calibration.count, convertOptions);
+
+  const dnn = dnnPass(ann, inp.test.samples, inp.test.count);
+  let dnnCorrect = 0;
+  for (let i = 0; i < inp.test.count; i++) if (dnn.predictions[i] === inp.test.labels[i]) dnnCorrect++;
+  const dnnAccuracy = dnnCorrect / inp.test.count;
+  o.onProgress?.("dnn", inp.test.count, inp.test.count);
+
+  const ev: SnnEvaluation = await evaluateSnn(snn, inp.test.samples, inp.test.labels, inp.test.count, {
+    timesteps: o.timesteps, batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count",
+    onProgress: (d, t) => o.onProgress?.("snn", d, t),
+  });
+
+  const layers: LayerDiagnosis[] = ev.layers.map((l) => {
+    const lam = conv.lambdas.find((x) => x.id === l.id)?.lambda ?? [1];
+    const mean = dnn.means.get(l.id)!;
+    const s = shapes.get(l.id)!;
+    const per = s.length === 3 ? s[1] * s[2] : 1;
+    const target = Array.from(mean, (a, j) => a / (lam.length === 1 ? lam[0] : lam[Math.floor(j / per)]));
+    const rates = Array.from(l.spikeCountsSum, (c) => c / (inp.test.count * o.timesteps));
+    const saturatedFraction = rates.filter((r) => r >= 0.95).length / rates.length;
+    const silentFraction = rates.filter((r, j) => r === 0 && target[j] > 0.05).length / rates.length;
+    const correlation = pearson(target, rates);
+    const flags: string[] = [];
+    if (saturatedFraction > 0.01) flags.push(`saturated: ${(100 * saturatedFraction).toFixed(1)}% of neurons fire at >= 0.95 spikes/step`);
+    if (silentFraction > 0.05) flags.push(`silent: ${(100 * silentFraction).toFixed(1)}% of neurons never fire though the DNN activates them`);
+    if (l.rate === 0) flags.push("silent layer: no spikes at all");
+    return { id: l.id, kind: l.kind, neurons: l.neurons, spikesPerInference: l.spikesPerInference, synopsPerInference: l.synopsPerInference,
+      rate: l.rate, correlation, saturatedFraction, silentFraction, flags };
+  });
+
+  const annLayers = ann.nodes.map((node) => ({
+    id: node.id, kind: node.kind, shape: shapes.get(node.id)!, params: annParams(node),
+    macs: annMacs(node, annInputs(node).map((id) => shapes.get(id)!)[0], shapes.get(node.id)!),
+    activation: "activation" in node ? node.activation : undefined,
+  }));
+  return {
+    spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
+    seconds: (performance.now() - t0) / 1000,
+    model: { file: inp.modelFile, opset: imp.opset, producer: imp.producer, layers: annLayers,
+      params: annLayers.reduce((a, l) => a + l.params, 0), macs: annLayers.reduce((a, l) => a + l.macs, 0), droppedSoftmax: imp.droppedSoftmax },
+    data: { samples: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null,
+      calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
+    options: { ...convertOptions, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count", batch: o.batch ?? 32 },
+    dnn: { accuracy: dnnAccuracy },
+    snn: {
+      timesteps: o.timesteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,
+      spikesPerInference: ev.spikesPerInference, synopsPerInference: ev.synopsPerInference, inputSpikesPerInference: ev.inputSpikesPerInference,
+      normalization: conv.lambdas, layers,
+    },
+  };
+}
+
+/** The report runPipeline returns. */
+export type RunReport = Awaited<ReturnType<typeof runPipeline>>;
