@@ -64,7 +64,9 @@ export function decodeElements(
 ): TensorData {
   if (dtype === "int64") return decodeInt64(bytes, offset, count, littleEndian, file);
   const size = DTYPE_BYTES[dtype];
-  const raw = bytes.slice(offset, offset + count * size);
+  // A copy made by hand: Node's Buffer.prototype.slice returns a view, not a copy.
+  const raw = new Uint8Array(count * size);
+  raw.set(bytes.subarray(offset, offset + count * size));
   if (size === 1 || littleEndian === PLATFORM_LE) return new CTORS[dtype](raw.buffer);
   const out = new CTORS[dtype](count);
   const view = new DataView(raw.buffer);

@@ -1,0 +1,128 @@
+/** The NPY reader (src/data/npy.ts): versions 1–3, every supported dtype, and each rejection. */
+import { gzipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { SpikewasmError } from "../../src/errors.js";
+import { parseNpy } from "../../src/data/npy.js";
+import { parseTensor } from "../../src/data/dataset.js";
+import { npyBytes, withTrailing } from "./build-files.js";
+
+const FILE = "x_test.npy";
+const expectError = (f: () => unknown, ...parts: (string | RegExp)[]): void => {
+  let err: unknown;
+  try { f(); } catch (e) { err = e; }
+  expect(err).toBeInstanceOf(SpikewasmError);
+  for (const p of parts) expect((err as Error).message).toMatch(p);
+};
+
+describe("parseNpy", () => {
+  it.each([
+    ["|u1", "uint8", Uint8Array, [0, 1, 128, 255]],
+    ["|i1", "int8", Int8Array, [-128, -1, 0, 127]],
+    ["<i2", "int16", Int16Array, [-32768, -2, 300, 32767]],
+    ["<i4", "int32", Int32Array, [-2147483648, -5, 70000, 2147483647]],
+    ["<f4", "float32", Float32Array, [-1.5, 0, 0.25, 2 ** 100]],
+    ["<f8", "float64", Float64Array, [-1e300, Math.PI, 0, 1 / 3]],
+  ] as const)("reads descr '%s' as %s with exact values", (descr, dtype, ctor, values) => {
+    const t = parseNpy(npyBytes(descr, [2, 2], values, dtype), FILE);
+    expect(t.dtype).toBe(dtype);
+    expect(t.shape).toEqual([2, 2]);
+    expect(t.data).toBeInstanceOf(ctor);
+    expect(Array.from(t.data)).toEqual(values);
+  });
+
+  it("reads <i8 into Numbers, including ±(2^53 − 1)", () => {
+    const values = [0n, -1n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 123456789012n];
+    const t = parseNpy(npyBytes("<i8", [5], values, "int64"), FILE);
+    expect(t.dtype).toBe("int64");
+    expect(t.data).toBeInstanceOf(Float64Array);
+    expect(Array.from(t.data)).toEqual(values.map(Number));
+  });
+
+  it("rejects <i8 values beyond 2^53 − 1, naming the element", () => {
+    expectError(() => parseNpy(npyBytes("<i8", [3], [1n, 2n, 2n ** 53n], "int64"), FILE), FILE, /element 2/, /9007199254740992/);
+    expectError(() => parseNpy(npyBytes("<i8", [1], [-(2n ** 60n)], "int64"), FILE), FILE, /element 0/);
+  });
+
+  it.each([1, 2, 3] as const)("reads format version %i.0", (version) => {
+    const t = parseNpy(npyBytes("<f4", [3], [1, 2, 3], "float32", { version }), FILE);
+    expect(Array.from(t.data)).toEqual([1, 2, 3]);
+  });
+
+  it("reads a 1-element 1-D shape '(3,)', a scalar '()' and Python 2 long sizes '3L'", () => {
+    expect(parseNpy(npyBytes("<i4", [3], [4, 5, 6], "int32"), FILE).shape).toEqual([3]);
+    expect(parseNpy(npyBytes("<i4", [], [9], "int32"), FILE)).toMatchObject({ shape: [] });
+    const header = "{'descr': '<i2', 'fortran_order': False, 'shape': (1L, 2L), }";
+    expect(parseNpy(npyBytes("<i2", [], [1, 2], "int16", { header }), FILE).shape).toEqual([1, 2]);
+  });
+
+  it("accepts fortran_order=True for a 1-D array, where C and Fortran order agree", () => {
+    expect(Array.from(parseNpy(npyBytes("<f8", [2], [1, 2], "float64", { fortran: true }), FILE).data)).toEqual([1, 2]);
+  });
+
+  it("parseTensor reads a gzipped .npy (and tells NPY from IDX by the magic)", () => {
+    const plain = npyBytes("<f4", [2, 3], [1, 2, 3, 4, 5, 6], "float32");
+    expect(parseTensor(gzipSync(plain), "x.npy.gz")).toEqual(parseNpy(plain, FILE));
+  });
+
+  it("rejects a file shorter than the preamble", () => {
+    expectError(() => parseNpy(new Uint8Array([0x93, 0x4e, 0x55]), FILE), FILE, /too short/, /3 bytes/);
+  });
+
+  it("rejects a bad magic", () => {
+    expectError(() => parseNpy(new TextEncoder().encode("PK\x03\x04 this is a zip"), FILE), FILE, /not an NPY file: bad magic/);
+  });
+
+  it("rejects an unknown version", () => {
+    const bytes = npyBytes("<f4", [1], [1], "float32");
+    bytes[6] = 4;
+    expectError(() => parseNpy(bytes, FILE), FILE, /unsupported NPY version 4\.0/);
+  });
+
+  it("rejects a header longer than the file", () => {
+    expectError(() => parseNpy(npyBytes("<f4", [1], [1], "float32").subarray(0, 40), FILE), FILE, /too short/, /header is 118 bytes/);
+  });
+
+  it("rejects a header without the expected keys", () => {
+    const header = "{'descr': '<f4', 'shape': (1,), }";
+    expectError(() => parseNpy(npyBytes("<f4", [], [1], "float32", { header }), FILE), FILE, /unreadable NPY header/, /fortran_order/);
+  });
+
+  it("rejects a bad shape entry", () => {
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1), }";
+    expectError(() => parseNpy(npyBytes("<f4", [], [1, 2], "float32", { header }), FILE), FILE, /bad shape entry '-1'/);
+  });
+
+  it("rejects big-endian dtypes, suggesting astype('<f4')", () => {
+    expectError(() => parseNpy(npyBytes(">f4", [2], [1, 2], "float32"), FILE), FILE, /big-endian/, /'>f4'/, /astype\('<f4'\)/);
+  });
+
+  it("accepts '>u1' (byte order is meaningless for one-byte elements)", () => {
+    expect(Array.from(parseNpy(npyBytes(">u1", [2], [3, 4], "uint8"), FILE).data)).toEqual([3, 4]);
+  });
+
+  it("rejects fortran_order=True for a 2-D array", () => {
+    expectError(() => parseNpy(npyBytes("<f4", [2, 2], [1, 2, 3, 4], "float32", { fortran: true }), FILE), FILE, /fortran_order=True/, /ascontiguousarray/);
+  });
+
+  it("rejects object arrays ('|O')", () => {
+    expectError(() => parseNpy(npyBytes("|O", [0], [], "uint8"), FILE), FILE, /object arrays/, /pickle/);
+  });
+
+  it("rejects structured dtypes", () => {
+    const header = "{'descr': [('x', '<f4'), ('y', '<i4')], 'fortran_order': False, 'shape': (1,), }";
+    expectError(() => parseNpy(npyBytes("<f4", [], [], "uint8", { header }), FILE), FILE, /structured/);
+  });
+
+  it.each(["<u2", "<f2", "|b1", "<c8", "<U5"])("rejects the unsupported dtype '%s', listing the supported ones", (descr) => {
+    expectError(() => parseNpy(npyBytes(descr, [0], [], "uint8"), FILE), FILE, `unsupported NPY dtype '${descr}'`, /\|u1, \|i1, <i2, <i4, <i8, <f4, <f8/);
+  });
+
+  it("rejects truncated data, saying expected and actual bytes", () => {
+    const bytes = npyBytes("<f8", [2, 2], [1, 2, 3, 4], "float64");
+    expectError(() => parseNpy(bytes.subarray(0, bytes.length - 1), FILE), FILE, /truncated/, /needs 32 bytes/, /found 31/);
+  });
+
+  it("rejects trailing bytes after the data", () => {
+    expectError(() => parseNpy(withTrailing(npyBytes("|u1", [2], [1, 2], "uint8"), 4), FILE), FILE, /4 trailing bytes/);
+  });
+});
