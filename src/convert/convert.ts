@@ -59,10 +59,12 @@ export function resolveConvertOptions(o: ConvertOptions = {}): Required<ConvertO
 
 /** p-th percentile of the non-zero values (max for p = 100); 1 when there are none. */
 export function percentileNonZero(values: ArrayLike<number>, p: number): number {
-  const nz: number[] = [];
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) nz.push(values[i]);
-  if (nz.length === 0) return 1;
-  const a = Float64Array.from(nz).sort();
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) m++;
+  if (m === 0) return 1;
+  const a = new Float64Array(m);
+  for (let i = 0, j = 0; i < values.length; i++) if (values[i] !== 0) a[j++] = values[i];
+  a.sort();
   const pos = (p / 100) * (a.length - 1);
   const lo = Math.floor(pos), hi = Math.ceil(pos);
   const v = a[lo] + (a[hi] - a[lo]) * (pos - lo);
@@ -75,8 +77,8 @@ function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: Required<Conve
   if (!perChannel) return [percentileNonZero(acts, p)];
   const C = shape[0], per = shapeSize(shape) / C, n = shapeSize(shape);
   return Array.from({ length: C }, (_, c) => {
-    const vals: number[] = [];
-    for (let b = 0; b < B; b++) for (let i = 0; i < per; i++) vals.push(acts[b * n + c * per + i]);
+    const vals = new Float32Array(B * per);
+    for (let b = 0; b < B; b++) vals.set(acts.subarray(b * n + c * per, b * n + (c + 1) * per), b * per);
     return percentileNonZero(vals, p);
   });
 }

@@ -2,7 +2,10 @@
  * ONNX protobuf access: decoding a model file (onnx-proto), reading tensors and attributes. Only the
  * importer (src/onnx/import.ts) uses this module; nothing after import reads protobuf.
  */
-import { onnx } from "onnx-proto";
+import type { onnx as OnnxTypes } from "onnx-proto";
+import onnxProto from "onnx-proto"; // CommonJS: its named exports are not visible to Node's ESM loader
+
+const onnx = onnxProto.onnx;
 import { SpikewasmError } from "../errors.js";
 
 /** A constant tensor from an initializer or a Constant node. */
@@ -21,8 +24,8 @@ export function num(x: IntLike | null | undefined): number {
 }
 
 /** Decodes an ONNX ModelProto; a truncated or non-ONNX file gets an error naming the file. */
-export function decodeModel(bytes: Uint8Array, file: string): onnx.ModelProto {
-  let model: onnx.ModelProto;
+export function decodeModel(bytes: Uint8Array, file: string): OnnxTypes.ModelProto {
+  let model: OnnxTypes.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
@@ -34,7 +37,7 @@ export function decodeModel(bytes: Uint8Array, file: string): onnx.ModelProto {
 }
 
 /** The default-domain opset version the model imports. */
-export function opsetVersion(model: onnx.ModelProto): number {
+export function opsetVersion(model: OnnxTypes.ModelProto): number {
   const d = model.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
   return d ? num(d.version as IntLike) : 1;
 }
@@ -42,7 +45,7 @@ export function opsetVersion(model: onnx.ModelProto): number {
 const T = onnx.TensorProto.DataType;
 
 /** Reads a TensorProto's values; external data and unsupported types are errors naming the tensor. */
-export function readTensor(t: onnx.ITensorProto, where: string): ConstTensor {
+export function readTensor(t: OnnxTypes.ITensorProto, where: string): ConstTensor {
   const dims = (t.dims ?? []).map((d) => num(d as IntLike));
   const n = dims.reduce((a, b) => a * b, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0)
@@ -89,8 +92,8 @@ function half(h: number): number {
 
 /** Typed access to a node's attributes with defaults. */
 export class Attrs {
-  private readonly map = new Map<string, onnx.IAttributeProto>();
-  constructor(node: onnx.INodeProto) {
+  private readonly map = new Map<string, OnnxTypes.IAttributeProto>();
+  constructor(node: OnnxTypes.INodeProto) {
     for (const a of node.attribute ?? []) this.map.set(a.name ?? "", a);
   }
   has(name: string): boolean {
@@ -116,7 +119,7 @@ export class Attrs {
     const a = this.map.get(name);
     return a?.s ? new TextDecoder().decode(a.s) : dflt;
   }
-  tensor(name: string): onnx.ITensorProto | null {
+  tensor(name: string): OnnxTypes.ITensorProto | null {
     return this.map.get(name)?.t ?? null;
   }
   /** names of every attribute (for reporting unexpected ones) */

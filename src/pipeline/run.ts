@@ -4,7 +4,8 @@
  * DNN-activation / SNN-rate correlation per layer (with saturated and silent layers flagged).
  * The CLI (`spikewasm run`) only reads files and prints; browsers can call this with bytes.
  */
-import { argmax, inferAnn } from "../ann/infer.js";
+import { argmax } from "../ann/infer.js";
+import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
 import { type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
@@ -61,14 +62,14 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
 }
 
 /** DNN inference in chunks: predictions and the per-neuron mean activation of every node. */
-function dnnPass(ann: AnnGraph, samples: Float32Array, count: number, chunk = 256): { predictions: Int32Array; means: Map<string, Float64Array> } {
+function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count: number, chunk = 256): { predictions: Int32Array; means: Map<string, Float64Array> } {
   const shapes = annShapes(ann);
   const n = shapeSize(shapes.get(ann.nodes[0].id)!);
   const predictions = new Int32Array(count);
   const means = new Map<string, Float64Array>([...shapes].map(([id, s]) => [id, new Float64Array(shapeSize(s))]));
   for (let s0 = 0; s0 < count; s0 += chunk) {
     const B = Math.min(chunk, count - s0);
-    const acts = inferAnn(ann, samples.subarray(s0 * n, (s0 + B) * n), B);
+    const acts = runner.run(samples.subarray(s0 * n, (s0 + B) * n), B, true);
     predictions.set(argmax(acts.get(ann.output!)!, B), s0);
     for (const [id, a] of acts) {
       const m = means.get(id)!, size = m.length;
@@ -93,10 +94,11 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const convertOptions = resolveConvertOptions(o);
 
   o.onProgress?.("calibration", 0, inp.calibration.count);
-  const calActs = inferAnn(ann, inp.calibration.samples, inp.calibration.count);
+  const runner = await createAnnRunner(ann, 64);
+  const calActs = runner.run(inp.calibration.samples, inp.calibration.count, true);
   const { snn, report: conv } = convertAnn(ann, calActs, inp.calibration.count, convertOptions);
 
-  const dnn = dnnPass(ann, inp.test.samples, inp.test.count);
+  const dnn = dnnPass(ann, runner, inp.test.samples, inp.test.count);
   let dnnCorrect = 0;
   for (let i = 0; i < inp.test.count; i++) if (dnn.predictions[i] === inp.test.labels[i]) dnnCorrect++;
   const dnnAccuracy = dnnCorrect / inp.test.count;

@@ -2,7 +2,10 @@
  * Builds small ONNX models in memory (onnx-proto encode) for importer and inference tests, so every
  * supported operator can be exercised without Python; onnxruntime-web runs the same bytes as the oracle.
  */
-import { onnx } from "onnx-proto";
+import type { onnx as OnnxTypes } from "onnx-proto";
+import onnxProto from "onnx-proto"; // CommonJS: its named exports are not visible to Node's ESM loader
+
+const onnx = onnxProto.onnx;
 import { Rng } from "../../src/util/rng.js";
 
 export interface NodeSpec {
@@ -14,18 +17,18 @@ export interface NodeSpec {
 }
 
 /** A float initializer with seeded random values in [-scale, scale) (or given values). */
-export function init(name: string, dims: number[], rngOrValues: Rng | number[], scale = 0.5): onnx.ITensorProto {
+export function init(name: string, dims: number[], rngOrValues: Rng | number[], scale = 0.5): OnnxTypes.ITensorProto {
   const n = dims.reduce((a, b) => a * b, 1);
   const vals = Array.isArray(rngOrValues) ? rngOrValues : Array.from({ length: n }, () => (rngOrValues.uniform() * 2 - 1) * scale);
   return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: vals };
 }
 
 /** An int64 initializer (shapes, pads). */
-export function initInt(name: string, values: number[]): onnx.ITensorProto {
+export function initInt(name: string, values: number[]): OnnxTypes.ITensorProto {
   return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values };
 }
 
-function attr(name: string, v: NodeSpec["attrs"] extends Record<string, infer V> | undefined ? V : never): onnx.IAttributeProto {
+function attr(name: string, v: NodeSpec["attrs"] extends Record<string, infer V> | undefined ? V : never): OnnxTypes.IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
   if (typeof v === "number") return Number.isInteger(v) && !name.match(/eps|alpha|beta|min|max|value/) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
   if (typeof v === "string") return { name, type: A.STRING, s: new TextEncoder().encode(v) };
@@ -34,9 +37,9 @@ function attr(name: string, v: NodeSpec["attrs"] extends Record<string, infer V>
 }
 
 /** Encodes a model with one float input [N, ...shape] and one output. */
-export function buildModel(inputShape: number[], nodes: NodeSpec[], inits: onnx.ITensorProto[], output: string, opset = 13): Uint8Array {
+export function buildModel(inputShape: number[], nodes: NodeSpec[], inits: OnnxTypes.ITensorProto[], output: string, opset = 13): Uint8Array {
   const dim = (d: number | string) => (typeof d === "string" ? { dimParam: d } : { dimValue: d });
-  const model: onnx.IModelProto = {
+  const model: OnnxTypes.IModelProto = {
     irVersion: 8,
     producerName: "spikewasm-test",
     opsetImport: [{ domain: "", version: opset }],

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { inferAnn } from "../../src/ann/infer.js";
+import { createAnnRunner } from "../../src/ann/infer-wasm.js";
 import { SpikewasmError } from "../../src/errors.js";
 import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { Rng } from "../../src/util/rng.js";
@@ -35,6 +36,14 @@ async function agree(bytes: Uint8Array, inShape: number[], B = 3, tol = 1e-4): P
   expect(got.length).toBe(want.length);
   const scale = Math.max(1, ...Array.from(want, Math.abs));
   for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / scale, `output ${i}`).toBeLessThan(tol);
+  // the WASM runner (float32 accumulation, batch 2 so the last chunk is partial) agrees with the TS reference
+  const ref = inferAnn(graph, x, B);
+  const fast = (await createAnnRunner(graph, 2)).run(x, B, true);
+  for (const [id, a] of ref) {
+    const f = fast.get(id)!;
+    const m = Math.max(1, ...Array.from(a, Math.abs));
+    for (let i = 0; i < a.length; i++) expect(Math.abs(f[i] - a[i]) / m, `${id}[${i}]`).toBeLessThan(1e-5);
+  }
   return imp;
 }
 

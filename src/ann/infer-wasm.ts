@@ -1,0 +1,124 @@
+/**
+ * DNN inference on the WASM kernels: the same memory plan as the simulator (channels-last, permuted
+ * weights), each layer computed once with the analog *Values kernels (which skip zero inputs, so ReLU
+ * sparsity is free), then bias and activation on the host. Float32 accumulation (the TypeScript
+ * reference in infer.ts accumulates in float64; they agree to ~1e-6 relative). Graphs the plan cannot
+ * hold (max pooling, concat) use the TypeScript reference instead.
+ */
+import type { Activation, AnnGraph } from "../ir/ann.js";
+import type { SnnGraph, SnnNode } from "../ir/graph.js";
+import { createWasmKernels } from "../sim/kernels.js";
+import { type MemoryPlan, type SourcePlan, chwIndexOfMem, planMemory } from "../sim/plan.js";
+import { type Activations, inferAnn } from "./infer.js";
+
+const LINEAR = { model: "if", threshold: 1, spiking: false } as const;
+
+/** The ANN as an SNN-graph skeleton (for the memory plan), or null if it has nodes the plan lacks. */
+function mirror(ann: AnnGraph): SnnGraph | null {
+  const nodes: SnnNode[] = [];
+  for (const n of ann.nodes) {
+    if (n.kind === "concat" || (n.kind === "pool" && n.mode === "max")) return null;
+    if (n.kind === "input") nodes.push({ kind: "input", id: n.id, shape: n.shape });
+    else if (n.kind === "flatten") nodes.push(n);
+    else if (n.kind === "pool") nodes.push({ ...n, mode: n.mode as "avg" | "sum", neuron: LINEAR });
+    else if (n.kind === "add") nodes.push({ kind: "add", id: n.id, inputs: n.inputs, neuron: LINEAR });
+    else nodes.push({ ...n, neuron: LINEAR } as SnnNode);
+  }
+  return { nodes, output: ann.output };
+}
+
+function activate(a: Activation, x: number): number {
+  if (a === "none") return x;
+  if (a === "relu") return x > 0 ? x : 0;
+  return x < a.clip[0] ? a.clip[0] : x > a.clip[1] ? a.clip[1] : x;
+}
+
+/** A compiled ANN: call `run` on chunks of up to `batch` samples. */
+export interface AnnRunner {
+  /** every node's activations ([B][size], [C, H, W] order) or only the output's when `all` is false */
+  run(inputs: Float32Array, count: number, all: boolean): Activations;
+}
+
+/** Builds a WASM runner for the graph (TypeScript fallback for unsupported structures). */
+export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<AnnRunner> {
+  const g = mirror(ann);
+  if (!g) return { run: (x, count) => inferAnn(ann, x, count) };
+  const plan = planMemory(g, batch);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.totalBytes / 65536) });
+  const k = await createWasmKernels(memory);
+  const F = new Float32Array(memory.buffer), I = new Int32Array(memory.buffer);
+  for (const { addr, data } of plan.initData) (data instanceof Int32Array ? I : F).set(data, addr >> 2);
+  const acts = new Map(ann.nodes.map((n) => [n.id, "activation" in n ? n.activation : ("none" as Activation)]));
+  const input = ann.nodes.find((n) => n.kind === "input")!;
+  const pre = input.kind === "input" ? input.preprocess : undefined;
+  return {
+    run(x: Float32Array, count: number, all: boolean): Activations {
+      const out: Activations = new Map();
+      for (let s0 = 0; s0 < count; s0 += batch) {
+        const B = Math.min(batch, count - s0);
+        const chunk = forwardChunk(plan, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre);
+        for (const n of ann.nodes) if (n.kind === "flatten") chunk.set(n.id, chunk.get(n.input)!); // same [C, H, W]-order data
+        for (const [id, a] of chunk) {
+          if (!all && id !== (ann.output ?? ann.nodes[ann.nodes.length - 1].id)) continue;
+          let dst = out.get(id);
+          if (!dst) out.set(id, (dst = new Float32Array(count * (a.length / B))));
+          dst.set(a, s0 * (a.length / B));
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function forwardChunk(
+  plan: MemoryPlan, k: Awaited<ReturnType<typeof createWasmKernels>>, F: Float32Array, x: Float32Array, B: number,
+  acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined,
+): Activations {
+  const inp = plan.input;
+  const toChw = chwIndexOfMem(inp.shape);
+  const hw = inp.shape.length === 3 ? inp.shape[1] * inp.shape[2] : inp.n;
+  const res: Activations = new Map();
+  const inVals = new Float32Array(B * inp.n);
+  for (let b = 0; b < B; b++)
+    for (let m = 0; m < inp.n; m++) {
+      const i = toChw(m), v = x[b * inp.n + i];
+      const c = Math.floor(i / hw);
+      const y = pre ? v * pre.scale[c] + pre.shift[c] : v;
+      F[(inp.values >> 2) + b * inp.n + m] = y;
+      inVals[b * inp.n + i] = y;
+    }
+  res.set(inp.id, inVals);
+  for (const p of plan.pops) {
+    const acc = p.acc >> 2, len = B * p.n;
+    F.fill(0, acc, acc + len);
+    for (const s of p.sources) {
+      const src = s.from === -1 ? inp.values : plan.pops[s.from].v;
+      values(k, s, src, B, p.acc);
+    }
+    const a = acts.get(p.id)!;
+    const v = p.v >> 2, bias = p.bias >> 2;
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < p.n; j++) F[v + b * p.n + j] = activate(a, F[acc + b * p.n + j] + (p.bias ? F[bias + j] : 0));
+    const toC = chwIndexOfMem(p.memShape);
+    const y = new Float32Array(len);
+    for (let b = 0; b < B; b++) for (let m = 0; m < p.n; m++) y[b * p.n + toC(m)] = F[v + b * p.n + m];
+    res.set(p.id, y);
+  }
+  return res;
+}
+
+function values(k: Awaited<ReturnType<typeof createWasmKernels>>, s: SourcePlan, x: number, B: number, acc: number): void {
+  switch (s.op) {
+    case "dense":
+      k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
+      return;
+    case "conv2d":
+      k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
+      return;
+    case "pool":
+      k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
+      return;
+    case "add":
+      k.addScaledInto(acc, x, s.scale, B * s.n);
+  }
+}
