@@ -57,18 +57,46 @@ export function resolveConvertOptions(o: ConvertOptions = {}): Required<ConvertO
   return r;
 }
 
-/** p-th percentile of the non-zero values (max for p = 100); 1 when there are none. */
+/** p-th percentile of the non-zero values (linear interpolation; max for p = 100); 1 when there are none. */
 export function percentileNonZero(values: ArrayLike<number>, p: number): number {
   let m = 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) m++;
   if (m === 0) return 1;
   const a = new Float64Array(m);
   for (let i = 0, j = 0; i < values.length; i++) if (values[i] !== 0) a[j++] = values[i];
-  a.sort();
-  const pos = (p / 100) * (a.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  const v = a[lo] + (a[hi] - a[lo]) * (pos - lo);
+  const pos = (p / 100) * (m - 1);
+  const lo = Math.floor(pos);
+  const vlo = select(a, lo);
+  const vhi = lo + 1 < m && pos > lo ? minFrom(a, lo + 1) : vlo;
+  const v = vlo + (vhi - vlo) * (pos - lo);
   return v > 0 ? v : 1;
+}
+
+/** k-th smallest value (Hoare quickselect, in place: afterwards a[k] holds it and a[k+1..] are >= it). */
+function select(a: Float64Array, k: number): number {
+  let l = 0, r = a.length - 1;
+  while (l < r) {
+    const pivot = a[(l + r) >> 1];
+    let i = l, j = r;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else break;
+  }
+  return a[k];
+}
+
+function minFrom(a: Float64Array, from: number): number {
+  let m = Infinity;
+  for (let i = from; i < a.length; i++) if (a[i] < m) m = a[i];
+  return m;
 }
 
 /** λ of a node's activations: one value (layer) or one per channel; non-positive percentiles fall back to 1. */

@@ -93,3 +93,21 @@ describe("convertAnn", () => {
     expect(() => convertAnn(ann, acts, 1)).toThrow(/cannot convert 1 layer\(s\):\n  layer 'p1': max pooling/);
   });
 });
+
+describe("percentileNonZero (quickselect)", () => {
+  it("equals the sorted-array definition with linear interpolation on 200 random arrays with ties and zeros", () => {
+    const r = new Rng(3);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + r.int(300);
+      const v = Float64Array.from({ length: n }, () => (r.uniform() < 0.3 ? 0 : Math.round(r.uniform() * 20) / 4));
+      const p = [50, 90, 99.9, 100, 1][trial % 5];
+      const nz = Array.from(v).filter((x) => x !== 0).sort((a, b) => a - b);
+      let want = 1;
+      if (nz.length) {
+        const pos = (p / 100) * (nz.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
+        want = nz[lo] + (nz[hi] - nz[lo]) * (pos - lo);
+      }
+      expect(percentileNonZero(v, p)).toBeCloseTo(want, 12);
+    }
+  });
+});
