@@ -1,4 +1,5 @@
-// Average / sum pooling, event-driven scatter, channels-last ([B][H][W][C]) like conv2d.
+// Average / sum pooling, event-driven scatter, channels-last ([B][H][W][C]) like conv2d; max pooling
+// (maxPoolSpikes / maxPoolValues / countSpikes) below.
 //
 // A spike (or analog value a) at (y, x, c) adds a × s(oy, ox) to acc[b, oy, ox, c] for every window
 //   oy*sh - padT <= y < oy*sh - padT + kh,  ox*sw - padL <= x < ox*sw - padL + kw,  0 <= oy < outH, 0 <= ox < outW
@@ -73,4 +74,130 @@ export function poolValues(
     }
   }
   return <f64>events;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Max pooling, spiking: gating by the most active input (Rueckauer et al. 2017, §2.2.3; Orchard et al.
+// 2015), chosen because it needs no extra neurons or lateral inhibition and, with IF threshold 1 and
+// reset by subtraction, makes the pool's rate equal that of its window's most active input.
+//
+// A spike at (y, x, c) passes into window (oy, ox) only when its source's running spike count
+// total[y, x, c] (i32 [B][inH][inW][C], including this step: the source's neuronStep, or countSpikes
+// for the network input, has already run) is the window's first maximum in window order (y-major,
+// then x): every earlier input of the window has a smaller count and no later one a larger count.
+// Padded positions are not inputs and never win. A passed spike adds 1 to acc[b, oy, ox, c]; the
+// window geometry (kh, kw, sh, sw, padT, padL) bounds the scan, winY/winX give the covering windows
+// as in poolSpikes. Returns the synaptic events = passed spikes (not the windows examined).
+// Limitation: a window passes at least as many spikes as its most active input fires, and more when
+// the lead changes: an earlier input catching up to a tie wins it, so inputs of nearly equal rates
+// can pass both their trains (regular trains at 0.5 and 0.51: 126 spikes in 200 steps, not 102).
+
+// @ts-ignore: decorator
+@inline function isFirstMax(
+  tot: usize, y: i32, x: i32, c: i32, mine: i32, oy: i32, ox: i32,
+  inH: i32, inW: i32, C: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32
+): bool {
+  const ys = oy * sh - padT, xs = ox * sw - padL;
+  const yy0 = max(ys, 0), yy1 = min(ys + kh, inH), xx0 = max(xs, 0), xx1 = min(xs + kw, inW);
+  for (let yy = yy0; yy < yy1; yy++) {
+    for (let xx = xx0; xx < xx1; xx++) {
+      const v = load<i32>(tot + (<usize>((yy * inW + xx) * C + c) << 2));
+      const before = yy < y || (yy == y && xx < x);
+      if (before ? v >= mine : v > mine) return false;
+    }
+  }
+  return true;
+}
+
+/** Spiking max pooling (gating by the most active input, see above); returns the passed spikes. */
+export function maxPoolSpikes(
+  spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  winY: usize, winX: usize, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32, inTotal: usize, acc: usize
+): f64 {
+  let events: i64 = 0;
+  const rowIn = inW * C;
+  const inBytes = <usize>(inH * inW * C) << 2;
+  const outBytes = <usize>(outH * outW * C) << 2;
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const cnt = load<i32>(counts + (b << 2));
+    const dst = acc + b * outBytes;
+    const tot = inTotal + b * inBytes;
+    for (let k = 0; k < cnt; k++) {
+      const j = load<i32>(p);
+      p += 4;
+      const y = j / rowIn;
+      const r = j - y * rowIn;
+      const x = r / C;
+      const c = r - x * C;
+      const y0 = load<i32>(winY + (<usize>y << 3)), y1 = load<i32>(winY + (<usize>y << 3), 4);
+      const x0 = load<i32>(winX + (<usize>x << 3)), x1 = load<i32>(winX + (<usize>x << 3), 4);
+      const mine = load<i32>(tot + (<usize>j << 2));
+      for (let oy = y0; oy <= y1; oy++) {
+        for (let ox = x0; ox <= x1; ox++) {
+          if (!isFirstMax(tot, y, x, c, mine, oy, ox, inH, inW, C, kh, kw, sh, sw, padT, padL)) continue;
+          const d = dst + (<usize>((oy * outW + ox) * C + c) << 2);
+          store<f32>(d, load<f32>(d) + <f32>1);
+          events++;
+        }
+      }
+    }
+  }
+  return <f64>events;
+}
+
+/**
+ * Max pooling of analog inputs (constant-current coding, DNN MaxPool): acc[b, oy, ox, c] += the
+ * largest non-padding x[b, y, x, c] of the window. Called once per run into the precomputed current.
+ * Returns the comparisons (non-padding inputs examined).
+ */
+export function maxPoolValues(
+  xs: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32, acc: usize
+): f64 {
+  let events: i64 = 0;
+  const inBytes = <usize>(inH * inW * C) << 2;
+  const outBytes = <usize>(outH * outW * C) << 2;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const src = xs + b * inBytes;
+    const dst = acc + b * outBytes;
+    for (let oy = 0; oy < outH; oy++) {
+      const ys = oy * sh - padT;
+      const yy0 = max(ys, 0), yy1 = min(ys + kh, inH);
+      for (let ox = 0; ox < outW; ox++) {
+        const xs0 = ox * sw - padL;
+        const xx0 = max(xs0, 0), xx1 = min(xs0 + kw, inW);
+        events += <i64>((yy1 - yy0) * (xx1 - xx0) * C);
+        for (let c = 0; c < C; c++) {
+          let m = load<f32>(src + (<usize>((yy0 * inW + xx0) * C + c) << 2));
+          for (let yy = yy0; yy < yy1; yy++) {
+            for (let xx = xx0; xx < xx1; xx++) {
+              const v = load<f32>(src + (<usize>((yy * inW + xx) * C + c) << 2));
+              if (v > m) m = v;
+            }
+          }
+          const d = dst + (<usize>((oy * outW + ox) * C + c) << 2);
+          store<f32>(d, load<f32>(d) + m);
+        }
+      }
+    }
+  }
+  return <f64>events;
+}
+
+/**
+ * Running spike counts of the network input (which has no neuronStep): total[b, j] += 1 for every
+ * spike j of sample b in the list. Called after encodeSpikes when a max pool reads the input.
+ */
+export function countSpikes(spikes: usize, counts: usize, batch: i32, n: i32, total: usize): void {
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const cnt = load<i32>(counts + (b << 2));
+    const base = total + ((b * <usize>n) << 2);
+    for (let k = 0; k < cnt; k++) {
+      const d = base + (<usize>load<i32>(p) << 2);
+      store<i32>(d, load<i32>(d) + 1);
+      p += 4;
+    }
+  }
 }

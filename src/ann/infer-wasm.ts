@@ -37,12 +37,18 @@ function activate(a: Activation, x: number): number {
 export interface AnnRunner {
   /** every node's activations ([B][size], [C, H, W] order) or only the output's when `all` is false */
   run(inputs: Float32Array, count: number, all: boolean): Activations;
+  /**
+   * Effective multiply-accumulates per layer (those with a non-zero input) summed over every sample run
+   * since the last reset, and that sample count; null for the TypeScript fallback.
+   */
+  stats(): { effectiveMacs: Map<string, number>; samples: number } | null;
+  resetStats(): void;
 }
 
 /** Builds a WASM runner for the graph (TypeScript fallback for unsupported structures). */
 export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<AnnRunner> {
   const g = mirror(ann);
-  if (!g) return { run: (x, count) => inferAnn(ann, x, count) };
+  if (!g) return { run: (x, count) => inferAnn(ann, x, count), stats: () => null, resetStats: () => undefined };
   const plan = planMemory(g, batch);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.totalBytes / 65536) });
   const k = await createWasmKernels(memory);
@@ -51,12 +57,20 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
   const acts = new Map(ann.nodes.map((n) => [n.id, "activation" in n ? n.activation : ("none" as Activation)]));
   const input = ann.nodes.find((n) => n.kind === "input")!;
   const pre = input.kind === "input" ? input.preprocess : undefined;
+  const macs = new Map<string, number>();
+  let samples = 0;
   return {
+    stats: () => ({ effectiveMacs: new Map(macs), samples }),
+    resetStats: () => {
+      macs.clear();
+      samples = 0;
+    },
     run(x: Float32Array, count: number, all: boolean): Activations {
       const out: Activations = new Map();
       for (let s0 = 0; s0 < count; s0 += batch) {
         const B = Math.min(batch, count - s0);
-        const chunk = forwardChunk(plan, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre);
+        const chunk = forwardChunk(plan, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs);
+        samples += B;
         for (const n of ann.nodes) if (n.kind === "flatten") chunk.set(n.id, chunk.get(n.input)!); // same [C, H, W]-order data
         for (const [id, a] of chunk) {
           if (!all && id !== (ann.output ?? ann.nodes[ann.nodes.length - 1].id)) continue;
@@ -72,7 +86,7 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
 
 function forwardChunk(
   plan: MemoryPlan, k: Awaited<ReturnType<typeof createWasmKernels>>, F: Float32Array, x: Float32Array, B: number,
-  acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined,
+  acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined, macs: Map<string, number>,
 ): Activations {
   const inp = plan.input;
   const toChw = chwIndexOfMem(inp.shape);
@@ -93,7 +107,7 @@ function forwardChunk(
     F.fill(0, acc, acc + len);
     for (const s of p.sources) {
       const src = s.from === -1 ? inp.values : plan.pops[s.from].v;
-      values(k, s, src, B, p.acc);
+      macs.set(p.id, (macs.get(p.id) ?? 0) + values(k, s, src, B, p.acc));
     }
     const a = acts.get(p.id)!;
     const v = p.v >> 2, bias = p.bias >> 2;
@@ -107,18 +121,17 @@ function forwardChunk(
   return res;
 }
 
-function values(k: Awaited<ReturnType<typeof createWasmKernels>>, s: SourcePlan, x: number, B: number, acc: number): void {
+/** Runs the analog kernel of a source; returns its effective MACs (zero inputs skipped). */
+function values(k: Awaited<ReturnType<typeof createWasmKernels>>, s: SourcePlan, x: number, B: number, acc: number): number {
   switch (s.op) {
     case "dense":
-      k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
-      return;
+      return k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
     case "conv2d":
-      k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
-      return;
+      return k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
     case "pool":
-      k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
-      return;
+      return k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
     case "add":
       k.addScaledInto(acc, x, s.scale, B * s.n);
+      return B * s.n;
   }
 }

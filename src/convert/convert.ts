@@ -6,8 +6,9 @@
  *   W_l ← W_l · λ_{l-1} / λ_l,   b_l ← b_l / λ_l   (λ per layer, or per output channel)
  * λ_l is the p-th percentile (default 99.9) of the layer's non-zero activations on calibration data
  * (or their maximum). Pooling and residual-add populations have no weights to rescale: their
- * normalisation is inherited (a pool averages rates with threshold 1, λ_pool = λ_in) or goes into the
- * add scales (λ_in,k / λ_add). Channel-wise λ applies to layers whose consumers are all weighted layers.
+ * normalisation is inherited (a pool averages rates, or max-pools them by gating on the most active
+ * input (§2.2.3), with threshold 1, λ_pool = λ_in) or goes into the add scales (λ_in,k / λ_add).
+ * Channel-wise λ applies to layers whose consumers are all weighted layers.
  * NengoDL-style knobs: firing-rate scaling k multiplies every population's input current by k and its
  * outgoing spikes' effect by 1/k (net: the first layer's weights and every bias ×k, hidden weights
  * unchanged); synaptic smoothing gives every population an exponential synapse of time constant τ steps.
@@ -113,7 +114,7 @@ function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: Required<Conve
 
 /**
  * Converts an ANN to an SNN using calibration activations (from inferAnn on `count` calibration samples).
- * Unsupported structures (max pooling, concat, non-ReLU activations on hidden layers) are all listed in one error.
+ * Unsupported structures (concat, non-ReLU activations on hidden layers) are all listed in one error.
  */
 export function convertAnn(ann: AnnGraph, acts: Activations, count: number, options: ConvertOptions = {}): { snn: SnnGraph; report: ConversionReport } {
   const o = resolveConvertOptions(options);
@@ -121,7 +122,6 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   const output = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
   const problems: string[] = [];
   for (const n of ann.nodes) {
-    if (n.kind === "pool" && n.mode === "max") problems.push(`layer '${n.id}': max pooling has no spiking equivalent in this version (retrain with average pooling)`);
     if (n.kind === "concat") problems.push(`layer '${n.id}': channel concatenation is not supported by conversion yet`);
     if ("activation" in n && typeof n.activation === "object" && n.id !== output)
       problems.push(`layer '${n.id}': Clip to [0, ${n.activation.clip[1]}] converts only approximately (rates saturate at λ); use ReLU`);
@@ -154,7 +154,7 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   for (const n of ann.nodes) {
     const s = shapes.get(n.id)!;
     if (n.kind === "input" || n.kind === "flatten" || n.kind === "pool") {
-      // no weights: rates pass through (pool averages them, threshold 1), λ is inherited
+      // no weights: rates pass through (pool averages or max-pools them, threshold 1), λ is inherited
       const src = n.kind === "input" ? null : n.input;
       lambda.set(n.id, src ? lambda.get(src)! : [1]);
       if (src && chanOf.has(src)) {
@@ -164,7 +164,7 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
       }
       if (n.kind === "input") nodes.push({ kind: "input", id: n.id, shape: s });
       else if (n.kind === "flatten") nodes.push({ kind: "flatten", id: n.id, input: n.input });
-      else nodes.push({ kind: "pool", id: n.id, input: n.input, mode: n.mode === "sum" ? "sum" : "avg", kernel: n.kernel, stride: n.stride,
+      else nodes.push({ kind: "pool", id: n.id, input: n.input, mode: n.mode, kernel: n.kernel, stride: n.stride,
         padding: n.padding, countIncludePad: n.countIncludePad, neuron: neuron(n.id, n.input === inputId ? 1 / o.rateScale : 1) });
       continue;
     }

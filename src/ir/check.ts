@@ -99,7 +99,9 @@ function conv2dShape(node: Conv2dNode, s: Shape): Shape {
 
 function poolShape(node: PoolNode, s: Shape): Shape {
   const [c, h, w] = need3d(node, s);
-  if (node.mode !== "avg" && node.mode !== "sum") fail(node, `mode must be "avg" or "sum", got ${JSON.stringify(node.mode)}`);
+  if (node.mode !== "avg" && node.mode !== "sum" && node.mode !== "max")
+    fail(node, `mode must be "avg", "sum" or "max", got ${JSON.stringify(node.mode)}`);
+  // countIncludePad matters only for avg; max allows padding too (padded positions never win).
   const [kh, kw] = checkInts(node, "kernel", node.kernel, 2, 1);
   const [sh, sw] = checkInts(node, "stride", node.stride ?? node.kernel, 2, 1);
   const [pt, pl, pb, pr] = checkInts(node, "padding", node.padding ?? [0, 0, 0, 0], 4, 0);

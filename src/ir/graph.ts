@@ -80,18 +80,27 @@ export interface Conv2dNode {
   neuron: NeuronParams;
 }
 
-/** Average or sum pooling followed by a neuron population (a spiking pooling layer). */
+/**
+ * Average, sum or max pooling followed by a neuron population (a spiking pooling layer).
+ * avg/sum: every input spike adds its window weight (1/(KH*KW), 1/valid inputs, or 1).
+ * max: gating by the most active input (Rueckauer et al. 2017, §2.2.3): a window passes only the
+ * spikes of its input with the highest running spike count (ties: the first in y-major, then x order;
+ * padded positions never win), each adding 1; with IF threshold 1 and reset by subtraction the pool
+ * fires at about the rate of its most active input (never less; more while inputs of nearly equal
+ * rates swap the lead). Under constant-current coding a max pool fed by the input receives the
+ * window's largest input value as a constant current.
+ */
 export interface PoolNode {
   kind: "pool";
   id: string;
   input: string;
-  mode: "avg" | "sum";
+  mode: "avg" | "sum" | "max";
   kernel: [number, number];
   /** default = kernel */
   stride?: [number, number];
   /** [top, left, bottom, right], default zeros */
   padding?: [number, number, number, number];
-  /** avg only: divide by KH*KW even where the window covers padding (default true). */
+  /** avg only: divide by KH*KW even where the window covers padding (default true); ignored by sum and max. */
   countIncludePad?: boolean;
   neuron: NeuronParams;
 }

@@ -8,7 +8,7 @@ import { denseSpikes, denseValues } from "./dense.js";
 import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
 import { neuronStep } from "./neuron.js";
-import { poolSpikes, poolValues } from "./pool.js";
+import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
 import { addInto, addScaledInto, addSpikes } from "./rows.js";
 
 type Unbound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -28,6 +28,9 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     conv2dValues: bind(h, conv2dValues),
     poolSpikes: bind(h, poolSpikes),
     poolValues: bind(h, poolValues),
+    maxPoolSpikes: bind(h, maxPoolSpikes),
+    maxPoolValues: bind(h, maxPoolValues),
+    countSpikes: bind(h, countSpikes),
     addSpikes: bind(h, addSpikes),
     addInto: bind(h, addInto),
     addScaledInto: bind(h, addScaledInto),

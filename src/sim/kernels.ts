@@ -39,6 +39,15 @@ export interface Kernels {
     x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
     winY: number, winX: number, scale: number, recip: number, acc: number,
   ): number;
+  maxPoolSpikes(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
+    winY: number, winX: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, inTotal: number, acc: number,
+  ): number;
+  maxPoolValues(
+    x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
+    kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, acc: number,
+  ): number;
+  countSpikes(spikes: number, counts: number, batch: number, n: number, total: number): void;
   addSpikes(spikes: number, counts: number, batch: number, n: number, scale: number, acc: number): number;
   addInto(dst: number, src: number, len: number): void;
   addScaledInto(dst: number, src: number, a: number, len: number): void;
@@ -48,7 +57,8 @@ export interface Kernels {
 /** The registration list: the names both back ends must provide. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
-  "poolSpikes", "poolValues", "addSpikes", "addInto", "addScaledInto", "encodeSpikes",
+  "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
+  "addSpikes", "addInto", "addScaledInto", "encodeSpikes",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */

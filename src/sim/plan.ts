@@ -8,7 +8,8 @@
  *                      per neuron, channels-last); conv tap tables (i32[inH][1+2KH], i32[inW][1+2KW]);
  *                      pool window ranges (i32[inH][2], i32[inW][2]) and reciprocals (f32[outH*outW])
  *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
- *                      counts i32[B], rng u32[B][4] (per-sample xoshiro128** states of Poisson coding)
+ *                      counts i32[B], rng u32[B][4] (per-sample xoshiro128** states of Poisson coding),
+ *                      total i32[B*nIn] (running spike counts; only when a max pool reads the input)
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
  *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n + 3]; counts i32[B];
  *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
@@ -50,8 +51,22 @@ export type SourcePlan =
   | { op: "conv2d"; from: number; w: number; inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
       kh: number; kw: number; groups: number; tapsY: number; tapsX: number }
   | { op: "pool"; from: number; inH: number; inW: number; C: number; outH: number; outW: number;
-      winY: number; winX: number; scale: number; recip: number }
+      winY: number; winX: number; scale: number; recip: number;
+      /** max pooling (maxPoolSpikes / maxPoolValues) instead of avg/sum (then scale = recip = 0); null for avg/sum */
+      max: MaxPoolPlan | null }
   | { op: "add"; from: number; n: number; scale: number };
+
+/**
+ * What a max-pool source adds to the pool plan: the window geometry (the gating scan) and the address
+ * of the source's running spike counts, i32[B][inH][inW][C] (its population's `total`, or the
+ * input's). A flag on op "pool" rather than an op of its own, so that code switching over the ops
+ * (e.g. the DNN runner, which never plans max pools) keeps compiling unchanged.
+ */
+export interface MaxPoolPlan {
+  kh: number; kw: number; sh: number; sw: number; padT: number; padL: number;
+  /** address of the source's running counts, filled once the state is laid out */
+  total: number;
+}
 
 /** A neuron population and the addresses of its buffers. */
 export interface PopulationPlan {
@@ -75,7 +90,11 @@ export interface PopulationPlan {
 /** The complete memory plan of a graph for a batch size. */
 export interface MemoryPlan {
   batch: number;
-  input: { id: string; shape: Shape; n: number; channelsLast: boolean; values: number; spikes: number; counts: number; rng: number };
+  input: {
+    id: string; shape: Shape; n: number; channelsLast: boolean; values: number; spikes: number; counts: number; rng: number;
+    /** running spike counts i32[B*n] (spike coding), 0 unless a max pool reads the input */
+    total: number;
+  };
   pops: PopulationPlan[];
   /** index of the output population */
   output: number;
@@ -233,6 +252,7 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
   const input = {
     id: inputNode.id, shape: inShape, n: nIn, channelsLast: inShape.length === 3,
     values: A.alloc(4 * batch * nIn), spikes: A.alloc(4 * batch * nIn), counts: A.alloc(4 * batch), rng: A.alloc(16 * batch),
+    total: pops.some((p) => p.sources.some((s) => s.op === "pool" && s.max && s.from === -1)) ? A.alloc(4 * batch * nIn) : 0,
   };
   for (const p of pops) {
     const bn = 4 * batch * p.n;
@@ -246,6 +266,8 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
     p.first = A.alloc(bn);
     if (p.sources.some((s) => s.from === -1)) p.current = A.alloc(bn);
   }
+  for (const p of pops)
+    for (const s of p.sources) if (s.op === "pool" && s.max) s.max.total = s.from === -1 ? input.total : pops[s.from].total;
   const output = pops.findIndex((p) => p.id === shapes.output);
   return {
     batch, input, pops, output, parameterBytes, stateBytes: A.top - 64 - parameterBytes, totalBytes: A.top, initData, shapes,
@@ -284,11 +306,13 @@ function planSources(
       const [kh, kw] = node.kernel;
       const [sh, sw] = node.stride ?? node.kernel;
       const [padT, padL] = node.padding ?? [0, 0, 0, 0];
-      const r = poolRecip(node, inH, inW, out[1], out[2]);
+      const max = node.mode === "max";
+      const r = max ? null : poolRecip(node, inH, inW, out[1], out[2]);
       return [{
         op: "pool", from: src.pop, inH, inW, C, outH: out[1], outW: out[2],
         winY: param(poolWindows(inH, kh, sh, padT, out[1])), winX: param(poolWindows(inW, kw, sw, padL, out[2])),
-        scale: node.mode === "sum" ? 1 : 1 / (kh * kw), recip: r ? param(r) : 0,
+        scale: max ? 0 : node.mode === "sum" ? 1 : 1 / (kh * kw), recip: r ? param(r) : 0,
+        max: max ? { kh, kw, sh, sw, padT, padL, total: 0 } : null,
       }];
     }
     case "add": {

@@ -7,7 +7,8 @@
  *   2. each population accumulates its sources' spikes *of this same step* (no synaptic delay, as in
  *      rate-coded DNN-to-SNN conversion), then its neurons update and emit their spike list.
  * So a spike can cross the whole network within one step, and the output's spike counts after t steps
- * are the readout at time t.
+ * are the readout at time t. A max pool gates on its source's running spike counts including step t
+ * (updated by the source's neuronStep, or by countSpikes right after encodeSpikes for the input).
  */
 import { SpikewasmError } from "../errors.js";
 import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
@@ -146,6 +147,7 @@ export class Simulator {
     for (let t = 1; t <= T; t++) {
       if (spiking) {
         k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE[coding], t, inp.rng, inp.spikes, inp.counts);
+        if (inp.total !== 0) k.countSpikes(inp.spikes, inp.counts, B, inp.n, inp.total);
         inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
       }
       for (let pi = 0; pi < plan.pops.length; pi++) {
@@ -208,6 +210,8 @@ export class Simulator {
 
   private reset(B: number): void {
     const { F, I } = this;
+    const inp = this.plan.input;
+    if (inp.total) I.fill(0, inp.total >> 2, (inp.total >> 2) + B * inp.n);
     for (const p of this.plan.pops) {
       const len = B * p.n;
       F.fill(p.neuron.vInit, p.v >> 2, (p.v >> 2) + len);
@@ -248,8 +252,13 @@ function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: num
       return k.denseSpikes(spikes, counts, B, s.nIn, s.w, s.nOut, acc);
     case "conv2d":
       return k.conv2dSpikes(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
-    case "pool":
+    case "pool": {
+      const m = s.max;
+      if (m)
+        return k.maxPoolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX,
+          m.kh, m.kw, m.sh, m.sw, m.padT, m.padL, m.total, acc);
       return k.poolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
+    }
     case "add":
       return k.addSpikes(spikes, counts, B, s.n, s.scale, acc);
   }
@@ -262,8 +271,11 @@ function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number, acc: 
       return k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
     case "conv2d":
       return k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
-    case "pool":
+    case "pool": {
+      const m = s.max;
+      if (m) return k.maxPoolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, m.kh, m.kw, m.sh, m.sw, m.padT, m.padL, acc);
       return k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
+    }
     case "add":
       k.addScaledInto(acc, x, s.scale, B * s.n);
       return B * s.n;

@@ -1,6 +1,8 @@
 // Unit tests of poolSpikes / poolValues (assembly/pool.ts) against a dense average pooling computed
 // here. Layout channels-last [H][W][C]; recip[oy*outW + ox] = 1 / (non-padding inputs of the window).
-import { poolSpikes, poolValues } from "../../assembly/pool";
+// maxPoolSpikes / maxPoolValues / countSpikes against a gather-style max pooling computed here: each
+// window's first (y-major, then x) maximum of the running counts, and the spikes it passes.
+import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "../../assembly/pool";
 
 function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
 
@@ -136,5 +138,152 @@ describe("poolValues", () => {
     poolValues(ptr(x), 1, p.inH, p.inW, p.C, p.outH, p.outW, ptr(p.winY), ptr(p.winX), 0, ptr(p.recip), ptr(acc));
     const want = p.reference(x);
     for (let i = 0; i < p.outSize; i++) expect(Math.abs(<f64>acc[i] - <f64>want[i])).toBeLessThan(1e-5);
+  });
+});
+
+/** Deterministic pseudo-random integers in [0, n) (a 32-bit LCG; quality is irrelevant here). */
+class Lcg {
+  constructor(public s: u32) {}
+  int(n: i32): i32 {
+    this.s = this.s * 1664525 + 1013904223;
+    return <i32>((this.s >> 8) % <u32>n);
+  }
+}
+
+/** Max pooling geometry: k x k windows, stride s, padding pad on every side. */
+class MaxPool {
+  outH: i32; outW: i32;
+  winY: StaticArray<i32>;
+  winX: StaticArray<i32>;
+  constructor(public inH: i32, public inW: i32, public C: i32, public k: i32, public s: i32, public pad: i32) {
+    const outH = (inH + 2 * pad - k) / s + 1;
+    const outW = (inW + 2 * pad - k) / s + 1;
+    this.outH = outH;
+    this.outW = outW;
+    this.winY = windows(inH, k, s, pad, outH);
+    this.winX = windows(inW, k, s, pad, outW);
+  }
+  get inSize(): i32 { return this.inH * this.inW * this.C; }
+  get outSize(): i32 { return this.outH * this.outW * this.C; }
+
+  spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, total: StaticArray<i32>, acc: StaticArray<f32>): f64 {
+    return maxPoolSpikes(ptr(list), ptr(counts), batch, this.inH, this.inW, this.C, this.outH, this.outW,
+      ptr(this.winY), ptr(this.winX), this.k, this.k, this.s, this.s, this.pad, this.pad, ptr(total), ptr(acc));
+  }
+
+  /** Index (channels-last) of the first maximum of `total` (sample offset `base`) in window (oy, ox), channel c. */
+  winner(total: StaticArray<i32>, base: i32, oy: i32, ox: i32, c: i32): i32 {
+    let best = -1, bestV = i32.MIN_VALUE;
+    for (let ky = 0; ky < this.k; ky++) for (let kx = 0; kx < this.k; kx++) {
+      const y = oy * this.s - this.pad + ky, x = ox * this.s - this.pad + kx;
+      if (y < 0 || y >= this.inH || x < 0 || x >= this.inW) continue; // padding never wins
+      const j = (y * this.inW + x) * this.C + c;
+      if (total[base + j] > bestV) { bestV = total[base + j]; best = j; }
+    }
+    return best;
+  }
+
+  /** Random counts and a random subset of spiking inputs (whose counts are >= 1); checks acc and events. */
+  checkRandom(seed: u32, batch: i32): void {
+    const rng = new Lcg(seed);
+    const n = this.inSize;
+    const total = new StaticArray<i32>(batch * n);
+    const spiking = new StaticArray<bool>(batch * n);
+    const list = new StaticArray<i32>(batch * n + 3); // + 3: the slack the engine's spike lists have
+    const counts = new StaticArray<i32>(batch);
+    let q = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < n; j++) {
+        spiking[b * n + j] = rng.int(3) == 0;
+        total[b * n + j] = (spiking[b * n + j] ? 1 : 0) + rng.int(4); // small range: many ties
+        if (spiking[b * n + j]) { list[q++] = j; counts[b]++; }
+      }
+    }
+    const acc = new StaticArray<f32>(batch * this.outSize);
+    const events = this.spikes(list, counts, batch, total, acc);
+    let passed = 0;
+    for (let b = 0; b < batch; b++)
+      for (let oy = 0; oy < this.outH; oy++) for (let ox = 0; ox < this.outW; ox++) for (let c = 0; c < this.C; c++) {
+        const w = this.winner(total, b * n, oy, ox, c);
+        const want: f32 = w >= 0 && spiking[b * n + w] ? 1 : 0;
+        expect(acc[b * this.outSize + (oy * this.outW + ox) * this.C + c]).toBe(want);
+        if (want != 0) passed++;
+      }
+    expect(events).toBe(<f64>passed);
+    expect(passed).toBeGreaterThan(0);
+  }
+}
+
+describe("maxPoolSpikes", () => {
+  it("one 2x1 window: only the input with the higher running count passes; ties go to the first", () => {
+    const winY = windows(2, 2, 2, 0, 1), winX = windows(1, 1, 1, 0, 1);
+    const list = new StaticArray<i32>(2 + 3);
+    list[0] = 0; list[1] = 1;
+    const two: StaticArray<i32> = [2], one: StaticArray<i32> = [1];
+    const acc = new StaticArray<f32>(1);
+    const t1: StaticArray<i32> = [3, 5], t2: StaticArray<i32> = [4, 4], t3: StaticArray<i32> = [6, 2];
+    // counts 3 (first) vs 5 (second): only the second passes
+    expect(maxPoolSpikes(ptr(list), ptr(two), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), 2, 1, 2, 1, 0, 0, ptr(t1), ptr(acc))).toBe(1);
+    expect(acc[0]).toBe(1);
+    // tie: the first passes, the second is blocked
+    expect(maxPoolSpikes(ptr(list), ptr(two), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), 2, 1, 2, 1, 0, 0, ptr(t2), ptr(acc))).toBe(1);
+    expect(acc[0]).toBe(2);
+    // only the less active input spikes: nothing passes
+    list[0] = 1;
+    expect(maxPoolSpikes(ptr(list), ptr(one), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), 2, 1, 2, 1, 0, 0, ptr(t3), ptr(acc))).toBe(0);
+    expect(acc[0]).toBe(2);
+  });
+
+  it("2x2 stride 2 on 5x6x3 (last row in no window), random counts and spikes, batch 3", () => {
+    new MaxPool(5, 6, 3, 2, 2, 0).checkRandom(1, 3);
+  });
+
+  it("3x3 stride 1 padding 1 (overlapping windows, padded positions never win), 10 random cases", () => {
+    for (let s: u32 = 0; s < 10; s++) new MaxPool(4, 5, 2, 3, 1, 1).checkRandom(100 + s, 1 + <i32>(s % 3));
+  });
+
+  it("3x3 stride 2 padding 1 on 7x6x2, random counts and spikes", () => {
+    new MaxPool(7, 6, 2, 3, 2, 1).checkRandom(7, 2);
+  });
+});
+
+describe("maxPoolValues", () => {
+  it("adds the window maximum of analog inputs, negatives included (3x3 stride 2 pad 1, batch 2)", () => {
+    const p = new MaxPool(7, 6, 2, 3, 2, 1);
+    const n = p.inSize;
+    const x = new StaticArray<f32>(2 * n);
+    for (let i = 0; i < 2 * n; i++) x[i] = <f32>((i * 7) % 13) - 9; // values in [-9, 3]
+    const acc = new StaticArray<f32>(2 * p.outSize);
+    for (let i = 0; i < 2 * p.outSize; i++) acc[i] = 0.5; // the maximum is added, not stored
+    const cmp = maxPoolValues(ptr(x), 2, p.inH, p.inW, p.C, p.outH, p.outW, 3, 3, 2, 2, 1, 1, ptr(acc));
+    let inside = 0;
+    for (let b = 0; b < 2; b++)
+      for (let oy = 0; oy < p.outH; oy++) for (let ox = 0; ox < p.outW; ox++) for (let c = 0; c < p.C; c++) {
+        let m: f32 = -Infinity;
+        for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+          const y = oy * 2 - 1 + ky, xx = ox * 2 - 1 + kx;
+          if (y < 0 || y >= p.inH || xx < 0 || xx >= p.inW) continue;
+          m = max(m, x[b * n + (y * p.inW + xx) * p.C + c]);
+          inside++;
+        }
+        expect(acc[b * p.outSize + (oy * p.outW + ox) * p.C + c]).toBe(m + 0.5);
+      }
+    expect(cmp).toBe(<f64>inside);
+  });
+});
+
+describe("countSpikes", () => {
+  it("adds 1 per listed spike to each sample's running counts", () => {
+    const list = new StaticArray<i32>(4 + 3);
+    list[0] = 0; list[1] = 2; list[2] = 2; list[3] = 1;
+    const counts: StaticArray<i32> = [3, 1];
+    const total: StaticArray<i32> = [5, 0, 1, 0, 0, 0];
+    countSpikes(ptr(list), ptr(counts), 2, 3, ptr(total));
+    expect(total[0]).toBe(6);
+    expect(total[1]).toBe(0);
+    expect(total[2]).toBe(3);
+    expect(total[3]).toBe(0);
+    expect(total[4]).toBe(1);
+    expect(total[5]).toBe(0);
   });
 });

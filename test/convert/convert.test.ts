@@ -1,7 +1,7 @@
 /**
- * Conversion: on random ReLU networks (dense and conv + avg-pool, with biases), the converted SNN's
- * firing rates after many steps approximate the normalised ANN activations a/λ, and the SNN's
- * predictions agree with the ANN's; options change the graph as documented.
+ * Conversion: on random ReLU networks (dense and conv + avg-pool or max-pool, with biases), the
+ * converted SNN's firing rates after many steps approximate the normalised ANN activations a/λ, and
+ * the SNN's predictions agree with the ANN's; options change the graph as documented.
  */
 import { describe, expect, it } from "vitest";
 import { inferAnn } from "../../src/ann/infer.js";
@@ -15,14 +15,14 @@ function rand(r: Rng, n: number, s: number, mean = 0): Float32Array {
   return Float32Array.from({ length: n }, () => mean + s * (r.uniform() * 2 - 1));
 }
 
-function convAnn(seed: number): AnnGraph {
+function convAnn(seed: number, pool: "avg" | "max" = "avg"): AnnGraph {
   const r = new Rng(seed);
   return {
     nodes: [
       { kind: "input", id: "in", shape: [2, 8, 8] },
       { kind: "conv2d", id: "c1", input: "in", outChannels: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1,
         weights: rand(r, 6 * 2 * 9, 0.4, 0.05), bias: rand(r, 6, 0.05), activation: "relu" },
-      { kind: "pool", id: "p1", input: "c1", mode: "avg", kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0], countIncludePad: true, activation: "none" },
+      { kind: "pool", id: "p1", input: "c1", mode: pool, kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0], countIncludePad: true, activation: "none" },
       { kind: "flatten", id: "f", input: "p1" },
       { kind: "dense", id: "h", input: "f", units: 20, weights: rand(r, 96 * 20, 0.2, 0.01), bias: rand(r, 20, 0.05), activation: "relu" },
       { kind: "dense", id: "out", input: "h", units: 5, weights: rand(r, 20 * 5, 0.5), activation: "none" },
@@ -86,11 +86,37 @@ describe("convertAnn", () => {
     expect((opt.nodes[5] as typeof h0).neuron.spiking).toBe(false);
   });
 
-  it("refuses max pooling and concat, listing every such layer", () => {
-    const ann = convAnn(5);
-    (ann.nodes[2] as { mode: string }).mode = "max";
+  // (channel-wise λ does not apply here: c1 feeds a pool, which cannot absorb per-channel factors)
+  it("max pooling converts to a gated max-pool population whose rates × λ track the ANN's max-pooled activations (3 seeds)", async () => {
+    for (const seed of [1, 2, 3]) {
+      const ann = convAnn(seed, "max");
+      const r = new Rng(seed + 20), B = 16;
+      const x = Float32Array.from({ length: B * 128 }, () => r.uniform());
+      const acts = inferAnn(ann, x, B);
+      const { snn, report } = convertAnn(ann, acts, B, { normalization: "max" });
+      const p1 = snn.nodes.find((n) => n.id === "p1")!;
+      expect(p1).toMatchObject({ kind: "pool", mode: "max", kernel: [2, 2], neuron: { model: "if", threshold: 1, reset: "subtract" } });
+      const T = 1500;
+      const res = (await Simulator.create(snn, { batch: B })).run(x, { steps: T, coding: "current" });
+      const lam = report.lambdas.find((l) => l.id === "c1")!.lambda[0]; // the pool inherits λ of c1
+      const pool = res.layers.find((l) => l.id === "p1")!;
+      const poolRates = Array.from(pool.spikeCounts, (c) => (c / T) * lam);
+      expect(pearson(poolRates, acts.get("p1")!), `seed ${seed}: max-pool rates`).toBeGreaterThan(0.98);
+      const h = res.layers.find((l) => l.id === "h")!;
+      const lh = report.lambdas.find((l) => l.id === "h")!.lambda[0];
+      const hRates = Array.from(h.spikeCounts, (c) => (c / T) * lh);
+      expect(pearson(hRates, acts.get("h")!), `seed ${seed}: the layer after the max pool`).toBeGreaterThan(0.98);
+    }
+  });
+
+  it("refuses concat, listing every such layer (max pooling converts)", () => {
+    const ann = convAnn(5, "max");
     const acts = inferAnn(ann, new Float32Array(128).fill(0.5), 1);
-    expect(() => convertAnn(ann, acts, 1)).toThrow(/cannot convert 1 layer\(s\):\n  layer 'p1': max pooling/);
+    expect(() => convertAnn(ann, acts, 1)).not.toThrow();
+    ann.nodes.splice(2, 1,
+      { kind: "concat", id: "cat", inputs: ["c1"], activation: "none" },
+      { kind: "pool", id: "p1", input: "cat", mode: "max", kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0], countIncludePad: true, activation: "none" });
+    expect(() => convertAnn(ann, acts, 1)).toThrow(/cannot convert 1 layer\(s\):\n  layer 'cat': channel concatenation/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Random SNN graphs for equivalence tests: dense, conv2d (stride, padding, groups, dilation), pooling
- * (avg/sum, count_include_pad or not), flatten and residual add, with random neuron parameters.
+ * (avg/sum, count_include_pad or not; max with option `maxPool`), flatten and residual add, with random
+ * neuron parameters. Without `maxPool` a seed gives the same graph as before max pooling existed.
  * `dyadic` weights are multiples of 1/64 in [-1, 1], so that every float32 sum is exact whatever its
  * order: with them, implementations that add in different orders must still agree bit for bit.
  */
@@ -11,6 +12,9 @@ export interface RandomGraphOptions {
   dyadic?: boolean;
   /** allow LIF, refractory, synaptic filter, reset to value (default true) */
   richNeurons?: boolean;
+  /** conv graphs always get a max pool where they would get avg/sum pooling, and 40 % of them one more
+   *  straight on the input (input running counts / analog max); default false */
+  maxPool?: boolean;
 }
 
 function weights(rng: Rng, n: number, scale: number, dyadic: boolean): Float32Array {
@@ -58,10 +62,18 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): SnnGra
   }
   let c = 1 + rng.int(3), h = 6 + rng.int(7), w = 6 + rng.int(7);
   nodes.push({ kind: "input", id: "in", shape: [c, h, w] });
+  let first = "in";
+  if (opts.maxPool && rng.uniform() < 0.4) {
+    const pp = rng.int(2); // 2x2 stride 1: h, w stay >= 5, enough for any conv0 below
+    nodes.push({ kind: "pool", id: "inpool", input: "in", mode: "max", kernel: [2, 2], stride: [1, 1], padding: [pp, pp, pp, pp],
+      neuron: neuron(rng, rich, dy) });
+    h = h + 2 * pp - 1; w = w + 2 * pp - 1;
+    first = "inpool";
+  }
   const g = rng.uniform() < 0.3 ? c : 1;
   const oc = g === c ? c * (1 + rng.int(2)) : 2 + rng.int(6);
   const k = 1 + rng.int(3), s = 1 + rng.int(2), pad = rng.int(2), dil = rng.uniform() < 0.2 ? 2 : 1;
-  const cw = { kind: "conv2d" as const, id: "conv0", input: "in", outChannels: oc, kernel: [k, k] as [number, number],
+  const cw = { kind: "conv2d" as const, id: "conv0", input: first, outChannels: oc, kernel: [k, k] as [number, number],
     stride: [s, s] as [number, number], padding: [pad, pad, pad, pad] as [number, number, number, number], dilation: [dil, dil] as [number, number], groups: g,
     weights: weights(rng, oc * (c / g) * k * k, 1, dy), bias: rng.uniform() < 0.5 ? weights(rng, oc, 0.1, dy) : undefined, neuron: neuron(rng, rich, dy) };
   nodes.push(cw);
@@ -74,10 +86,10 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): SnnGra
     nodes.push({ kind: "add", id: "res", inputs: [prev, "conv1"], scales: dy ? [1, 0.5] : [1, 0.5 + rng.uniform()], neuron: neuron(rng, rich, dy) });
     prev = "res";
   }
-  if (h >= 2 && w >= 2 && rng.uniform() < 0.7) {
+  if (h >= 2 && w >= 2 && (opts.maxPool || rng.uniform() < 0.7)) {
     const avg = rng.uniform() < 0.6;
     const pk = 2, ps = rng.uniform() < 0.5 ? 2 : 1, pp = rng.uniform() < 0.3 ? 1 : 0;
-    nodes.push({ kind: "pool", id: "pool", input: prev, mode: avg ? "avg" : "sum", kernel: [pk, pk], stride: [ps, ps],
+    nodes.push({ kind: "pool", id: "pool", input: prev, mode: opts.maxPool ? "max" : avg ? "avg" : "sum", kernel: [pk, pk], stride: [ps, ps],
       padding: [pp, pp, pp, pp], countIncludePad: rng.uniform() < 0.5, neuron: neuron(rng, rich, dy) });
     h = Math.floor((h + 2 * pp - pk) / ps) + 1; w = Math.floor((w + 2 * pp - pk) / ps) + 1;
     prev = "pool";

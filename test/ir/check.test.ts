@@ -161,6 +161,14 @@ describe("checkGraph rejects invalid graphs with a SpikewasmError naming the lay
       .toMatch(/layer 'pp'.*padding \[2, 0, 0, 0\]/);
   });
 
+  it("an unknown pool mode, naming the three modes; max pooling with padding is accepted", () => {
+    expect(rejection([input, { kind: "pool", id: "pm", input: "in", mode: "min", kernel: [2, 2], neuron: IF } as unknown as SnnNode]))
+      .toMatch(/layer 'pm' \(pool\): mode must be "avg", "sum" or "max", got "min"/);
+    const g: SnnGraph = { nodes: [input,
+      { kind: "pool", id: "mp", input: "in", mode: "max", kernel: [3, 3], stride: [2, 2], padding: [1, 1, 1, 1], countIncludePad: false, neuron: IF }] };
+    expect(checkGraph(g).shapes.get("mp")).toEqual([2, 3, 3]);
+  });
+
   it("a 3-D layer on a 1-D tensor, and an input shape that is neither [N] nor [C, H, W]", () => {
     expect(rejection([{ kind: "input", id: "in", shape: [50] }, conv("c2d")])).toMatch(/layer 'c2d'.*\[50\]/);
     expect(rejection([{ kind: "input", id: "img", shape: [5, 5] }, dense("d", "img", 25, 1)])).toMatch(/layer 'img'.*\[5,5\]/);

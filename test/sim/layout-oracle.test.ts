@@ -5,6 +5,9 @@
  * implements the equations in the header of assembly/neuron.ts with Math.fround per operation.
  * With dyadic weights and inputs every float32 sum is exact whatever its order, so the Simulator must
  * agree with it bit for bit; a wrong permutation anywhere shows up as a different spike count.
+ * Max pooling is gathered as defined: each window's first (y-major, then x) input with the highest
+ * running spike count including this step passes its spike (1) or not (0); on an analog input
+ * (current coding) the window's largest value.
  */
 import { describe, expect, it } from "vitest";
 import { checkGraph } from "../../src/ir/check.js";
@@ -18,8 +21,13 @@ import { randomGraph, randomInputs } from "../helpers/random-graph.js";
 const fr = Math.fround;
 interface OracleResult { counts: Map<string, Int32Array>; first: Map<string, Int32Array>; membrane: Float32Array }
 
-/** Input current (gather) of `node` for every sample, from this step's activations `act` ([B][n] each, CHW). */
-function gather(node: SnnNode, act: Map<string, Float64Array>, shapes: Map<string, number[]>, B: number): Float64Array {
+/**
+ * Input current (gather) of `node` for every sample, from this step's activations `act` ([B][n] each, CHW)
+ * and the running spike counts `totals` (including this step; absent for an analog input).
+ */
+function gather(
+  node: SnnNode, act: Map<string, Float64Array>, totals: Map<string, Int32Array>, shapes: Map<string, number[]>, B: number,
+): Float64Array {
   const outS = shapes.get(node.id)!, n = shapeSize(outS);
   const acc = new Float64Array(B * n);
   const add = (i: number, a: number, w: number) => { if (a !== 0) acc[i] = fr(acc[i] + fr(a * w)); };
@@ -51,6 +59,19 @@ function gather(node: SnnNode, act: Map<string, Float64Array>, shapes: Map<strin
             const y = oy * sh - pt + ky * dh, xx = ox * sw - pl + kx * dw;
             return y >= 0 && y < H && xx >= 0 && xx < W ? y * W + xx : -1;
           };
+          if (node.kind === "pool" && node.mode === "max") {
+            const tot = totals.get(node.input);
+            let best = -1, bestV = -Infinity;
+            for (let ky = 0; ky < kh; ky++)
+              for (let kx = 0; kx < kw; kx++) {
+                const p = inside(ky, kx);
+                if (p < 0) continue; // padding never wins
+                const v = tot ? tot[b * nIn + oc * H * W + p] : x(oc * H * W + p);
+                if (v > bestV) { bestV = v; best = p; }
+              }
+            add(j, tot ? x(oc * H * W + best) : bestV, 1);
+            continue;
+          }
           if (node.kind === "pool") {
             let cnt = 0;
             for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) if (inside(ky, kx) >= 0) cnt++;
@@ -83,16 +104,22 @@ function oracle(graph: SnnGraph, x: Float32Array, B: number, T: number, coding: 
     st.set(node.id, { v: new Float64Array(len).fill(fr(resolveNeuron(node.neuron).vInit)), syn: new Float64Array(len),
       ref: new Int32Array(len), count: new Int32Array(len), first: new Int32Array(len).fill(-1) });
   }
+  const totals = new Map([...st].map(([k, v]) => [k, v.count]));
+  const inputTotal = new Int32Array(x.length);
   for (let t = 1; t <= T; t++) {
     const act = new Map<string, Float64Array>();
     for (const node of graph.nodes) {
       if (node.kind === "input") {
         const p = Array.from(x, (v) => fr(Math.min(1, Math.max(0, v))));
         act.set(node.id, Float64Array.from(coding === "current" ? x : p.map((q) => (Math.floor(t * q) > Math.floor((t - 1) * q) ? 1 : 0))));
+        if (coding !== "current") {
+          act.get(node.id)!.forEach((a, i) => (inputTotal[i] += a));
+          totals.set(node.id, inputTotal);
+        }
         continue;
       }
       if (node.kind === "flatten") { act.set(node.id, act.get(node.input)!); continue; }
-      const acc = gather(node, act, shapes, B);
+      const acc = gather(node, act, totals, shapes, B);
       const nr = resolveNeuron(node.neuron), s = st.get(node.id)!, shape = shapes.get(node.id)!;
       const [theta, leak, d, vReset] = [fr(nr.threshold), fr(nr.leak), fr(nr.synDecay), fr(nr.vReset)];
       const bias = node.kind === "dense" || node.kind === "conv2d" ? node.bias : undefined;
@@ -168,6 +195,13 @@ function handGraphs(): [string, SnnGraph, number][] {
       { kind: "input", id: "in", shape: [3, 3, 4] },
       { kind: "flatten", id: "f", input: "in" },
       { kind: "dense", id: "out", input: "f", units: 6, weights: dw(r, 216), bias: dw(r, 6), neuron: IF }] }, 36],
+    ["max pools: 3x3 stride 2 padding 1 on the input, 2x2 on a conv layer", { nodes: [
+      { kind: "input", id: "in", shape: [2, 7, 6] },
+      { kind: "pool", id: "mp0", input: "in", mode: "max", kernel: [3, 3], stride: [2, 2], padding: [1, 1, 1, 1], neuron: IF },
+      { kind: "conv2d", id: "c", input: "mp0", outChannels: 3, kernel: [2, 2], padding: [1, 1, 0, 0], weights: dw(r, 24), bias: dw(r, 3), neuron: IF },
+      { kind: "pool", id: "mp1", input: "c", mode: "max", kernel: [2, 2], stride: [1, 1], neuron: LIF },
+      { kind: "flatten", id: "f", input: "mp1" },
+      { kind: "dense", id: "out", input: "f", units: 4, weights: dw(r, 72), neuron: IF }] }, 84],
   ];
 }
 
@@ -183,6 +217,18 @@ describe("the Simulator agrees exactly with a naive [C, H, W] simulator (layout 
         await compare(g, x, B, "regular", backend, `seed ${seed} regular`);
       }
       expect(active).toBeGreaterThan(36);
+    });
+
+    it(`random dyadic graphs with max pools, seeds 1..32, current and regular coding (${backend})`, async () => {
+      let active = 0;
+      for (let seed = 1; seed <= 32; seed++) {
+        const g = randomGraph(seed, { dyadic: true, maxPool: true });
+        const B = 1 + (seed % 3), n = shapeSize((g.nodes[0] as { shape: number[] }).shape);
+        const x = randomInputs(seed, B, n, true);
+        if ((await compare(g, x, B, "current", backend, `seed ${seed} current, max pools`)) > 0) active++;
+        await compare(g, x, B, "regular", backend, `seed ${seed} regular, max pools`);
+      }
+      expect(active).toBeGreaterThan(24);
     });
 
     for (const [name, g, n] of handGraphs()) {
