@@ -26,6 +26,7 @@ import platform
 import random
 import sys
 import time
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -42,41 +43,41 @@ PREPROCESSING = "x / 255, no normalisation"
 # Per-model defaults (chosen by measurement, see tools/README.md).
 DEFAULTS = {
     "cnn": dict(epochs=8, lr=2e-3, batch=128),
-    "mlp": dict(epochs=15, lr=1e-3, batch=128),
+    "mlp": dict(epochs=8, lr=1e-3, batch=128),
 }
 
 
 def build_model(kind: str) -> nn.Module:
     if kind == "cnn":
         # Small and conversion-friendly: ReLU + AvgPool only, no BatchNorm.
-        return nn.Sequential(
-            nn.Conv2d(1, 16, kernel_size=3, padding=1),   # 16x28x28
-            nn.ReLU(),
+        return nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(1, 16, kernel_size=3, padding=1)),   # 16x28x28
+            ("relu1", nn.ReLU()),
             # count_include_pad=False: identical maths with padding=0, but torch 1.13's
             # exporter would otherwise emit a no-op Pad (+Constant) before AveragePool.
-            nn.AvgPool2d(2, count_include_pad=False),     # 16x14x14
-            nn.Conv2d(16, 32, kernel_size=3, padding=1),  # 32x14x14
-            nn.ReLU(),
-            nn.AvgPool2d(2, count_include_pad=False),     # 32x7x7
-            nn.Flatten(),                                 # 1568
-            nn.Linear(32 * 7 * 7, 128),
-            nn.ReLU(),
-            nn.Dropout(0.3),                              # training only; exports as nothing
-            nn.Linear(128, 10),
-        )
+            ("pool1", nn.AvgPool2d(2, count_include_pad=False)),     # 16x14x14
+            ("conv2", nn.Conv2d(16, 32, kernel_size=3, padding=1)),  # 32x14x14
+            ("relu2", nn.ReLU()),
+            ("pool2", nn.AvgPool2d(2, count_include_pad=False)),     # 32x7x7
+            ("flatten", nn.Flatten()),                               # 1568 (C,H,W order)
+            ("fc1", nn.Linear(32 * 7 * 7, 128)),
+            ("relu3", nn.ReLU()),
+            ("drop", nn.Dropout(0.3)),                               # training only; exports as nothing
+            ("fc2", nn.Linear(128, 10)),
+        ]))
     if kind == "mlp":
         # Classic 784-1200-1200-10 ReLU MLP without biases (Diehl et al. 2015 style).
-        return nn.Sequential(
-            nn.Flatten(),                      # [N,1,28,28] -> [N,784]
-            nn.Dropout(0.2),
-            nn.Linear(784, 1200, bias=False),
-            nn.ReLU(),
-            nn.Dropout(0.2),
-            nn.Linear(1200, 1200, bias=False),
-            nn.ReLU(),
-            nn.Dropout(0.2),
-            nn.Linear(1200, 10, bias=False),
-        )
+        return nn.Sequential(OrderedDict([
+            ("flatten", nn.Flatten()),                  # [N,1,28,28] -> [N,784]
+            ("drop0", nn.Dropout(0.2)),
+            ("fc1", nn.Linear(784, 1200, bias=False)),
+            ("relu1", nn.ReLU()),
+            ("drop1", nn.Dropout(0.2)),
+            ("fc2", nn.Linear(1200, 1200, bias=False)),
+            ("relu2", nn.ReLU()),
+            ("drop2", nn.Dropout(0.2)),
+            ("fc3", nn.Linear(1200, 10, bias=False)),
+        ]))
     raise ValueError(kind)
 
 
@@ -84,8 +85,8 @@ def layer_list(model: nn.Module) -> list:
     """Human/machine-readable description of the layers (Dropout = training only)."""
     out = []
     shape = [1, 28, 28]
-    for m in model:
-        d = {"type": type(m).__name__}
+    for name, m in model.named_children():
+        d = {"name": name, "type": type(m).__name__}
         if isinstance(m, nn.Conv2d):
             d.update(in_channels=m.in_channels, out_channels=m.out_channels,
                      kernel_size=list(m.kernel_size), stride=list(m.stride),
@@ -147,7 +148,7 @@ def cpu_name() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=["cnn", "mlp"], required=True)
-    ap.add_argument("--epochs", type=int, default=None, help="default: cnn 8, mlp 15")
+    ap.add_argument("--epochs", type=int, default=None, help="default: cnn 8, mlp 8")
     ap.add_argument("--out", required=True, help="output .onnx path (sidecar written to <out>.json)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=None, help="Adam peak learning rate (default per model)")
@@ -228,6 +229,24 @@ def main() -> None:
         dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
     )
     m = onnx.load(out)
+    # Bias-free Linear layers export as MatMul with a constant-folded, transposed weight
+    # initializer named like "onnx::MatMul_13"; give those readable names: "<layer>.weight_t"
+    # (shape [in, out] = PyTorch weight transposed). Pure renaming, maths unchanged.
+    linears = [n for n, mod in model.named_children() if isinstance(mod, nn.Linear)]
+    init_names = {i.name for i in m.graph.initializer}
+    gemm_like = [n for n in m.graph.node if n.op_type in ("Gemm", "MatMul")]
+    assert len(gemm_like) == len(linears), (len(gemm_like), linears)
+    for node, lname in zip(gemm_like, linears):
+        old = node.input[1]
+        if node.op_type == "MatMul" and old in init_names and old.startswith("onnx::"):
+            new = f"{lname}.weight_t"
+            for i in m.graph.initializer:
+                if i.name == old:
+                    i.name = new
+            for n in m.graph.node:
+                for k, x in enumerate(n.input):
+                    if x == old:
+                        n.input[k] = new
     m.doc_string = (f"spikewasm default MNIST {args.model}. input float32 [N,1,28,28] = pixel / 255 "
                     f"(no normalisation); output logits float32 [N,10].")
     for k, v in (("preprocessing", PREPROCESSING), ("input_layout", "NCHW [N,1,28,28]"),
