@@ -1,6 +1,7 @@
 // Bundles the library with esbuild: dist/index.js (Node, ESM, dependencies external),
 // dist/browser.js (browser, ESM, self-contained: the WASM module is inlined as base64 by
-// src/generated/kernels-wasm.ts), dist/cli.js (the executable) and dist/bench/run.js.
+// src/generated/kernels-wasm.ts), dist/cli.js (the executable), dist/eval-worker.js (its worker threads)
+// and dist/bench/run.js.
 import { build } from "esbuild";
 import { chmodSync } from "node:fs";
 
@@ -9,7 +10,9 @@ await Promise.all([
   build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node", packages: "external" }),
   build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/browser.js", platform: "browser", minify: true }),
   build({ ...common, entryPoints: ["src/bin.ts"], outfile: "dist/cli.js", platform: "node", packages: "external", banner: { js: "#!/usr/bin/env node" } }),
+  // worker thread of the parallel SNN evaluation, found next to dist/cli.js (src/convert/parallel.ts)
+  build({ ...common, entryPoints: ["src/convert/eval-worker.ts"], outfile: "dist/eval-worker.js", platform: "node", packages: "external" }),
   build({ ...common, entryPoints: ["bench/run.ts"], outfile: "dist/bench/run.js", platform: "node", packages: "external" }),
 ]);
 chmodSync("dist/cli.js", 0o755);
-console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/bench/run.js");
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js");

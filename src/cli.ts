@@ -236,7 +236,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     test: { samples: test.samples, count: test.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: test.preprocessing },
     calibration: { samples: cal.samples, count: cal.count, source: calFile },
   }, {
-    timesteps: o.timesteps as number, batch: o.batch as number, coding: o.coding as "current", rate: o.rate as number, seed: o.seed as number,
+    timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number, seed: o.seed as number,
     readout: o.readout as "count", normalization: o.norm as "percentile", percentile: o.percentile as number,
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
     outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number,
@@ -327,6 +327,7 @@ export function buildProgram(): Command {
     .option("--limit <n>", "evaluate the first N test samples", int("--limit", 1))
     .option("-T, --timesteps <n>", "simulation steps", int("--timesteps", 1), 64)
     .option("-b, --batch <n>", "samples simulated together", int("--batch", 1), 32)
+    .option("--workers <n>", "worker threads for the SNN evaluation (default: all cores; results do not depend on it)", int("--workers", 1))
     .addOption(new Option("--coding <c>", "input coding").choices(["current", "poisson", "regular"]).default("current"))
     .option("--rate <p>", "spikes per step for input 1 (poisson/regular)", num("--rate", 0), 1)
     .option("--seed <n>", "seed of Poisson inputs", int("--seed", 0), 0)

@@ -4,6 +4,10 @@
  *   count    — the output neuron with most spikes after t steps; ties broken by the higher membrane
  *   membrane — the output neuron with the highest membrane potential (non-spiking output layer)
  *   first    — the output neuron that spiked first (ties: more spikes, then membrane); none yet: count
+ *
+ * Samples are independent, so a set can be split into chunks of consecutive samples: evaluateChunk
+ * returns a chunk's raw counts and finalizeEvaluation merges chunks exactly (all sums are integer
+ * counts); evaluateSnn is the one-chunk case, src/convert/parallel.ts spreads chunks over worker threads.
  */
 import { SpikewasmError } from "../errors.js";
 import type { SnnGraph } from "../ir/graph.js";
@@ -68,9 +72,36 @@ function pick(counts: Int32Array, mem: Float32Array, first: Int32Array | null, o
   return best;
 }
 
-/** Runs the SNN on `count` samples (count × input size values) and scores it against `labels`. */
-export async function evaluateSnn(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions): Promise<SnnEvaluation> {
-  const T = o.timesteps, readout = o.readout ?? "count";
+/**
+ * Raw sums of one chunk of consecutive samples: every field is a count (an integer held in a double),
+ * so adding the chunks of a split set gives exactly the sums of one pass over the whole set.
+ */
+export interface ChunkSums {
+  /** index of the chunk's first sample in the whole set */
+  sampleOffset: number;
+  samples: number;
+  timesteps: number;
+  /** correct predictions after each step 1..T */
+  correct: Float64Array;
+  /** the chunk's predictions (after T steps) */
+  predictions: Int32Array;
+  inputSpikes: number;
+  layers: { id: string; kind: string; neurons: number; spikes: number; synops: number; spikeCountsSum: Float64Array }[];
+}
+
+/** Options of a chunk: the whole set's options plus where the chunk starts. */
+export interface ChunkOptions extends EvaluateOptions {
+  /**
+   * Index in the whole set of the chunk's first sample (default 0). Poisson seeds are `seed + sampleOffset
+   * + s0` for the batch starting at s0 within the chunk: with sampleOffset a multiple of the batch they
+   * equal the seeds of one pass over the whole set. onProgress reports the chunk's own samples.
+   */
+  sampleOffset?: number;
+}
+
+/** Runs the SNN on a chunk of `count` samples (count × input size values) and returns raw sums. */
+export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: ChunkOptions): Promise<ChunkSums> {
+  const T = o.timesteps, readout = o.readout ?? "count", offset = o.sampleOffset ?? 0;
   if (labels.length < count) throw new SpikewasmError(`${labels.length} labels for ${count} samples`);
   const batch = Math.min(o.batch ?? 32, count);
   const sim = await Simulator.create(snn, { batch, backend: o.backend });
@@ -78,13 +109,11 @@ export async function evaluateSnn(snn: SnnGraph, samples: Float32Array, labels: 
   const out = sim.plan.pops[sim.plan.output];
   const correct = new Float64Array(T);
   const predictions = new Int32Array(count);
-  const layers: LayerActivity[] = sim.plan.pops.map((p) => ({
-    id: p.id, kind: p.kind, neurons: p.n, spikesPerInference: 0, synopsPerInference: 0, rate: 0, spikeCountsSum: new Float64Array(p.n),
-  }));
+  const layers: ChunkSums["layers"] = sim.plan.pops.map((p) => ({ id: p.id, kind: p.kind, neurons: p.n, spikes: 0, synops: 0, spikeCountsSum: new Float64Array(p.n) }));
   let inputSpikes = 0;
   for (let s0 = 0; s0 < count; s0 += batch) {
     const B = Math.min(batch, count - s0);
-    const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + s0 });
+    const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0 });
     const first = readout === "first" ? r.layers[sim.plan.output].firstSpike : null;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
@@ -95,12 +124,40 @@ export async function evaluateSnn(snn: SnnGraph, samples: Float32Array, labels: 
       }
     }
     r.layers.forEach((l, i) => {
-      layers[i].spikesPerInference += l.spikeCounts.reduce((a, v) => a + v, 0);
-      layers[i].synopsPerInference += l.synapticEvents + l.inputMacsPerStep * T;
+      layers[i].spikes += l.spikeCounts.reduce((a, v) => a + v, 0);
+      layers[i].synops += l.synapticEvents + l.inputMacsPerStep * T;
       for (let b = 0; b < B; b++) for (let j = 0; j < l.size; j++) layers[i].spikeCountsSum[j] += l.spikeCounts[b * l.size + j];
     });
     inputSpikes += r.inputSpikesPerStep.reduce((a, v) => a + v, 0);
     o.onProgress?.(s0 + B, count);
+  }
+  return { sampleOffset: offset, samples: count, timesteps: T, correct, predictions, inputSpikes, layers };
+}
+
+/** Merges the chunks of a whole set (contiguous, covering samples 0..count-1) into its evaluation. */
+export function finalizeEvaluation(chunks: ChunkSums[]): SnnEvaluation {
+  if (chunks.length === 0) throw new SpikewasmError("no chunks to merge");
+  const parts = [...chunks].sort((a, b) => a.sampleOffset - b.sampleOffset);
+  const T = parts[0].timesteps;
+  const count = parts.reduce((a, p) => a + p.samples, 0);
+  const correct = new Float64Array(T);
+  const predictions = new Int32Array(count);
+  const layers: LayerActivity[] = parts[0].layers.map((l) => ({
+    id: l.id, kind: l.kind, neurons: l.neurons, spikesPerInference: 0, synopsPerInference: 0, rate: 0, spikeCountsSum: new Float64Array(l.neurons),
+  }));
+  let inputSpikes = 0, next = 0;
+  for (const p of parts) {
+    if (p.sampleOffset !== next || p.timesteps !== T || p.layers.length !== layers.length)
+      throw new SpikewasmError(`chunk at sample ${p.sampleOffset} does not continue the chunks before it (expected sample ${next}, ${T} steps)`);
+    next += p.samples;
+    for (let t = 0; t < T; t++) correct[t] += p.correct[t];
+    predictions.set(p.predictions, p.sampleOffset);
+    p.layers.forEach((l, i) => {
+      layers[i].spikesPerInference += l.spikes;
+      layers[i].synopsPerInference += l.synops;
+      for (let j = 0; j < l.spikeCountsSum.length; j++) layers[i].spikeCountsSum[j] += l.spikeCountsSum[j];
+    });
+    inputSpikes += p.inputSpikes;
   }
   for (const l of layers) {
     l.rate = l.spikesPerInference / (count * l.neurons * T);
@@ -114,4 +171,9 @@ export async function evaluateSnn(snn: SnnGraph, samples: Float32Array, labels: 
     synopsPerInference: layers.reduce((a, l) => a + l.synopsPerInference, 0),
     inputSpikesPerInference: inputSpikes / count, layers,
   };
+}
+
+/** Runs the SNN on `count` samples (count × input size values) and scores it against `labels`. */
+export async function evaluateSnn(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions): Promise<SnnEvaluation> {
+  return finalizeEvaluation([await evaluateChunk(snn, samples, labels, count, { ...o, sampleOffset: 0 })]);
 }

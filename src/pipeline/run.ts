@@ -7,7 +7,7 @@
 import { argmax } from "../ann/infer.js";
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
-import { type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
+import { type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
@@ -31,6 +31,11 @@ export interface RunOptions extends ConvertOptions {
   seed?: number;
   readout?: Readout;
   batch?: number;
+  /**
+   * Worker threads of the SNN evaluation (results are identical whatever the number). Default: all
+   * cores when running in Node, 1 (this thread) elsewhere; 1 never starts a worker.
+   */
+  workers?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -104,10 +109,16 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const dnnAccuracy = dnnCorrect / inp.test.count;
   o.onProgress?.("dnn", inp.test.count, inp.test.count);
 
-  const ev: SnnEvaluation = await evaluateSnn(snn, inp.test.samples, inp.test.labels, inp.test.count, {
+  const evOptions: EvaluateOptions = {
     timesteps: o.timesteps, batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count",
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
-  });
+  };
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
+  const inNode = typeof process !== "undefined" && !!process.versions?.node;
+  // the worker-thread module is Node-only: imported dynamically so that this module loads in browsers
+  const ev: SnnEvaluation = inNode && o.workers !== 1
+    ? await (await import("../convert/parallel.js")).evaluateSnnParallel(snn, inp.test.samples, inp.test.labels, inp.test.count, { ...evOptions, workers: o.workers })
+    : await evaluateSnn(snn, inp.test.samples, inp.test.labels, inp.test.count, evOptions);
 
   const layers: LayerDiagnosis[] = ev.layers.map((l) => {
     const lam = conv.lambdas.find((x) => x.id === l.id)?.lambda ?? [1];

