@@ -291,6 +291,10 @@ function printRun(r: RunReport, test: ImageSet): void {
   for (const l of r.snn.layers)
     console.log(`${l.id.slice(0, 13).padEnd(14)}${l.kind.padEnd(8)}${String(l.neurons).padStart(9)}${l.spikesPerInference.toFixed(0).padStart(12)}${l.synopsPerInference.toExponential(2).padStart(13)}${l.rate.toFixed(3).padStart(8)}${(l.correlation === null ? "–" : l.correlation.toFixed(3)).padStart(7)}  ${l.flags.join("; ")}`);
   console.log(`per inference: ${r.snn.spikesPerInference.toFixed(0)} spikes, ${r.snn.synopsPerInference.toExponential(3)} synaptic operations; ${r.seconds.toFixed(1)} s`);
+  const m = (x: { footprintBytes: number; connectionSparsity: number; activationSparsity: number; denseOps: number; effectiveMacs: number; effectiveAcs: number }) =>
+    `footprint ${(x.footprintBytes / 1024).toFixed(0)} KiB · connection sparsity ${x.connectionSparsity.toFixed(3)} · activation sparsity ${x.activationSparsity.toFixed(3)} · dense ${x.denseOps.toExponential(2)} · eff. MACs ${x.effectiveMacs.toExponential(2)} · eff. ACs ${x.effectiveAcs.toExponential(2)}`;
+  console.log(`NeuroBench DNN: ${m(r.dnn.metrics)}`);
+  console.log(`NeuroBench SNN: ${m(r.snn.metrics)}`);
 }
 
 /** Builds the commander program (exported for tests). */

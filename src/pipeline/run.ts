@@ -14,6 +14,8 @@ import { shapeSize } from "../ir/graph.js";
 import { importOnnx, requireConvertible } from "../onnx/import.js";
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
+import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
+import { planMemory } from "../sim/plan.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
 export interface RunInputs {
@@ -67,8 +69,10 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
 }
 
 /** DNN inference in chunks: predictions and the per-neuron mean activation of every node. */
-function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count: number, chunk = 256): { predictions: Int32Array; means: Map<string, Float64Array> } {
+function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count: number, chunk = 256) {
   const shapes = annShapes(ann);
+  const zeros = new ZeroCounter(computeNodeIds(ann));
+  runner.resetStats();
   const n = shapeSize(shapes.get(ann.nodes[0].id)!);
   const predictions = new Int32Array(count);
   const means = new Map<string, Float64Array>([...shapes].map(([id, s]) => [id, new Float64Array(shapeSize(s))]));
@@ -76,13 +80,16 @@ function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count:
     const B = Math.min(chunk, count - s0);
     const acts = runner.run(samples.subarray(s0 * n, (s0 + B) * n), B, true);
     predictions.set(argmax(acts.get(ann.output!)!, B), s0);
+    zeros.add(acts);
     for (const [id, a] of acts) {
       const m = means.get(id)!, size = m.length;
       for (let b = 0; b < B; b++) for (let j = 0; j < size; j++) m[j] += a[b * size + j];
     }
   }
   for (const m of means.values()) for (let j = 0; j < m.length; j++) m[j] /= count;
-  return { predictions, means };
+  const stats = runner.stats();
+  const effectiveMacs = new Map([...(stats?.effectiveMacs ?? new Map<string, number>())].map(([id, v]) => [id, v / count]));
+  return { predictions, means, activationSparsity: zeros.sparsity, effectiveMacs: stats ? effectiveMacs : null };
 }
 
 /** Runs the whole pipeline; returns the report (JSON-ready). */
@@ -143,19 +150,35 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     macs: annMacs(node, annInputs(node).map((id) => shapes.get(id)!)[0], shapes.get(node.id)!),
     activation: "activation" in node ? node.activation : undefined,
   }));
+  const macs = annLayers.reduce((a, l) => a + l.macs, 0);
+  const T = o.timesteps;
+  const fedByInput = new Set(ann.nodes.filter((nd) => annInputs(nd).includes(ann.nodes[0].id)).map((nd) => nd.id));
+  const snnInputMacs = (o.coding ?? "current") === "current" && dnn.effectiveMacs
+    ? T * [...dnn.effectiveMacs].filter(([id]) => fedByInput.has(id)).reduce((a, [, v]) => a + v, 0) : 0;
+  const neurons = ev.layers.reduce((a, l) => a + l.neurons, 0);
+  const csp = connectionSparsity(ann), pbytes = parameterBytes(ann);
+  const dnnMetrics: NeuroBenchMetrics = {
+    footprintBytes: pbytes, connectionSparsity: csp, activationSparsity: dnn.activationSparsity, denseOps: macs,
+    effectiveMacs: dnn.effectiveMacs ? [...dnn.effectiveMacs.values()].reduce((a, v) => a + v, 0) : macs, effectiveAcs: 0,
+  };
+  const snnMetrics: NeuroBenchMetrics = {
+    footprintBytes: pbytes + planMemory(snn, 1).stateBytes, connectionSparsity: csp,
+    activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * T),
+    denseOps: macs * T, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
+  };
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
     seconds: (performance.now() - t0) / 1000,
     model: { file: inp.modelFile, opset: imp.opset, producer: imp.producer, layers: annLayers,
-      params: annLayers.reduce((a, l) => a + l.params, 0), macs: annLayers.reduce((a, l) => a + l.macs, 0), droppedSoftmax: imp.droppedSoftmax },
+      params: annLayers.reduce((a, l) => a + l.params, 0), macs, droppedSoftmax: imp.droppedSoftmax },
     data: { samples: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null,
       calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
     options: { ...convertOptions, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count", batch: o.batch ?? 32 },
-    dnn: { accuracy: dnnAccuracy },
+    dnn: { accuracy: dnnAccuracy, metrics: dnnMetrics },
     snn: {
       timesteps: o.timesteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,
       spikesPerInference: ev.spikesPerInference, synopsPerInference: ev.synopsPerInference, inputSpikesPerInference: ev.inputSpikesPerInference,
-      normalization: conv.lambdas, layers,
+      normalization: conv.lambdas, layers, metrics: snnMetrics,
     },
   };
 }

@@ -48,5 +48,15 @@ describe("bundled MNIST CNN", () => {
     expect(r.snn.accuracyByStep[63]).toBeGreaterThan(r.snn.accuracyByStep[7]);
     expect(r.snn.layers.every((l) => l.rate > 0 && l.rate < 0.5)).toBe(true);
     expect(r.snn.layers.slice(0, -1).every((l) => (l.correlation ?? 0) > 0.95)).toBe(true);
+    // NeuroBench-style metrics: consistent with the activity figures
+    const d = r.dnn.metrics, s = r.snn.metrics;
+    expect(d.denseOps).toBe(r.model.macs);
+    expect(d.effectiveMacs).toBeGreaterThan(0);
+    expect(d.effectiveMacs).toBeLessThan(d.denseOps);
+    expect(d.activationSparsity).toBeGreaterThan(0.2);
+    expect(s.denseOps).toBe(64 * r.model.macs);
+    expect(s.effectiveMacs + s.effectiveAcs).toBeCloseTo(r.snn.synopsPerInference, 3);
+    expect(s.activationSparsity).toBeCloseTo(1 - r.snn.spikesPerInference / (r.snn.layers.reduce((a, l) => a + l.neurons, 0) * 64), 9);
+    expect(s.footprintBytes).toBeGreaterThan(d.footprintBytes);
   });
 });
