@@ -19,7 +19,7 @@ import { VERSION } from "../src/version.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
-const REPS = quick ? 2 : 5;
+const REPS = quick ? 2 : 9;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
