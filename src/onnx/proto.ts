@@ -80,6 +80,9 @@ export function readTensor(t: OnnxTypes.ITensorProto, where: string): ConstTenso
     if (src.length !== n) throw new SpikewasmError(`${where}: tensor '${t.name}' holds ${src.length} values, expected ${n} for dims [${dims.join(", ")}]`);
     for (let i = 0; i < n; i++) out[i] = num(src[i]);
   }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(out[i])) throw new SpikewasmError(`${where}: tensor '${t.name}' element ${i} is ${out[i]} (weights and constants must be finite)`);
+  }
   return { dims, data: out };
 }
 

@@ -139,6 +139,11 @@ describe("ONNX import errors", () => {
     expect(importOnnx(dyn, "ok.onnx").problems).toEqual([]);
   });
 
+  it("rejects a NaN or infinite weight, naming the tensor and element", () => {
+    const bytes = buildModel([4], [{ op: "Gemm", inputs: ["input", "w"], output: "logits" }], [init("w", [4, 2], [0, 1, 2, NaN, 4, 5, 6, 7])], "logits");
+    expect(() => importOnnx(bytes, "nan.onnx")).toThrow(/nan\.onnx: initializer: tensor 'w' element 3 is NaN/);
+  });
+
   it("rejects weights stored as external data", () => {
     const bytes = buildModel([4], [{ op: "Gemm", inputs: ["input", "w"], output: "logits" }],
       [{ name: "w", dims: [4, 2], dataType: 1, dataLocation: 1, externalData: [{ key: "location", value: "w.bin" }] }], "logits");
