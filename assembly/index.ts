@@ -5,5 +5,5 @@ export { neuronStep } from "./neuron";
 export { denseSpikes, denseValues } from "./dense";
 export { conv2dSpikes, conv2dValues } from "./conv2d";
 export { poolSpikes, poolValues, maxPoolSpikes, maxPoolValues, countSpikes } from "./pool";
-export { addSpikes, addInto, addScaledInto } from "./rows";
+export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from "./rows";
 export { encodeSpikes } from "./encode";

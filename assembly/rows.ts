@@ -78,3 +78,52 @@ export function addSpikes(spikes: usize, counts: usize, batch: i32, n: i32, scal
   }
   return <f64>events;
 }
+
+/**
+ * Channel concatenation, event-driven: every spike j of sample b (channels-last index into an input of
+ * cIn channels; cIn = nIn for a 1-D input) adds `scale` to acc[b*nOut + (j / cIn)*cTot + cOff + j % cIn],
+ * its neuron in the concatenated [H][W][cTot] (or [cTot]) population. Returns the events (spikes).
+ */
+export function concatSpikes(
+  spikes: usize, counts: usize, batch: i32, nIn: i32, cIn: i32, cTot: i32, cOff: i32, nOut: i32, scale: f32, acc: usize,
+): f64 {
+  let events: i64 = 0;
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const c = load<i32>(counts + (b << 2));
+    const base = acc + ((b * <usize>nOut) << 2);
+    events += c;
+    for (let k = 0; k < c; k++) {
+      const j = load<i32>(p);
+      const pos = j / cIn;
+      const d = base + (<usize>(pos * cTot + cOff + (j - pos * cIn)) << 2);
+      store<f32>(d, load<f32>(d) + scale);
+      p += 4;
+    }
+  }
+  return <f64>events;
+}
+
+/**
+ * Channel concatenation of an analog input (constant-current coding): acc[b*nOut + (j / cIn)*cTot +
+ * cOff + j % cIn] += scale * x[b*nIn + j] for every non-zero x (float32 multiply, then add). Returns the
+ * multiply-accumulates done (non-zero inputs).
+ */
+export function concatValues(
+  x: usize, batch: i32, nIn: i32, cIn: i32, cTot: i32, cOff: i32, nOut: i32, scale: f32, acc: usize,
+): f64 {
+  let nnz: i64 = 0;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const src = x + ((b * <usize>nIn) << 2);
+    const base = acc + ((b * <usize>nOut) << 2);
+    for (let j = 0; j < nIn; j++) {
+      const a = load<f32>(src + (<usize>j << 2));
+      if (a == 0) continue;
+      const pos = j / cIn;
+      const d = base + (<usize>(pos * cTot + cOff + (j - pos * cIn)) << 2);
+      store<f32>(d, load<f32>(d) + scale * a);
+      nnz++;
+    }
+  }
+  return <f64>nnz;
+}

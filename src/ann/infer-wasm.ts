@@ -133,5 +133,7 @@ function values(k: Awaited<ReturnType<typeof createWasmKernels>>, s: SourcePlan,
     case "add":
       k.addScaledInto(acc, x, s.scale, B * s.n);
       return B * s.n;
+    case "concat": // not planned here (mirror() returns null for concat); kept for exhaustiveness
+      return k.concatValues(x, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, s.scale, acc);
   }
 }

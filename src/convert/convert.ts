@@ -8,6 +8,8 @@
  * (or their maximum). Pooling and residual-add populations have no weights to rescale: their
  * normalisation is inherited (a pool averages rates, or max-pools them by gating on the most active
  * input (§2.2.3), with threshold 1, λ_pool = λ_in) or goes into the add scales (λ_in,k / λ_add).
+ * Channel concatenation becomes a relay population (threshold 1) with λ_concat = max_k λ_in,k and
+ * scales λ_in,k / λ_concat; its consumers see λ_concat.
  * Channel-wise λ applies to layers whose consumers are all weighted layers.
  * NengoDL-style knobs: firing-rate scaling k multiplies every population's input current by k and its
  * outgoing spikes' effect by 1/k (net: the first layer's weights and every bias ×k, hidden weights
@@ -114,7 +116,7 @@ function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: Required<Conve
 
 /**
  * Converts an ANN to an SNN using calibration activations (from inferAnn on `count` calibration samples).
- * Unsupported structures (concat, non-ReLU activations on hidden layers) are all listed in one error.
+ * Unsupported structures (non-ReLU activations on hidden layers) are all listed in one error.
  */
 export function convertAnn(ann: AnnGraph, acts: Activations, count: number, options: ConvertOptions = {}): { snn: SnnGraph; report: ConversionReport } {
   const o = resolveConvertOptions(options);
@@ -122,7 +124,6 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   const output = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
   const problems: string[] = [];
   for (const n of ann.nodes) {
-    if (n.kind === "concat") problems.push(`layer '${n.id}': channel concatenation is not supported by conversion yet`);
     if ("activation" in n && typeof n.activation === "object" && n.id !== output)
       problems.push(`layer '${n.id}': Clip to [0, ${n.activation.clip[1]}] converts only approximately (rates saturate at λ); use ReLU`);
   }
@@ -168,6 +169,17 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
         padding: n.padding, countIncludePad: n.countIncludePad, neuron: neuron(n.id, n.input === inputId ? 1 / o.rateScale : 1) });
       continue;
     }
+    if (n.kind === "concat") {
+      // a relay population (threshold 1): λ_concat = max of the inputs' (layer-wise) λ, each input's
+      // spikes scaled by λ_k / λ_concat (× k from the network input) so that no relay rate exceeds 1
+      const lIn = n.inputs.map((id) => Math.max(...lambda.get(id)!));
+      const lc = Math.max(...lIn);
+      lambda.set(n.id, [lc]);
+      report.lambdas.push({ id: n.id, lambda: [lc] });
+      nodes.push({ kind: "concat", id: n.id, inputs: n.inputs, scales: n.inputs.map((id, k) => (lIn[k] * (id === inputId ? o.rateScale : 1)) / lc),
+        neuron: neuron(n.id, 1) });
+      continue;
+    }
     const a = acts.get(n.id);
     if (!a) throw new SpikewasmError(`no calibration activations for layer '${n.id}'`);
     const perChan = o.granularity === "channel" && n.id !== output && (n.kind === "conv2d" || n.kind === "dense") && absorbs(n.id);
@@ -194,7 +206,7 @@ interface NodeCtx {
 }
 
 /** One weighted or add layer: rescaled weights, biases and scales (see the module header). */
-function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" }>, l: number[], c: NodeCtx): SnnNode {
+function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" | "concat" }>, l: number[], c: NodeCtx): SnnNode {
   const lOut = (o: number) => (l.length === 1 ? l[0] : l[o]);
   const fromInput = (id: string) => (id === c.inputId ? c.k : 1);
   switch (n.kind) {
@@ -230,6 +242,6 @@ function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" }>
     case "add":
       return { kind: "add", id: n.id, inputs: n.inputs, scales: n.inputs.map((id) => (c.lam(id, 0) * fromInput(id)) / l[0]), neuron: c.neuron(n.id, 1) };
     default:
-      throw new SpikewasmError(`layer '${n.id}': ${n.kind} cannot be converted`);
+      throw new SpikewasmError(`layer '${(n as AnnNode).id}': ${(n as AnnNode).kind} cannot be converted`);
   }
 }

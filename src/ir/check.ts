@@ -4,6 +4,8 @@
  */
 import { SpikewasmError } from "../errors.js";
 import {
+  type AddNode,
+  type ConcatNode,
   type Conv2dNode,
   type NeuronParams,
   type PoolNode,
@@ -22,7 +24,7 @@ export interface GraphShapes {
   output: string;
 }
 
-const KINDS = new Set(["input", "dense", "conv2d", "pool", "flatten", "add"]);
+const KINDS = new Set(["input", "dense", "conv2d", "pool", "flatten", "add", "concat"]);
 
 function fail(node: SnnNode | { id: string; kind: string }, what: string): never {
   throw new SpikewasmError(`layer '${node.id}' (${node.kind}): ${what}`);
@@ -112,6 +114,28 @@ function poolShape(node: PoolNode, s: Shape): Shape {
   return [c, oh, ow];
 }
 
+function checkScales(node: AddNode | ConcatNode, count: number): void {
+  if (node.scales === undefined) return;
+  if (!Array.isArray(node.scales) || node.scales.length !== count)
+    fail(node, `scales must have one number per input (${count}), got ${JSON.stringify(node.scales)}`);
+  node.scales.forEach((x, k) => {
+    if (typeof x !== "number" || !Number.isFinite(x)) fail(node, `scales[${k}] is ${x}`);
+  });
+}
+
+function concatShape(node: ConcatNode, ins: Shape[]): Shape {
+  if (ins.length < 1) fail(node, "needs at least one input");
+  const s0 = ins[0];
+  ins.forEach((s, k) => {
+    const ok = s0.length === 3 ? s.length === 3 && s[1] === s0[1] && s[2] === s0[2] : s.length === 1;
+    if (!ok)
+      fail(node, `input '${node.inputs[k]}' has shape [${s.join(", ")}], but '${node.inputs[0]}' has [${s0.join(", ")}] ` +
+        `(a channel concat needs [C, H, W] inputs of equal H and W, or 1-D inputs)`);
+  });
+  checkScales(node, ins.length);
+  return [ins.reduce((a, s) => a + s[0], 0), ...s0.slice(1)];
+}
+
 function outputShape(node: SnnNode, ins: Shape[]): Shape {
   switch (node.kind) {
     case "input": {
@@ -139,15 +163,11 @@ function outputShape(node: SnnNode, ins: Shape[]): Shape {
         if (s.join(",") !== ins[0].join(","))
           fail(node, `input '${node.inputs[k]}' has shape [${s.join(", ")}], but '${node.inputs[0]}' has [${ins[0].join(", ")}]`);
       });
-      if (node.scales !== undefined) {
-        if (!Array.isArray(node.scales) || node.scales.length !== ins.length)
-          fail(node, `scales must have one number per input (${ins.length}), got ${JSON.stringify(node.scales)}`);
-        node.scales.forEach((x, k) => {
-          if (!Number.isFinite(x)) fail(node, `scales[${k}] is ${x}`);
-        });
-      }
+      checkScales(node, ins.length);
       return [...ins[0]];
     }
+    case "concat":
+      return concatShape(node, ins);
   }
 }
 

@@ -8,8 +8,8 @@
  *   conv2d  W [Cout][Cin/groups][KH][KW]  (ONNX Conv / PyTorch Conv2d)
  * How the simulator lays these out in memory is its own business (src/sim/plan.ts).
  *
- * Every node that holds neurons (dense, conv2d, pool, add) has `neuron`: its output is the spike train
- * of that population (or, with `spiking: false`, only its membrane potential).
+ * Every node that holds neurons (dense, conv2d, pool, add, concat) has `neuron`: its output is the spike
+ * train of that population (or, with `spiking: false`, only its membrane potential).
  */
 
 /** Shape of one sample: [N] or [C, H, W]. */
@@ -122,10 +122,24 @@ export interface AddNode {
   neuron: NeuronParams;
 }
 
-export type SnnNode = InputNode | DenseNode | Conv2dNode | PoolNode | FlattenNode | AddNode;
+/**
+ * Channel concatenation as a relay population: the inputs, all [C_k, H, W] with equal H, W (or all 1-D),
+ * are stacked along channels in order into [ΣC_k, H, W] (or [Σn_k]); every spike (or value) of input k
+ * adds its scale to the neuron at its position in the concatenation.
+ */
+export interface ConcatNode {
+  kind: "concat";
+  id: string;
+  inputs: string[];
+  /** one per input, default 1 */
+  scales?: number[];
+  neuron: NeuronParams;
+}
+
+export type SnnNode = InputNode | DenseNode | Conv2dNode | PoolNode | FlattenNode | AddNode | ConcatNode;
 export type NodeKind = SnnNode["kind"];
 /** Nodes that own a neuron population. */
-export type PopulationNode = DenseNode | Conv2dNode | PoolNode | AddNode;
+export type PopulationNode = DenseNode | Conv2dNode | PoolNode | AddNode | ConcatNode;
 
 /** A spiking network: nodes in topological order; `output` defaults to the last node. */
 export interface SnnGraph {
@@ -139,6 +153,7 @@ export function nodeInputs(node: SnnNode): string[] {
     case "input":
       return [];
     case "add":
+    case "concat":
       return node.inputs;
     default:
       return [node.input];
@@ -147,7 +162,7 @@ export function nodeInputs(node: SnnNode): string[] {
 
 /** True for the node kinds that own neurons. */
 export function isPopulation(node: SnnNode): node is PopulationNode {
-  return node.kind === "dense" || node.kind === "conv2d" || node.kind === "pool" || node.kind === "add";
+  return node.kind === "dense" || node.kind === "conv2d" || node.kind === "pool" || node.kind === "add" || node.kind === "concat";
 }
 
 /** Number of elements of a shape. */

@@ -9,7 +9,7 @@ import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
-import { addInto, addScaledInto, addSpikes } from "./rows.js";
+import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "./rows.js";
 
 type Unbound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -34,6 +34,8 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     addSpikes: bind(h, addSpikes),
     addInto: bind(h, addInto),
     addScaledInto: bind(h, addScaledInto),
+    concatSpikes: bind(h, concatSpikes),
+    concatValues: bind(h, concatValues),
     encodeSpikes: bind(h, encodeSpikes),
   };
 }

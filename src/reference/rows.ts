@@ -30,3 +30,45 @@ export function addSpikes(h: Heap, spikes: number, counts: number, batch: number
   }
   return events;
 }
+
+/** Channel concatenation of spikes: acc[b*nOut + floor(j/cIn)*cTot + cOff + j%cIn] += scale per spike j; returns the events. */
+export function concatSpikes(
+  h: Heap, spikes: number, counts: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number,
+): number {
+  const F = h.f32, I = h.i32;
+  let p = spikes >> 2;
+  let events = 0;
+  scale = f32(scale);
+  for (let b = 0; b < batch; b++) {
+    const c = I[(counts >> 2) + b];
+    const base = (acc >> 2) + b * nOut;
+    events += c;
+    for (let k = 0; k < c; k++) {
+      const j = I[p++];
+      const pos = Math.floor(j / cIn);
+      F[base + pos * cTot + cOff + (j - pos * cIn)] += scale;
+    }
+  }
+  return events;
+}
+
+/** Channel concatenation of analog values: the same mapping, acc += f32(scale * x) for non-zero x; returns the MACs. */
+export function concatValues(
+  h: Heap, x: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number,
+): number {
+  const F = h.f32;
+  let nnz = 0;
+  scale = f32(scale);
+  for (let b = 0; b < batch; b++) {
+    const xs = (x >> 2) + b * nIn;
+    const base = (acc >> 2) + b * nOut;
+    for (let j = 0; j < nIn; j++) {
+      const a = F[xs + j];
+      if (a === 0) continue;
+      const pos = Math.floor(j / cIn);
+      F[base + pos * cTot + cOff + (j - pos * cIn)] += f32(scale * a);
+      nnz++;
+    }
+  }
+  return nnz;
+}

@@ -51,6 +51,10 @@ export interface Kernels {
   addSpikes(spikes: number, counts: number, batch: number, n: number, scale: number, acc: number): number;
   addInto(dst: number, src: number, len: number): void;
   addScaledInto(dst: number, src: number, a: number, len: number): void;
+  concatSpikes(
+    spikes: number, counts: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number,
+  ): number;
+  concatValues(x: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number): number;
   encodeSpikes(p: number, batch: number, n: number, mode: number, step: number, rng: number, spikes: number, counts: number): number;
 }
 
@@ -58,7 +62,7 @@ export interface Kernels {
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
-  "addSpikes", "addInto", "addScaledInto", "encodeSpikes",
+  "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */

@@ -27,6 +27,7 @@ import { SpikewasmError } from "../errors.js";
 import { type GraphShapes, checkGraph } from "../ir/check.js";
 import {
   type AddNode,
+  type ConcatNode,
   type Conv2dNode,
   type DenseNode,
   type PoolNode,
@@ -54,7 +55,10 @@ export type SourcePlan =
       winY: number; winX: number; scale: number; recip: number;
       /** max pooling (maxPoolSpikes / maxPoolValues) instead of avg/sum (then scale = recip = 0); null for avg/sum */
       max: MaxPoolPlan | null }
-  | { op: "add"; from: number; n: number; scale: number };
+  | { op: "add"; from: number; n: number; scale: number }
+  /** channel concat: input element j (channels-last, cIn channels; cIn = nIn for 1-D) feeds neuron
+   *  floor(j / cIn) * cTot + cOff + j % cIn of the nOut-neuron population */
+  | { op: "concat"; from: number; nIn: number; cIn: number; cTot: number; cOff: number; nOut: number; scale: number };
 
 /**
  * What a max-pool source adds to the pool plan: the window geometry (the gating scan) and the address
@@ -77,7 +81,8 @@ export interface PopulationPlan {
   /** neurons per sample */
   n: number;
   /** shape that fixes the memory order: [C, H, W] (stored [H][W][C]) or [n]; differs from `shape`
-   *  only for an add of flattened 3-D tensors, which keeps their channels-last order */
+   *  only for an add or concat of flattened 3-D tensors, which keeps their channels-last order
+   *  (a concat of k flattened [C, H, W] tensors is stored as the flattened [kC, H, W] concat) */
   memShape: Shape;
   neuron: ResolvedNeuron;
   sources: SourcePlan[];
@@ -239,7 +244,7 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
       for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) b[p * c + k] = node.bias[k];
       bias = param(b);
     }
-    const memShape = node.kind === "add" ? refs.get(node.inputs[0])!.memShape : shape;
+    const memShape = node.kind === "add" ? refs.get(node.inputs[0])!.memShape : node.kind === "concat" ? concatMemShape(node, refs, shape) : shape;
     pops.push({
       id: node.id, kind: node.kind, shape, memShape, n, neuron: resolveNeuron(node.neuron),
       sources, bias, v: 0, acc: 0, syn: 0, ref: 0, spikes: 0, counts: 0, total: 0, first: 0, current: 0,
@@ -274,8 +279,28 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
   };
 }
 
+/**
+ * Memory shape of a concat population: [ΣC_k, H, W] when every input is stored as [C_k, H, W] (3-D, or
+ * flattened 3-D: the concat of flattened [C, H, W] tensors of one shape is the flattened concat of
+ * them, so it keeps their channels-last order), [Σn_k] when every input is 1-D in memory. Mixtures
+ * cannot be matched element for element and are refused, naming the layer.
+ */
+function concatMemShape(node: ConcatNode, refs: Map<string, TensorRef>, shape: Shape): Shape {
+  const srcs = node.inputs.map((id) => refs.get(id)!.memShape);
+  if (shape.length === 3) return shape; // check.ts: all [C_k, H, W] with equal H, W
+  const layouts = new Set(srcs.map((m) => m.length));
+  if (layouts.size > 1)
+    throw new SpikewasmError(`layer '${node.id}' (concat): concatenates a flattened [C, H, W] tensor with a 1-D one; their element orders differ (concatenate before flattening)`);
+  if (srcs[0].length !== 3) return shape;
+  const shapes3d = new Set(srcs.map((m) => `[${m.join(", ")}]`));
+  if (shapes3d.size > 1)
+    throw new SpikewasmError(`layer '${node.id}' (concat): concatenates flattened tensors of different [C, H, W] shapes ${[...shapes3d].join(" and ")}; their element orders differ (concatenate before flattening)`);
+  const [c, h, w] = srcs[0];
+  return [c * srcs.length, h, w];
+}
+
 function planSources(
-  node: DenseNode | Conv2dNode | PoolNode | AddNode,
+  node: DenseNode | Conv2dNode | PoolNode | AddNode | ConcatNode,
   shapes: GraphShapes,
   refs: Map<string, TensorRef>,
   param: (d: Float32Array | Int32Array) => number,
@@ -324,6 +349,18 @@ function planSources(
       if (shapes3d.size > 1)
         throw new SpikewasmError(`layer '${node.id}' (add): adds flattened tensors of different [C, H, W] shapes ${[...shapes3d].join(" and ")}; their element orders differ (add before flattening)`);
       return srcs.map((s, k) => ({ op: "add", from: s.pop, n, scale: node.scales?.[k] ?? 1 }));
+    }
+    case "concat": {
+      const mem = concatMemShape(node, refs, out);
+      const cTot = mem.length === 3 ? mem[0] : n;
+      let cOff = 0;
+      return node.inputs.map((id, k): SourcePlan => {
+        const src = refs.get(id)!;
+        const nIn = shapeSize(src.memShape), cIn = mem.length === 3 ? src.memShape[0] : nIn;
+        const plan: SourcePlan = { op: "concat", from: src.pop, nIn, cIn, cTot, cOff, nOut: n, scale: node.scales?.[k] ?? 1 };
+        cOff += cIn;
+        return plan;
+      });
     }
   }
 }

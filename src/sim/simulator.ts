@@ -261,6 +261,8 @@ function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: num
     }
     case "add":
       return k.addSpikes(spikes, counts, B, s.n, s.scale, acc);
+    case "concat":
+      return k.concatSpikes(spikes, counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, s.scale, acc);
   }
 }
 
@@ -279,6 +281,8 @@ function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number, acc: 
     case "add":
       k.addScaledInto(acc, x, s.scale, B * s.n);
       return B * s.n;
+    case "concat":
+      return k.concatValues(x, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, s.scale, acc);
   }
 }
 

@@ -1,7 +1,8 @@
 // Unit tests of the row primitives (assembly/rows.ts): addInto (dst += src), addScaledInto
 // (dst += a*src) for every length 0..40 (16-wide SIMD loop, 4-wide loop, scalar tail), at aligned and
-// unaligned addresses, never writing past len; addSpikes (acc[b*n + j] += scale per spike).
-import { addInto, addScaledInto, addSpikes } from "../../assembly/rows";
+// unaligned addresses, never writing past len; addSpikes (acc[b*n + j] += scale per spike);
+// concatSpikes / concatValues (input element j -> acc[b*nOut + (j / cIn)*cTot + cOff + j % cIn]).
+import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "../../assembly/rows";
 
 function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
 function fi(x: i32): f32 { return <f32>x; }
@@ -79,5 +80,58 @@ describe("addSpikes", () => {
     expect(addSpikes(ptr(spikes), ptr(counts), 0, 4, 1, ptr(acc))).toBe(0);
     expect(acc[0]).toBe(0);
     expect(acc[2]).toBe(-1.5);
+  });
+});
+
+describe("concatSpikes / concatValues", () => {
+  // 3-D: an input of cIn = 2 channels on 2x3 positions (channels-last j = pos*2 + c) is the second block
+  // (cOff = 3) of a concat with cTot = 5: output nOut = 6 * 5 = 30 per sample.
+  it("3-D: spike j of sample b lands on b*nOut + (j / cIn)*cTot + cOff + j % cIn", () => {
+    const nIn = 12, cIn = 2, cTot = 5, cOff = 3, nOut = 30;
+    const acc = new StaticArray<f32>(2 * nOut + 1);
+    acc[2 * nOut] = SENTINEL;
+    const spikes: StaticArray<i32> = [0, 5, 11, 5, 7]; // sample 0: 0, 5, 11, 5; sample 1: 7
+    const counts: StaticArray<i32> = [4, 1];
+    expect(concatSpikes(ptr(spikes), ptr(counts), 2, nIn, cIn, cTot, cOff, nOut, 0.25, ptr(acc))).toBe(5);
+    // j=0 -> 3; j=5 -> pos 2, c 1 -> 14 (twice); j=11 -> pos 5, c 1 -> 29; sample 1: j=7 -> pos 3, c 1 -> 19
+    for (let i = 0; i < 2 * nOut; i++) {
+      let want: f32 = 0;
+      if (i == 3 || i == 29) want = 0.25;
+      if (i == 14) want = 0.5;
+      if (i == nOut + 19) want = 0.25;
+      expect(acc[i]).toBe(want);
+    }
+    expect(acc[2 * nOut]).toBe(SENTINEL);
+
+    const out = new StaticArray<f32>(2 * nOut + 1);
+    out[2 * nOut] = SENTINEL;
+    const x = new StaticArray<f32>(2 * nIn);
+    for (let i = 0; i < 2 * nIn; i++) x[i] = i % 3 == 0 ? 0 : fi(i);
+    let nnz = 0;
+    for (let i = 0; i < 2 * nIn; i++) if (x[i] != 0) nnz++;
+    expect(concatValues(ptr(x), 2, nIn, cIn, cTot, cOff, nOut, -0.5, ptr(out))).toBe(<f64>nnz);
+    for (let b = 0; b < 2; b++)
+      for (let j = 0; j < nIn; j++) expect(out[b * nOut + (j / cIn) * cTot + cOff + j % cIn]).toBe(-0.5 * x[b * nIn + j]);
+    for (let b = 0; b < 2; b++)
+      for (let m = 0; m < nOut; m++) {
+        const ch = m % cTot;
+        if (ch < cOff || ch >= cOff + cIn) expect(out[b * nOut + m]).toBe(0);
+      }
+    expect(out[2 * nOut]).toBe(SENTINEL);
+  });
+
+  it("1-D: cIn = nIn places the input at offset cOff of the nOut = cTot neurons", () => {
+    const nIn = 4, cOff = 3, nOut = 9;
+    const acc = new StaticArray<f32>(2 * nOut);
+    const spikes: StaticArray<i32> = [0, 3, 2]; // sample 0: 0, 3; sample 1: 2
+    const counts: StaticArray<i32> = [2, 1];
+    expect(concatSpikes(ptr(spikes), ptr(counts), 2, nIn, nIn, nOut, cOff, nOut, 1, ptr(acc))).toBe(3);
+    for (let i = 0; i < 2 * nOut; i++) expect(acc[i]).toBe(i == 3 || i == 6 || i == nOut + 5 ? <f32>1 : <f32>0);
+    const x: StaticArray<f32> = [1, 0, 2, 3, 0, 0, 0.5, 0];
+    const out = new StaticArray<f32>(2 * nOut);
+    expect(concatValues(ptr(x), 2, nIn, nIn, nOut, cOff, nOut, 2, ptr(out))).toBe(4);
+    for (let b = 0; b < 2; b++) for (let j = 0; j < nIn; j++) expect(out[b * nOut + cOff + j]).toBe(2 * x[b * nIn + j]);
+    for (let b = 0; b < 2; b++) for (let m = 0; m < cOff; m++) expect(out[b * nOut + m]).toBe(0);
+    for (let b = 0; b < 2; b++) for (let m = cOff + nIn; m < nOut; m++) expect(out[b * nOut + m]).toBe(0);
   });
 });

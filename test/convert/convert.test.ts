@@ -30,6 +30,26 @@ function convAnn(seed: number, pool: "avg" | "max" = "avg"): AnnGraph {
   };
 }
 
+/** Two conv branches (3x3 and 1x1) concatenated along channels, then conv, dense, dense. */
+function concatAnn(seed: number): AnnGraph {
+  const r = new Rng(seed);
+  return {
+    nodes: [
+      { kind: "input", id: "in", shape: [2, 8, 8] },
+      { kind: "conv2d", id: "b1", input: "in", outChannels: 4, kernel: [3, 3], stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1,
+        weights: rand(r, 4 * 2 * 9, 0.4, 0.05), bias: rand(r, 4, 0.05), activation: "relu" },
+      { kind: "conv2d", id: "b2", input: "in", outChannels: 3, kernel: [1, 1], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1,
+        weights: rand(r, 3 * 2, 1, 0.3), bias: rand(r, 3, 0.05), activation: "relu" },
+      { kind: "concat", id: "cat", inputs: ["b1", "b2"], activation: "none" },
+      { kind: "conv2d", id: "c3", input: "cat", outChannels: 6, kernel: [3, 3], stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1,
+        weights: rand(r, 6 * 7 * 9, 0.25, 0.03), bias: rand(r, 6, 0.05), activation: "relu" },
+      { kind: "flatten", id: "f", input: "c3" },
+      { kind: "dense", id: "h", input: "f", units: 20, weights: rand(r, 96 * 20, 0.2, 0.01), bias: rand(r, 20, 0.05), activation: "relu" },
+      { kind: "dense", id: "out", input: "h", units: 5, weights: rand(r, 20 * 5, 0.5), activation: "none" },
+    ],
+  };
+}
+
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ma = 0, mb = 0;
   for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
@@ -109,15 +129,45 @@ describe("convertAnn", () => {
     }
   });
 
-  it("refuses concat, listing every such layer (max pooling converts)", () => {
-    const ann = convAnn(5, "max");
-    const acts = inferAnn(ann, new Float32Array(128).fill(0.5), 1);
-    expect(() => convertAnn(ann, acts, 1)).not.toThrow();
-    ann.nodes.splice(2, 1,
-      { kind: "concat", id: "cat", inputs: ["c1"], activation: "none" },
-      { kind: "pool", id: "p1", input: "cat", mode: "max", kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0], countIncludePad: true, activation: "none" });
-    expect(() => convertAnn(ann, acts, 1)).toThrow(/cannot convert 1 layer\(s\):\n  layer 'cat': channel concatenation/);
+  it("channel concat converts to a relay population (no longer refused); its rates × λ track the ANN's (3 seeds)", async () => {
+    for (const seed of [1, 2, 3]) {
+      const ann = concatAnn(seed);
+      const r = new Rng(seed + 30), B = 16;
+      const x = Float32Array.from({ length: B * 128 }, () => r.uniform());
+      const acts = inferAnn(ann, x, B);
+      const { snn, report } = convertAnn(ann, acts, B, { normalization: "max" });
+      const lam = (id: string) => report.lambdas.find((l) => l.id === id)!.lambda[0];
+      const lc = lam("cat");
+      expect(lc).toBe(Math.max(lam("b1"), lam("b2")));
+      expect(snn.nodes.find((n) => n.id === "cat")).toMatchObject({ kind: "concat", inputs: ["b1", "b2"],
+        scales: [lam("b1") / lc, lam("b2") / lc], neuron: { model: "if", threshold: 1, reset: "subtract" } });
+      const T = 1500;
+      const res = (await Simulator.create(snn, { batch: B })).run(x, { steps: T, coding: "current" });
+      for (const id of ["cat", "c3", "h"]) {
+        const l = res.layers.find((q) => q.id === id)!;
+        const rates = Array.from(l.spikeCounts, (c) => (c / T) * lam(id));
+        expect(pearson(rates, acts.get(id)!), `seed ${seed}: ${id}`).toBeGreaterThan(0.98);
+      }
+    }
   });
+
+  it("a concat reading the network input scales it by k (rate scaling), like add", () => {
+    const r = new Rng(8);
+    const ann: AnnGraph = { nodes: [
+      { kind: "input", id: "in", shape: [4] },
+      { kind: "dense", id: "d", input: "in", units: 3, weights: rand(r, 12, 0.5, 0.2), activation: "relu" },
+      { kind: "concat", id: "cat", inputs: ["in", "d"], activation: "none" },
+      { kind: "dense", id: "out", input: "cat", units: 2, weights: rand(r, 14, 0.5), activation: "none" }] };
+    const x = new Float32Array(4 * 4).map((_, i) => (i % 5) / 4);
+    const acts = inferAnn(ann, x, 4);
+    const { snn, report } = convertAnn(ann, acts, 4, { rateScale: 2 });
+    const ld = report.lambdas.find((l) => l.id === "d")!.lambda[0], lc = Math.max(1, ld);
+    expect(report.lambdas.find((l) => l.id === "cat")!.lambda).toEqual([lc]);
+    const cat = snn.nodes.find((n) => n.id === "cat") as Extract<typeof snn.nodes[number], { kind: "concat" }>;
+    expect(cat.scales![0]).toBeCloseTo((1 * 2) / lc, 12);
+    expect(cat.scales![1]).toBeCloseTo(ld / lc, 12);
+  });
+
 });
 
 describe("percentileNonZero (quickselect)", () => {

@@ -174,6 +174,26 @@ describe("checkGraph rejects invalid graphs with a SpikewasmError naming the lay
     expect(rejection([{ kind: "input", id: "img", shape: [5, 5] }, dense("d", "img", 25, 1)])).toMatch(/layer 'img'.*\[5,5\]/);
   });
 
+  it("concat of [C, H, W] inputs with different H, W, or of 3-D with 1-D, naming the layer and shapes", () => {
+    const m = rejection([input, conv("c1"), conv("c2", { padding: [1, 1, 1, 1] }), { kind: "concat", id: "cat", inputs: ["c2", "c1"], neuron: IF }]);
+    expect(m).toContain("layer 'cat' (concat)");
+    expect(m).toContain("input 'c1' has shape [4, 3, 3]");
+    expect(m).toContain("'c2' has [4, 5, 5]");
+    const m2 = rejection([input, { kind: "flatten", id: "f", input: "in" }, { kind: "concat", id: "mix", inputs: ["in", "f"], neuron: IF }]);
+    expect(m2).toMatch(/layer 'mix' \(concat\): input 'f' has shape \[50\], but 'in' has \[2, 5, 5\]/);
+    expect(rejection([input, { kind: "concat", id: "cat", inputs: ["in", "in"], scales: [1], neuron: IF }])).toMatch(/layer 'cat'.*scales.*\[1\]/);
+    expect(rejection([input, { kind: "concat", id: "cat", inputs: ["in"] } as unknown as SnnNode])).toMatch(/layer 'cat' \(concat\): missing neuron/);
+  });
+
+  it("concat shapes: channels add up ([C, H, W]) or lengths add up (1-D)", () => {
+    const { shapes } = checkGraph({ nodes: [input, conv("c1", { padding: [1, 1, 1, 1] }),
+      { kind: "concat", id: "cat", inputs: ["in", "c1", "in"], neuron: IF },
+      { kind: "flatten", id: "f", input: "cat" }, dense("d", "f", 200, 3),
+      { kind: "concat", id: "cat1", inputs: ["d", "f"], neuron: IF }] });
+    expect(shapes.get("cat")).toEqual([8, 5, 5]);
+    expect(shapes.get("cat1")).toEqual([203]);
+  });
+
   it("add scales of the wrong count or non-finite", () => {
     const add = (scales: number[]) => [input, conv("c1"), { kind: "add", id: "sum", inputs: ["c1", "c1"], scales, neuron: IF } as SnnNode];
     expect(rejection(add([1]))).toMatch(/layer 'sum'.*scales.*\[1\]/);

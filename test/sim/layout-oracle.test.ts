@@ -17,6 +17,7 @@ import { SpikewasmError } from "../../src/errors.js";
 import { Rng } from "../../src/util/rng.js";
 import { BACKENDS, bits } from "../helpers/sim.js";
 import { randomGraph, randomInputs } from "../helpers/random-graph.js";
+import { concatGraphs } from "../helpers/concat-graphs.js";
 
 const fr = Math.fround;
 interface OracleResult { counts: Map<string, Int32Array>; first: Map<string, Int32Array>; membrane: Float32Array }
@@ -35,6 +36,17 @@ function gather(
     node.inputs.forEach((id, k) => {
       const a = act.get(id)!, s = fr(node.scales?.[k] ?? 1);
       for (let i = 0; i < B * n; i++) add(i, a[i], s);
+    });
+    return acc;
+  }
+  if (node.kind === "concat") {
+    // [C, H, W] inputs stacked along channels, or 1-D inputs one after another: in CHW order both are
+    // contiguous blocks, input k at the offset of the sizes before it
+    let off = 0;
+    node.inputs.forEach((id, k) => {
+      const a = act.get(id)!, s = fr(node.scales?.[k] ?? 1), nIn = shapeSize(shapes.get(id)!);
+      for (let b = 0; b < B; b++) for (let i = 0; i < nIn; i++) add(b * n + off + i, a[b * nIn + i], s);
+      off += nIn;
     });
     return acc;
   }
@@ -202,6 +214,7 @@ function handGraphs(): [string, SnnGraph, number][] {
       { kind: "pool", id: "mp1", input: "c", mode: "max", kernel: [2, 2], stride: [1, 1], neuron: LIF },
       { kind: "flatten", id: "f", input: "mp1" },
       { kind: "dense", id: "out", input: "f", units: 4, weights: dw(r, 72), neuron: IF }] }, 84],
+    ...concatGraphs(r, dw),
   ];
 }
 
@@ -254,6 +267,26 @@ describe("the Simulator agrees exactly with a naive [C, H, W] simulator (layout 
     const err = await Simulator.create(g).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpikewasmError); // ...but their element orders cannot be matched
     expect((err as Error).message).toMatch(/layer 'mix'.*\[3, 4, 6\].*\[6, 4, 3\]/);
+  });
+
+  it("a concat of flattened tensors of different [C, H, W] shapes, or of a flattened and a 1-D tensor, is refused", async () => {
+    const r = new Rng(7);
+    const g: SnnGraph = { nodes: [
+      { kind: "input", id: "in", shape: [2, 4, 6] },
+      { kind: "conv2d", id: "c1", input: "in", outChannels: 3, kernel: [1, 1], weights: dw(r, 6), neuron: IF },
+      { kind: "conv2d", id: "c2", input: "in", outChannels: 6, kernel: [1, 2], stride: [1, 2], weights: dw(r, 24), neuron: IF },
+      { kind: "flatten", id: "f1", input: "c1" }, { kind: "flatten", id: "f2", input: "c2" },
+      { kind: "concat", id: "cat", inputs: ["f1", "f2"], neuron: IF }] };
+    expect(checkGraph(g).shapes.get("cat")).toEqual([144]);
+    const err = await Simulator.create(g).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpikewasmError);
+    expect((err as Error).message).toMatch(/layer 'cat' \(concat\).*\[3, 4, 6\].*\[6, 4, 3\]/);
+    const g2: SnnGraph = { nodes: [
+      { kind: "input", id: "in", shape: [1, 2, 3] },
+      { kind: "flatten", id: "f", input: "in" },
+      { kind: "dense", id: "d", input: "f", units: 6, weights: dw(r, 36), neuron: IF },
+      { kind: "concat", id: "mix", inputs: ["d", "f"], neuron: IF }] };
+    await expect(Simulator.create(g2)).rejects.toThrow(/layer 'mix' \(concat\).*flattened \[C, H, W\] tensor with a 1-D one/);
   });
 
   it("an add of a flattened [C, H, W] tensor and a 1-D tensor is refused, naming the layer", async () => {
