@@ -1,14 +1,15 @@
 /**
  * DNN inference on the WASM kernels: the same memory plan as the simulator (channels-last, permuted
  * weights), each layer computed once with the analog *Values kernels (which skip zero inputs, so ReLU
- * sparsity is free), then bias and activation on the host. Float32 accumulation (the TypeScript
- * reference in infer.ts accumulates in float64; they agree to ~1e-6 relative). Graphs the plan cannot
- * hold (max pooling, concat) use the TypeScript reference instead.
+ * sparsity is free; max pooling takes the window maximum, padding never wins), then bias and
+ * activation on the host. Float32 accumulation (the TypeScript reference in infer.ts accumulates in
+ * float64; they agree to ~1e-6 relative). A graph the plan cannot hold uses the TypeScript reference.
  */
 import type { Activation, AnnGraph } from "../ir/ann.js";
 import type { SnnGraph, SnnNode } from "../ir/graph.js";
 import { createWasmKernels } from "../sim/kernels.js";
-import { type MemoryPlan, type SourcePlan, chwIndexOfMem, planMemory } from "../sim/plan.js";
+import { type MemoryPlan, chwIndexOfMem, planMemory } from "../sim/plan.js";
+import { accumulateValues } from "../sim/simulator.js";
 import { type Activations, inferAnn } from "./infer.js";
 
 const LINEAR = { model: "if", threshold: 1, spiking: false } as const;
@@ -17,11 +18,10 @@ const LINEAR = { model: "if", threshold: 1, spiking: false } as const;
 function mirror(ann: AnnGraph): SnnGraph | null {
   const nodes: SnnNode[] = [];
   for (const n of ann.nodes) {
-    if (n.kind === "concat" || (n.kind === "pool" && n.mode === "max")) return null;
     if (n.kind === "input") nodes.push({ kind: "input", id: n.id, shape: n.shape });
     else if (n.kind === "flatten") nodes.push(n);
-    else if (n.kind === "pool") nodes.push({ ...n, mode: n.mode as "avg" | "sum", neuron: LINEAR });
-    else if (n.kind === "add") nodes.push({ kind: "add", id: n.id, inputs: n.inputs, neuron: LINEAR });
+    else if (n.kind === "pool") nodes.push({ ...n, neuron: LINEAR });
+    else if (n.kind === "add" || n.kind === "concat") nodes.push({ kind: n.kind, id: n.id, inputs: n.inputs, neuron: LINEAR });
     else nodes.push({ ...n, neuron: LINEAR } as SnnNode);
   }
   return { nodes, output: ann.output };
@@ -47,9 +47,15 @@ export interface AnnRunner {
 
 /** Builds a WASM runner for the graph (TypeScript fallback for unsupported structures). */
 export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<AnnRunner> {
+  const fallback: AnnRunner = { run: (x, count) => inferAnn(ann, x, count), stats: () => null, resetStats: () => undefined };
   const g = mirror(ann);
-  if (!g) return { run: (x, count) => inferAnn(ann, x, count), stats: () => null, resetStats: () => undefined };
-  const plan = planMemory(g, batch);
+  if (!g) return fallback;
+  let plan: MemoryPlan;
+  try {
+    plan = planMemory(g, batch);
+  } catch {
+    return fallback; // a structure the simulator's plan refuses (e.g. adding differently shaped flattened tensors)
+  }
   const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.totalBytes / 65536) });
   const k = await createWasmKernels(memory);
   const F = new Float32Array(memory.buffer), I = new Int32Array(memory.buffer);
@@ -107,7 +113,7 @@ function forwardChunk(
     F.fill(0, acc, acc + len);
     for (const s of p.sources) {
       const src = s.from === -1 ? inp.values : plan.pops[s.from].v;
-      macs.set(p.id, (macs.get(p.id) ?? 0) + values(k, s, src, B, p.acc));
+      macs.set(p.id, (macs.get(p.id) ?? 0) + accumulateValues(k, s, src, B, p.acc));
     }
     const a = acts.get(p.id)!;
     const v = p.v >> 2, bias = p.bias >> 2;
@@ -119,21 +125,4 @@ function forwardChunk(
     res.set(p.id, y);
   }
   return res;
-}
-
-/** Runs the analog kernel of a source; returns its effective MACs (zero inputs skipped). */
-function values(k: Awaited<ReturnType<typeof createWasmKernels>>, s: SourcePlan, x: number, B: number, acc: number): number {
-  switch (s.op) {
-    case "dense":
-      return k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);
-    case "conv2d":
-      return k.conv2dValues(x, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
-    case "pool":
-      return k.poolValues(x, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
-    case "add":
-      k.addScaledInto(acc, x, s.scale, B * s.n);
-      return B * s.n;
-    case "concat": // not planned here (mirror() returns null for concat); kept for exhaustiveness
-      return k.concatValues(x, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, s.scale, acc);
-  }
 }

@@ -266,8 +266,8 @@ function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: num
   }
 }
 
-/** Calls the analog-input kernel of a source; returns its multiply-accumulates. */
-function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number, acc: number): number {
+/** Calls the analog-input kernel of a source; returns its multiply-accumulates (zero inputs skipped). */
+export function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number, acc: number): number {
   switch (s.op) {
     case "dense":
       return k.denseValues(x, B, s.nIn, s.w, s.nOut, acc);

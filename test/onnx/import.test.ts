@@ -38,7 +38,9 @@ async function agree(bytes: Uint8Array, inShape: number[], B = 3, tol = 1e-4): P
   for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]) / scale, `output ${i}`).toBeLessThan(tol);
   // the WASM runner (float32 accumulation, batch 2 so the last chunk is partial) agrees with the TS reference
   const ref = inferAnn(graph, x, B);
-  const fast = (await createAnnRunner(graph, 2)).run(x, B, true);
+  const runner = await createAnnRunner(graph, 2);
+  const fast = runner.run(x, B, true);
+  expect(runner.stats(), "the WASM runner (not the TS fallback) ran").not.toBeNull();
   for (const [id, a] of ref) {
     const f = fast.get(id)!;
     const m = Math.max(1, ...Array.from(a, Math.abs));
