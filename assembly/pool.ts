@@ -79,40 +79,20 @@ export function poolValues(
 // ---------------------------------------------------------------------------------------------------
 // Max pooling, spiking: gating by the most active input (Rueckauer et al. 2017, §2.2.3; Orchard et al.
 // 2015), chosen because it needs no extra neurons or lateral inhibition and, with IF threshold 1 and
-// reset by subtraction, makes the pool's rate equal that of its window's most active input.
+// reset by subtraction, makes the pool's spike count equal that of its window's most active input.
 //
-// A spike at (y, x, c) passes into window (oy, ox) only when its source's running spike count
-// total[y, x, c] (i32 [B][inH][inW][C], including this step: the source's neuronStep, or countSpikes
-// for the network input, has already run) is the window's first maximum in window order (y-major,
-// then x): every earlier input of the window has a smaller count and no later one a larger count.
-// Padded positions are not inputs and never win. A passed spike adds 1 to acc[b, oy, ox, c]; the
-// window geometry (kh, kw, sh, sw, padT, padL) bounds the scan, winY/winX give the covering windows
-// as in poolSpikes. Returns the synaptic events = passed spikes (not the windows examined).
-// Limitation: a window passes at least as many spikes as its most active input fires, and more when
-// the lead changes: an earlier input catching up to a tie wins it, so inputs of nearly equal rates
-// can pass both their trains (regular trains at 0.5 and 0.51: 126 spikes in 200 steps, not 102).
-
-// @ts-ignore: decorator
-@inline function isFirstMax(
-  tot: usize, y: i32, x: i32, c: i32, mine: i32, oy: i32, ox: i32,
-  inH: i32, inW: i32, C: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32
-): bool {
-  const ys = oy * sh - padT, xs = ox * sw - padL;
-  const yy0 = max(ys, 0), yy1 = min(ys + kh, inH), xx0 = max(xs, 0), xx1 = min(xs + kw, inW);
-  for (let yy = yy0; yy < yy1; yy++) {
-    for (let xx = xx0; xx < xx1; xx++) {
-      const v = load<i32>(tot + (<usize>((yy * inW + xx) * C + c) << 2));
-      const before = yy < y || (yy == y && xx < x);
-      if (before ? v >= mine : v > mine) return false;
-    }
-  }
-  return true;
-}
+// Each window keeps passes[b, oy, ox, c] (i32, zeroed per run): the largest running spike count of its
+// inputs so far. A spike at (y, x, c) whose source count total[y, x, c] (i32 [B][inH][inW][C],
+// including this step: the source's neuronStep, or countSpikes for the network input, has run) exceeds
+// passes[w] raises the window's maximum: passes[w] = total, and the spike adds 1 to acc[w]. Every other
+// spike is blocked. So after every step passes[w] = max over the window's inputs of their counts, and the
+// window has passed exactly that many spikes (two inputs reaching a new maximum in the same step pass
+// one spike, not two). Padded positions are not inputs. Returns the passed spikes (synaptic events).
 
 /** Spiking max pooling (gating by the most active input, see above); returns the passed spikes. */
 export function maxPoolSpikes(
   spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
-  winY: usize, winX: usize, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32, inTotal: usize, acc: usize
+  winY: usize, winX: usize, inTotal: usize, passes: usize, acc: usize
 ): f64 {
   let events: i64 = 0;
   const rowIn = inW * C;
@@ -122,6 +102,7 @@ export function maxPoolSpikes(
   for (let b: usize = 0; b < <usize>batch; b++) {
     const cnt = load<i32>(counts + (b << 2));
     const dst = acc + b * outBytes;
+    const gate = passes + b * outBytes;
     const tot = inTotal + b * inBytes;
     for (let k = 0; k < cnt; k++) {
       const j = load<i32>(p);
@@ -135,9 +116,10 @@ export function maxPoolSpikes(
       const mine = load<i32>(tot + (<usize>j << 2));
       for (let oy = y0; oy <= y1; oy++) {
         for (let ox = x0; ox <= x1; ox++) {
-          if (!isFirstMax(tot, y, x, c, mine, oy, ox, inH, inW, C, kh, kw, sh, sw, padT, padL)) continue;
-          const d = dst + (<usize>((oy * outW + ox) * C + c) << 2);
-          store<f32>(d, load<f32>(d) + <f32>1);
+          const o = <usize>((oy * outW + ox) * C + c) << 2;
+          if (mine <= load<i32>(gate + o)) continue;
+          store<i32>(gate + o, mine);
+          store<f32>(dst + o, load<f32>(dst + o) + <f32>1);
           events++;
         }
       }

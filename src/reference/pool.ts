@@ -64,26 +64,10 @@ export function poolValues(
   return events;
 }
 
-/** Is input (y, x) the first maximum (y-major, then x) of the running counts of window (oy, ox), channel c? */
-function isFirstMax(
-  I: Int32Array, tot: number, y: number, x: number, c: number, mine: number, oy: number, ox: number,
-  inH: number, inW: number, C: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number,
-): boolean {
-  const ys = oy * sh - padT, xs = ox * sw - padL;
-  const yy0 = Math.max(ys, 0), yy1 = Math.min(ys + kh, inH), xx0 = Math.max(xs, 0), xx1 = Math.min(xs + kw, inW);
-  for (let yy = yy0; yy < yy1; yy++)
-    for (let xx = xx0; xx < xx1; xx++) {
-      const v = I[tot + (yy * inW + xx) * C + c];
-      const before = yy < y || (yy === y && xx < x);
-      if (before ? v >= mine : v > mine) return false;
-    }
-  return true;
-}
-
-/** Spiking max pooling, gating by the most active input (see assembly/pool.ts); returns the passed spikes. */
+/** Spiking max pooling: a spike passes only when it raises its window's maximum count (see assembly/pool.ts). */
 export function maxPoolSpikes(
   h: Heap, spikes: number, counts: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
-  winY: number, winX: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, inTotal: number, acc: number,
+  winY: number, winX: number, inTotal: number, passes: number, acc: number,
 ): number {
   const F = h.f32, I = h.i32;
   const rowIn = inW * C;
@@ -92,6 +76,7 @@ export function maxPoolSpikes(
   for (let b = 0; b < batch; b++) {
     const cnt = I[(counts >> 2) + b];
     const dst = (acc >> 2) + b * outH * outW * C;
+    const gate = (passes >> 2) + b * outH * outW * C;
     const tot = (inTotal >> 2) + b * inH * inW * C;
     for (let k = 0; k < cnt; k++) {
       const j = I[p++];
@@ -104,9 +89,10 @@ export function maxPoolSpikes(
       const mine = I[tot + j];
       for (let oy = y0; oy <= y1; oy++)
         for (let ox = x0; ox <= x1; ox++) {
-          if (!isFirstMax(I, tot, y, x, c, mine, oy, ox, inH, inW, C, kh, kw, sh, sw, padT, padL)) continue;
-          const d = dst + (oy * outW + ox) * C + c;
-          F[d] = f32(F[d] + 1);
+          const o = (oy * outW + ox) * C + c;
+          if (mine <= I[gate + o]) continue;
+          I[gate + o] = mine;
+          F[dst + o] = f32(F[dst + o] + 1);
           events++;
         }
     }

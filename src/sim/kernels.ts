@@ -41,7 +41,7 @@ export interface Kernels {
   ): number;
   maxPoolSpikes(
     spikes: number, counts: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
-    winY: number, winX: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, inTotal: number, acc: number,
+    winY: number, winX: number, inTotal: number, passes: number, acc: number,
   ): number;
   maxPoolValues(
     x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,

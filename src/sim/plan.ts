@@ -61,15 +61,17 @@ export type SourcePlan =
   | { op: "concat"; from: number; nIn: number; cIn: number; cTot: number; cOff: number; nOut: number; scale: number };
 
 /**
- * What a max-pool source adds to the pool plan: the window geometry (the gating scan) and the address
- * of the source's running spike counts, i32[B][inH][inW][C] (its population's `total`, or the
- * input's). A flag on op "pool" rather than an op of its own, so that code switching over the ops
- * (e.g. the DNN runner, which never plans max pools) keeps compiling unchanged.
+ * What a max-pool source adds to the pool plan: the window geometry (for the analog window max), the
+ * address of the source's running spike counts, i32[B][inH][inW][C] (its population's `total`, or the
+ * input's), and the window gates, i32[B][outH][outW][C] (the largest count passed so far, zeroed per
+ * run). A flag on op "pool" rather than an op of its own.
  */
 export interface MaxPoolPlan {
   kh: number; kw: number; sh: number; sw: number; padT: number; padL: number;
   /** address of the source's running counts, filled once the state is laid out */
   total: number;
+  /** address of the window gates (state), filled once the state is laid out */
+  passes: number;
 }
 
 /** A neuron population and the addresses of its buffers. */
@@ -272,7 +274,11 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
     if (p.sources.some((s) => s.from === -1)) p.current = A.alloc(bn);
   }
   for (const p of pops)
-    for (const s of p.sources) if (s.op === "pool" && s.max) s.max.total = s.from === -1 ? input.total : pops[s.from].total;
+    for (const s of p.sources)
+      if (s.op === "pool" && s.max) {
+        s.max.total = s.from === -1 ? input.total : pops[s.from].total;
+        s.max.passes = A.alloc(4 * batch * p.n);
+      }
   const output = pops.findIndex((p) => p.id === shapes.output);
   return {
     batch, input, pops, output, parameterBytes, stateBytes: A.top - 64 - parameterBytes, totalBytes: A.top, initData, shapes,
@@ -337,7 +343,7 @@ function planSources(
         op: "pool", from: src.pop, inH, inW, C, outH: out[1], outW: out[2],
         winY: param(poolWindows(inH, kh, sh, padT, out[1])), winX: param(poolWindows(inW, kw, sw, padL, out[2])),
         scale: max ? 0 : node.mode === "sum" ? 1 : 1 / (kh * kw), recip: r ? param(r) : 0,
-        max: max ? { kh, kw, sh, sw, padT, padL, total: 0 } : null,
+        max: max ? { kh, kw, sh, sw, padT, padL, total: 0, passes: 0 } : null,
       }];
     }
     case "add": {

@@ -220,6 +220,7 @@ export class Simulator {
       if (p.ref) I.fill(0, p.ref >> 2, (p.ref >> 2) + len);
       I.fill(0, p.total >> 2, (p.total >> 2) + len);
       I.fill(-1, p.first >> 2, (p.first >> 2) + len);
+      for (const s of p.sources) if (s.op === "pool" && s.max) I.fill(0, s.max.passes >> 2, (s.max.passes >> 2) + len);
     }
   }
 
@@ -256,7 +257,7 @@ function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: num
       const m = s.max;
       if (m)
         return k.maxPoolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX,
-          m.kh, m.kw, m.sh, m.sw, m.padT, m.padL, m.total, acc);
+          m.total, m.passes, acc);
       return k.poolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
     }
     case "add":

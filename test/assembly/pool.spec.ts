@@ -1,7 +1,7 @@
 // Unit tests of poolSpikes / poolValues (assembly/pool.ts) against a dense average pooling computed
 // here. Layout channels-last [H][W][C]; recip[oy*outW + ox] = 1 / (non-padding inputs of the window).
-// maxPoolSpikes / maxPoolValues / countSpikes against a gather-style max pooling computed here: each
-// window's first (y-major, then x) maximum of the running counts, and the spikes it passes.
+// maxPoolSpikes / maxPoolValues / countSpikes against a gather-style max pooling computed here: a
+// window passes one spike exactly when the maximum of its inputs' running counts rises.
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "../../assembly/pool";
 
 function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
@@ -166,19 +166,19 @@ class MaxPool {
   get inSize(): i32 { return this.inH * this.inW * this.C; }
   get outSize(): i32 { return this.outH * this.outW * this.C; }
 
-  spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, total: StaticArray<i32>, acc: StaticArray<f32>): f64 {
+  spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, total: StaticArray<i32>, passes: StaticArray<i32>, acc: StaticArray<f32>): f64 {
     return maxPoolSpikes(ptr(list), ptr(counts), batch, this.inH, this.inW, this.C, this.outH, this.outW,
-      ptr(this.winY), ptr(this.winX), this.k, this.k, this.s, this.s, this.pad, this.pad, ptr(total), ptr(acc));
+      ptr(this.winY), ptr(this.winX), ptr(total), ptr(passes), ptr(acc));
   }
 
-  /** Index (channels-last) of the first maximum of `total` (sample offset `base`) in window (oy, ox), channel c. */
-  winner(total: StaticArray<i32>, base: i32, oy: i32, ox: i32, c: i32): i32 {
-    let best = -1, bestV = i32.MIN_VALUE;
+  /** Maximum of total − minus (sample offset `base`) over window (oy, ox), channel c; padding is not an input. */
+  windowMax(total: StaticArray<i32>, minus: StaticArray<bool>, base: i32, oy: i32, ox: i32, c: i32): i32 {
+    let best = 0;
     for (let ky = 0; ky < this.k; ky++) for (let kx = 0; kx < this.k; kx++) {
       const y = oy * this.s - this.pad + ky, x = ox * this.s - this.pad + kx;
-      if (y < 0 || y >= this.inH || x < 0 || x >= this.inW) continue; // padding never wins
+      if (y < 0 || y >= this.inH || x < 0 || x >= this.inW) continue;
       const j = (y * this.inW + x) * this.C + c;
-      if (total[base + j] > bestV) { bestV = total[base + j]; best = j; }
+      best = max(best, total[base + j] - (minus[base + j] ? 1 : 0));
     }
     return best;
   }
@@ -200,13 +200,21 @@ class MaxPool {
       }
     }
     const acc = new StaticArray<f32>(batch * this.outSize);
-    const events = this.spikes(list, counts, batch, total, acc);
+    // gates hold each window's maximum count before this step (as the previous steps left them)
+    const passes = new StaticArray<i32>(batch * this.outSize);
+    const none = new StaticArray<bool>(batch * n);
+    for (let b = 0; b < batch; b++)
+      for (let oy = 0; oy < this.outH; oy++) for (let ox = 0; ox < this.outW; ox++) for (let c = 0; c < this.C; c++)
+        passes[b * this.outSize + (oy * this.outW + ox) * this.C + c] = this.windowMax(total, spiking, b * n, oy, ox, c);
+    const events = this.spikes(list, counts, batch, total, passes, acc);
     let passed = 0;
     for (let b = 0; b < batch; b++)
       for (let oy = 0; oy < this.outH; oy++) for (let ox = 0; ox < this.outW; ox++) for (let c = 0; c < this.C; c++) {
-        const w = this.winner(total, b * n, oy, ox, c);
-        const want: f32 = w >= 0 && spiking[b * n + w] ? 1 : 0;
-        expect(acc[b * this.outSize + (oy * this.outW + ox) * this.C + c]).toBe(want);
+        const o = b * this.outSize + (oy * this.outW + ox) * this.C + c;
+        const now = this.windowMax(total, none, b * n, oy, ox, c), before = this.windowMax(total, spiking, b * n, oy, ox, c);
+        const want: f32 = <f32>(now - before); // 1 when the window's maximum rose, else 0
+        expect(acc[o]).toBe(want);
+        expect(passes[o]).toBe(now);
         if (want != 0) passed++;
       }
     expect(events).toBe(<f64>passed);
@@ -214,24 +222,27 @@ class MaxPool {
   }
 }
 
+/** One step of a 2x1 max-pool window whose inputs spike when a / b: counts updated, then the kernel. */
+function gateStep(a: bool, b: bool, total: StaticArray<i32>, passes: StaticArray<i32>, acc: StaticArray<f32>): f64 {
+  const winY = windows(2, 2, 2, 0, 1), winX = windows(1, 1, 1, 0, 1);
+  const list = new StaticArray<i32>(2 + 3);
+  let n = 0;
+  if (a) { total[0]++; list[n++] = 0; }
+  if (b) { total[1]++; list[n++] = 1; }
+  const counts = new StaticArray<i32>(1);
+  counts[0] = n;
+  return maxPoolSpikes(ptr(list), ptr(counts), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), ptr(total), ptr(passes), ptr(acc));
+}
+
 describe("maxPoolSpikes", () => {
-  it("one 2x1 window: only the input with the higher running count passes; ties go to the first", () => {
-    const winY = windows(2, 2, 2, 0, 1), winX = windows(1, 1, 1, 0, 1);
-    const list = new StaticArray<i32>(2 + 3);
-    list[0] = 0; list[1] = 1;
-    const two: StaticArray<i32> = [2], one: StaticArray<i32> = [1];
-    const acc = new StaticArray<f32>(1);
-    const t1: StaticArray<i32> = [3, 5], t2: StaticArray<i32> = [4, 4], t3: StaticArray<i32> = [6, 2];
-    // counts 3 (first) vs 5 (second): only the second passes
-    expect(maxPoolSpikes(ptr(list), ptr(two), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), 2, 1, 2, 1, 0, 0, ptr(t1), ptr(acc))).toBe(1);
-    expect(acc[0]).toBe(1);
-    // tie: the first passes, the second is blocked
-    expect(maxPoolSpikes(ptr(list), ptr(two), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), 2, 1, 2, 1, 0, 0, ptr(t2), ptr(acc))).toBe(1);
-    expect(acc[0]).toBe(2);
-    // only the less active input spikes: nothing passes
-    list[0] = 1;
-    expect(maxPoolSpikes(ptr(list), ptr(one), 1, 2, 1, 1, 1, 1, ptr(winY), ptr(winX), 2, 1, 2, 1, 0, 0, ptr(t3), ptr(acc))).toBe(0);
-    expect(acc[0]).toBe(2);
+  it("one 2x1 window over four steps: a spike passes only when it raises the window's maximum count", () => {
+    const total = new StaticArray<i32>(2), passes = new StaticArray<i32>(1), acc = new StaticArray<f32>(1);
+    expect(gateStep(true, true, total, passes, acc)).toBe(1);   // both reach 1: one spike passes, not two
+    expect(gateStep(false, true, total, passes, acc)).toBe(1);  // counts 1, 2: the second raises the maximum
+    expect(gateStep(true, false, total, passes, acc)).toBe(0);  // counts 2, 2: no new maximum
+    expect(gateStep(true, false, total, passes, acc)).toBe(1);  // counts 3, 2
+    expect(acc[0]).toBe(3);
+    expect(passes[0]).toBe(3);
   });
 
   it("2x2 stride 2 on 5x6x3 (last row in no window), random counts and spikes, batch 3", () => {

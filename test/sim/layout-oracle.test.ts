@@ -72,16 +72,18 @@ function gather(
             return y >= 0 && y < H && xx >= 0 && xx < W ? y * W + xx : -1;
           };
           if (node.kind === "pool" && node.mode === "max") {
+            // spikes: the window passes (max count now) − (max count before this step); analog: the max value
             const tot = totals.get(node.input);
-            let best = -1, bestV = -Infinity;
+            let now = -Infinity, before = -Infinity;
             for (let ky = 0; ky < kh; ky++)
               for (let kx = 0; kx < kw; kx++) {
                 const p = inside(ky, kx);
-                if (p < 0) continue; // padding never wins
+                if (p < 0) continue; // padding is not an input
                 const v = tot ? tot[b * nIn + oc * H * W + p] : x(oc * H * W + p);
-                if (v > bestV) { bestV = v; best = p; }
+                now = Math.max(now, v);
+                if (tot) before = Math.max(before, v - x(oc * H * W + p));
               }
-            add(j, tot ? x(oc * H * W + best) : bestV, 1);
+            add(j, tot ? now - before : now, 1);
             continue;
           }
           if (node.kind === "pool") {
