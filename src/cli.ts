@@ -239,7 +239,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number, seed: o.seed as number,
     readout: o.readout as "count", normalization: o.norm as "percentile", percentile: o.percentile as number,
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
-    outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number,
+    outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
     onProgress: progress,
   });
   progress("done", 1, 1);
@@ -343,6 +343,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--v-init <v>", "initial membrane").choices(["zero", "half"]).default("zero"))
     .option("--rate-scale <k>", "firing-rate scaling (inputs × k, outputs / k)", num("--rate-scale", 0), 1)
     .option("--synapse-tau <steps>", "synaptic smoothing time constant (0: none)", num("--synapse-tau", 0), 0)
+    .addOption(new Option("--bias <b>", "biases: scale with the normalisation (constant current) or drop").choices(["scale", "drop"]).default("scale"))
     .addOption(new Option("--layout <l>", "image layout of the data files").choices(["auto", "NHW", "NHWC", "NCHW"]).default("auto"))
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")

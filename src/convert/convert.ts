@@ -39,6 +39,12 @@ export interface ConvertOptions {
   rateScale?: number;
   /** synaptic smoothing τ in steps (default 0: none) */
   synapseTau?: number;
+  /**
+   * biases: "scale" (default) — a constant current b·k/λ_out every step, scaled with the layer's
+   * normalisation like its weights; "drop" — removed (bias-free deployment, or to measure what the
+   * biases contribute; the DNN accuracy reported is still the model's own, with biases)
+   */
+  bias?: "scale" | "drop";
 }
 
 /** What conversion did per layer (for reports). */
@@ -52,8 +58,9 @@ export function resolveConvertOptions(o: ConvertOptions = {}): Required<ConvertO
   const r: Required<ConvertOptions> = {
     normalization: o.normalization ?? "percentile", percentile: o.percentile ?? 99.9, granularity: o.granularity ?? "layer",
     reset: o.reset ?? "subtract", vInit: o.vInit ?? "zero", outputSpiking: o.outputSpiking ?? true,
-    rateScale: o.rateScale ?? 1, synapseTau: o.synapseTau ?? 0,
+    rateScale: o.rateScale ?? 1, synapseTau: o.synapseTau ?? 0, bias: o.bias ?? "scale",
   };
+  if (r.bias !== "scale" && r.bias !== "drop") throw new SpikewasmError(`bias must be "scale" or "drop", got ${JSON.stringify(r.bias)}`);
   if (!(r.percentile > 0 && r.percentile <= 100)) throw new SpikewasmError(`percentile must be in (0, 100], got ${r.percentile}`);
   if (!(r.rateScale > 0 && Number.isFinite(r.rateScale))) throw new SpikewasmError(`rate scale must be a finite number > 0, got ${r.rateScale}`);
   if (!(r.synapseTau >= 0 && Number.isFinite(r.synapseTau))) throw new SpikewasmError(`synapse τ must be >= 0 steps, got ${r.synapseTau}`);
@@ -146,7 +153,7 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
     vInit: o.vInit === "half" ? threshold / 2 : 0, synDecay: syn, spiking: id !== output || o.outputSpiking,
   });
   const ctx: NodeCtx = {
-    shapes, inputId, k: o.rateScale, neuron,
+    shapes, inputId, k: o.rateScale, bias: o.bias === "scale", neuron,
     lam: (id, i) => {
       const l = lambda.get(id)!;
       return l.length === 1 ? l[0] : l[chanOf.get(id)!(i)];
@@ -201,6 +208,8 @@ interface NodeCtx {
   inputId: string;
   /** firing-rate scale */
   k: number;
+  /** keep (scaled) biases */
+  bias: boolean;
   lam: (id: string, i: number) => number;
   neuron: (id: string, th: number) => NeuronParams;
 }
@@ -217,7 +226,7 @@ function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" | 
         const li = c.lam(n.input, i) * fromInput(n.input);
         for (let o = 0; o < n.units; o++) w[i * n.units + o] = (n.weights[i * n.units + o] * li) / lOut(o);
       }
-      const bias = n.bias ? Float32Array.from(n.bias, (b, o) => (c.k * b) / lOut(o)) : undefined;
+      const bias = n.bias && c.bias ? Float32Array.from(n.bias, (b, o) => (c.k * b) / lOut(o)) : undefined;
       return { kind: "dense", id: n.id, input: n.input, units: n.units, weights: w, bias, neuron: c.neuron(n.id, 1) };
     }
     case "conv2d": {
@@ -235,7 +244,7 @@ function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" | 
           }
         }
       }
-      const bias = n.bias ? Float32Array.from(n.bias, (b, o) => (c.k * b) / lOut(o)) : undefined;
+      const bias = n.bias && c.bias ? Float32Array.from(n.bias, (b, o) => (c.k * b) / lOut(o)) : undefined;
       return { kind: "conv2d", id: n.id, input: n.input, outChannels: n.outChannels, kernel: n.kernel, stride: n.stride, padding: n.padding,
         dilation: n.dilation, groups: n.groups, weights: w, bias, neuron: c.neuron(n.id, 1) };
     }

@@ -104,6 +104,10 @@ describe("convertAnn", () => {
     const h0 = base.nodes[4] as Extract<typeof base.nodes[number], { kind: "dense" }>, h1 = opt.nodes[4] as typeof h0;
     expect(h1.weights[7]).toBeCloseTo(h0.weights[7], 6); // hidden: × k × 1/k
     expect((opt.nodes[5] as typeof h0).neuron.spiking).toBe(false);
+    const dropped = convertAnn(ann, acts, 4, { bias: "drop" }).snn;
+    expect((dropped.nodes[1] as typeof n0).bias).toBeUndefined();
+    expect((dropped.nodes[1] as typeof n0).weights).toEqual(n0.weights);
+    expect(() => convertAnn(ann, acts, 4, { bias: "keep" as "drop" })).toThrow(/bias must be "scale" or "drop"/);
   });
 
   // (channel-wise λ does not apply here: c1 feeds a pool, which cannot absorb per-channel factors)
