@@ -7,7 +7,7 @@
 import { argmax } from "../ann/infer.js";
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
-import { type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
+import { type EvaluateOptions, type LayerActivity, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
@@ -41,14 +41,8 @@ export interface RunOptions extends ConvertOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
-/** Per-layer DNN-vs-SNN diagnosis. */
-export interface LayerDiagnosis {
-  id: string;
-  kind: string;
-  neurons: number;
-  spikesPerInference: number;
-  synopsPerInference: number;
-  rate: number;
+/** Per-layer DNN-vs-SNN diagnosis: the layer's activity plus how well its rates track the DNN. */
+export interface LayerDiagnosis extends Omit<LayerActivity, "spikeCountsSum"> {
   /** Pearson correlation of the per-neuron mean DNN activation / λ and the SNN firing rate */
   correlation: number | null;
   /** fraction of neurons firing at >= 0.95 spikes per step */
