@@ -13,5 +13,6 @@ export { type InputCoding } from "./sim/input.js";
 export { type Backend, type Kernels, KERNEL_NAMES, createWasmKernels, loadKernelModule } from "./sim/kernels.js";
 export { createReferenceKernels } from "./reference/index.js";
 export { SpikewasmError } from "./errors.js";
+export { simulateLoihi, loihiWeight, LoihiNetError, type LoihiNet, type LoihiInput, type LoihiBlock, type LoihiConnection, type LoihiResult, type LoihiBlockTrace } from "./loihi/simulate.js";
 export { Rng } from "./util/rng.js";
 export { VERSION } from "./version.js";

@@ -7,6 +7,7 @@ import { conv2dSpikes, conv2dValues } from "./conv2d.js";
 import { denseSpikes, denseValues } from "./dense.js";
 import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
+import { loihiAccumulate, loihiStep } from "./loihi.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
 import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "./rows.js";
@@ -37,5 +38,7 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     concatSpikes: bind(h, concatSpikes),
     concatValues: bind(h, concatValues),
     encodeSpikes: bind(h, encodeSpikes),
+    loihiAccumulate: bind(h, loihiAccumulate),
+    loihiStep: bind(h, loihiStep),
   };
 }

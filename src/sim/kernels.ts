@@ -56,6 +56,12 @@ export interface Kernels {
   ): number;
   concatValues(x: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number): number;
   encodeSpikes(p: number, batch: number, n: number, mode: number, step: number, rng: number, spikes: number, counts: number): number;
+  loihiAccumulate(spikes: number, counts: number, batch: number, nSrc: number, w: number, nDst: number, q: number): number;
+  loihiStep(
+    q: number, u: number, v: number, ref: number,
+    decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
+    vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number,
+  ): number;
 }
 
 /** The registration list: the names both back ends must provide. */
@@ -63,6 +69,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
   "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
+  "loihiAccumulate", "loihiStep",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */
