@@ -14,5 +14,9 @@ export { type Backend, type Kernels, KERNEL_NAMES, createWasmKernels, loadKernel
 export { createReferenceKernels } from "./reference/index.js";
 export { SpikewasmError } from "./errors.js";
 export { simulateLoihi, loihiWeight, LoihiNetError, type LoihiNet, type LoihiInput, type LoihiBlock, type LoihiConnection, type LoihiResult, type LoihiBlockTrace } from "./loihi/simulate.js";
+export { quantizeToLoihi, evaluateQuantized, runQuantized, withInput, withReset, activeInputsOnly, regularSpikeTimes, SUBTRACT_RESET_NOTE, type QuantizeOptions, type QuantizedNet, type QuantizeReport, type LayerQuantization, type EvaluateQuantizedOptions, type QuantizedEvaluation } from "./loihi/quantize.js";
 export { Rng } from "./util/rng.js";
 export { VERSION } from "./version.js";
+export { LOIHI, LOIHI_SANAFE, chipConstants, type ChipDescription, type Sourced, type SourceKind } from "./targets/loihi.js";
+export { mapToLoihi, bitsPerAxon, type LoihiMapping, type LayerMapping, type CoreUsage, type Box } from "./targets/mapping.js";
+export { loihiCost, activityFromLayerRecords, type LoihiCost, type LayerCost, type LayerActivityPerInference } from "./targets/cost.js";

@@ -1,0 +1,337 @@
+/**
+ * Core mapping: places each neuron population of an SNN graph on the cores of a chip, within every
+ * per-core limit of its description (compartments, input axons, output axon slots, synaptic memory).
+ *
+ * A layer is cut into tiles: a 3-D layer [C, H, W] into channel groups × row bands × column bands, a
+ * 1-D layer [N] into contiguous ranges; one tile per core. For each layer the allocator tries splits
+ * in increasing tile count and takes the first count with a split inside the compartment, input-axon
+ * and synaptic-memory limits (among those, the one with the fewest input axons); then it counts every
+ * core's output axon slots (one per source neuron per destination core it reaches, as NengoLoihi's
+ * Axon.axon_slots) and splits a layer further while any of its cores exceeds that limit.
+ *
+ * Counting rules (per tile):
+ *   compartments  = neurons of the tile (one compartment per neuron);
+ *   input axons   = distinct source neurons feeding the tile (the bounding box of the receptive
+ *                   fields; for strides larger than the kernel an upper bound);
+ *   synapses      = dense: compartments × fan-in; conv: taps inside the input (padding excluded);
+ *                   pool: window taps; add/concat: one per input per neuron;
+ *   synapse bits  = NengoLoihi SynapseConfig.bits_per_axon: per input axon, blocks of up to 64
+ *                   synapses of (weight bits [+ index bits]) + a 10-bit header, each rounded up to
+ *                   64-bit words. Dense layers use the dense format (no index bits); conv, pool, add
+ *                   and concat the sparse format with index bits, their synapses spread evenly over
+ *                   the tile's input axons (no weight sharing across positions, which NengoLoihi's
+ *                   population axons would allow — so convolution memory is an upper bound).
+ * Input nodes hold no compartments: their spikes come from the host and are not placed on cores.
+ * Cores are numbered in layer order; core i is on chip ⌊i / coresPerChip⌋, tile ⌊(i mod coresPerChip)
+ * / coresPerTile⌋ of the tilesX × tilesY mesh, row-major.
+ */
+import { SpikewasmError } from "../errors.js";
+import { checkGraph } from "../ir/check.js";
+import { type PopulationNode, type Shape, type SnnGraph, type SnnNode, isPopulation, nodeInputs } from "../ir/graph.js";
+import type { ChipDescription } from "./loihi.js";
+
+type Range = [number, number];
+/** A half-open box of neurons in a layer's [C, H, W] coordinates (1-D layers: [N, 1, 1]). */
+export interface Box { c: Range; y: Range; x: Range }
+
+/** One core's share of a layer. */
+export interface CoreUsage {
+  core: number;
+  chip: number;
+  /** mesh tile coordinates on its chip */
+  tileX: number;
+  tileY: number;
+  layer: string;
+  box: Box;
+  compartments: number;
+  inputAxons: number;
+  outputAxons: number;
+  synapses: number;
+  synapseBits: number;
+  /** used / limit for each resource, in [0, 1] */
+  utilisation: { compartments: number; inputAxons: number; outputAxons: number; synapseMemory: number };
+}
+
+/** One layer's placement. */
+export interface LayerMapping {
+  id: string;
+  kind: PopulationNode["kind"];
+  shape: Shape;
+  neurons: number;
+  /** [channel groups, row bands, column bands] (1-D layers: [ranges, 1, 1]) */
+  split: [number, number, number];
+  cores: number[];
+  compartments: number;
+  /** input axons summed over the layer's cores (a source neuron feeding two cores counts twice) */
+  fanInAxons: number;
+  /** largest fan-in of a single neuron */
+  maxNeuronFanIn: number;
+  synapses: number;
+  synapseBytes: number;
+  outputAxons: number;
+  /** mean number of destination cores per neuron spike (0 for the output layer) */
+  meanDestCores: number;
+  /** mean east-west / north-south tile hops per routed spike message (estimate, see routeStats) */
+  meanHopsX: number;
+  meanHopsY: number;
+}
+
+/** The result of mapToLoihi. */
+export interface LoihiMapping {
+  chip: string;
+  layers: LayerMapping[];
+  cores: CoreUsage[];
+  coresUsed: number;
+  chipsUsed: number;
+}
+
+interface Geometry { node: PopulationNode; shape: Shape; shape3: [number, number, number]; inputs: { id: string; src: string; shape3: [number, number, number]; viaFlatten: boolean }[] }
+
+const to3 = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0], s[1], s[2]] : [s[0], 1, 1]);
+const vol = (b: Box): number => Math.max(0, b.c[1] - b.c[0]) * Math.max(0, b.y[1] - b.y[0]) * Math.max(0, b.x[1] - b.x[0]);
+const full = (s: [number, number, number]): Box => ({ c: [0, s[0]], y: [0, s[1]], x: [0, s[2]] });
+const meet = (a: Range, b: Range): Range => [Math.max(a[0], b[0]), Math.min(a[1], b[1])];
+const inter = (a: Box, b: Box): Box => ({ c: meet(a.c, b.c), y: meet(a.y, b.y), x: meet(a.x, b.x) });
+
+/** Bits of synapse memory for one input axon with `n` targets (NengoLoihi bits_per_axon). */
+export function bitsPerAxon(chip: ChipDescription, n: number, indexBits: number): number {
+  const s = chip.synapse, per = s.synapsesPerBlock.value, word = s.wordBits.value;
+  const bw = s.weightBits.value + indexBits;
+  let bits = 0;
+  for (let i = 0; i < n; i += per) {
+    const k = Math.min(per, n - i);
+    bits += Math.ceil((k * bw + s.blockHeaderBits.value) / word) * word;
+  }
+  return bits;
+}
+
+function indexBitsFor(chip: ChipDescription, compartments: number): number {
+  const need = Math.ceil(Math.log2(compartments + 1));
+  return chip.synapse.indexBits.find((b) => b >= need) ?? chip.synapse.indexBits[chip.synapse.indexBits.length - 1];
+}
+
+/** Number of kernel taps landing inside [0, size) for output index o. */
+function taps(o: number, stride: number, pad: number, k: number, dil: number, size: number): number {
+  let n = 0;
+  for (let j = 0; j < k; j++) { const i = o * stride - pad + j * dil; if (i >= 0 && i < size) n++; }
+  return n;
+}
+function tapSum(r: Range, stride: number, pad: number, k: number, dil: number, size: number): number {
+  let s = 0;
+  for (let o = r[0]; o < r[1]; o++) s += taps(o, stride, pad, k, dil, size);
+  return s;
+}
+function window(r: Range, stride: number, pad: number, k: number, dil: number, size: number): Range {
+  return [Math.max(0, r[0] * stride - pad), Math.min(size, (r[1] - 1) * stride - pad + (k - 1) * dil + 1)];
+}
+
+interface WindowParams { k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number] }
+function windowParams(node: PopulationNode): WindowParams | null {
+  if (node.kind === "conv2d") {
+    const pad = node.padding ?? [0, 0, 0, 0];
+    return { k: node.kernel, s: node.stride ?? [1, 1], p: [pad[0], pad[1]], d: node.dilation ?? [1, 1] };
+  }
+  if (node.kind === "pool") {
+    const pad = node.padding ?? [0, 0, 0, 0];
+    return { k: node.kernel, s: node.stride ?? node.kernel, p: [pad[0], pad[1]], d: [1, 1] };
+  }
+  return null;
+}
+
+/** The source neurons (in input k's coordinates) that a tile of `g` reads. */
+function neededBox(g: Geometry, tile: Box, k: number): Box {
+  const inp = g.inputs[k], node = g.node;
+  if (node.kind === "dense" || (inp.viaFlatten && g.shape3[1] * g.shape3[2] === 1 && inp.shape3[1] * inp.shape3[2] > 1)) return full(inp.shape3);
+  const [cin, hin, win] = inp.shape3;
+  const w = windowParams(node);
+  if (node.kind === "conv2d" && w) {
+    const groups = node.groups ?? 1, coutG = node.outChannels / groups, cinG = cin / groups;
+    const g0 = Math.floor(tile.c[0] / coutG), g1 = Math.floor((tile.c[1] - 1) / coutG) + 1;
+    return { c: [g0 * cinG, g1 * cinG], y: window(tile.y, w.s[0], w.p[0], w.k[0], w.d[0], hin), x: window(tile.x, w.s[1], w.p[1], w.k[1], w.d[1], win) };
+  }
+  if (node.kind === "pool" && w)
+    return { c: tile.c, y: window(tile.y, w.s[0], w.p[0], w.k[0], 1, hin), x: window(tile.x, w.s[1], w.p[1], w.k[1], 1, win) };
+  if (node.kind === "concat") {
+    let off = 0;
+    for (let j = 0; j < k; j++) off += g.inputs[j].shape3[0];
+    return { c: [Math.max(0, tile.c[0] - off), Math.max(0, Math.min(cin, tile.c[1] - off))], y: tile.y, x: tile.x };
+  }
+  return tile; // add: same positions
+}
+
+interface TileCost { compartments: number; inputAxons: number; synapses: number; synapseBits: number }
+
+function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
+  const comps = vol(tile);
+  const boxes = g.inputs.map((_, k) => neededBox(g, tile, k));
+  const inputAxons = boxes.reduce((a, b) => a + vol(b), 0);
+  const node = g.node;
+  if (node.kind === "dense") {
+    const nIn = inputAxons;
+    return { compartments: comps, inputAxons, synapses: comps * nIn, synapseBits: nIn * bitsPerAxon(chip, comps, 0) };
+  }
+  let synapses: number;
+  const w = windowParams(node);
+  const [, hin, win] = g.inputs[0].shape3;
+  if (node.kind === "conv2d" && w) {
+    const cinG = g.inputs[0].shape3[0] / (node.groups ?? 1);
+    synapses = (tile.c[1] - tile.c[0]) * cinG * tapSum(tile.y, w.s[0], w.p[0], w.k[0], w.d[0], hin) * tapSum(tile.x, w.s[1], w.p[1], w.k[1], w.d[1], win);
+  } else if (node.kind === "pool" && w) {
+    synapses = (tile.c[1] - tile.c[0]) * tapSum(tile.y, w.s[0], w.p[0], w.k[0], 1, hin) * tapSum(tile.x, w.s[1], w.p[1], w.k[1], 1, win);
+  } else synapses = inputAxons; // add / concat: one synapse per source neuron
+  const perAxon = inputAxons > 0 ? Math.ceil(synapses / inputAxons) : 0;
+  return { compartments: comps, inputAxons, synapses, synapseBits: inputAxons * bitsPerAxon(chip, perAxon, indexBitsFor(chip, comps)) };
+}
+
+function maxNeuronFanIn(g: Geometry): number {
+  const node = g.node, w = windowParams(node);
+  if (node.kind === "dense") return g.inputs.reduce((a, i) => a + i.shape3[0] * i.shape3[1] * i.shape3[2], 0);
+  if (node.kind === "conv2d" && w) return (g.inputs[0].shape3[0] / (node.groups ?? 1)) * w.k[0] * w.k[1];
+  if (node.kind === "pool" && w) return w.k[0] * w.k[1];
+  return node.kind === "add" ? g.inputs.length : 1;
+}
+
+const cuts = (n: number, parts: number): Range[] =>
+  Array.from({ length: parts }, (_, i): Range => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
+
+function tilesOf(shape3: [number, number, number], split: [number, number, number]): Box[] {
+  const out: Box[] = [];
+  for (const c of cuts(shape3[0], split[0])) for (const y of cuts(shape3[1], split[1])) for (const x of cuts(shape3[2], split[2])) out.push({ c, y, x });
+  return out;
+}
+
+function candidates(shape3: [number, number, number]): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (let a = 1; a <= shape3[0]; a++) for (let b = 1; b <= shape3[1]; b++) for (let c = 1; c <= shape3[2]; c++) out.push([a, b, c]);
+  return out.sort((p, q) => p[0] * p[1] * p[2] - q[0] * q[1] * q[2] || p[1] + p[2] - (q[1] + q[2]) || q[1] - p[1]);
+}
+
+interface Placed { g: Geometry; split: [number, number, number]; tiles: Box[]; costs: TileCost[] }
+
+/** Smallest split with more than `minTiles` tiles inside the compartment, input-axon and memory limits. */
+function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Placed {
+  const L = chip.limits, id = g.node.id;
+  const fanIn = maxNeuronFanIn(g);
+  if (fanIn > L.inputAxonsPerCore.value)
+    throw new SpikewasmError(`layer '${id}' (${g.node.kind}): one neuron needs ${fanIn} input axons, more than the ${L.inputAxonsPerCore.value} input axons per core of ${chip.name} (limit inputAxonsPerCore); it cannot be placed`, 3);
+  let best: Placed | null = null, bestAxons = Infinity, bestCount = Infinity, last: TileCost | null = null;
+  for (const split of candidates(g.shape3)) {
+    const count = split[0] * split[1] * split[2];
+    if (count <= minTiles) continue;
+    if (count > bestCount) break;
+    const tiles = tilesOf(g.shape3, split);
+    const costs = tiles.map((t) => tileCost(chip, g, t));
+    const worst = costs.find((c) => c.compartments > L.compartmentsPerCore.value || c.inputAxons > L.inputAxonsPerCore.value || c.synapseBits > L.synapticMemoryBitsPerCore.value);
+    if (worst) { last = worst; continue; }
+    const axons = costs.reduce((a, c) => a + c.inputAxons, 0);
+    if (axons < bestAxons) { best = { g, split, tiles, costs }; bestAxons = axons; bestCount = count; }
+  }
+  if (best) return best;
+  const w = last!;
+  const what = w.synapseBits > L.synapticMemoryBitsPerCore.value
+    ? `synapticMemoryBitsPerCore: ${w.synapseBits} bits needed, limit ${L.synapticMemoryBitsPerCore.value}`
+    : w.inputAxons > L.inputAxonsPerCore.value ? `inputAxonsPerCore: ${w.inputAxons} needed, limit ${L.inputAxonsPerCore.value}`
+      : `compartmentsPerCore: ${w.compartments} needed, limit ${L.compartmentsPerCore.value}`;
+  throw new SpikewasmError(`layer '${id}' (${g.node.kind}): no split into ${minTiles > 0 ? `more than ${minTiles} ` : ""}tiles fits one core of ${chip.name} even at one neuron per core (limit ${what})`, 3);
+}
+
+function geometries(graph: SnnGraph): Geometry[] {
+  const { shapes } = checkGraph(graph);
+  const byId = new Map<string, SnnNode>(graph.nodes.map((n) => [n.id, n]));
+  const resolve = (id: string): { src: string; viaFlatten: boolean } => {
+    let n = byId.get(id)!, via = false;
+    while (n.kind === "flatten") { via = true; n = byId.get(n.input)!; }
+    return { src: n.id, viaFlatten: via };
+  };
+  return graph.nodes.filter(isPopulation).map((node) => ({
+    node, shape: [...shapes.get(node.id)!], shape3: to3(shapes.get(node.id)!),
+    inputs: nodeInputs(node).map((id) => ({ id, ...resolve(id), shape3: to3(shapes.get(id)!) })),
+  }));
+}
+
+/** Out-axon slots of every tile of every layer, and each (source tile, destination tile) weight. */
+function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]> } {
+  const out = new Map<Placed, number[]>(placed.map((p) => [p, p.tiles.map(() => 0)]));
+  const pairs = new Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]>(placed.map((p) => [p, []]));
+  const byId = new Map(placed.map((p) => [p.g.node.id, p]));
+  for (const d of placed) {
+    d.g.inputs.forEach((inp, k) => {
+      const s = byId.get(inp.src);
+      if (!s) return; // an input node: spikes come from the host
+      d.tiles.forEach((dt, di) => {
+        const need = neededBox(d.g, dt, k);
+        // through a flatten of a 3-D source the needed range is mapped conservatively to the whole source
+        const region = inp.shape3.join() === s.g.shape3.join() ? need : full(s.g.shape3);
+        s.tiles.forEach((st, si) => {
+          const n = vol(inter(st, region));
+          if (n > 0) { out.get(s)![si] += n; pairs.get(s)!.push({ src: si, dst: d, dstTile: di, n }); }
+        });
+      });
+    });
+  }
+  return { out, pairs };
+}
+
+/**
+ * Places a graph on Loihi cores within all limits of `chip`. Throws SpikewasmError (exit code 3)
+ * naming the layer, the limit and the numbers when a layer cannot be placed.
+ */
+export function mapToLoihi(graph: SnnGraph, chip: ChipDescription): LoihiMapping {
+  const L = chip.limits;
+  const placed = geometries(graph).map((g) => chooseSplit(chip, g, 0));
+  let r = routes(placed);
+  for (let iter = 0; ; iter++) {
+    const bad = placed.findIndex((p) => r.out.get(p)!.some((n) => n > L.outputAxonsPerCore.value));
+    if (bad < 0) break;
+    const p = placed[bad];
+    const worst = Math.max(...r.out.get(p)!);
+    if (iter > 200) throw new SpikewasmError(`layer '${p.g.node.id}' (${p.g.node.kind}): a core needs ${worst} output axons, limit outputAxonsPerCore ${L.outputAxonsPerCore.value}`, 3);
+    try {
+      placed[bad] = chooseSplit(chip, p.g, p.tiles.length);
+    } catch {
+      throw new SpikewasmError(`layer '${p.g.node.id}' (${p.g.node.kind}): a core needs ${worst} output axons, more than the limit outputAxonsPerCore ${L.outputAxonsPerCore.value}, and no finer split fits`, 3);
+    }
+    r = routes(placed);
+  }
+  return assemble(chip, placed, r);
+}
+
+function assemble(chip: ChipDescription, placed: Placed[], r: ReturnType<typeof routes>): LoihiMapping {
+  const L = chip.limits, perChip = L.coresPerChip.value, perTile = chip.mesh.coresPerTile.value, tx = chip.mesh.tilesX.value;
+  const coreIndex = new Map<Placed, number>();
+  let next = 0;
+  for (const p of placed) { coreIndex.set(p, next); next += p.tiles.length; }
+  const where = (core: number) => {
+    const local = core % perChip, tile = Math.floor(local / perTile);
+    return { chip: Math.floor(core / perChip), tileX: tile % tx, tileY: Math.floor(tile / tx) };
+  };
+  const cores: CoreUsage[] = [];
+  const layers: LayerMapping[] = placed.map((p) => {
+    const base = coreIndex.get(p)!, outs = r.out.get(p)!;
+    p.tiles.forEach((box, i) => {
+      const c = p.costs[i], core = base + i;
+      cores.push({
+        core, ...where(core), layer: p.g.node.id, box, compartments: c.compartments, inputAxons: c.inputAxons, outputAxons: outs[i],
+        synapses: c.synapses, synapseBits: c.synapseBits,
+        utilisation: {
+          compartments: c.compartments / L.compartmentsPerCore.value, inputAxons: c.inputAxons / L.inputAxonsPerCore.value,
+          outputAxons: outs[i] / L.outputAxonsPerCore.value, synapseMemory: c.synapseBits / L.synapticMemoryBitsPerCore.value,
+        },
+      });
+    });
+    let w = 0, hx = 0, hy = 0;
+    for (const e of r.pairs.get(p)!) {
+      const a = where(base + e.src), b = where(coreIndex.get(e.dst)! + e.dstTile);
+      w += e.n; hx += e.n * Math.abs(a.tileX - b.tileX); hy += e.n * Math.abs(a.tileY - b.tileY);
+    }
+    const neurons = p.g.shape3[0] * p.g.shape3[1] * p.g.shape3[2];
+    const sum = (f: (c: TileCost) => number) => p.costs.reduce((a, c) => a + f(c), 0);
+    return {
+      id: p.g.node.id, kind: p.g.node.kind, shape: p.g.shape, neurons, split: p.split,
+      cores: p.tiles.map((_, i) => base + i), compartments: neurons, fanInAxons: sum((c) => c.inputAxons), maxNeuronFanIn: maxNeuronFanIn(p.g),
+      synapses: sum((c) => c.synapses), synapseBytes: sum((c) => c.synapseBits) / 8, outputAxons: outs.reduce((a, b) => a + b, 0),
+      meanDestCores: w / neurons, meanHopsX: w > 0 ? hx / w : 0, meanHopsY: w > 0 ? hy / w : 0,
+    };
+  });
+  return { chip: chip.name, layers, cores, coresUsed: next, chipsUsed: Math.ceil(next / perChip) };
+}

