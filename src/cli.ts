@@ -241,6 +241,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     readout: o.readout as "count", normalization: o.norm as "percentile", percentile: o.percentile as number,
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
     outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
+    targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [],
     onProgress: progress,
   });
   progress("done", 1, 1);
@@ -296,6 +297,12 @@ function printRun(r: RunReport, test: ImageSet): void {
     `footprint ${(x.footprintBytes / 1024).toFixed(0)} KiB · connection sparsity ${x.connectionSparsity.toFixed(3)} · activation sparsity ${x.activationSparsity.toFixed(3)} · dense ${x.denseOps.toExponential(2)} · eff. MACs ${x.effectiveMacs.toExponential(2)} · eff. ACs ${x.effectiveAcs.toExponential(2)}`;
   console.log(`NeuroBench DNN: ${m(r.dnn.metrics)}`);
   console.log(`NeuroBench SNN: ${m(r.snn.metrics)}`);
+  for (const t of r.targets) {
+    if (!t.feasible) console.log(`target ${t.name}: does not fit — ${"reason" in t ? t.reason : ""}`);
+    else if ("energyPerInferenceJ" in t)
+      console.log(`target ${t.name} (estimate, float-SNN activity): ${t.cores} cores on ${t.chips} chip(s), ${(t.energyPerInferenceJ! * 1e6).toFixed(2)} µJ/inference, ` +
+        `${(t.latencyS! * 1e3).toFixed(3)} ms latency, ${(t.powerW! * 1e3).toFixed(1)} mW, ${t.inferencesPerS!.toFixed(0)} inferences/s`);
+  }
 }
 
 /** loihi-sim: runs a user's integer Loihi net bit-exactly and writes q, u, v and spikes per step. */
@@ -370,6 +377,7 @@ export function buildProgram(): Command {
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")
     .option("--std <s>", "divide per channel (comma list)")
+    .option("--target <list>", "hardware estimates, comma list (available: loihi)")
     .option("--json <file>", "write the full report as JSON")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json")
     .action((file: string | undefined, o: Record<string, unknown>) => runCommand(file, o));

@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), "spikewasm-cli-"));
 describe("spikewasm CLI", () => {
   it("run on the bundled model writes the JSON report with model, data, options, dnn and snn fields", async () => {
     const out = join(dir, "run.json");
-    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--json", out])).toBe(0);
+    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--target", "loihi", "--json", out])).toBe(0);
     const r = JSON.parse(readFileSync(out, "utf8"));
     expect(r.model.layers.length).toBeGreaterThan(3);
     expect(r.model.params).toBe(206922);
@@ -32,6 +32,12 @@ describe("spikewasm CLI", () => {
     expect(r.snn.conversionLoss).toBeCloseTo(r.dnn.accuracy - r.snn.accuracy, 12);
     expect(r.snn.layers[0]).toHaveProperty("synopsPerInference");
     expect(typeof r.spikewasm).toBe("string");
+    const t = r.targets[0];
+    expect(t).toMatchObject({ name: "loihi", feasible: true, chips: 1 });
+    expect(t.cores).toBeGreaterThan(1);
+    expect(t.energyPerInferenceJ).toBeGreaterThan(0);
+    expect(t.powerW).toBeCloseTo(t.energyPerInferenceJ / t.latencyS, 9);
+    expect(t.sources.every((c: { source: string; kind: string }) => c.source.length > 0 && ["measured", "derived", "assumed"].includes(c.kind))).toBe(true);
   });
 
   it("bad inputs exit 2 with a message naming the file, and leave no output file", async () => {
@@ -48,6 +54,8 @@ describe("spikewasm CLI", () => {
     expect(existsSync(out)).toBe(false);
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
     expect(await main(["simulate", "-T", "0"])).toBe(2);
+    expect(await main(["run", "--limit", "5", "--target", "npu"])).toBe(2);
+    expect(err.join("\n")).toMatch(/unknown target 'npu'/);
     expect(await main(["inspect", join(dir, "nope.onnx")])).toBe(2);
     expect(err.join("\n")).toMatch(/nope\.onnx: cannot read \(ENOENT\)/);
   });

@@ -16,6 +16,10 @@ import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
 import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
 import { planMemory } from "../sim/plan.js";
+import { loihiCost } from "../targets/cost.js";
+import { LOIHI, chipConstants } from "../targets/loihi.js";
+import { mapToLoihi } from "../targets/mapping.js";
+import type { SnnGraph } from "../ir/graph.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
 export interface RunInputs {
@@ -38,6 +42,8 @@ export interface RunOptions extends ConvertOptions {
    * cores when running in Node, 1 (this thread) elsewhere; 1 never starts a worker.
    */
   workers?: number;
+  /** hardware targets to estimate ("loihi") */
+  targets?: string[];
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -89,6 +95,7 @@ function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count:
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
+  for (const t of o.targets ?? []) if (t !== "loihi") throw new SpikewasmError(`unknown target '${t}' (available: loihi)`);
   const imp = importOnnx(inp.model, inp.modelFile);
   const ann = requireConvertible(imp);
   const shapes = annShapes(ann);
@@ -160,6 +167,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * T),
     denseOps: macs * T, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
   };
+  const targets = (o.targets ?? []).map((t) => estimateTarget(t, snn, ev, o.timesteps));
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
     seconds: (performance.now() - t0) / 1000,
@@ -174,6 +182,32 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       spikesPerInference: ev.spikesPerInference, synopsPerInference: ev.synopsPerInference, inputSpikesPerInference: ev.inputSpikesPerInference,
       normalization: conv.lambdas, layers, metrics: snnMetrics,
     },
+    targets,
+  };
+}
+
+/**
+ * A hardware estimate for the converted SNN: mapping and cost model (src/targets/). The activity is the
+ * float SNN's (spikes and synaptic operations per inference); accuracy is the float SNN's too, not yet
+ * the quantised bit-exact run's — both stated in `notes`.
+ */
+function estimateTarget(name: string, snn: SnnGraph, ev: SnnEvaluation, steps: number) {
+  if (name !== "loihi") throw new SpikewasmError(`unknown target '${name}' (available: loihi)`);
+  const base = { name, accuracy: ev.accuracy, sources: chipConstants(LOIHI).map((c) => ({ name: c.name, value: c.value, kind: c.kind, source: c.source })) };
+  let mapping;
+  try {
+    mapping = mapToLoihi(snn, LOIHI);
+  } catch (e) {
+    if (e instanceof SpikewasmError) return { ...base, feasible: false, reason: e.message };
+    throw e;
+  }
+  const activity = ev.layers.map((l) => ({ id: l.id, spikes: l.spikesPerInference, synops: l.synopsPerInference }));
+  const c = loihiCost(mapping, activity, LOIHI, steps);
+  return {
+    ...base, feasible: true, cores: c.cores, chips: c.chips, energyPerInferenceJ: c.energyPerInferenceJ, powerW: c.powerW,
+    latencyS: c.latencyS, inferencesPerS: c.inferencesPerS, breakdown: c.breakdown,
+    notes: [...c.notes, "activity and accuracy from the float SNN simulation (the bit-exact quantised run is not yet wired in)",
+      "input synaptic operations of constant-current coding are counted as synaptic ops"],
   };
 }
 
