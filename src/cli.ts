@@ -241,7 +241,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     readout: o.readout as "count", normalization: o.norm as "percentile", percentile: o.percentile as number,
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
     outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
-    targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [],
+    targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
     onProgress: progress,
   });
   progress("done", 1, 1);
@@ -298,11 +298,19 @@ function printRun(r: RunReport, test: ImageSet): void {
   console.log(`NeuroBench DNN: ${m(r.dnn.metrics)}`);
   console.log(`NeuroBench SNN: ${m(r.snn.metrics)}`);
   for (const t of r.targets) {
-    if (!t.feasible) console.log(`target ${t.name}: does not fit — ${"reason" in t ? t.reason : ""}`);
-    else if ("energyPerInferenceJ" in t)
-      console.log(`target ${t.name} (estimate, float-SNN activity): ${t.cores} cores on ${t.chips} chip(s), ${(t.energyPerInferenceJ! * 1e6).toFixed(2)} µJ/inference, ` +
-        `${(t.latencyS! * 1e3).toFixed(3)} ms latency, ${(t.powerW! * 1e3).toFixed(1)} mW, ${t.inferencesPerS!.toFixed(0)} inferences/s`);
+    if (!("latencyS" in t)) {
+      console.log(`target ${t.name}: does not fit — ${"reason" in t ? t.reason : ""}`);
+      continue;
+    }
+    const e = t.energyPerInferenceJ, p = t.powerW;
+    if (t.name === "cpu")
+      console.log(`target cpu (DNN, measured here, 1 thread): ${(t.latencyS * 1e3).toFixed(3)} ms/inference, ${t.inferencesPerS.toFixed(0)} inferences/s` +
+        (e && p ? `, ${(e * 1e3).toFixed(3)} mJ at ${p} W` : " (energy: pass --cpu-watts)"));
+    else
+      console.log(`target ${t.name} (estimate, float-SNN activity): ${"cores" in t && "chips" in t ? `${t.cores} cores on ${t.chips} chip(s), ` : ""}` +
+        `${((e ?? 0) * 1e6).toFixed(2)} µJ/inference, ${(t.latencyS * 1e3).toFixed(3)} ms latency, ${((p ?? 0) * 1e3).toFixed(1)} mW, ${t.inferencesPerS.toFixed(0)} inferences/s`);
   }
+
 }
 
 /** loihi-sim: runs a user's integer Loihi net bit-exactly and writes q, u, v and spikes per step. */
@@ -377,7 +385,8 @@ export function buildProgram(): Command {
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")
     .option("--std <s>", "divide per channel (comma list)")
-    .option("--target <list>", "hardware estimates, comma list (available: loihi)")
+    .option("--target <list>", "hardware estimates, comma list (available: loihi, cpu)")
+    .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
     .option("--json <file>", "write the full report as JSON")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json")
     .action((file: string | undefined, o: Record<string, unknown>) => runCommand(file, o));

@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), "spikewasm-cli-"));
 describe("spikewasm CLI", () => {
   it("run on the bundled model writes the JSON report with model, data, options, dnn and snn fields", async () => {
     const out = join(dir, "run.json");
-    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--target", "loihi", "--json", out])).toBe(0);
+    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--target", "loihi,cpu", "--json", out])).toBe(0);
     const r = JSON.parse(readFileSync(out, "utf8"));
     expect(r.model.layers.length).toBeGreaterThan(3);
     expect(r.model.params).toBe(206922);
@@ -38,6 +38,10 @@ describe("spikewasm CLI", () => {
     expect(t.energyPerInferenceJ).toBeGreaterThan(0);
     expect(t.powerW).toBeCloseTo(t.energyPerInferenceJ / t.latencyS, 9);
     expect(t.sources.every((c: { source: string; kind: string }) => c.source.length > 0 && ["measured", "derived", "assumed"].includes(c.kind))).toBe(true);
+    const cpu = r.targets[1];
+    expect(cpu).toMatchObject({ name: "cpu", feasible: true, energyPerInferenceJ: null, powerW: null });
+    expect(cpu.latencyS).toBeGreaterThan(0);
+    expect(cpu.inferencesPerS).toBeCloseTo(1 / cpu.latencyS, 6);
   });
 
   it("bad inputs exit 2 with a message naming the file, and leave no output file", async () => {

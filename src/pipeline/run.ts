@@ -42,8 +42,10 @@ export interface RunOptions extends ConvertOptions {
    * cores when running in Node, 1 (this thread) elsewhere; 1 never starts a worker.
    */
   workers?: number;
-  /** hardware targets to estimate ("loihi") */
+  /** hardware targets to estimate ("loihi", "cpu") */
   targets?: string[];
+  /** CPU power in watts for the "cpu" target's energy (no default: not measurable from here) */
+  cpuWatts?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -95,7 +97,8 @@ function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count:
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
-  for (const t of o.targets ?? []) if (t !== "loihi") throw new SpikewasmError(`unknown target '${t}' (available: loihi)`);
+  for (const t of o.targets ?? [])
+    if (t !== "loihi" && t !== "cpu") throw new SpikewasmError(`unknown target '${t}' (available: loihi, cpu)`);
   const imp = importOnnx(inp.model, inp.modelFile);
   const ann = requireConvertible(imp);
   const shapes = annShapes(ann);
@@ -167,7 +170,8 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * T),
     denseOps: macs * T, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
   };
-  const targets = (o.targets ?? []).map((t) => estimateTarget(t, snn, ev, o.timesteps));
+  const targets = (o.targets ?? []).map((t) =>
+    t === "cpu" ? cpuTarget(runner, inp.test.samples, inp.test.count, n, dnnAccuracy, o.cpuWatts) : estimateTarget(t, snn, ev, o.timesteps));
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
     seconds: (performance.now() - t0) / 1000,
@@ -183,6 +187,26 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       normalization: conv.lambdas, layers, metrics: snnMetrics,
     },
     targets,
+  };
+}
+
+/**
+ * The DNN measured on this machine's CPU: spikewasm's WASM DNN runner on one thread, batch 64, over up to
+ * 1,000 test samples (a warm-up chunk first). Energy only when the user gives the CPU's power.
+ */
+function cpuTarget(runner: AnnRunner, samples: Float32Array, count: number, n: number, accuracy: number, watts?: number) {
+  const m = Math.min(count, 1000);
+  runner.run(samples.subarray(0, Math.min(m, 64) * n), Math.min(m, 64), false);
+  const t0 = performance.now();
+  runner.run(samples.subarray(0, m * n), m, false);
+  const latencyS = (performance.now() - t0) / 1000 / m;
+  const host = typeof process !== "undefined" ? `${process.platform} ${process.arch}, node ${process.versions?.node}` : "browser";
+  return {
+    name: "cpu", accuracy, feasible: true, latencyS, inferencesPerS: 1 / latencyS,
+    powerW: watts ?? null, energyPerInferenceJ: watts ? watts * latencyS : null,
+    sources: [{ name: "latency", value: latencyS, kind: "measured", source: `this run: WASM DNN runner, 1 thread, batch 64, ${m} samples, ${host}` },
+      { name: "power", value: watts ?? null, kind: watts ? "assumed" : "unknown", source: watts ? "--cpu-watts given by the user" : "not measurable here: pass --cpu-watts" }],
+    notes: ["DNN (not SNN) on the CPU running spikewasm; batch-amortised latency per inference"],
   };
 }
 
