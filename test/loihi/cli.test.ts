@@ -2,17 +2,12 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { captureConsole } from "../helpers/console.js";
 import { main } from "../../src/cli.js";
 import { block, net } from "./helpers.js";
 
-let err: string[] = [];
-beforeEach(() => {
-  err = [];
-  vi.spyOn(console, "error").mockImplementation((m: unknown) => void err.push(String(m)));
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
-afterEach(() => vi.restoreAllMocks());
+const err = captureConsole();
 const dir = mkdtempSync(join(tmpdir(), "spikewasm-loihi-"));
 
 describe("spikewasm loihi-sim", () => {
