@@ -7,4 +7,4 @@ export { conv2dSpikes, conv2dValues } from "./conv2d";
 export { poolSpikes, poolValues, maxPoolSpikes, maxPoolValues, countSpikes } from "./pool";
 export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from "./rows";
 export { encodeSpikes } from "./encode";
-export { loihiAccumulate, loihiStep } from "./loihi";
+export { loihiAccumulate, loihiConv2dSpikes, loihiStep } from "./loihi";

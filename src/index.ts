@@ -14,7 +14,10 @@ export { type Backend, type Kernels, KERNEL_NAMES, createWasmKernels, loadKernel
 export { createReferenceKernels } from "./reference/index.js";
 export { SpikewasmError } from "./errors.js";
 export { simulateLoihi, loihiWeight, LoihiNetError, type LoihiNet, type LoihiInput, type LoihiBlock, type LoihiConnection, type LoihiResult, type LoihiBlockTrace } from "./loihi/simulate.js";
-export { quantizeToLoihi, evaluateQuantized, runQuantized, withInput, withReset, activeInputsOnly, regularSpikeTimes, SUBTRACT_RESET_NOTE, type QuantizeOptions, type QuantizedNet, type QuantizeReport, type LayerQuantization, type EvaluateQuantizedOptions, type QuantizedEvaluation } from "./loihi/quantize.js";
+export { quantizeGraph, withReset, SUBTRACT_RESET_NOTE, type QuantizeOptions, type QuantizeReport, type LayerQuantization, type LoihiGraph, type LoihiLayer } from "./loihi/quantize.js";
+export { quantizeToLoihi, toLoihiNet, runQuantized, withInput, activeInputsOnly, regularSpikeTimes, type QuantizedNet } from "./loihi/net.js";
+export { LoihiEngine, type LoihiRunResult, type LoihiLayerRecord } from "./loihi/engine.js";
+export { evaluateLoihi, evaluateQuantized, loihiActivity, type EvaluateLoihiOptions, type LoihiEvaluation, type EvaluateQuantizedOptions, type QuantizedEvaluation } from "./loihi/evaluate.js";
 export { Rng } from "./util/rng.js";
 export { VERSION } from "./version.js";
 export { LOIHI, LOIHI_SANAFE, chipConstants, type ChipDescription, type Sourced, type SourceKind } from "./targets/loihi.js";

@@ -1,15 +1,19 @@
 /**
- * Quantisation of a converted (float) SNN into an integer Loihi net for simulateLoihi (issue #4, item 3),
- * dense-only networks (MLPs): input → [flatten] → dense → … → dense.
+ * Quantisation of a converted (float) SNN into integer Loihi layers (issue #4, item 3): networks of
+ * dense, conv2d and average/sum pooling layers (and flatten). The integer layers run on the bit-exact
+ * engine (src/loihi/engine.ts) or, written as a Loihi net, on simulateLoihi (src/loihi/net.ts).
  *
- * Rules, per dense layer (one Loihi block, one connection from its source):
+ * Rules, per layer (one Loihi block, one connection from its source). A "unit" is a dense neuron, or a
+ * conv channel (its neurons share one kernel slice and bias); a pool is a depthwise convolution with
+ * one constant weight (avg 1/(KH·KW), sum 1) and threshold as converted; max pooling is refused (its
+ * gate needs running spike counts, which compartments do not keep).
  *   scale    the layer's integers are its floats times s (units of v per unit of float potential). A spike
  *            is binary, so every layer has its own s: only its incoming weights, bias and threshold share it.
  *   wExp     for a candidate e in 7..0, s0 = 255·2^(6+e)/max|w| makes the largest |w| exactly the 8-bit
  *            magnitude 255. The threshold mantissa is vthMant = floor(θ·s0/64) and s = vthMant·64/θ (≤ s0),
  *            so the threshold is exact (vth = vthMant·2^6 = θ·s) and no weight exceeds 255 from scaling.
  *            The chosen e is the largest one for which vthMant ≤ 2^17 − 1 and the worst step (every source
- *            spiking at once: Σ of the positive resp. negative integer weights + bias + rounding slack)
+ *            spiking at once: Σ of a unit's positive resp. negative integer weights + bias + rounding slack)
  *            stays inside q's 21 bits + sign and vth + worst positive step ≤ vmax (2^23 − 1, vmaxExp 7).
  *            A larger e means a larger s: a finer threshold and bias relative to the weights (the weights
  *            always have 8 bits). If even e = 0 does not fit, e stays 0 and s shrinks to the largest value
@@ -34,22 +38,17 @@
  *            and the report says so (`report.reset`).
  *   firing   float: spike when v ≥ θ; Loihi: when v > vth. With vth = θ·s exactly the two differ only when
  *            the integer v equals vth.
- *   input    regular rate coding of clamp(rate·x, 0, 1) (as the float simulator's "regular" coding, p held
- *            in float32): input j spikes at step t when floor(t·p) > floor((t − 1)·p), t = 1..T.
- *   timing   on Loihi every connection delays by one step, so an L-layer net's output lags by L steps:
- *            the readout is the output block's spike counts after T + L steps.
  */
 import { SpikewasmError } from "../errors.js";
-import type { DenseNode, NeuronParams, SnnGraph, SnnNode } from "../ir/graph.js";
-import { Simulator } from "../sim/simulator.js";
-import type { Backend } from "../sim/kernels.js";
-import { type LoihiBlock, type LoihiConnection, type LoihiNet, simulateLoihi } from "./simulate.js";
+import { checkGraph } from "../ir/check.js";
+import type { Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
+import { shapeSize } from "../ir/graph.js";
 
-/** Options of quantizeToLoihi. */
+/** Options of quantizeGraph / quantizeToLoihi. */
 export interface QuantizeOptions {
   /** weight exponent for every layer, or "auto" (default): the rule in the module header */
   wExp?: number | "auto";
-  /** one sample's input values to encode into the net's input spike trains (default: no input spikes) */
+  /** one sample's input values to encode into the LoihiNet's input spike trains (quantizeToLoihi only) */
   input?: ArrayLike<number>;
   /** coding steps T for `input` (default 64) */
   steps?: number;
@@ -57,25 +56,32 @@ export interface QuantizeOptions {
   rate?: number;
 }
 
-/** What quantisation did to one dense layer. */
+/** What quantisation did to one layer (dense, conv2d, or a pool run as a depthwise convolution). */
 export interface LayerQuantization {
   id: string;
-  /** source (input or block) name */
+  kind: "dense" | "conv2d" | "pool";
+  /** source (input or layer) name */
   src: string;
+  /** source neurons (flat) */
   nSrc: number;
+  /** neurons of the layer */
   n: number;
+  /** synapses per neuron (dense: nSrc; conv/pool: Cin/groups × KH × KW) */
+  fanIn: number;
   wExp: number;
   /** integers per unit of float potential */
   scale: number;
   threshold: number;
   vthMant: number;
   maxAbsWeight: number;
+  /** distinct weights (dense: nSrc × n; conv/pool: kernel entries) */
   weights: number;
   rounded: number;
   zeroed: number;
   saturated: number;
   /** RMS of (quantised − float) weight, relative to max|w| */
   weightRmsError: number;
+  /** distinct biases (dense: n; conv: channels) */
   biases: number;
   biasRounded: number;
   biasSaturated: number;
@@ -83,7 +89,7 @@ export interface LayerQuantization {
   biasExpMax: number;
   /** worst one-step input magnitude (all sources spiking), integer units */
   worstStep: number;
-  /** neurons whose worst step could wrap q (21 bits) or exceed vmax */
+  /** units (dense neurons or conv channels) whose worst step could wrap q (21 bits) or exceed vmax */
   overflowRisk: number;
   decayU: number;
   decayV: number;
@@ -96,26 +102,53 @@ export interface LayerQuantization {
 export interface QuantizeReport {
   layers: LayerQuantization[];
   reset: { fallback: boolean; layers: string[]; note: string };
-  /** number of dense layers between the input and the output: the output lags by this many steps */
+  /** connections on the input → output path: the output lags by this many steps */
   latency: number;
   notes: string[];
 }
 
-/** A quantised network: the Loihi net (inputs for one sample, see withInput) and its report. */
-export interface QuantizedNet {
-  net: LoihiNet;
-  report: QuantizeReport;
-  inputName: string;
-  inputSize: number;
-  outputBlock: string;
-  /** the output lags by `latency` steps (one per connection on the input → output path) */
+/** One quantised layer: its integer registers and the node the integer engine runs. */
+export interface LoihiLayer {
+  id: string;
+  kind: "dense" | "conv2d" | "pool";
+  /** the input or layer it reads (flatten nodes resolved) */
+  src: string;
+  /** output shape ([units] or [C, H, W]) */
+  shape: Shape;
+  /** weight mantissas, in the layout of `node.weights` (dense [in][out], conv [Cout][Cin/g][KH][KW]) */
+  mant: Int32Array;
+  wExp: number;
+  /** the node of `LoihiGraph.graph`: a dense or conv2d node (a pool becomes a depthwise conv2d) whose
+   *  weights are the effective integers mant·2^(6+wExp) (exact in float32: |w| ≤ 255·2^13 < 2^24), no bias */
+  node: DenseNode | Conv2dNode;
+  vthMant: number;
+  /** per unit (dense) or channel (conv/pool) */
+  biasMant: Int32Array;
+  biasExp: Int32Array;
+  decayU: number;
+  decayV: number;
+  refractDelay: number;
+}
+
+/** A quantised network: the integer layers, a graph for the engine's memory plan, and the report. */
+export interface LoihiGraph {
+  input: { id: string; shape: Shape; size: number };
+  layers: LoihiLayer[];
+  /** input, flatten and the layers' integer nodes, in order (for planMemory) */
+  graph: SnnGraph;
+  /** id of the output layer */
+  output: string;
+  /** connections on the input → output path */
   latency: number;
+  report: QuantizeReport;
 }
 
 const Q_MAX = 2 ** 21 - 1;
-const VMAX_EXP = 7;
+/** vmax exponent used for every block (vmax = 2^23 − 1, the largest). */
+export const VMAX_EXP = 7;
 const VMAX = 2 ** (9 + 2 * VMAX_EXP) - 1;
-const VMIN_EXP = 23;
+/** vmin exponent used for every block (vmin = −2^23 + 1, the 24-bit v register). */
+export const VMIN_EXP = 23;
 const VTH_MANT_MAX = 2 ** 17 - 1;
 const BIAS_MANT_MAX = 4095;
 
@@ -134,18 +167,6 @@ function roundHalfAway(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
 }
 
-/** Regular rate coding: spike times (1..T) of each input, p = float32(clamp(rate·x, 0, 1)). */
-export function regularSpikeTimes(values: ArrayLike<number>, steps: number, rate = 1): number[][] {
-  const out: number[][] = [];
-  for (let j = 0; j < values.length; j++) {
-    const p = Math.fround(Math.min(1, Math.max(0, Math.fround(Math.fround(values[j]) * rate))));
-    const times: number[] = [];
-    if (p > 0) for (let t = 1; t <= steps; t++) if (Math.floor(t * p) > Math.floor((t - 1) * p)) times.push(t);
-    out.push(times);
-  }
-  return out;
-}
-
 function neuronRegs(id: string, nr: NeuronParams): { decayU: number; decayV: number; refractDelay: number; fallback: boolean } {
   if (nr.spiking === false) throw new SpikewasmError(`quantize: layer '${id}' is non-spiking (membrane readout); convert with a spiking output layer`);
   if ((nr.vInit ?? 0) !== 0) throw new SpikewasmError(`quantize: layer '${id}': vInit ${nr.vInit} is not supported (Loihi starts at v = 0)`);
@@ -160,6 +181,15 @@ function neuronRegs(id: string, nr: NeuronParams): { decayU: number; decayV: num
   return { decayU, decayV, refractDelay, fallback: reset === "subtract" };
 }
 
+/**
+ * A layer's float weights seen per "unit" (a dense neuron, or a conv channel whose neurons share the
+ * kernel slice and bias): unitOfWeight maps a weight index to its unit.
+ */
+interface FloatLayer {
+  id: string; kind: LoihiLayer["kind"]; threshold: number; weights: Float32Array; bias?: Float32Array;
+  units: number; fanIn: number; unitOfWeight: (i: number) => number;
+}
+
 interface Choice { wExp: number; s: number; vthMant: number; worst: number; fits: boolean }
 
 /**
@@ -169,15 +199,15 @@ interface Choice { wExp: number; s: number; vthMant: number; worst: number; fits
 const unitOf = (e: number) => 64 * 2 ** Math.max(e, 0);
 const kmaxOf = (e: number) => Math.floor(255 / 2 ** Math.max(-e, 0));
 
-function choose(d: DenseNode, nSrc: number, e: number, maxW: number, pos: Float64Array, neg: Float64Array, sCap = Infinity): Choice {
-  const th = d.neuron.threshold, unit = unitOf(e);
+function choose(L: FloatLayer, e: number, maxW: number, pos: Float64Array, neg: Float64Array, sCap = Infinity): Choice {
+  const th = L.threshold, unit = unitOf(e);
   const s0 = Math.min((kmaxOf(e) * unit) / maxW, sCap);
   const vthMant = Math.floor((th * s0) / 64);
   const s = (vthMant * 64) / th;
-  const slack = nSrc * 0.5 * unit; // rounding of every weight
+  const slack = L.fanIn * 0.5 * unit; // rounding of every weight
   let worst = 0, worstPos = 0;
-  for (let j = 0; j < d.units; j++) {
-    const b = d.bias ? d.bias[j] * s : 0;
+  for (let j = 0; j < L.units; j++) {
+    const b = L.bias ? L.bias[j] * s : 0;
     worstPos = Math.max(worstPos, pos[j] * s + slack + Math.max(b, 0));
     worst = Math.max(worst, pos[j] * s + slack + Math.max(b, 0), neg[j] * s + slack + Math.max(-b, 0));
   }
@@ -186,272 +216,161 @@ function choose(d: DenseNode, nSrc: number, e: number, maxW: number, pos: Float6
 }
 
 /** At wExp 0, the largest scale (max |k| below 255) whose worst step still fits. */
-function shrinkAtZero(d: DenseNode, nSrc: number, maxW: number, pos: Float64Array, neg: Float64Array): Choice {
-  const slack = nSrc * 0.5 * 64;
+function shrinkAtZero(L: FloatLayer, maxW: number, pos: Float64Array, neg: Float64Array): Choice {
+  const slack = L.fanIn * 0.5 * 64;
   let M = 0, Mpos = 0;
-  for (let j = 0; j < d.units; j++) {
-    const b = d.bias ? d.bias[j] : 0;
+  for (let j = 0; j < L.units; j++) {
+    const b = L.bias ? L.bias[j] : 0;
     Mpos = Math.max(Mpos, pos[j] + Math.max(b, 0));
     M = Math.max(M, Mpos, neg[j] + Math.max(-b, 0));
   }
-  const cap = Math.min((Q_MAX - slack) / M, (VMAX - slack) / (d.neuron.threshold + Mpos));
-  return choose(d, nSrc, 0, maxW, pos, neg, cap > 0 ? cap : 0);
+  const cap = Math.min((Q_MAX - slack) / M, (VMAX - slack) / (L.threshold + Mpos));
+  return choose(L, 0, maxW, pos, neg, cap > 0 ? cap : 0);
 }
 
-function quantizeDense(d: DenseNode, nSrc: number, src: string, wExpOpt: number | "auto"): { block: LoihiBlock; conn: LoihiConnection; rep: LayerQuantization } {
-  const { decayU, decayV, refractDelay, fallback } = neuronRegs(d.id, d.neuron);
-  const n = d.units, W = d.weights;
-  if (W.length !== nSrc * n) throw new SpikewasmError(`quantize: layer '${d.id}' has ${W.length} weights, expected ${nSrc}×${n}`);
+function chooseScale(L: FloatLayer, wExpOpt: number | "auto", maxW: number, pos: Float64Array, neg: Float64Array): Choice {
+  if (wExpOpt === "auto") {
+    for (let e = 7; e >= 0; e--) {
+      const t = choose(L, e, maxW, pos, neg);
+      if (t.fits) return t;
+    }
+    const c = shrinkAtZero(L, maxW, pos, neg);
+    if (c.vthMant < 1) throw new SpikewasmError(`quantize: layer '${L.id}': no scale gives a threshold mantissa >= 1 inside q's range (threshold ${L.threshold}, max|w| ${maxW})`);
+    return c;
+  }
+  if (!Number.isInteger(wExpOpt) || wExpOpt < -8 || wExpOpt > 7) throw new SpikewasmError(`quantize: wExp must be an integer in -8..7 or "auto", got ${wExpOpt}`);
+  const c = choose(L, wExpOpt, maxW, pos, neg);
+  if (c.vthMant < 1 || c.vthMant > VTH_MANT_MAX) throw new SpikewasmError(`quantize: layer '${L.id}': wExp ${wExpOpt} gives vthMant ${c.vthMant}, outside 1..${VTH_MANT_MAX}`);
+  return c;
+}
+
+/** Quantises one layer's weights, threshold and biases (rules in the module header). */
+function quantizeWeights(L: FloatLayer, wExpOpt: number | "auto") {
+  const W = L.weights;
   let maxW = 0;
-  const pos = new Float64Array(n), neg = new Float64Array(n);
-  for (let i = 0; i < nSrc; i++) for (let j = 0; j < n; j++) {
-    const w = W[i * n + j];
+  const pos = new Float64Array(L.units), neg = new Float64Array(L.units);
+  for (let i = 0; i < W.length; i++) {
+    const w = W[i], j = L.unitOfWeight(i);
     maxW = Math.max(maxW, Math.abs(w));
     if (w > 0) pos[j] += w; else neg[j] -= w;
   }
-  if (maxW === 0) maxW = d.neuron.threshold / 255; // all-zero weights: any scale works
-  let c: Choice | undefined;
-  if (wExpOpt === "auto") {
-    for (let e = 7; e >= 0 && !c; e--) {
-      const t = choose(d, nSrc, e, maxW, pos, neg);
-      if (t.fits) c = t;
-    }
-    c ??= shrinkAtZero(d, nSrc, maxW, pos, neg);
-    if (c.vthMant < 1) throw new SpikewasmError(`quantize: layer '${d.id}': no scale gives a threshold mantissa >= 1 inside q's range (threshold ${d.neuron.threshold}, max|w| ${maxW})`);
-  } else {
-    if (!Number.isInteger(wExpOpt) || wExpOpt < -8 || wExpOpt > 7) throw new SpikewasmError(`quantize: wExp must be an integer in -8..7 or "auto", got ${wExpOpt}`);
-    c = choose(d, nSrc, wExpOpt, maxW, pos, neg);
-    if (c.vthMant < 1 || c.vthMant > VTH_MANT_MAX) throw new SpikewasmError(`quantize: layer '${d.id}': wExp ${wExpOpt} gives vthMant ${c.vthMant}, outside 1..${VTH_MANT_MAX}`);
-  }
+  if (maxW === 0) maxW = L.threshold / 255; // all-zero weights: any scale works
+  const c = chooseScale(L, wExpOpt, maxW, pos, neg);
   const unit = unitOf(c.wExp), kmax = kmaxOf(c.wExp), mul = 2 ** Math.max(-c.wExp, 0);
   let rounded = 0, zeroed = 0, saturated = 0, se = 0;
-  const posI = new Float64Array(n), negI = new Float64Array(n);
-  const weights: number[][] = [];
-  for (let i = 0; i < nSrc; i++) {
-    const row = new Array<number>(n);
-    for (let j = 0; j < n; j++) {
-      const w = W[i * n + j], x = (w * c.s) / unit;
-      let k = roundHalfAway(x);
-      if (Math.abs(k) > kmax) { k = Math.sign(k) * kmax; saturated++; }
-      if (k !== x) rounded++;
-      if (w !== 0 && k === 0) zeroed++;
-      se += ((k * unit) / c.s - w) ** 2;
-      row[j] = k === 0 ? 0 : k * mul; // mantissa: exact under the chip's shift by wExp
-      if (k > 0) posI[j] += k * unit; else negI[j] -= k * unit;
-    }
-    weights.push(row);
+  const posI = new Float64Array(L.units), negI = new Float64Array(L.units);
+  const mant = new Int32Array(W.length), eff = new Float32Array(W.length);
+  for (let i = 0; i < W.length; i++) {
+    const w = W[i], x = (w * c.s) / unit, j = L.unitOfWeight(i);
+    let k = roundHalfAway(x);
+    if (Math.abs(k) > kmax) { k = Math.sign(k) * kmax; saturated++; }
+    if (k !== x) rounded++;
+    if (w !== 0 && k === 0) zeroed++;
+    se += ((k * unit) / c.s - w) ** 2;
+    mant[i] = k * mul; // mantissa: exact under the chip's shift by wExp
+    eff[i] = k * unit;
+    if (k > 0) posI[j] += k * unit; else negI[j] -= k * unit;
   }
-  const biasMant: number[] = [], biasExp: number[] = [];
+  const biasMant = new Int32Array(L.units), biasExp = new Int32Array(L.units);
   let biasRounded = 0, biasSaturated = 0, biasExpMax = 0, overflowRisk = 0;
-  for (let j = 0; j < n; j++) {
-    const b = d.bias ? d.bias[j] * c.s : 0;
+  for (let j = 0; j < L.units; j++) {
+    const b = L.bias ? L.bias[j] * c.s : 0;
     let e = 0;
     while (e < 7 && Math.abs(b) / 2 ** e > BIAS_MANT_MAX) e++;
     let m = roundHalfAway(b / 2 ** e);
     if (Math.abs(m) > BIAS_MANT_MAX) { m = Math.sign(m) * BIAS_MANT_MAX; biasSaturated++; }
     if (m * 2 ** e !== b) biasRounded++;
-    biasMant.push(m === 0 ? 0 : m); // no -0
-    biasExp.push(e);
+    biasMant[j] = m;
+    biasExp[j] = e;
     biasExpMax = Math.max(biasExpMax, e);
     const bi = m * 2 ** e;
     const worst = Math.max(posI[j] + Math.max(bi, 0), negI[j] + Math.max(-bi, 0));
     if (worst > Q_MAX || c.vthMant * 64 + posI[j] + Math.max(bi, 0) > VMAX) overflowRisk++;
   }
-  const f = (x: number) => new Array<number>(n).fill(x);
-  const block: LoihiBlock = {
-    name: d.id, n, decayU: f(decayU), decayV: f(decayV), vthMant: f(c.vthMant), biasMant, biasExp,
-    refractDelay: f(refractDelay), vminExp: VMIN_EXP, vmaxExp: VMAX_EXP,
+  return {
+    c, mant, eff, biasMant, biasExp,
+    stats: { maxAbsWeight: maxW, weights: W.length, rounded, zeroed, saturated, weightRmsError: Math.sqrt(se / W.length) / maxW,
+      biases: L.bias ? L.units : 0, biasRounded, biasSaturated, biasExpMax, worstStep: c.worst, overflowRisk },
   };
-  const rep: LayerQuantization = {
-    id: d.id, src, nSrc, n, wExp: c.wExp, scale: c.s, threshold: d.neuron.threshold, vthMant: c.vthMant, maxAbsWeight: maxW,
-    weights: nSrc * n, rounded, zeroed, saturated, weightRmsError: Math.sqrt(se / (nSrc * n)) / maxW,
-    biases: d.bias ? n : 0, biasRounded, biasSaturated, biasExpMax, worstStep: c.worst, overflowRisk, decayU, decayV, refractDelay,
-    reset: fallback ? "zero (fallback from subtract)" : "zero",
-  };
-  return { block, conn: { src, dst: d.id, weights, wExp: c.wExp }, rep };
 }
 
-/** Quantises a dense-only SNN (input, flatten, dense nodes) into a Loihi net; the rules are in the module header. */
-export function quantizeToLoihi(snn: SnnGraph, options: QuantizeOptions = {}): QuantizedNet {
-  const byId = new Map<string, SnnNode>(snn.nodes.map((n) => [n.id, n]));
-  const bad = snn.nodes.filter((n) => n.kind !== "input" && n.kind !== "flatten" && n.kind !== "dense");
-  if (bad.length) throw new SpikewasmError(`quantize: only dense-only SNNs (input, flatten, dense) are supported; unsupported: ${bad.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`);
-  const input = snn.nodes.find((n) => n.kind === "input");
-  if (!input || input.kind !== "input") throw new SpikewasmError("quantize: the graph has no input node");
-  const inputSize = input.shape.reduce((a, b) => a * b, 1);
-  // resolve flatten chains to their population (or the input); sizes are the flat sizes
-  const source = (id: string): { name: string; n: number; depth: number } => {
-    const node = byId.get(id);
-    if (!node) throw new SpikewasmError(`quantize: unknown node '${id}'`);
-    if (node.kind === "flatten") return source(node.input);
-    if (node.kind === "input") return { name: node.id, n: inputSize, depth: 0 };
-    if (node.kind === "dense") return { name: node.id, n: node.units, depth: depth.get(node.id)! };
-    throw new SpikewasmError(`quantize: unsupported node '${id}'`);
+/** A pool as a depthwise convolution with one constant weight (avg: 1/(KH·KW), sum: 1). */
+function poolAsConv(p: PoolNode, channels: number): Conv2dNode {
+  const [kh, kw] = p.kernel;
+  const pad = p.padding ?? [0, 0, 0, 0];
+  if (p.mode === "max")
+    throw new SpikewasmError(`quantize: layer '${p.id}' is a max pool: spiking max pooling gates spikes by running counts, which Loihi's compartments do not do; convert with average pooling (e.g. --max-pool avg) for Loihi`);
+  if (p.mode === "avg" && p.countIncludePad === false && pad.some((x) => x !== 0))
+    throw new SpikewasmError(`quantize: layer '${p.id}': average pooling with padding excluded from the count has a different weight per window; one weight per connection is needed on Loihi`);
+  return {
+    kind: "conv2d", id: p.id, input: p.input, outChannels: channels, kernel: [kh, kw], stride: p.stride ?? [kh, kw], padding: pad,
+    groups: channels, weights: new Float32Array(channels * kh * kw).fill(p.mode === "sum" ? 1 : Math.fround(1 / (kh * kw))), neuron: p.neuron,
   };
-  const depth = new Map<string, number>();
-  const blocks: LoihiBlock[] = [], conns: LoihiConnection[] = [], layers: LayerQuantization[] = [];
-  for (const n of snn.nodes) {
-    if (n.kind !== "dense") continue;
-    const s = source(n.input);
-    depth.set(n.id, s.depth + 1);
-    const q = quantizeDense(n, s.n, s.name, options.wExp ?? "auto");
-    blocks.push(q.block); conns.push(q.conn); layers.push(q.rep);
-  }
-  const output = snn.output ?? snn.nodes[snn.nodes.length - 1].id;
-  const out = source(output);
-  if (out.depth === 0) throw new SpikewasmError("quantize: the output is the input; there is no dense layer");
-  const fb = layers.filter((l) => l.reset !== "zero").map((l) => l.id);
-  const notes: string[] = [];
-  const risky = layers.filter((l) => l.overflowRisk > 0);
-  if (risky.length) notes.push(`worst-case overflow possible (all sources spiking in one step) in ${risky.map((l) => `'${l.id}' (${l.overflowRisk} neurons)`).join(", ")}`);
-  for (const l of layers) if (l.saturated || l.biasSaturated) notes.push(`'${l.id}': ${l.saturated} weights and ${l.biasSaturated} biases saturated`);
-  const report: QuantizeReport = {
-    layers, latency: out.depth, notes,
-    reset: { fallback: fb.length > 0, layers: fb, note: fb.length ? SUBTRACT_RESET_NOTE : "every layer resets to 0 (native on Loihi)" },
-  };
-  const steps = options.steps ?? 64;
-  const net: LoihiNet = {
-    inputs: [{ name: input.id, n: inputSize, spikeTimes: options.input ? codeInput(options.input, inputSize, steps, options.rate ?? 1) : Array.from({ length: inputSize }, () => []) }],
-    blocks, connections: conns,
-  };
-  return { net, report, inputName: input.id, inputSize, outputBlock: out.name, latency: out.depth };
-}
-
-function codeInput(values: ArrayLike<number>, n: number, steps: number, rate: number): number[][] {
-  if (values.length !== n) throw new SpikewasmError(`quantize: input has ${values.length} values, expected ${n}`);
-  if (!Number.isInteger(steps) || steps < 1) throw new SpikewasmError(`quantize: steps must be an integer >= 1, got ${steps}`);
-  if (!(rate >= 0 && Number.isFinite(rate))) throw new SpikewasmError(`quantize: rate must be a finite number >= 0, got ${rate}`);
-  return regularSpikeTimes(values, steps, rate);
-}
-
-/** The quantised net with its input replaced by the regular coding of `values` over `steps` steps. */
-export function withInput(q: QuantizedNet, values: ArrayLike<number>, steps: number, rate = 1): LoihiNet {
-  return { ...q.net, inputs: [{ name: q.inputName, n: q.inputSize, spikeTimes: codeInput(values, q.inputSize, steps, rate) }] };
 }
 
 /**
- * The same net restricted to the input axons that spike (rows of their connections kept in order): silent
- * axons add nothing, so the result is identical, and simulateLoihi validates fewer weights (MNIST: about
- * 150 of 784 pixels are non-zero).
+ * Quantises an SNN of dense, conv2d and average/sum pooling layers (and flatten) into integer Loihi
+ * layers; the rules are in the module header. Max pooling, add and concat are refused with the layer named.
  */
-export function activeInputsOnly(net: LoihiNet): LoihiNet {
-  const keep = new Map<string, number[]>();
-  const inputs = (net.inputs ?? []).map((inp) => {
-    const idx = inp.spikeTimes.map((t, j) => (t.length ? j : -1)).filter((j) => j >= 0);
-    if (idx.length === 0) idx.push(0); // n must be >= 1
-    keep.set(inp.name, idx);
-    return { ...inp, n: idx.length, spikeTimes: idx.map((j) => inp.spikeTimes[j]) };
-  });
-  const connections = (net.connections ?? []).map((c) => {
-    const idx = keep.get(c.src);
-    return idx ? { ...c, weights: idx.map((j) => c.weights[j]) } : c;
-  });
-  return { ...net, inputs, connections };
-}
-
-/** Output spike counts (over steps + latency Loihi steps) and final output potentials of one sample. */
-export async function runQuantized(q: QuantizedNet, values: ArrayLike<number>, steps: number, o: { rate?: number; backend?: Backend } = {}): Promise<{ counts: Int32Array; v: number[] }> {
-  const r = await simulateLoihi(withInput(q, values, steps, o.rate ?? 1), steps + q.latency, { backend: o.backend });
-  const tr = r.blocks[q.outputBlock];
-  const counts = new Int32Array(tr.v[0].length);
-  for (const row of tr.spikes) for (const j of row) counts[j]++;
-  return { counts, v: tr.v[tr.v.length - 1] };
-}
-
-/** Predicted class: most spikes, ties broken by the higher potential, then the lower index. */
-function pick(counts: ArrayLike<number>, v: ArrayLike<number>, off = 0, n = counts.length): number {
-  let best = 0;
-  for (let i = 1; i < n; i++) {
-    const a = counts[off + i], b = counts[off + best];
-    if (a > b || (a === b && v[off + i] > v[off + best])) best = i;
+export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): LoihiGraph {
+  const shapes = checkGraph(snn);
+  const bad = snn.nodes.filter((n) => n.kind === "add" || n.kind === "concat");
+  if (bad.length)
+    throw new SpikewasmError(`quantize: only input, flatten, dense, conv2d and avg/sum pool layers map onto Loihi here; unsupported: ${bad.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`);
+  const input = snn.nodes.find((n) => n.kind === "input")!;
+  const inShape = shapes.shapes.get(input.id)!;
+  const byId = new Map<string, SnnNode>(snn.nodes.map((n) => [n.id, n]));
+  const depth = new Map<string, number>([[input.id, 0]]);
+  const resolve = (id: string): string => { const n = byId.get(id)!; return n.kind === "flatten" ? resolve(n.input) : id; };
+  const layers: LoihiLayer[] = [], reps: LayerQuantization[] = [];
+  const nodes: SnnNode[] = [];
+  for (const n of snn.nodes) {
+    if (n.kind === "input" || n.kind === "flatten") { nodes.push(n); continue; }
+    if (n.kind !== "dense" && n.kind !== "conv2d" && n.kind !== "pool") continue; // refused above
+    const inS = shapes.shapes.get(n.input)!, outS = shapes.shapes.get(n.id)!;
+    const node: DenseNode | Conv2dNode = n.kind === "pool" ? poolAsConv(n, inS[0]) : n;
+    const src = resolve(n.input);
+    const regs = neuronRegs(n.id, n.neuron);
+    let L: FloatLayer;
+    if (node.kind === "dense") {
+      L = { id: n.id, kind: "dense", threshold: n.neuron.threshold, weights: node.weights, bias: node.bias, units: node.units,
+        fanIn: shapeSize(inS), unitOfWeight: (i) => i % node.units };
+    } else {
+      const per = (inS[0] / (node.groups ?? 1)) * node.kernel[0] * node.kernel[1];
+      L = { id: n.id, kind: n.kind === "pool" ? "pool" : "conv2d", threshold: n.neuron.threshold, weights: node.weights, bias: node.bias,
+        units: node.outChannels, fanIn: per, unitOfWeight: (i) => Math.floor(i / per) };
+    }
+    const q = quantizeWeights(L, options.wExp ?? "auto");
+    const intNode: DenseNode | Conv2dNode = { ...node, weights: q.eff, bias: undefined };
+    nodes.push(intNode);
+    depth.set(n.id, depth.get(src)! + 1);
+    layers.push({ id: n.id, kind: L.kind, src, shape: outS, mant: q.mant, wExp: q.c.wExp, node: intNode, vthMant: q.c.vthMant,
+      biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay });
+    reps.push({ id: n.id, kind: L.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: L.fanIn, wExp: q.c.wExp, scale: q.c.s,
+      threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
+      reset: regs.fallback ? "zero (fallback from subtract)" : "zero" });
   }
-  return best;
+  const output = resolve(shapes.output);
+  if (output === input.id) throw new SpikewasmError("quantize: the output is the input; there is no layer to quantise");
+  const latency = depth.get(output)!;
+  const fb = reps.filter((l) => l.reset !== "zero").map((l) => l.id);
+  const notes: string[] = [];
+  const risky = reps.filter((l) => l.overflowRisk > 0);
+  if (risky.length) notes.push(`worst-case overflow possible (all sources spiking in one step) in ${risky.map((l) => `'${l.id}' (${l.overflowRisk} units)`).join(", ")}`);
+  for (const l of reps) if (l.saturated || l.biasSaturated) notes.push(`'${l.id}': ${l.saturated} weights and ${l.biasSaturated} biases saturated`);
+  return {
+    input: { id: input.id, shape: inShape, size: shapeSize(inShape) }, layers, graph: { nodes, output }, output, latency,
+    report: {
+      layers: reps, latency, notes,
+      reset: { fallback: fb.length > 0, layers: fb, note: fb.length ? SUBTRACT_RESET_NOTE : "every layer resets to 0 (native on Loihi)" },
+    },
+  };
 }
 
-/** Options of evaluateQuantized. */
-export interface EvaluateQuantizedOptions {
-  /** coding steps T (default 64); Loihi runs T + latency steps */
-  steps?: number;
-  /** spike probability of an input of value 1 (default 1) */
-  rate?: number;
-  backend?: Backend;
-  /** float simulator batch (default 32) */
-  batch?: number;
-  wExp?: number | "auto";
-}
-
-/** Accuracies of the quantised Loihi net and of the float SNN (both resets) on the same samples. */
-export interface QuantizedEvaluation {
-  samples: number;
-  steps: number;
-  latency: number;
-  loihiAccuracy: number;
-  /** float simulator, regular coding, every layer reset to zero (what the Loihi net does) */
-  floatZeroAccuracy: number;
-  /** float simulator, regular coding, reset by subtraction */
-  floatSubtractAccuracy: number;
-  loihiPredictions: Int32Array;
-  floatZeroPredictions: Int32Array;
-  floatSubtractPredictions: Int32Array;
-  /** fraction of samples where the Loihi and float reset-to-zero predictions agree */
-  agreementWithFloatZero: number;
-  report: QuantizeReport;
-  warnings: string[];
-}
-
-/** The graph with every layer's reset set to reset-to-`mode`. */
+/** The graph with every layer's reset set to reset-to-`mode` (reset to zero is what the quantised net does). */
 export function withReset(snn: SnnGraph, mode: "zero" | "subtract"): SnnGraph {
   return {
     ...snn,
     nodes: snn.nodes.map((n) => ("neuron" in n ? { ...n, neuron: { ...n.neuron, reset: mode === "zero" ? "value" : "subtract", vReset: 0 } } : n)) as SnnNode[],
-  };
-}
-
-async function floatPredictions(snn: SnnGraph, samples: Float32Array, count: number, inputSize: number, steps: number, rate: number, batch: number, backend: Backend): Promise<Int32Array> {
-  const sim = await Simulator.create(snn, { batch, backend });
-  const pred = new Int32Array(count);
-  for (let b0 = 0; b0 < count; b0 += batch) {
-    const B = Math.min(batch, count - b0);
-    const r = sim.run(samples.subarray(b0 * inputSize, (b0 + B) * inputSize), { steps, coding: "regular", rate });
-    const nOut = r.output.counts.length / (steps * B);
-    const off = (steps - 1) * B * nOut;
-    for (let b = 0; b < B; b++) pred[b0 + b] = pick(r.output.counts, r.output.membrane, off + b * nOut, nOut);
-  }
-  return pred;
-}
-
-/**
- * Quantises `snn`, runs it with simulateLoihi on `count` samples (one call per sample: about 0.3 s per
- * sample for a 784-1200-1200-10 MLP, dominated by simulateLoihi's validation of the weights; silent input
- * axons are dropped first, see activeInputsOnly) and
- * returns its accuracy (argmax of output spike counts after T + L steps) next to the float SNN's with
- * reset to zero and with reset by subtraction (float Simulator, regular coding, T steps).
- */
-export async function evaluateQuantized(snn: SnnGraph, samples: Float32Array, labels: ArrayLike<number>, count: number, o: EvaluateQuantizedOptions = {}): Promise<QuantizedEvaluation> {
-  const steps = o.steps ?? 64, rate = o.rate ?? 1, backend = o.backend ?? "wasm";
-  const q = quantizeToLoihi(snn, { wExp: o.wExp });
-  if (labels.length < count) throw new SpikewasmError(`evaluateQuantized: ${labels.length} labels for ${count} samples`);
-  if (samples.length < count * q.inputSize) throw new SpikewasmError(`evaluateQuantized: ${samples.length} values for ${count} samples of ${q.inputSize}`);
-  const loihi = new Int32Array(count);
-  const warnings = new Set<string>();
-  for (let k = 0; k < count; k++) {
-    const x = samples.subarray(k * q.inputSize, (k + 1) * q.inputSize);
-    const r = await simulateLoihi(activeInputsOnly(withInput(q, x, steps, rate)), steps + q.latency, { backend });
-    r.warnings.forEach((w) => warnings.add(w));
-    const tr = r.blocks[q.outputBlock];
-    const counts = new Int32Array(tr.v[0].length);
-    for (const row of tr.spikes) for (const j of row) counts[j]++;
-    loihi[k] = pick(counts, tr.v[tr.v.length - 1]);
-  }
-  const batch = o.batch ?? 32;
-  const fz = await floatPredictions(withReset(snn, "zero"), samples, count, q.inputSize, steps, rate, batch, backend);
-  const fs = await floatPredictions(withReset(snn, "subtract"), samples, count, q.inputSize, steps, rate, batch, backend);
-  const acc = (p: Int32Array) => p.reduce((a, c, i) => a + (c === labels[i] ? 1 : 0), 0) / count;
-  return {
-    samples: count, steps, latency: q.latency,
-    loihiAccuracy: acc(loihi), floatZeroAccuracy: acc(fz), floatSubtractAccuracy: acc(fs),
-    loihiPredictions: loihi, floatZeroPredictions: fz, floatSubtractPredictions: fs,
-    agreementWithFloatZero: loihi.reduce((a, c, i) => a + (c === fz[i] ? 1 : 0), 0) / count,
-    report: q.report, warnings: [...warnings],
   };
 }

@@ -7,7 +7,7 @@ import { conv2dSpikes, conv2dValues } from "./conv2d.js";
 import { denseSpikes, denseValues } from "./dense.js";
 import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
-import { loihiAccumulate, loihiStep } from "./loihi.js";
+import { loihiAccumulate, loihiConv2dSpikes, loihiStep } from "./loihi.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
 import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "./rows.js";
@@ -39,6 +39,7 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     concatValues: bind(h, concatValues),
     encodeSpikes: bind(h, encodeSpikes),
     loihiAccumulate: bind(h, loihiAccumulate),
+    loihiConv2dSpikes: bind(h, loihiConv2dSpikes),
     loihiStep: bind(h, loihiStep),
   };
 }

@@ -52,6 +52,37 @@ export function loihiAccumulate(h: Heap, spikes: number, counts: number, batch: 
   return total * nDst;
 }
 
+/** Integer twin of conv2dSpikes (assembly/loihi.ts loihiConv2dSpikes): q += kernel slices, wrapped to Q_BITS. */
+export function loihiConv2dSpikes(
+  h: Heap, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+  outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, q: number,
+): number {
+  const I = h.i32;
+  const cinG = inC / groups, coutG = outC / groups, rowIn = inW * inC;
+  let p = spikes >> 2, rows = 0;
+  for (let b = 0; b < batch; b++) {
+    const cnt = I[(counts >> 2) + b];
+    const dst = (q >> 2) + b * outH * outW * outC;
+    for (let k = 0; k < cnt; k++) {
+      const j = I[p++];
+      const y = Math.floor(j / rowIn), r = j - y * rowIn, x = Math.floor(r / inC), c = r - x * inC;
+      const wc = (w >> 2) + c * kh * kw * coutG, chanOff = Math.floor(c / cinG) * coutG;
+      const ty = (tapsY >> 2) + y * (1 + 2 * kh), tx = (tapsX >> 2) + x * (1 + 2 * kw);
+      const ny = I[ty], nx = I[tx];
+      for (let i = 0; i < ny; i++) {
+        const ky = I[ty + 1 + 2 * i], oy = I[ty + 2 + 2 * i];
+        for (let m = 0; m < nx; m++) {
+          const kx = I[tx + 1 + 2 * m], ox = I[tx + 2 + 2 * m];
+          const d = dst + (oy * outW + ox) * outC + chanOff, src = wc + (ky * kw + kx) * coutG;
+          for (let o = 0; o < coutG; o++) I[d + o] = wrapSigned((I[d + o] + I[src + o]) | 0, Q_BITS);
+        }
+      }
+      rows += ny * nx;
+    }
+  }
+  return rows * coutG;
+}
+
 /** One step of B×n Loihi compartments; returns the number of spikes written at `spikes`. */
 export function loihiStep(
   h: Heap, q: number, u: number, v: number, ref: number,

@@ -57,6 +57,10 @@ export interface Kernels {
   concatValues(x: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number): number;
   encodeSpikes(p: number, batch: number, n: number, mode: number, step: number, rng: number, spikes: number, counts: number): number;
   loihiAccumulate(spikes: number, counts: number, batch: number, nSrc: number, w: number, nDst: number, q: number): number;
+  loihiConv2dSpikes(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, q: number,
+  ): number;
   loihiStep(
     q: number, u: number, v: number, ref: number,
     decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
@@ -69,7 +73,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
   "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
-  "loihiAccumulate", "loihiStep",
+  "loihiAccumulate", "loihiConv2dSpikes", "loihiStep",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */

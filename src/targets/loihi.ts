@@ -65,13 +65,18 @@ export interface ChipDescription {
 
 const DAVIES = "Davies et al. 2018, 'Loihi: A Neuromorphic Manycore Processor with On-Chip Learning', IEEE Micro 38(1):82-99";
 const DAVIES_T2 = `${DAVIES}, Table 2 (pre-silicon SDF/SPICE figures at 0.75 V)`;
-const T2_VIA = "value as transcribed from Table 2 in a public source found by search (a Rust crate's Loihi price table, " +
-  "which quotes: synop 23.6 pJ (min), within-tile spike 1.7 pJ, hop 3.0 pJ E-W / 4.0 pJ N-S, neuron update 81 pJ active / 52 pJ inactive); " +
-  "not re-read from the PDF here";
+const SANAFE_TECH = "SLAM-Lab/SANA-FE, loihi.tech @ 2f8f5f6fd121e1eb50eeb83a568d0cac2b0bc384 (SANA-FE's early technology file; header: all numbers 'taken from' Davies et al. 2018)";
+/** a public research note (Markdown) that quotes Table 2 row by row from the PDF; the code index found it by content (find_string id 68967295420) but does not name its repository */
+const T2_NOTE = "a public GitHub research note on Loihi constants quoting Table 2's rows (repository not named by the search index)";
+const T2_VIA = "Table 2 value as transcribed by three independent public secondary sources that agree on it: a Rust crate's Loihi price table; " +
+  `${SANAFE_TECH}; ${T2_NOTE}. The PDF itself could not be read here (the only indexed copy, on pdfslide.us, exposes its first page only)`;
+const T2_TIME_VIA = `Table 2 value as listed in ${SANAFE_TECH} and quoted in ${T2_NOTE} (the two agree); the PDF itself could not be read here`;
+const BLOUW = "Blouw, Choo, Hunsberger, Eliasmith, 'Benchmarking Keyword Spotting Efficiency on Neuromorphic Hardware', NICE '19 (doi 10.1145/3320288.3320304)";
+const BLOUW_SRC = "abr/power_benchmarks, paper/power_summary_acm_format.tex @ c89fcc1a787e4f23f36a00dcaca85ec4de26de30 (the authors' LaTeX source)";
 const NENGO_BLOCK = "nengo/nengo-loihi, nengo_loihi/block.py @ f93bc9b0fd01b149949eeb078dbb9383a8f396b4";
 const SANAFE = "SLAM-Lab/SANA-FE, arch/loihi.yaml @ 0d49da8fce7bd86694d4f85fc715491ffe7d943a (header: numbers 'taken from' Davies et al. 2018)";
 
-/** Loihi 1 with Davies et al. 2018 Table 2 energies and SANA-FE's timing figures. */
+/** Loihi 1 with Davies et al. 2018 Table 2 energies and times, and Blouw et al. 2019's measured idle power. */
 export const LOIHI: ChipDescription = {
   name: "loihi",
   limits: {
@@ -97,33 +102,45 @@ export const LOIHI: ChipDescription = {
   },
   energy: {
     synOpJ: { value: 23.6e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: energy per synaptic spike op (min)`,
-      note: `${T2_VIA}. Silicon-calibrated alternative: ${SANAFE} energy_spike 35.5e-12` },
-    synUpdateJ: { value: 120e-12, unit: "J", kind: "assumed", source: `${DAVIES_T2}: energy per synaptic update (learning)`,
-      note: "not found in any source retrievable here; 120 pJ is recalled from Table 2 and unverified. Unused by the cost model (no on-chip learning during inference)" },
+      note: `${T2_VIA}. Table 2 labels it a minimum. Silicon-calibrated alternative: ${SANAFE} energy_spike 35.5e-12` },
+    synUpdateJ: { value: 120e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: energy per synaptic update (pairwise STDP)`,
+      note: `Table 2 row 'energy per synaptic update (pairwise STDP)' = 120 pJ (time per synaptic update 6.1 ns) as quoted in ${T2_NOTE}; ` +
+        "a second public repository also lists Loihi at 120 pJ per weight update citing Davies et al. 2018. SANA-FE's files have no learning figure. " +
+        "The PDF itself could not be read here. Unused by the cost model (no on-chip learning during inference)" },
     neuronUpdateActiveJ: { value: 81e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: energy per neuron update (active)`,
-      note: `${T2_VIA}. ${SANAFE}: energy_active 72.8e-12` },
+      note: `${T2_VIA}. ${SANAFE} (SANA-FE's own, later figure): energy_active 72.8e-12` },
     neuronUpdateInactiveJ: { value: 52e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: energy per neuron update (inactive)`,
-      note: `${T2_VIA}. ${SANAFE}: energy_inactive 51.2e-12` },
+      note: `${T2_VIA}. ${SANAFE} (SANA-FE's own, later figure): energy_inactive 51.2e-12` },
     spikeWithinTileJ: { value: 1.7e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: within-tile spike energy`,
       note: `${T2_VIA}; also ${SANAFE} (commented energy_spike_within_tile: 1.7e-12)` },
     hopEastWestJ: { value: 3.0e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: energy per tile hop (E-W)`, note: `${T2_VIA}; ${SANAFE}: energy_east/west 3.0e-12` },
     hopNorthSouthJ: { value: 4.0e-12, unit: "J", kind: "measured", source: `${DAVIES_T2}: energy per tile hop (N-S)`,
-      note: `${T2_VIA}; ${SANAFE} lists 4.2e-12 (energy_north/south) — the two sources disagree by 0.2 pJ` },
-    staticPowerPerChipW: { value: 0, unit: "W", kind: "assumed", source: "none found",
-      note: "Davies et al. 2018 Table 2 gives per-event energies only; no public per-chip static power for Loihi 1 was found in the searched sources. " +
-        "0 W excludes static energy (the cost report shows the static term separately); set a measured board value to include it" },
+      note: `${T2_VIA}; ${SANAFE_TECH} lists energy_north_south_hop 4.0e-12 too. The later ${SANAFE} lists 4.2e-12 (energy_north/south), which is not the Table 2 figure` },
+    staticPowerPerChipW: { value: 0.029, unit: "W", kind: "measured", source: `${BLOUW}, Table 1: Loihi idle power 0.029 W (Wolf Mountain board); read in ${BLOUW_SRC}`,
+      note: "what it covers, per the paper's 'Measurement Precision' section: silicon leakage while powered plus the embedded x86 cores idling, measured from boot " +
+        "(barrier sync, spike processing and x86 per-step work count as dynamic power: 0.081 W while running the keyword spotter). The paper says idle power after a " +
+        "model has run once is about 70 mW higher (the authors suspect the x86 cores stay active), and it does not say how many chips the board powered, so using 0.029 W " +
+        "per chip is this project's reading. Other public figure, not verified here: Frady et al. 2020 (Pohoiki Springs, arXiv 2004.12691) Table 1 static 3.34 W " +
+        "extrapolated from a 32-chip board, about 104 mW per chip (quoted in a public research note; the paper itself was not readable here). " +
+        "Davies et al. 2018 gives no static power. Set 0 to exclude static energy" },
   },
   time: {
-    synOpS: { value: 4.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_synapses latency_spike 4.0e-9`,
-      note: "Davies et al. 2018 Table 2's time per synaptic op could not be retrieved here; SANA-FE's figure is used" },
-    neuronUpdateActiveS: { value: 9.7e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_lif latency_active 9.7e-9`,
-      note: "the cost model counts a spiking step as active; SANA-FE lists a spiking update separately at 30.0e-9 (used by LOIHI_SANAFE)" },
-    neuronUpdateInactiveS: { value: 6.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_lif latency_inactive 6.0e-9` },
-    spikeWithinTileS: { value: 2.1e-9, unit: "s", kind: "measured", source: `${SANAFE}: latency_spike_within_tile 2.1e-9 (from ${DAVIES_T2})` },
-    hopEastWestS: { value: 4.1e-9, unit: "s", kind: "measured", source: `${SANAFE}: latency_east/west 4.1e-9 (from ${DAVIES_T2})` },
-    hopNorthSouthS: { value: 6.5e-9, unit: "s", kind: "measured", source: `${SANAFE}: latency_north/south 6.5e-9 (from ${DAVIES_T2})` },
-    barrierSyncS: { value: 299e-9, unit: "s", kind: "measured", source: `${SANAFE}: latency_global_barrier 299.0e-9`,
-      note: "one chip; multi-chip barriers are longer and not modelled" },
+    synOpS: { value: 3.5e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: time per synaptic spike op (max); ${SANAFE_TECH}: time_spike_op 3.5e-9`,
+      note: `${T2_TIME_VIA}. Table 2 labels it a maximum. Was 4.0 ns from ${SANAFE} (core_synapses latency_spike, SANA-FE's own figure, kept in LOIHI_SANAFE), which exceeds the Table 2 maximum` },
+    neuronUpdateActiveS: { value: 8.4e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: time per neuron update (active); ${SANAFE_TECH}: time_active_neuron_update 8.4e-9`,
+      note: `${T2_TIME_VIA}. The cost model counts a spiking step as active. Was 9.7 ns from ${SANAFE} (latency_active, SANA-FE's own figure); SANA-FE's spiking update 30.0e-9 is used by LOIHI_SANAFE` },
+    neuronUpdateInactiveS: { value: 5.3e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: time per neuron update (inactive); ${SANAFE_TECH}: time_inactive_neuron_update 5.3e-9`,
+      note: `${T2_TIME_VIA}. Was 6.0 ns from ${SANAFE} (latency_inactive, SANA-FE's own figure; kept in LOIHI_SANAFE)` },
+    spikeWithinTileS: { value: 2.1e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: within-tile spike latency; ${SANAFE_TECH}: time_spike_within_tile 2.1e-9`,
+      note: `${T2_TIME_VIA}; ${SANAFE} agrees (latency_spike_within_tile 2.1e-9)` },
+    hopEastWestS: { value: 4.1e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: latency per tile hop (E-W); ${SANAFE_TECH}: time_east_west_hop 4.1e-9`,
+      note: `${T2_TIME_VIA}; ${SANAFE} agrees (latency_east/west 4.1e-9)` },
+    hopNorthSouthS: { value: 6.5e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: latency per tile hop (N-S); ${SANAFE_TECH}: time_north_south_hop 6.5e-9`,
+      note: `${T2_TIME_VIA}; ${SANAFE} agrees (latency_north/south 6.5e-9)` },
+    barrierSyncS: { value: 465e-9, unit: "s", kind: "measured", source: `${DAVIES_T2}: mesh-wide barrier sync time, 113-465 ns for 1-32 tiles; the 32-tile (whole chip) end`,
+      note: `${T2_TIME_VIA}. One value per step is modelled, so the whole-chip mesh (32 tiles) figure is used; a mesh of 1 tile syncs in 113 ns. ` +
+        `Was 299 ns from ${SANAFE} (latency_global_barrier): not a Table 2 figure — ${SANAFE_TECH} marks its 299 ns as a stand-in inside the 113-465 ns range, to be replaced by a per-tile function (kept in LOIHI_SANAFE). ` +
+        "Multi-chip barriers are longer (microseconds on Pohoiki Springs per Frady et al. 2020, as quoted in the research note above; not verified here) and are not modelled" },
   },
 };
 
@@ -145,6 +162,8 @@ export function chipConstants(chip: ChipDescription): Array<{ name: string } & S
  * 76.8 pJ at the sending core's axon_out and nothing within the tile, so spikeWithinTileJ holds the
  * axon_out figure; its "spiking" neuron update maps onto this model's active (spiking) update, and
  * its "active" non-spiking update (72.8 pJ, 9.7 ns) has no separate term here (counted as inactive).
+ * Its timing figures (synaptic op 4.0 ns, inactive update 6.0 ns, spiking update 30.0 ns, barrier 299 ns)
+ * are SANA-FE's own and differ from Davies et al. 2018 Table 2, which LOIHI uses.
  */
 export const LOIHI_SANAFE: ChipDescription = {
   ...LOIHI,
@@ -161,6 +180,11 @@ export const LOIHI_SANAFE: ChipDescription = {
   },
   time: {
     ...LOIHI.time,
+    synOpS: { value: 4.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_synapses latency_spike 4.0e-9`,
+      note: "SANA-FE's own figure; above Davies et al. 2018 Table 2's maximum of 3.5 ns" },
     neuronUpdateActiveS: { value: 30.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_lif latency_spiking 30.0e-9` },
+    neuronUpdateInactiveS: { value: 6.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_lif latency_inactive 6.0e-9` },
+    barrierSyncS: { value: 299e-9, unit: "s", kind: "measured", source: `${SANAFE}: latency_global_barrier 299.0e-9`,
+      note: `SANA-FE's figure; ${SANAFE_TECH} describes 299 ns as a stand-in within Table 2's 113-465 ns (1-32 tiles)` },
   },
 };

@@ -20,22 +20,27 @@ const net: SnnGraph = { nodes: [
 // known activity per inference over T = 5 steps
 const activity = [{ id: "fc1", spikes: 10, synops: 20 }, { id: "fc2", spikes: 4, synops: 30 }];
 const pJ = 1e-12, ns = 1e-9;
+const E = LOIHI.energy, T = LOIHI.time;
 
 describe("loihiCost on a hand-checkable 2-layer network", () => {
   it("equals the formula computed by hand (both cores on one tile: no hops)", () => {
     const c = loihiCost(mapToLoihi(net, LOIHI), activity, LOIHI, 5);
-    // synops (20 + 30) x 23.6 pJ; active updates = spikes (10 + 4) x 81 pJ;
-    // inactive (3*5 - 10) + (2*5 - 4) = 11 x 52 pJ; fc1's 10 spikes x 1 destination core x 1.7 pJ; fc2 -> host: none
-    const hand = 50 * 23.6 * pJ + 14 * 81 * pJ + 11 * 52 * pJ + 10 * 1.7 * pJ;
-    expect(c.energyPerInferenceJ).toBeCloseTo(hand, 20);
-    expect(c.breakdown.staticJ).toBe(0);
-    // per step: fc1 core 4 synops x 4 ns + 2 active x 9.7 ns + 1 inactive x 6 ns = 41.4 ns;
-    // fc2 core 6 x 4 + 0.8 x 9.7 + 1.2 x 6 = 38.96 ns; slowest + 299 ns barrier
+    // synops (20 + 30) x E_synop; active updates = spikes (10 + 4) x E_active;
+    // inactive (3*5 - 10) + (2*5 - 4) = 11 x E_inactive; fc1's 10 spikes x 1 destination core x E_spike; fc2 -> host: none
+    const dynamic = 50 * E.synOpJ.value + 14 * E.neuronUpdateActiveJ.value + 11 * E.neuronUpdateInactiveJ.value + 10 * E.spikeWithinTileJ.value;
+    // per step: fc1 core 4 synops + 2 active + 1 inactive updates; fc2 core 6 synops + 0.8 active + 1.2 inactive
+    const fc1 = 4 * T.synOpS.value + 2 * T.neuronUpdateActiveS.value + 1 * T.neuronUpdateInactiveS.value;
+    const fc2 = 6 * T.synOpS.value + 0.8 * T.neuronUpdateActiveS.value + 1.2 * T.neuronUpdateInactiveS.value;
+    expect(fc1).toBeGreaterThan(fc2);
+    const step = fc1 + T.barrierSyncS.value, latency = 5 * step;
+    const staticJ = E.staticPowerPerChipW.value * 1 * latency;
+    expect(c.breakdown.staticJ).toBeCloseTo(staticJ, 20);
+    expect(c.energyPerInferenceJ).toBeCloseTo(dynamic + staticJ, 20);
     expect(c.slowestCore).toBe(0);
-    expect(c.timePerStepS).toBeCloseTo(41.4 * ns + 299 * ns, 18);
-    expect(c.latencyS).toBeCloseTo(5 * 340.4 * ns, 16);
-    expect(c.powerW).toBeCloseTo(hand / (5 * 340.4 * ns), 9);
-    expect(c.inferencesPerS).toBeCloseTo(1 / (5 * 340.4 * ns), 3);
+    expect(c.timePerStepS).toBeCloseTo(step, 18);
+    expect(c.latencyS).toBeCloseTo(latency, 16);
+    expect(c.powerW).toBeCloseTo((dynamic + staticJ) / latency, 9);
+    expect(c.inferencesPerS).toBeCloseTo(1 / latency, 3);
     expect([c.cores, c.chips]).toEqual([2, 1]);
   });
 
@@ -48,17 +53,20 @@ describe("loihiCost on a hand-checkable 2-layer network", () => {
     const m = mapToLoihi(net, chip);
     expect([m.layers[0].meanHopsX, m.layers[0].meanHopsY]).toEqual([1, 0]);
     const c = loihiCost(m, activity, chip, 5);
-    const dynamic = 50 * 23.6 * pJ + 14 * 81 * pJ + 11 * 52 * pJ + 10 * (1.7 + 3.0) * pJ;
-    expect(c.breakdown.staticJ).toBeCloseTo(0.5 * 5 * 340.4 * ns, 18);
-    expect(c.energyPerInferenceJ).toBeCloseTo(dynamic + 0.5 * 5 * 340.4 * ns, 18);
+    const dynamic = 50 * E.synOpJ.value + 14 * E.neuronUpdateActiveJ.value + 11 * E.neuronUpdateInactiveJ.value +
+      10 * (E.spikeWithinTileJ.value + E.hopEastWestJ.value);
+    const latency = 5 * (4 * T.synOpS.value + 2 * T.neuronUpdateActiveS.value + 1 * T.neuronUpdateInactiveS.value + T.barrierSyncS.value);
+    expect(c.breakdown.staticJ).toBeCloseTo(0.5 * latency, 18);
+    expect(c.energyPerInferenceJ).toBeCloseTo(dynamic + 0.5 * latency, 18);
   });
 
   it("prices the same activity with SANA-FE's calibrated set by the same formula", () => {
     const c = loihiCost(mapToLoihi(net, LOIHI_SANAFE), activity, LOIHI_SANAFE, 5);
     const hand = 50 * 35.5 * pJ + 14 * 69.3 * pJ + 11 * 51.2 * pJ + 10 * 76.8 * pJ;
-    expect(c.energyPerInferenceJ).toBeCloseTo(hand, 20);
-    // fc1 core: 4 x 4 ns + 2 x 30 ns + 1 x 6 ns = 82 ns
+    // fc1 core: 4 x 4 ns + 2 x 30 ns + 1 x 6 ns = 82 ns, plus SANA-FE's 299 ns barrier
     expect(c.timePerStepS).toBeCloseTo(82 * ns + 299 * ns, 18);
+    const staticJ = LOIHI_SANAFE.energy.staticPowerPerChipW.value * 5 * (82 + 299) * ns;
+    expect(c.energyPerInferenceJ).toBeCloseTo(hand + staticJ, 20);
   });
 
   it("rejects missing layers and impossible activity by name", () => {

@@ -1,0 +1,175 @@
+/**
+ * The integer Loihi engine: runs a quantised graph (src/loihi/quantize.ts) on a batch of samples with the
+ * bit-exact kernels (assembly/loihi.ts: loihiAccumulate for dense, loihiConv2dSpikes for convolutions and
+ * pools, loihiStep for the compartments). Same arithmetic and timing as simulateLoihi on the net that
+ * toLoihiNet writes (tests check spike for spike), but with the float engine's memory plan
+ * (src/sim/plan.ts: sample-major batches, channels-last 3-D populations, conv tap tables), so a whole
+ * test set runs at engine speed instead of one JSON net per sample.
+ *
+ * Step t = 1 .. T + L (L = the graph's latency; the input is coded during steps 1..T):
+ *   1. every layer's q is cleared, then receives its source's spikes of step t − 1 (inputs coded at
+ *      t − 1, layers that spiked at t − 1): all accumulation happens before any layer steps, so each
+ *      spike list still holds the previous step's spikes;
+ *   2. every layer's compartments step (loihiStep) and write this step's spike list;
+ *   3. the input codes step t (regular coding, encodeSpikes; nothing after T).
+ *
+ * Memory: planMemory(lg.graph, B) — weights written as i32 (they are integers), `acc` used as q, `v` as
+ * v (i32) — plus, after the plan, per layer: u, ref i32[B·n] and the registers decayU, decayV, bias
+ * (biasMant·2^biasExp), vth (vthMant·2^6), refractDelay i32[n], channels-last.
+ */
+import { SpikewasmError } from "../errors.js";
+import { createReferenceKernels } from "../reference/index.js";
+import { ENCODE_MODE, toProbabilities } from "../sim/input.js";
+import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
+import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, planMemory } from "../sim/plan.js";
+import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP } from "./quantize.js";
+
+/** One layer's activity over a run. */
+export interface LoihiLayerRecord {
+  id: string;
+  neurons: number;
+  /** spikes of each sample at each step, [T + L][B] */
+  spikesPerStep: Int32Array;
+  /** synaptic operations into the layer at each step, whole batch, [T + L] */
+  synopsPerStep: Float64Array;
+  /** spikes of each neuron over the run, [B][n] in [C, H, W] order */
+  spikeCounts: Int32Array;
+}
+
+/** What LoihiEngine.run returns. */
+export interface LoihiRunResult {
+  /** coding steps T */
+  steps: number;
+  /** steps run: T + latency */
+  totalSteps: number;
+  latency: number;
+  batch: number;
+  /** input spikes of each sample at each step, [T + L][B] */
+  inputSpikesPerStep: Int32Array;
+  layers: LoihiLayerRecord[];
+  output: {
+    id: string; size: number;
+    /** cumulative spike counts after each step, [T + L][B][size] */
+    counts: Int32Array;
+    /** voltage after each step, [T + L][B][size] */
+    v: Int32Array;
+  };
+}
+
+interface LayerBuffers { p: PopulationPlan; l: LoihiLayer; u: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number; vmin: number; vmax: number }
+
+/** A quantised graph built into memory, ready to run batches bit-exactly. */
+export class LoihiEngine {
+  private readonly I: Int32Array;
+  private readonly F: Float32Array;
+
+  private constructor(readonly graph: LoihiGraph, readonly plan: MemoryPlan, private readonly layers: LayerBuffers[], private readonly k: Kernels, memory: WebAssembly.Memory, readonly backend: Backend) {
+    this.I = new Int32Array(memory.buffer);
+    this.F = new Float32Array(memory.buffer);
+    for (const { addr, data } of plan.initData) this.I.set(data instanceof Int32Array ? data : Int32Array.from(data), addr >> 2);
+    for (const b of layers) {
+      const n = b.p.n, C = b.p.memShape.length === 3 ? b.p.memShape[0] : n;
+      const unit = (m: number) => (b.l.node.kind === "dense" ? m : m % C); // channels-last: channel = m mod C
+      for (let m = 0; m < n; m++) {
+        const j = unit(m);
+        this.I[(b.bias >> 2) + m] = b.l.biasMant[j] * 2 ** b.l.biasExp[j];
+        this.I[(b.vth >> 2) + m] = b.l.vthMant * 64;
+      }
+      this.I.fill(b.l.decayU, b.decayU >> 2, (b.decayU >> 2) + n);
+      this.I.fill(b.l.decayV, b.decayV >> 2, (b.decayV >> 2) + n);
+      this.I.fill(b.l.refractDelay, b.refractDelay >> 2, (b.refractDelay >> 2) + n);
+    }
+  }
+
+  /** Plans and allocates the graph for `batch` samples (default 1) with the WASM (default) or TypeScript kernels. */
+  static async create(lg: LoihiGraph, o: { batch?: number; backend?: Backend } = {}): Promise<LoihiEngine> {
+    const backend = o.backend ?? "wasm";
+    if (backend !== "wasm" && backend !== "js") throw new SpikewasmError(`backend must be "wasm" or "js", got ${JSON.stringify(backend)}`);
+    const plan = planMemory(lg.graph, o.batch ?? 1);
+    let top = plan.totalBytes;
+    const alloc = (words: number) => { const a = top; top += Math.ceil((4 * words) / 16) * 16; return a; };
+    const byId = new Map(lg.layers.map((l) => [l.id, l]));
+    const layers = plan.pops.map((p): LayerBuffers => {
+      const l = byId.get(p.id);
+      if (!l) throw new SpikewasmError(`loihi engine: population '${p.id}' is not a quantised layer`);
+      const Bn = plan.batch * p.n;
+      return { p, l, u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(p.n), vth: alloc(p.n), refractDelay: alloc(p.n),
+        vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1 };
+    });
+    checkMemoryLimit({ ...plan, totalBytes: top, stateBytes: top - 64 - plan.parameterBytes }, WASM_MAX_BYTES);
+    let memory: WebAssembly.Memory;
+    try {
+      const pages = Math.ceil(top / 65536);
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch (e) {
+      throw new SpikewasmError(`loihi engine: could not allocate ${top} bytes of WebAssembly memory at batch ${plan.batch}: ${(e as Error).message}`, 3);
+    }
+    const k = backend === "wasm" ? await createWasmKernels(memory) : createReferenceKernels(memory);
+    return new LoihiEngine(lg, plan, layers, k, memory, backend);
+  }
+
+  /** Runs k ≤ batch samples ([C, H, W] order each) for T coding steps + the latency; state is reset first. */
+  run(inputs: ArrayLike<number>, o: { steps: number; rate?: number }): LoihiRunResult {
+    const { plan, I, F, k } = this, inp = plan.input;
+    const T = o.steps, rate = o.rate ?? 1, L = this.graph.latency;
+    if (!Number.isInteger(T) || T < 1) throw new SpikewasmError(`steps must be an integer >= 1, got ${T}`);
+    if (!Number.isFinite(rate) || rate < 0) throw new SpikewasmError(`rate must be a finite number >= 0, got ${rate}`);
+    const B = inputs.length / inp.n;
+    if (!Number.isInteger(B) || B < 1 || B > plan.batch)
+      throw new SpikewasmError(`inputs hold ${inputs.length} values: expected k × ${inp.n} (input shape [${inp.shape.join(", ")}]) with 1 <= k <= batch ${plan.batch}`);
+    const toChw = chwIndexOfMem(inp.shape);
+    for (let b = 0; b < B; b++)
+      for (let m = 0; m < inp.n; m++) {
+        const x = inputs[b * inp.n + toChw(m)];
+        if (!Number.isFinite(x)) throw new SpikewasmError(`input value ${b * inp.n + toChw(m)} (sample ${b}) is ${x}`);
+        F[(inp.values >> 2) + b * inp.n + m] = x;
+      }
+    toProbabilities(F.subarray(inp.values >> 2, (inp.values >> 2) + B * inp.n), rate);
+    I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
+    for (const b of this.layers) {
+      const Bn = B * b.p.n;
+      for (const a of [b.p.v, b.u, b.ref, b.p.total]) I.fill(0, a >> 2, (a >> 2) + Bn);
+      I.fill(0, b.p.counts >> 2, (b.p.counts >> 2) + B);
+    }
+    const steps = T + L;
+    const out = this.layers[plan.output], nOut = out.p.n;
+    const outCounts = new Int32Array(steps * B * nOut), outV = new Int32Array(steps * B * nOut);
+    const perm = out.p.memShape.length === 3 ? chwIndexOfMem(out.p.memShape) : null;
+    const spikesPerStep = this.layers.map(() => new Int32Array(steps * B));
+    const synopsPerStep = this.layers.map(() => new Float64Array(steps));
+    const inputSpikesPerStep = new Int32Array(steps * B);
+    for (let t = 1; t <= steps; t++) {
+      for (const b of this.layers) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n);
+      this.layers.forEach((b, li) => {
+        for (const s of b.p.sources) {
+          const src = s.from === -1 ? inp : plan.pops[s.from];
+          if (s.op === "dense") synopsPerStep[li][t - 1] += k.loihiAccumulate(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
+          else if (s.op === "conv2d")
+            synopsPerStep[li][t - 1] += k.loihiConv2dSpikes(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
+          else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
+        }
+      });
+      this.layers.forEach((b, li) => {
+        k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts);
+        k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
+        spikesPerStep[li].set(I.subarray(b.p.counts >> 2, (b.p.counts >> 2) + B), (t - 1) * B);
+      });
+      if (t <= T) k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE.regular, t, inp.rng, inp.spikes, inp.counts);
+      else I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
+      inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
+      const o0 = (t - 1) * B * nOut;
+      for (let m = 0; m < B * nOut; m++) {
+        const d = perm ? Math.floor(m / nOut) * nOut + perm(m % nOut) : m;
+        outCounts[o0 + d] = I[(out.p.total >> 2) + m];
+        outV[o0 + d] = I[(out.p.v >> 2) + m];
+      }
+    }
+    const layers = this.layers.map((b, li): LoihiLayerRecord => {
+      const n = b.p.n, f = b.p.memShape.length === 3 ? chwIndexOfMem(b.p.memShape) : (m: number) => m;
+      const spikeCounts = new Int32Array(B * n);
+      for (let bb = 0; bb < B; bb++) for (let m = 0; m < n; m++) spikeCounts[bb * n + f(m)] = I[(b.p.total >> 2) + bb * n + m];
+      return { id: b.p.id, neurons: n, spikesPerStep: spikesPerStep[li], synopsPerStep: synopsPerStep[li], spikeCounts };
+    });
+    return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The integer Loihi engine (src/loihi/engine.ts) against simulateLoihi on the same quantised network
+ * written as a Loihi net (src/loihi/net.ts: conv and pool layers expanded into matrices): random small
+ * networks with convolutions (stride, padding, groups), average and sum pooling, flatten, dense layers,
+ * biases, leak, synaptic decay and refractory periods — every layer's spike counts per neuron, the
+ * output's spikes at every step and its final voltages must be equal. WASM and TypeScript kernels give
+ * identical runs; the accuracy after t coding steps equals a run with T = t; conv quantisation rules.
+ */
+import { describe, expect, it } from "vitest";
+import type { NeuronParams, SnnGraph, SnnNode } from "../../src/ir/graph.js";
+import { LoihiEngine } from "../../src/loihi/engine.js";
+import { evaluateLoihi, loihiActivity } from "../../src/loihi/evaluate.js";
+import { toLoihiNet } from "../../src/loihi/net.js";
+import { quantizeGraph } from "../../src/loihi/quantize.js";
+import { simulateLoihi } from "../../src/loihi/simulate.js";
+import { Rng } from "../../src/util/rng.js";
+
+const sym = (r: Rng, a: number) => a * (2 * r.uniform() - 1);
+
+/** A random conv → pool → conv → flatten → dense → dense network on a [cin, h, w] input. */
+function randomNet(r: Rng, k: number): SnnGraph {
+  const cin = 1 + (k % 3), h = 6 + (k % 3), w = 7 - (k % 2);
+  const neuron = (): NeuronParams => {
+    const n: NeuronParams = { model: r.uniform() < 0.3 ? "lif" : "if", threshold: 0.5 + r.uniform(), reset: "value", vReset: 0 };
+    if (n.model === "lif") n.leak = 0.85 + 0.15 * r.uniform();
+    if (r.uniform() < 0.25) n.synDecay = 0.5 * r.uniform();
+    if (r.uniform() < 0.25) n.refractory = 1 + Math.floor(3 * r.uniform());
+    return n;
+  };
+  const groups = k % 4 === 3 && cin > 1 ? cin : 1;
+  const c1 = groups > 1 ? cin * 2 : 4;
+  const stride: [number, number] = k % 2 ? [1, 1] : [2, 1];
+  const pad: [number, number, number, number] = k % 3 ? [1, 1, 1, 1] : [0, 1, 0, 0];
+  const oh1 = Math.floor((h + pad[0] + pad[2] - 3) / stride[0]) + 1, ow1 = Math.floor((w + pad[1] + pad[3] - 3) / stride[1]) + 1;
+  const oh2 = Math.floor(oh1 / 2), ow2 = Math.floor(ow1 / 2);
+  const nodes: SnnNode[] = [
+    { kind: "input", id: "in", shape: [cin, h, w] },
+    { kind: "conv2d", id: "c1", input: "in", outChannels: c1, kernel: [3, 3], stride, padding: pad, groups,
+      weights: Float32Array.from({ length: c1 * (cin / groups) * 9 }, () => sym(r, 0.6) + 0.05),
+      bias: r.uniform() < 0.5 ? Float32Array.from({ length: c1 }, () => sym(r, 0.1)) : undefined, neuron: neuron() },
+    { kind: "pool", id: "p1", input: "c1", mode: k % 2 ? "avg" : "sum", kernel: [2, 2], neuron: { model: "if", threshold: k % 2 ? 1 : 2, reset: "value" } },
+    { kind: "conv2d", id: "c2", input: "p1", outChannels: 3, kernel: [2, 2], padding: [0, 0, 1, 1],
+      weights: Float32Array.from({ length: 3 * c1 * 4 }, () => sym(r, 0.5) + 0.05), neuron: neuron() },
+    { kind: "flatten", id: "f", input: "c2" },
+    { kind: "dense", id: "d1", input: "f", units: 9, weights: Float32Array.from({ length: 3 * oh2 * ow2 * 9 }, () => sym(r, 0.5) + 0.03),
+      bias: Float32Array.from({ length: 9 }, () => sym(r, 0.05)), neuron: neuron() },
+    { kind: "dense", id: "d2", input: "d1", units: 4, weights: Float32Array.from({ length: 36 }, () => sym(r, 0.8) + 0.1), neuron: neuron() },
+  ];
+  return { nodes };
+}
+
+describe("LoihiEngine equals simulateLoihi on the expanded net", () => {
+  it("12 random conv/pool/dense networks, 3 samples each, WASM and TypeScript kernels", async () => {
+    const r = new Rng(11);
+    let spikes = 0;
+    for (let k = 0; k < 12; k++) {
+      const snn = randomNet(r, k);
+      const lg = quantizeGraph(snn);
+      expect(lg.latency).toBe(5);
+      const n = lg.input.size, T = 20, B = 3;
+      const x = Float32Array.from({ length: B * n }, () => (r.uniform() < 0.3 ? 0 : r.uniform()));
+      const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
+      const js = (await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T });
+      expect(js).toEqual(wasm);
+      for (let b = 0; b < B; b++) {
+        const xb = x.subarray(b * n, (b + 1) * n);
+        const ref = await simulateLoihi(toLoihiNet(lg, { input: xb, steps: T }), T + lg.latency);
+        for (const rec of wasm.layers) {
+          const counts = new Array<number>(rec.neurons).fill(0);
+          ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
+          expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `net ${k} sample ${b} layer ${rec.id}`).toEqual(counts);
+          ref.blocks[rec.id].spikes.forEach((row, t) => expect(rec.spikesPerStep[t * B + b]).toBe(row.length));
+          spikes += counts.reduce((a, c) => a + c, 0);
+        }
+        const out = ref.blocks.d2, nOut = wasm.output.size, last = T + lg.latency - 1;
+        expect(Array.from(wasm.output.v.subarray((last * B + b) * nOut, (last * B + b + 1) * nOut))).toEqual(out.v[last]);
+      }
+    }
+    expect(spikes).toBeGreaterThan(1000); // the networks are active
+  }, 120_000);
+});
+
+describe("evaluateLoihi", () => {
+  it("accuracy after t coding steps equals a run with T = t; activity through T + L is the whole run's", async () => {
+    const r = new Rng(5);
+    const lg = quantizeGraph(randomNet(r, 1));
+    const N = 12, n = lg.input.size;
+    const x = Float32Array.from({ length: N * n }, () => r.uniform());
+    const labels = Int32Array.from({ length: N }, (_, i) => i % 4);
+    const full = await evaluateLoihi(lg, x, labels, N, { steps: 24, batch: 5 });
+    for (const t of [1, 7, 16]) {
+      const short = await evaluateLoihi(lg, x, labels, N, { steps: t, batch: 4 });
+      expect(short.accuracy).toBe(full.accuracyByStep[t - 1]);
+    }
+    const act = loihiActivity(full);
+    const engine = await LoihiEngine.create(lg, { batch: N });
+    const run = engine.run(x, { steps: 24 });
+    run.layers.forEach((rec, li) => {
+      expect(act[li].spikes).toBeCloseTo(rec.spikeCounts.reduce((a, c) => a + c, 0) / N, 9);
+      expect(act[li].synops).toBeCloseTo(rec.synopsPerStep.reduce((a, c) => a + c, 0) / N, 9);
+    });
+    expect(() => loihiActivity(full, 25)).toThrow(/t must be an integer in 1..24/);
+  });
+});
+
+describe("conv quantisation rules", () => {
+  it("one scale per layer from max|w|; a channel's worst step sums its kernel slice; pools become exact depthwise weights", () => {
+    // 2 output channels, 1 input channel, 2×2 kernels: channel 0 = [1, 0.5, 0.25, 0], channel 1 = [-1, -1, 0.5, 0.1]
+    const snn: SnnGraph = { nodes: [
+      { kind: "input", id: "in", shape: [1, 4, 4] },
+      { kind: "conv2d", id: "c", input: "in", outChannels: 2, kernel: [2, 2], weights: Float32Array.from([1, 0.5, 0.25, 0, -1, -1, 0.5, 0.1]),
+        neuron: { model: "if", threshold: 1, reset: "value" } },
+      { kind: "pool", id: "p", input: "c", mode: "avg", kernel: [3, 3], neuron: { model: "if", threshold: 1, reset: "value" } },
+    ] };
+    const lg = quantizeGraph(snn);
+    const [c, p] = lg.report.layers;
+    // e = 6: s = 255·2^12 = 1044480; channel 1's negative sum 2·s + rounding slack 4·0.5·2^12 = 2^21 + 1 > 2^21 − 1 (q would wrap);
+    // e = 5: s = 522240, vthMant = 522240/64 = 8160, mantissas w·255 rounded half away from zero
+    expect([c.kind, c.fanIn, c.wExp, c.vthMant]).toEqual(["conv2d", 4, 5, 8160]);
+    expect(Array.from(lg.layers[0].mant)).toEqual([255, 128, 64, 0, -255, -255, 128, 26]);
+    expect(c.worstStep).toBeLessThanOrEqual(2 ** 21 - 1);
+    // pool: weight float32(1/9) → 255; float32(1/9) > 1/9 makes s0 fall just short of 18360·64, so vthMant = 18359
+    // and the weight is off by 1/18359 (exact for 2×2 pools, whose 1/4 is a float32)
+    expect(p.kind).toBe("pool");
+    expect([p.wExp, p.vthMant]).toEqual([3, 18359]);
+    expect(p.weightRmsError).toBeLessThan(1e-4);
+    expect(Array.from(lg.layers[1].mant).every((m) => m === 255)).toBe(true);
+    expect(lg.layers[1].node).toMatchObject({ kind: "conv2d", groups: 2, outChannels: 2, kernel: [3, 3], stride: [3, 3] });
+    expect(() => toLoihiNet(lg, { maxSynapseMatrix: 100 })).toThrow(/layer 'c' expands to a 16 × 18 matrix \(288 entries\), above the limit of 100/);
+  });
+});
