@@ -147,9 +147,40 @@ export function loihiConv2dSpikes(
   return <f64>(rows * <i64>coutG);
 }
 
+/** One compartment (index o = sample offset, p = compartment offset, bytes), scalar: steps 2-9 of the header. */
+// @ts-ignore: decorator
+@inline function stepOne(
+  o: usize, p: usize, q: usize, u: usize, v: usize, ref: usize,
+  decayU: usize, decayV: usize, bias: usize, vth: usize, refractDelay: usize, vmin: i32, vmax: i32
+): bool {
+  const qi = wrapSigned(load<i32>(q + o), Q_BITS);
+  store<i32>(q + o, qi);
+  const ui = wrapSigned(decayInt(load<i32>(u + o), (1 << DECAY_BITS) - 1 - load<i32>(decayU + p)) + qi, U_BITS);
+  store<i32>(u + o, ui);
+  const u2 = wrapSigned(ui + load<i32>(bias + p), U_BITS);
+  let vi = decayInt(load<i32>(v + o), (1 << DECAY_BITS) - load<i32>(decayV + p)) + u2;
+  vi = vi < vmin ? vmin : vi > vmax ? vmax : vi;
+  let r = load<i32>(ref + o);
+  if (r > 0) vi = 0;
+  const fire = vi > load<i32>(vth + p);
+  if (fire) {
+    vi = 0;
+    r = load<i32>(refractDelay + p);
+  }
+  store<i32>(v + o, vi);
+  store<i32>(ref + o, r > 0 ? r - 1 : 0);
+  return fire;
+}
+
 /**
  * Advances B×n compartments by one step (order above) and writes the spike list.
  * vmin, vmax: the block's voltage limits. @returns the number of spikes in the whole batch.
+ *
+ * Groups of 4 compartments whose current decay is instantaneous (decayU 4095: u = q, as
+ * decayInt(u, 0) = 0) and whose voltage does not decay (decayV 0: decayInt(v, 4096) = v) — every
+ * IF layer of a converted network — take an i32x4 path with the same integer operations and no
+ * 64-bit products; the others, and the n mod 4 tail, the scalar path. Spikes are listed in
+ * ascending order either way.
  */
 export function loihiStep(
   q: usize, u: usize, v: usize, ref: usize,
@@ -157,28 +188,48 @@ export function loihiStep(
   vmin: i32, vmax: i32, n: i32, batch: i32, spikes: usize, counts: usize
 ): i32 {
   let written: i32 = 0;
+  const sq: i32 = 31 - Q_BITS, su: i32 = 31 - U_BITS;
+  const vMin = i32x4.splat(vmin), vMax = i32x4.splat(vmax), zero = i32x4.splat(0), one = i32x4.splat(1);
+  const instant = i32x4.splat((1 << DECAY_BITS) - 1);
   for (let b: usize = 0; b < <usize>batch; b++) {
     const start = written;
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
       const o = (b * <usize>n + <usize>j) << 2;
       const p = <usize>j << 2;
-      const qi = wrapSigned(load<i32>(q + o), Q_BITS);
-      store<i32>(q + o, qi);
-      const ui = wrapSigned(decayInt(load<i32>(u + o), (1 << DECAY_BITS) - 1 - load<i32>(decayU + p)) + qi, U_BITS);
-      store<i32>(u + o, ui);
-      const u2 = wrapSigned(ui + load<i32>(bias + p), U_BITS);
-      let vi = decayInt(load<i32>(v + o), (1 << DECAY_BITS) - load<i32>(decayV + p)) + u2;
-      vi = vi < vmin ? vmin : vi > vmax ? vmax : vi;
-      let r = load<i32>(ref + o);
-      if (r > 0) vi = 0;
-      if (vi > load<i32>(vth + p)) {
-        vi = 0;
-        r = load<i32>(refractDelay + p);
+      const fast = i32x4.all_true(i32x4.eq(v128.load(decayU + p), instant)) && !v128.any_true(v128.load(decayV + p));
+      if (fast) {
+        const qi = i32x4.shr_s(i32x4.shl(v128.load(q + o), sq), sq);
+        v128.store(q + o, qi);
+        v128.store(u + o, qi);
+        const u2 = i32x4.shr_s(i32x4.shl(i32x4.add(qi, v128.load(bias + p)), su), su);
+        let vi = i32x4.min_s(i32x4.max_s(i32x4.add(v128.load(v + o), u2), vMin), vMax);
+        let r = v128.load(ref + o);
+        vi = v128.andnot(vi, i32x4.gt_s(r, zero));
+        const fire = i32x4.gt_s(vi, v128.load(vth + p));
+        v128.store(v + o, v128.andnot(vi, fire));
+        r = v128.bitselect(v128.load(refractDelay + p), r, fire);
+        v128.store(ref + o, i32x4.max_s(i32x4.sub(r, one), zero));
+        let mask = i32x4.bitmask(fire);
+        while (mask != 0) {
+          store<i32>(spikes + (<usize>written << 2), j + ctz(mask));
+          written++;
+          mask &= mask - 1;
+        }
+      } else {
+        for (let k = j; k < j + 4; k++) {
+          if (stepOne(o + (<usize>(k - j) << 2), <usize>k << 2, q, u, v, ref, decayU, decayV, bias, vth, refractDelay, vmin, vmax)) {
+            store<i32>(spikes + (<usize>written << 2), k);
+            written++;
+          }
+        }
+      }
+    }
+    for (; j < n; j++) {
+      if (stepOne((b * <usize>n + <usize>j) << 2, <usize>j << 2, q, u, v, ref, decayU, decayV, bias, vth, refractDelay, vmin, vmax)) {
         store<i32>(spikes + (<usize>written << 2), j);
         written++;
       }
-      store<i32>(v + o, vi);
-      store<i32>(ref + o, r > 0 ? r - 1 : 0);
     }
     store<i32>(counts + (b << 2), written - start);
   }

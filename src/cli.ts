@@ -14,6 +14,7 @@ import { parseGraph, stringifyGraph } from "./ir/json.js";
 import { type InputCoding } from "./sim/input.js";
 import { planMemory } from "./sim/plan.js";
 import { type SimResult, Simulator } from "./sim/simulator.js";
+import { evaluateSnnParallel } from "./convert/parallel.js";
 import { VERSION } from "./version.js";
 import { importOnnx } from "./onnx/import.js";
 import { createRequire } from "node:module";
@@ -242,6 +243,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
     outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
     targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
+    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel,
     onProgress: progress,
   });
   progress("done", 1, 1);
@@ -297,20 +299,49 @@ function printRun(r: RunReport, test: ImageSet): void {
     `footprint ${(x.footprintBytes / 1024).toFixed(0)} KiB · connection sparsity ${x.connectionSparsity.toFixed(3)} · activation sparsity ${x.activationSparsity.toFixed(3)} · dense ${x.denseOps.toExponential(2)} · eff. MACs ${x.effectiveMacs.toExponential(2)} · eff. ACs ${x.effectiveAcs.toExponential(2)}`;
   console.log(`NeuroBench DNN: ${m(r.dnn.metrics)}`);
   console.log(`NeuroBench SNN: ${m(r.snn.metrics)}`);
+  printTargets(r);
+}
+
+/** An SI-prefixed figure: 2.15e-4 J -> "215.0 µJ". */
+function si(x: number | null, unit: string): string {
+  if (x === null || !Number.isFinite(x)) return "–";
+  const steps: [number, string][] = [[1, ""], [1e-3, "m"], [1e-6, "µ"], [1e-9, "n"], [1e-12, "p"]];
+  const [f, pre] = steps.find(([f]) => Math.abs(x) >= f) ?? steps[steps.length - 1];
+  return `${(x / f).toPrecision(4)} ${pre}${unit}`;
+}
+
+/** The per-target table, the ratios against the NCS2 and Loihi's trade-off over T. */
+function printTargets(r: RunReport): void {
+  if (r.targets.length === 0) return;
+  const pct = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(2)}%`);
+  console.log(`${"target".padEnd(8)}${"runs".padEnd(6)}${"accuracy".padStart(9)}${"cores/chips".padStart(13)}${"energy/inf".padStart(13)}${"power".padStart(12)}${"latency".padStart(12)}${"inf/s".padStart(9)}`);
   for (const t of r.targets) {
-    if (!("latencyS" in t)) {
-      console.log(`target ${t.name}: does not fit — ${"reason" in t ? t.reason : ""}`);
+    if (!t.feasible) {
+      console.log(`${t.name.padEnd(8)}${t.model.toUpperCase().padEnd(6)}does not fit: ${t.reason}`);
       continue;
     }
-    const e = t.energyPerInferenceJ, p = t.powerW;
-    if (t.name === "cpu")
-      console.log(`target cpu (DNN, measured here, 1 thread): ${(t.latencyS * 1e3).toFixed(3)} ms/inference, ${t.inferencesPerS.toFixed(0)} inferences/s` +
-        (e && p ? `, ${(e * 1e3).toFixed(3)} mJ at ${p} W` : " (energy: pass --cpu-watts)"));
-    else
-      console.log(`target ${t.name} (estimate, float-SNN activity): ${"cores" in t && "chips" in t ? `${t.cores} cores on ${t.chips} chip(s), ` : ""}` +
-        `${((e ?? 0) * 1e6).toFixed(2)} µJ/inference, ${(t.latencyS * 1e3).toFixed(3)} ms latency, ${((p ?? 0) * 1e3).toFixed(1)} mW, ${t.inferencesPerS.toFixed(0)} inferences/s`);
+    const cc = t.cores !== undefined ? `${t.cores} / ${t.chips}` : "–";
+    console.log(`${t.name.padEnd(8)}${t.model.toUpperCase().padEnd(6)}${pct(t.accuracy).padStart(9)}${cc.padStart(13)}${si(t.energyPerInferenceJ, "J").padStart(13)}` +
+      `${si(t.powerW, "W").padStart(12)}${si(t.latencyS, "s").padStart(12)}${(t.inferencesPerS === null ? "–" : t.inferencesPerS.toFixed(0)).padStart(9)}`);
   }
-
+  const cpu = r.targets.find((t) => t.name === "cpu");
+  if (cpu && cpu.powerW === null) console.log("cpu: latency measured here (1 thread); energy needs --cpu-watts");
+  for (const c of r.comparison?.rows ?? []) {
+    const x = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)}×`;
+    const parts = [
+      c.powerRatio !== null ? `${x(c.powerRatio)} less power` : null,
+      c.energyRatio !== null ? `${x(c.energyRatio)} less energy per inference` : null,
+      c.latencyRatio !== null ? `latency ${x(c.latencyRatio)}` : null,
+      c.accuracyDelta !== null ? `accuracy ${c.accuracyDelta >= 0 ? "+" : ""}${(100 * c.accuracyDelta).toFixed(2)} points` : null,
+    ].filter(Boolean);
+    console.log(`${c.target} vs ${r.comparison!.baseline}: ${parts.join(", ")}`);
+  }
+  const l = r.targets.find((t) => t.name === "loihi" && t.feasible);
+  if (l) {
+    const rows = l.tradeoff as { timesteps: number; accuracy: number; energyPerInferenceJ: number; latencyS: number }[];
+    console.log(`loihi (estimate; bit-exact quantised run) by timesteps T: ${rows.map((x) => `T=${x.timesteps} ${pct(x.accuracy)} ${si(x.energyPerInferenceJ, "J")} ${si(x.latencyS, "s")}`).join(" · ")}`);
+    console.log(`loihi: recommended T = ${l.recommendedTimesteps} (${l.recommendation}); float SNN ${pct(l.floatSnnAccuracy as number)} at T = ${r.snn.timesteps}`);
+  }
 }
 
 /** loihi-sim: runs a user's integer Loihi net bit-exactly and writes q, u, v and spikes per step. */
@@ -385,7 +416,8 @@ export function buildProgram(): Command {
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")
     .option("--std <s>", "divide per channel (comma list)")
-    .option("--target <list>", "hardware estimates, comma list (available: loihi, cpu)")
+    .option("--target <list>", "hardware estimates, comma list (available: loihi, ncs2, cpu)")
+    .option("--loihi-samples <n>", "test samples of the bit-exact Loihi run (default: all)", int("--loihi-samples", 1))
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
     .option("--json <file>", "write the full report as JSON")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json")

@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "spikewasm-cli-"));
 describe("spikewasm CLI", () => {
   it("run on the bundled model writes the JSON report with model, data, options, dnn and snn fields", async () => {
     const out = join(dir, "run.json");
-    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--target", "loihi,cpu", "--json", out])).toBe(0);
+    expect(await main(["run", "--limit", "40", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--target", "loihi,ncs2,cpu", "--json", out])).toBe(0);
     const r = JSON.parse(readFileSync(out, "utf8"));
     expect(r.model.layers.length).toBeGreaterThan(3);
     expect(r.model.params).toBe(206922);
@@ -33,7 +33,22 @@ describe("spikewasm CLI", () => {
     expect(t.energyPerInferenceJ).toBeGreaterThan(0);
     expect(t.powerW).toBeCloseTo(t.energyPerInferenceJ / t.latencyS, 9);
     expect(t.sources.every((c: { source: string; kind: string }) => c.source.length > 0 && ["measured", "derived", "assumed"].includes(c.kind))).toBe(true);
-    const cpu = r.targets[1];
+    // bit-exact quantised run on the same 40 samples; trade-off rows at T = 1, 2, 4, 8, 16
+    expect(t.accuracy).toBeGreaterThanOrEqual(0);
+    expect(t.chipSteps).toBe(16 + t.quantization.latency);
+    expect(t.tradeoff.map((x: { timesteps: number }) => x.timesteps)).toEqual([1, 2, 4, 8, 16]);
+    expect(t.tradeoff[4]).toMatchObject({ accuracy: t.accuracy, energyPerInferenceJ: t.energyPerInferenceJ, latencyS: t.latencyS });
+    expect(t.tradeoff[0].energyPerInferenceJ).toBeLessThan(t.energyPerInferenceJ);
+    expect(t.quantization.layers.map((l: { kind: string }) => l.kind)).toEqual(["conv2d", "pool", "conv2d", "pool", "dense", "dense"]);
+    const ncs2 = r.targets[1];
+    expect(ncs2).toMatchObject({ name: "ncs2", model: "dnn", feasible: true, accuracy: r.dnn.accuracy });
+    expect(ncs2.energyPerInferenceJ).toBeCloseTo(ncs2.powerW * ncs2.latencyS, 12);
+    expect(r.comparison.baseline).toBe("ncs2");
+    const vs = r.comparison.rows.find((x: { target: string }) => x.target === "loihi");
+    expect(vs.energyRatio).toBeCloseTo(ncs2.energyPerInferenceJ / t.energyPerInferenceJ, 9);
+    expect(vs.powerRatio).toBeCloseTo(ncs2.powerW / t.powerW, 9);
+    expect(vs.latencyRatio).toBeCloseTo(t.latencyS / ncs2.latencyS, 9);
+    const cpu = r.targets[2];
     expect(cpu).toMatchObject({ name: "cpu", feasible: true, energyPerInferenceJ: null, powerW: null });
     expect(cpu.latencyS).toBeGreaterThan(0);
     expect(cpu.inferencesPerS).toBeCloseTo(1 / cpu.latencyS, 6);
@@ -54,7 +69,7 @@ describe("spikewasm CLI", () => {
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
     expect(await main(["simulate", "-T", "0"])).toBe(2);
     expect(await main(["run", "--limit", "5", "--target", "npu"])).toBe(2);
-    expect(err.join("\n")).toMatch(/unknown target 'npu'/);
+    expect(err.join("\n")).toMatch(/unknown target 'npu' \(available: loihi, ncs2, cpu\)/);
     expect(await main(["inspect", join(dir, "nope.onnx")])).toBe(2);
     expect(err.join("\n")).toMatch(/nope\.onnx: cannot read \(ENOENT\)/);
   });

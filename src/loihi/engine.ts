@@ -56,7 +56,18 @@ export interface LoihiRunResult {
   };
 }
 
-interface LayerBuffers { p: PopulationPlan; l: LoihiLayer; u: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number; vmin: number; vmax: number }
+interface LayerBuffers {
+  p: PopulationPlan; l: LoihiLayer;
+  /** [C, H, W] index of each memory (channels-last) index, null for 1-D */
+  perm: Int32Array | null;
+  u: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number; vmin: number; vmax: number;
+}
+
+function permutation(memShape: number[]): Int32Array | null {
+  if (memShape.length !== 3) return null;
+  const f = chwIndexOfMem(memShape), n = memShape[0] * memShape[1] * memShape[2];
+  return Int32Array.from({ length: n }, (_, m) => f(m));
+}
 
 /** A quantised graph built into memory, ready to run batches bit-exactly. */
 export class LoihiEngine {
@@ -93,7 +104,7 @@ export class LoihiEngine {
       const l = byId.get(p.id);
       if (!l) throw new SpikewasmError(`loihi engine: population '${p.id}' is not a quantised layer`);
       const Bn = plan.batch * p.n;
-      return { p, l, u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(p.n), vth: alloc(p.n), refractDelay: alloc(p.n),
+      return { p, l, perm: permutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(p.n), vth: alloc(p.n), refractDelay: alloc(p.n),
         vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1 };
     });
     checkMemoryLimit({ ...plan, totalBytes: top, stateBytes: top - 64 - plan.parameterBytes }, WASM_MAX_BYTES);
@@ -134,7 +145,7 @@ export class LoihiEngine {
     const steps = T + L;
     const out = this.layers[plan.output], nOut = out.p.n;
     const outCounts = new Int32Array(steps * B * nOut), outV = new Int32Array(steps * B * nOut);
-    const perm = out.p.memShape.length === 3 ? chwIndexOfMem(out.p.memShape) : null;
+    const perm = out.perm;
     const spikesPerStep = this.layers.map(() => new Int32Array(steps * B));
     const synopsPerStep = this.layers.map(() => new Float64Array(steps));
     const inputSpikesPerStep = new Int32Array(steps * B);
@@ -159,15 +170,15 @@ export class LoihiEngine {
       inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
       const o0 = (t - 1) * B * nOut;
       for (let m = 0; m < B * nOut; m++) {
-        const d = perm ? Math.floor(m / nOut) * nOut + perm(m % nOut) : m;
+        const d = perm ? Math.floor(m / nOut) * nOut + perm[m % nOut] : m;
         outCounts[o0 + d] = I[(out.p.total >> 2) + m];
         outV[o0 + d] = I[(out.p.v >> 2) + m];
       }
     }
     const layers = this.layers.map((b, li): LoihiLayerRecord => {
-      const n = b.p.n, f = b.p.memShape.length === 3 ? chwIndexOfMem(b.p.memShape) : (m: number) => m;
-      const spikeCounts = new Int32Array(B * n);
-      for (let bb = 0; bb < B; bb++) for (let m = 0; m < n; m++) spikeCounts[bb * n + f(m)] = I[(b.p.total >> 2) + bb * n + m];
+      const n = b.p.n, perm = b.perm, base = b.p.total >> 2;
+      const spikeCounts = perm ? new Int32Array(B * n) : I.slice(base, base + B * n);
+      if (perm) for (let bb = 0; bb < B; bb++) for (let m = 0; m < n; m++) spikeCounts[bb * n + perm[m]] = I[base + bb * n + m];
       return { id: b.p.id, neurons: n, spikesPerStep: spikesPerStep[li], synopsPerStep: synopsPerStep[li], spikeCounts };
     });
     return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };

@@ -85,7 +85,7 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
         for (let b = 0; b < B; b++) acc.spikesPerStep[t] += rec.spikesPerStep[t * B + b];
         acc.synopsPerStep[t] += rec.synopsPerStep[t];
       }
-      for (let i = 0; i < rec.spikeCounts.length; i++) acc.spikeCountsSum[i % acc.neurons] += rec.spikeCounts[i];
+      for (let b = 0, i = 0; b < B; b++) for (let j = 0; j < acc.neurons; j++, i++) acc.spikeCountsSum[j] += rec.spikeCounts[i];
     });
     for (let i = 0; i < r.inputSpikesPerStep.length; i++) inputSpikesPerStep[Math.floor(i / B)] += r.inputSpikesPerStep[i];
     o.onProgress?.(s0 + B, count);

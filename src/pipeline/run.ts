@@ -14,12 +14,10 @@ import { shapeSize } from "../ir/graph.js";
 import { importOnnx, requireConvertible } from "../onnx/import.js";
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
+import type { SnnGraph } from "../ir/graph.js";
 import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
 import { planMemory } from "../sim/plan.js";
-import { loihiCost } from "../targets/cost.js";
-import { LOIHI, chipConstants } from "../targets/loihi.js";
-import { mapToLoihi } from "../targets/mapping.js";
-import type { SnnGraph } from "../ir/graph.js";
+import { type TargetReport, checkTargets, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
 export interface RunInputs {
@@ -38,12 +36,20 @@ export interface RunOptions extends ConvertOptions {
   readout?: Readout;
   batch?: number;
   /**
-   * Worker threads of the SNN evaluation (results are identical whatever the number). Default: all
-   * cores when running in Node, 1 (this thread) elsewhere; 1 never starts a worker.
+   * Worker threads of the SNN evaluation, used only with `parallelEvaluate` (results are identical
+   * whatever the number); 1 never starts a worker.
    */
   workers?: number;
-  /** hardware targets to estimate ("loihi", "cpu") */
+  /**
+   * A multi-threaded evaluateSnn (Node: evaluateSnnParallel from src/convert/parallel.ts, which the CLI
+   * passes). Injected rather than imported so that this module bundles for browsers, where the
+   * evaluation runs in the calling thread.
+   */
+  parallelEvaluate?: (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions & { workers?: number }) => Promise<SnnEvaluation>;
+  /** hardware targets to estimate ("loihi", "ncs2", "cpu"; src/pipeline/targets.ts) */
   targets?: string[];
+  /** test samples the bit-exact Loihi run uses (default: all of them) */
+  loihiSamples?: number;
   /** CPU power in watts for the "cpu" target's energy (no default: not measurable from here) */
   cpuWatts?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -97,8 +103,9 @@ function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count:
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
-  for (const t of o.targets ?? [])
-    if (t !== "loihi" && t !== "cpu") throw new SpikewasmError(`unknown target '${t}' (available: loihi, cpu)`);
+  const targetNames = checkTargets(o.targets ?? []);
+  if (o.loihiSamples !== undefined && (!Number.isInteger(o.loihiSamples) || o.loihiSamples < 1))
+    throw new SpikewasmError(`loihiSamples must be an integer >= 1, got ${o.loihiSamples}`);
   const imp = importOnnx(inp.model, inp.modelFile);
   const ann = requireConvertible(imp);
   const shapes = annShapes(ann);
@@ -125,10 +132,8 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
   };
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
-  const inNode = typeof process !== "undefined" && !!process.versions?.node;
-  // the worker-thread module is Node-only: imported dynamically so that this module loads in browsers
-  const ev: SnnEvaluation = inNode && o.workers !== 1
-    ? await (await import("../convert/parallel.js")).evaluateSnnParallel(snn, inp.test.samples, inp.test.labels, inp.test.count, { ...evOptions, workers: o.workers })
+  const ev: SnnEvaluation = o.parallelEvaluate && o.workers !== 1
+    ? await o.parallelEvaluate(snn, inp.test.samples, inp.test.labels, inp.test.count, { ...evOptions, workers: o.workers })
     : await evaluateSnn(snn, inp.test.samples, inp.test.labels, inp.test.count, evOptions);
 
   const layers: LayerDiagnosis[] = ev.layers.map((l) => {
@@ -170,8 +175,18 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * T),
     denseOps: macs * T, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
   };
-  const targets = (o.targets ?? []).map((t) =>
-    t === "cpu" ? cpuTarget(runner, inp.test.samples, inp.test.count, n, dnnAccuracy, o.cpuWatts) : estimateTarget(t, snn, ev, o.timesteps));
+  const targets: TargetReport[] = [];
+  for (const t of targetNames) {
+    if (t === "cpu") targets.push(cpuTarget(runner, inp.test.samples, inp.test.count, n, dnnAccuracy, o.cpuWatts));
+    else if (t === "ncs2") targets.push(ncs2Target(macs, annLayers.filter((l) => l.kind === "dense").reduce((a, l) => a + l.macs, 0), dnnAccuracy));
+    else {
+      const count = Math.min(o.loihiSamples ?? inp.test.count, inp.test.count);
+      targets.push(await loihiTarget(snn, inp.test.samples, inp.test.labels, count, {
+        steps: T, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
+        onProgress: (d, total) => o.onProgress?.("loihi", d, total),
+      }));
+    }
+  }
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
     seconds: (performance.now() - t0) / 1000,
@@ -187,51 +202,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       normalization: conv.lambdas, layers, metrics: snnMetrics,
     },
     targets,
-  };
-}
-
-/**
- * The DNN measured on this machine's CPU: spikewasm's WASM DNN runner on one thread, batch 64, over up to
- * 1,000 test samples (a warm-up chunk first). Energy only when the user gives the CPU's power.
- */
-function cpuTarget(runner: AnnRunner, samples: Float32Array, count: number, n: number, accuracy: number, watts?: number) {
-  const m = Math.min(count, 1000);
-  runner.run(samples.subarray(0, Math.min(m, 64) * n), Math.min(m, 64), false);
-  const t0 = performance.now();
-  runner.run(samples.subarray(0, m * n), m, false);
-  const latencyS = (performance.now() - t0) / 1000 / m;
-  const host = typeof process !== "undefined" ? `${process.platform} ${process.arch}, node ${process.versions?.node}` : "browser";
-  return {
-    name: "cpu", accuracy, feasible: true, latencyS, inferencesPerS: 1 / latencyS,
-    powerW: watts ?? null, energyPerInferenceJ: watts ? watts * latencyS : null,
-    sources: [{ name: "latency", value: latencyS, kind: "measured", source: `this run: WASM DNN runner, 1 thread, batch 64, ${m} samples, ${host}` },
-      { name: "power", value: watts ?? null, kind: watts ? "assumed" : "unknown", source: watts ? "--cpu-watts given by the user" : "not measurable here: pass --cpu-watts" }],
-    notes: ["DNN (not SNN) on the CPU running spikewasm; batch-amortised latency per inference"],
-  };
-}
-
-/**
- * A hardware estimate for the converted SNN: mapping and cost model (src/targets/). The activity is the
- * float SNN's (spikes and synaptic operations per inference); accuracy is the float SNN's too, not yet
- * the quantised bit-exact run's — both stated in `notes`.
- */
-function estimateTarget(name: string, snn: SnnGraph, ev: SnnEvaluation, steps: number) {
-  if (name !== "loihi") throw new SpikewasmError(`unknown target '${name}' (available: loihi)`);
-  const base = { name, accuracy: ev.accuracy, sources: chipConstants(LOIHI).map((c) => ({ name: c.name, value: c.value, kind: c.kind, source: c.source })) };
-  let mapping;
-  try {
-    mapping = mapToLoihi(snn, LOIHI);
-  } catch (e) {
-    if (e instanceof SpikewasmError) return { ...base, feasible: false, reason: e.message };
-    throw e;
-  }
-  const activity = ev.layers.map((l) => ({ id: l.id, spikes: l.spikesPerInference, synops: l.synopsPerInference }));
-  const c = loihiCost(mapping, activity, LOIHI, steps);
-  return {
-    ...base, feasible: true, cores: c.cores, chips: c.chips, energyPerInferenceJ: c.energyPerInferenceJ, powerW: c.powerW,
-    latencyS: c.latencyS, inferencesPerS: c.inferencesPerS, breakdown: c.breakdown,
-    notes: [...c.notes, "activity and accuracy from the float SNN simulation (the bit-exact quantised run is not yet wired in)",
-      "input synaptic operations of constant-current coding are counted as synaptic ops"],
+    comparison: compareTargets(targets),
   };
 }
 

@@ -101,7 +101,7 @@ describe("runPipeline workers", () => {
         model: read("../../models/mnist_cnn.onnx"), modelFile: "mnist_cnn.onnx",
         test: { samples: test.samples, count: test.count, labels, source: "t10k" },
         calibration: { samples: cal.samples, count: cal.count, source: "train" },
-      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers });
+      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers, parallelEvaluate: evaluateSnnParallel });
       return { ...r, seconds: 0 };
     };
     const one = await run(1);
