@@ -14,7 +14,7 @@ import { parseGraph, stringifyGraph } from "./ir/json.js";
 import { type InputCoding } from "./sim/input.js";
 import { planMemory } from "./sim/plan.js";
 import { type SimResult, Simulator } from "./sim/simulator.js";
-import { evaluateSnnParallel } from "./convert/parallel.js";
+import { evaluateLoihiParallel, evaluateSnnParallel } from "./convert/parallel.js";
 import { VERSION } from "./version.js";
 import { importOnnx } from "./onnx/import.js";
 import { createRequire } from "node:module";
@@ -243,7 +243,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
     outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
     targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
-    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel,
+    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress,
   });
   progress("done", 1, 1);

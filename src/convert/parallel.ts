@@ -23,6 +23,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { SpikewasmError } from "../errors.js";
 import { type SnnGraph, shapeSize } from "../ir/graph.js";
+import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, mergeLoihiEvaluations } from "../loihi/evaluate.js";
+import type { LoihiGraph } from "../loihi/quantize.js";
 import { type ChunkOptions, type ChunkSums, type EvaluateOptions, type SnnEvaluation, evaluateSnn, finalizeEvaluation } from "./evaluate.js";
 
 /** Options of evaluateSnnParallel: evaluateSnn's plus the number of workers. */
@@ -33,19 +35,15 @@ export interface ParallelEvaluateOptions extends EvaluateOptions {
   workerUrl?: URL | string;
 }
 
-/** What a worker receives (workerData). */
-export interface EvalJob {
-  graph: SnnGraph;
-  samples: Float32Array;
-  labels: Int32Array;
-  count: number;
-  options: Omit<ChunkOptions, "onProgress">;
-}
+/** What a worker receives (workerData): a chunk of the float SNN evaluation, or of the bit-exact Loihi one. */
+export type EvalJob =
+  | { kind: "snn"; graph: SnnGraph; samples: Float32Array; labels: Int32Array; count: number; options: Omit<ChunkOptions, "onProgress"> }
+  | { kind: "loihi"; graph: LoihiGraph; samples: Float32Array; labels: Int32Array; count: number; options: Omit<EvaluateLoihiOptions, "onProgress"> };
 
 /** What a worker posts back. */
 export type EvalMessage =
   | { type: "progress"; done: number }
-  | { type: "result"; sums: ChunkSums }
+  | { type: "result"; sums: ChunkSums | LoihiEvaluation }
   | { type: "error"; message: string; exitCode: number | null; stack?: string };
 
 /** Runs evaluateSnn's work in worker threads; the result equals evaluateSnn(snn, samples, labels, count, options). */
@@ -62,7 +60,20 @@ export async function evaluateSnnParallel(snn: SnnGraph, samples: Float32Array, 
   if (!input || input.kind !== "input") throw new SpikewasmError("the graph has no input node");
   const n = shapeSize(input.shape);
 
-  // contiguous chunks of whole batches: the first `batches % W` chunks get one batch more
+  const chunks = splitChunks(count, batch, W);
+  const graph = compactGraph(snn);
+  const parts = await runChunks(workerUrl, chunks, count, onProgress, (c) => ({
+    kind: "snn", graph, count: c.count,
+    samples: samples.slice(c.start * n, (c.start + c.count) * n),
+    labels: labels.slice(c.start, c.start + c.count),
+    options: { ...o, batch, sampleOffset: c.start },
+  }));
+  return finalizeEvaluation(parts as ChunkSums[]);
+}
+
+/** Contiguous chunks of whole batches over W workers: the first `batches % W` chunks get one batch more. */
+function splitChunks(count: number, batch: number, W: number): { start: number; count: number }[] {
+  const batches = Math.ceil(count / batch);
   const chunks: { start: number; count: number }[] = [];
   for (let i = 0, b0 = 0; i < W; i++) {
     const nb = Math.floor(batches / W) + (i < batches % W ? 1 : 0);
@@ -70,30 +81,47 @@ export async function evaluateSnnParallel(snn: SnnGraph, samples: Float32Array, 
     chunks.push({ start, count: end - start });
     b0 += nb;
   }
+  return chunks;
+}
+
+/** Starts one worker per chunk, sums their progress, returns their results in chunk order. */
+async function runChunks(workerUrl: URL | string | undefined, chunks: { start: number; count: number }[], count: number,
+  onProgress: ((done: number, total: number) => void) | undefined, job: (c: { start: number; count: number }) => EvalJob): Promise<(ChunkSums | LoihiEvaluation)[]> {
   const url = await resolveWorkerUrl(workerUrl);
-  const graph = compactGraph(snn);
   const done = chunks.map(() => 0);
   const running: Worker[] = [];
   try {
-    const parts = await Promise.all(chunks.map((c, i) => {
-      const job: EvalJob = {
-        graph, count: c.count,
-        samples: samples.slice(c.start * n, (c.start + c.count) * n),
-        labels: labels.slice(c.start, c.start + c.count),
-        options: { ...o, batch, sampleOffset: c.start },
-      };
-      return runWorker(url, job, running, (d) => {
-        done[i] = d;
-        onProgress?.(done.reduce((a, v) => a + v, 0), count);
-      });
-    }));
-    return finalizeEvaluation(parts);
+    return await Promise.all(chunks.map((c, i) => runWorker(url, job(c), running, (d) => {
+      done[i] = d;
+      onProgress?.(done.reduce((a, v) => a + v, 0), count);
+    })));
   } finally {
     for (const w of running) void w.terminate();
   }
 }
 
-function runWorker(url: URL, job: EvalJob, running: Worker[], progress: (done: number) => void): Promise<ChunkSums> {
+/**
+ * evaluateLoihi over worker threads: contiguous chunks of samples, merged by mergeLoihiEvaluations. The
+ * integer engine is deterministic per sample, so the result equals evaluateLoihi on the whole set.
+ */
+export async function evaluateLoihiParallel(lg: LoihiGraph, samples: Float32Array, labels: Int32Array, count: number,
+  options: EvaluateLoihiOptions & { workers?: number; workerUrl?: URL | string }): Promise<LoihiEvaluation> {
+  const { workers, workerUrl, onProgress, ...o } = options;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${workers}`);
+  const batch = Math.max(1, Math.min(o.batch ?? 32, count));
+  const W = Math.min(workers ?? availableParallelism(), Math.ceil(count / batch));
+  if (W <= 1 || labels.length < count) return evaluateLoihi(lg, samples, labels, count, options);
+  const n = lg.input.size;
+  const parts = await runChunks(workerUrl, splitChunks(count, batch, W), count, onProgress, (c) => ({
+    kind: "loihi", graph: lg, count: c.count,
+    samples: samples.slice(c.start * n, (c.start + c.count) * n),
+    labels: labels.slice(c.start, c.start + c.count),
+    options: { ...o, batch },
+  }));
+  return mergeLoihiEvaluations(parts as LoihiEvaluation[]);
+}
+
+function runWorker(url: URL, job: EvalJob, running: Worker[], progress: (done: number) => void): Promise<ChunkSums | LoihiEvaluation> {
   return new Promise((resolve, reject) => {
     const w = new Worker(url, { workerData: job, transferList: [job.samples.buffer as ArrayBuffer, job.labels.buffer as ArrayBuffer] });
     running.push(w);

@@ -36,6 +36,8 @@ export interface LoihiEvaluation {
   accuracy: number;
   /** accuracy after t = 1..T coding steps (readout at t + latency) */
   accuracyByStep: number[];
+  /** correct samples after t = 1..T coding steps */
+  correctByStep: number[];
   predictions: Int32Array;
   /** per layer: spikes and synaptic operations at each step 1..T + L, summed over the samples */
   layers: Array<{ id: string; neurons: number; spikesPerStep: Float64Array; synopsPerStep: Float64Array; spikeCountsSum: Float64Array }>;
@@ -91,7 +93,26 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
     o.onProgress?.(s0 + B, count);
   }
   const accuracyByStep = Array.from(correct, (c) => c / count);
-  return { samples: count, steps: T, latency: L, accuracy: accuracyByStep[T - 1], accuracyByStep, predictions, layers, inputSpikesPerStep };
+  return { samples: count, steps: T, latency: L, accuracy: accuracyByStep[T - 1], accuracyByStep, correctByStep: Array.from(correct), predictions, layers, inputSpikesPerStep };
+}
+
+/** Merges evaluations of consecutive chunks of one data set (same graph and options) into the whole set's. */
+export function mergeLoihiEvaluations(parts: LoihiEvaluation[]): LoihiEvaluation {
+  if (parts.length === 0) throw new SpikewasmError("mergeLoihiEvaluations: nothing to merge");
+  const samples = parts.reduce((a, p) => a + p.samples, 0);
+  const { steps, latency } = parts[0];
+  const correctByStep = Array.from({ length: steps }, (_, t) => parts.reduce((a, p) => a + p.correctByStep[t], 0));
+  const accuracyByStep = correctByStep.map((c) => c / samples);
+  const predictions = new Int32Array(samples);
+  let off = 0;
+  for (const p of parts) { predictions.set(p.predictions, off); off += p.samples; }
+  const add = (arrs: Float64Array[]) => arrs.reduce((acc, a) => { for (let i = 0; i < a.length; i++) acc[i] += a[i]; return acc; }, new Float64Array(arrs[0].length));
+  const layers = parts[0].layers.map((l, li) => ({
+    id: l.id, neurons: l.neurons,
+    spikesPerStep: add(parts.map((p) => p.layers[li].spikesPerStep)), synopsPerStep: add(parts.map((p) => p.layers[li].synopsPerStep)),
+    spikeCountsSum: add(parts.map((p) => p.layers[li].spikeCountsSum)),
+  }));
+  return { samples, steps, latency, accuracy: accuracyByStep[steps - 1], accuracyByStep, correctByStep, predictions, layers, inputSpikesPerStep: add(parts.map((p) => p.inputSpikesPerStep)) };
 }
 
 /** Per-inference spikes and synaptic operations of each layer for T = t coding steps (through step t + latency). */

@@ -17,7 +17,7 @@ import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
 import { planMemory } from "../sim/plan.js";
-import { type TargetReport, checkTargets, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
+import { type LoihiTargetOptions, type TargetReport, checkTargets, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
 export interface RunInputs {
@@ -46,6 +46,8 @@ export interface RunOptions extends ConvertOptions {
    * evaluation runs in the calling thread.
    */
   parallelEvaluate?: (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions & { workers?: number }) => Promise<SnnEvaluation>;
+  /** the same for the bit-exact Loihi run (Node: evaluateLoihiParallel) */
+  parallelEvaluateLoihi?: LoihiTargetOptions["evaluate"];
   /** hardware targets to estimate ("loihi", "ncs2", "cpu"; src/pipeline/targets.ts) */
   targets?: string[];
   /** test samples the bit-exact Loihi run uses (default: all of them) */
@@ -184,6 +186,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       targets.push(await loihiTarget(snn, inp.test.samples, inp.test.labels, count, {
         steps: T, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
         onProgress: (d, total) => o.onProgress?.("loihi", d, total),
+        evaluate: o.parallelEvaluateLoihi && o.workers !== 1 ? (lg, x, y, c, eo) => o.parallelEvaluateLoihi!(lg, x, y, c, { ...eo, workers: o.workers }) : undefined,
       }));
     }
   }

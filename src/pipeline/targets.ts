@@ -13,8 +13,8 @@
 import type { AnnRunner } from "../ann/infer-wasm.js";
 import { SpikewasmError } from "../errors.js";
 import type { SnnGraph } from "../ir/graph.js";
-import { evaluateLoihi, loihiActivity } from "../loihi/evaluate.js";
-import { quantizeGraph } from "../loihi/quantize.js";
+import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, loihiActivity } from "../loihi/evaluate.js";
+import { type LoihiGraph, quantizeGraph } from "../loihi/quantize.js";
 import { loihiCost } from "../targets/cost.js";
 import { LOIHI, chipConstants } from "../targets/loihi.js";
 import { mapToLoihi } from "../targets/mapping.js";
@@ -77,6 +77,8 @@ export interface LoihiTargetOptions {
   /** the largest accuracy drop (fraction) the recommended T may have vs the full T (default 0.005) */
   tolerance?: number;
   onProgress?: (done: number, total: number) => void;
+  /** evaluateLoihi or a drop-in replacement (the CLI passes the worker-thread one) */
+  evaluate?: (lg: LoihiGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateLoihiOptions & { workers?: number }) => Promise<LoihiEvaluation>;
 }
 
 /** Candidate T of the trade-off: powers of two below T, and T. */
@@ -102,7 +104,7 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   } catch (e) {
     return infeasible(e);
   }
-  const ev = await evaluateLoihi(lg, samples, labels, count, { steps: o.steps, rate: o.rate, batch: o.batch, onProgress: o.onProgress });
+  const ev = await (o.evaluate ?? evaluateLoihi)(lg, samples, labels, count, { steps: o.steps, rate: o.rate, batch: o.batch, onProgress: o.onProgress });
   const L = lg.latency;
   const costAt = (t: number) => loihiCost(mapping, loihiActivity(ev, t), LOIHI, t + L);
   const c = costAt(o.steps);

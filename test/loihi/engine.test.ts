@@ -129,3 +129,17 @@ describe("conv quantisation rules", () => {
     expect(() => toLoihiNet(lg, { maxSynapseMatrix: 100 })).toThrow(/layer 'c' expands to a 16 × 18 matrix \(288 entries\), above the limit of 100/);
   });
 });
+
+describe("evaluateLoihiParallel", () => {
+  it("two workers give the single-thread evaluation exactly (chunks merged from counts)", async () => {
+    const { evaluateLoihiParallel } = await import("../../src/convert/parallel.js");
+    const r = new Rng(9);
+    const lg = quantizeGraph(randomNet(r, 2));
+    const N = 23, n = lg.input.size;
+    const x = Float32Array.from({ length: N * n }, () => r.uniform());
+    const labels = Int32Array.from({ length: N }, (_, i) => (i * 7) % 4);
+    const one = await evaluateLoihi(lg, x, labels, N, { steps: 12, batch: 4 });
+    const two = await evaluateLoihiParallel(lg, x, labels, N, { steps: 12, batch: 4, workers: 2 });
+    expect(two).toEqual(one);
+  }, 60_000);
+});

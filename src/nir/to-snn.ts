@@ -1,0 +1,399 @@
+/**
+ * nirToSnn: a NIR graph → spikewasm's typed SnnGraph, with the discretisation of src/nir/discretise.ts.
+ *
+ * Structure. spikewasm populations pair one connection with one neuron population, so NIR chains are
+ * matched as follows (W: Affine | Linear | Conv2d | SumPool2d | AvgPool2d; N: IF | LIF | LI | I | CubaLIF | CubaLI):
+ *   Input                                   → input
+ *   src → W → N                             → dense (Affine/Linear) | conv2d | pool (sum/avg), id = N's name
+ *   src_1 [→ Scale_1], …, src_k [→ Scale_k] → N  (k ≥ 1; sources: Input, Flatten or N)
+ *                                           → add with scales (Scale must hold one value)
+ *   src → Flatten (of a whole [C, H, W])    → flatten
+ *   N → Output                              → the graph's output
+ * Nested NIRGraph nodes are inlined first (inner names become "sub.inner"; an edge to or from a
+ * subgraph name goes to its single Input / from its single Output). Defaults are omitted from the
+ * result (stride [1, 1] or = kernel, zero padding, dilation [1, 1], groups 1, an all-zero conv bias).
+ *
+ * Not expressible, reported together in one NirError (kind "unsupported"): recurrent edges (cycles),
+ * Delay, Threshold, Conv1d, chained or shared weight nodes, a neuron summing a weighted input with other
+ * inputs, several Input or Output nodes, per-neuron parameters that differ (tau, r, thresholds …),
+ * v_leak where the population has no bias (pool, add) or varies within a conv channel, an Affine on a
+ * non-1-D input, a partial Flatten, asymmetric or "same" padding with stride > 1, dt ≥ tau.
+ */
+import type { Conv2dNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
+import { windowOut } from "../ir/check.js";
+import { type NirNeuronParams, consistent, discretise } from "./discretise.js";
+import { NirError } from "./errors.js";
+import { NEURON_PARAMS, count, tensor } from "./primitives.js";
+import type { NirGraph, NirPrimitive, NirTensor } from "./types.js";
+import { type Flat, backEdges, inline, topoOrder } from "./walk.js";
+
+/** Options of nirToSnn. */
+export interface NirToSnnOptions {
+  /** Seconds per simulation step. Default: the `spikewasm_dt` a spikewasm export stored; otherwise required. */
+  dt?: number;
+  /** NIR's reset is to v_reset ("value", default); "subtract" resets by subtracting the threshold. */
+  reset?: "value" | "subtract";
+  /** Use the exact per-step values spikewasm stores in node metadata when they agree with the NIR parameters (default true). */
+  useMetadata?: boolean;
+  /** Names the source in messages (default "NIR graph"). */
+  file?: string;
+  /** Receives approximations and ignored metadata, one message each. */
+  onWarning?: (message: string) => void;
+}
+
+const WEIGHTS = new Set(["Affine", "Linear", "Conv2d", "SumPool2d", "AvgPool2d"]);
+const NEURONS = new Set(Object.keys(NEURON_PARAMS));
+const SOURCES = new Set(["Input", "Flatten", ...NEURONS]);
+
+const ints = (t: NirTensor | undefined, n: number): number[] | null => {
+  if (!t) return null;
+  const v = Array.from(t.data);
+  if (v.length === 1) return Array(n).fill(v[0]);
+  return v.length === n && v.every(Number.isInteger) ? v : null;
+};
+
+const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Converter state for one graph. */
+class Converter {
+  readonly problems: string[] = [];
+  readonly shapes = new Map<string, Shape>();
+  readonly out: SnnNode[] = [];
+  constructor(
+    readonly flat: Flat,
+    readonly preds: Map<string, string[]>,
+    readonly succs: Map<string, string[]>,
+    readonly dt: number,
+    readonly opts: NirToSnnOptions,
+    readonly file: string,
+  ) {}
+
+  where(name: string): string {
+    return `${this.file}: node '${name}' (${this.flat.nodes.get(name)?.type})`;
+  }
+
+  warn(msg: string): void {
+    this.opts.onWarning?.(msg);
+  }
+
+  /** A source's SnnGraph id and shape (Input, Flatten or neuron), or null with a problem. */
+  source(name: string, of: string): Shape | null {
+    const n = this.flat.nodes.get(name);
+    if (!n || !SOURCES.has(n.type)) {
+      this.problems.push(`${this.where(of)}: input from '${name}' (${n?.type}) — expected an Input, Flatten or neuron node here`);
+      return null;
+    }
+    return this.shapes.get(name) ?? null;
+  }
+
+  neuronParams(node: NirPrimitive, n: number, name: string): NirNeuronParams {
+    const p: NirNeuronParams = {};
+    for (const k of NEURON_PARAMS[node.type]) {
+      const t = tensor(node, k);
+      if (!t) continue;
+      if (t.data.length !== 1 && t.data.length !== n)
+        this.problems.push(`${this.where(name)}: '${k}' has ${t.data.length} values for a population of ${n} neurons`);
+      p[k] = t.data;
+    }
+    return p;
+  }
+
+  /** NeuronParams for a neuron node of n neurons; metadata refines them when consistent. */
+  neuron(name: string, n: number): { neuron: NeuronParams; leakBias: Float64Array | null; biasDivisor: number } {
+    const node = this.flat.nodes.get(name)!;
+    const d = discretise(node.type, this.neuronParams(node, n, name), this.dt, this.opts.reset ?? "value", this.problems, this.where(name));
+    const meta = node.groups.metadata?.data.spikewasm_neuron;
+    if (meta && meta.kind === "strings" && (this.opts.useMetadata ?? true)) {
+      let exact: NeuronParams | null = null;
+      try {
+        exact = JSON.parse(meta.data[0]) as NeuronParams;
+      } catch {
+        exact = null;
+      }
+      if (exact && consistent(exact, d.neuron)) {
+        if (this.opts.reset !== undefined && exact.spiking !== false) exact.reset = this.opts.reset;
+        return { ...d, neuron: exact };
+      }
+      this.warn(`${this.where(name)}: metadata spikewasm_neuron disagrees with the NIR parameters (edited by another tool?); using the NIR parameters`);
+    }
+    return d;
+  }
+
+  bias(op: NirPrimitive | null, opName: string | null, len: number, d: { leakBias: Float64Array | null; biasDivisor: number }, perChannel: number, name: string): Float32Array | undefined {
+    const b = op ? tensor(op, "bias") : undefined;
+    const hasB = b !== undefined && b.data.some((x) => x !== 0);
+    if (!hasB && !d.leakBias) return undefined;
+    const out = new Float64Array(len);
+    if (hasB) {
+      for (let i = 0; i < len; i++) out[i] = (b!.data.length === 1 ? b!.data[0] : b!.data[i]) / d.biasDivisor;
+      if (d.biasDivisor !== 1) {
+        const meta = op!.groups.metadata?.data.spikewasm_bias;
+        const exact = meta && meta.kind === "tensor" && meta.data.length === len ? Float32Array.from(meta.data) : null;
+        if (exact && exact.every((x, i) => Math.abs(x - out[i]) <= 1e-5 * Math.max(1, Math.abs(x)))) return exact;
+        this.warn(`${this.where(name)}: the bias of '${opName}' enters the synapse in NIR; spikewasm adds b / (dt/tau_syn) after it (exact after the synaptic transient)`);
+      }
+    }
+    if (d.leakBias) {
+      const lb = d.leakBias;
+      if (perChannel > 1) {
+        for (let c = 0; c < len; c++) {
+          const first = lb.length === 1 ? lb[0] : lb[c * perChannel];
+          for (let j = 0; j < perChannel; j++) {
+            const x = lb.length === 1 ? lb[0] : lb[c * perChannel + j];
+            if (x !== first) {
+              this.problems.push(`${this.where(name)}: v_leak varies within channel ${c}; a conv layer's bias is per channel`);
+              return undefined;
+            }
+          }
+          out[c] += first;
+        }
+      } else for (let i = 0; i < len; i++) out[i] += lb.length === 1 ? lb[0] : lb[i];
+    }
+    return Float32Array.from(out);
+  }
+
+  /** Converts the population ending in neuron node `name`. */
+  population(name: string): void {
+    const ps = this.preds.get(name) ?? [];
+    const ops = ps.filter((p) => WEIGHTS.has(this.flat.nodes.get(p)?.type ?? ""));
+    if (ops.length === 1 && ps.length === 1) return this.weighted(name, ops[0]);
+    if (ops.length > 0) {
+      const others = ps.filter((p) => !ops.includes(p));
+      this.problems.push(`${this.where(name)}: sums ${ops.length} weighted input(s) ('${ops.join("', '")}')${others.length ? ` and ${others.length} unweighted ('${others.join("', '")}')` : ""}; a spikewasm population takes one weighted input, or several unweighted ones (add)`);
+      return this.diagnose(name);
+    }
+    if (ps.length === 0) {
+      this.problems.push(`${this.where(name)}: receives no edge`);
+      return;
+    }
+    this.additive(name, ps);
+  }
+
+  /** Discretises a neuron node that cannot be converted anyway, so that its own problems are listed too. */
+  diagnose(name: string): void {
+    const node = this.flat.nodes.get(name)!;
+    this.neuron(name, Math.max(1, ...NEURON_PARAMS[node.type].map((k) => tensor(node, k)?.data.length ?? 1)));
+  }
+
+  weighted(name: string, opName: string): void {
+    const op = this.flat.nodes.get(opName)!;
+    const opPreds = this.preds.get(opName) ?? [];
+    const opSuccs = this.succs.get(opName) ?? [];
+    if (opPreds.length !== 1) {
+      this.problems.push(`${this.where(opName)}: has ${opPreds.length} inputs; spikewasm needs exactly one per weight node`);
+      return this.diagnose(name);
+    }
+    if (opSuccs.length !== 1) this.problems.push(`${this.where(opName)}: feeds ${opSuccs.length} nodes; a weight node shared by several populations is not supported`);
+    const src = opPreds[0];
+    const inShape = this.source(src, opName);
+    if (!inShape) return this.diagnose(name);
+    const w = tensor(op, "weight");
+    if (op.type === "Affine" || op.type === "Linear") {
+      if (!w || w.shape.length !== 2) return;
+      const [units, nIn] = w.shape;
+      if (inShape.length !== 1) this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}]; an Affine/Linear takes a 1-D input (add a Flatten)`);
+      else if (inShape[0] !== nIn) this.problems.push(`${this.where(opName)}: weight [${units}, ${nIn}] does not match input '${src}' of ${inShape[0]} values`);
+      const weights = new Float32Array(nIn * units);
+      for (let o = 0; o < units; o++) for (let i = 0; i < nIn; i++) weights[i * units + o] = w.data[o * nIn + i];
+      const d = this.neuron(name, units);
+      const bias = this.bias(op, opName, units, d, 1, name);
+      const node: SnnNode = { kind: "dense", id: name, input: src, units, weights, neuron: d.neuron };
+      if (bias) node.bias = bias;
+      this.emit(node, [units]);
+    } else if (op.type === "Conv2d") this.conv(name, op, opName, src, inShape);
+    else this.pool(name, op, opName, src, inShape);
+  }
+
+  /** Padding of a Conv2d/pool as [top, left, bottom, right], or null with a problem. */
+  padding(op: NirPrimitive, opName: string, k: [number, number], dil: [number, number], stride: [number, number]): [number, number, number, number] | null {
+    const pd = op.params.padding;
+    if (pd && pd.kind === "strings") {
+      if (pd.data[0] === "valid") return [0, 0, 0, 0];
+      if (pd.data[0] === "same" && stride[0] === 1 && stride[1] === 1) {
+        const th = dil[0] * (k[0] - 1), tw = dil[1] * (k[1] - 1);
+        return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
+      }
+      this.problems.push(`${this.where(opName)}: padding ${JSON.stringify(pd.data[0])} with stride [${stride.join(", ")}] is not supported`);
+      return null;
+    }
+    const p = ints(tensor(op, "padding"), 2);
+    if (!p) {
+      this.problems.push(`${this.where(opName)}: padding must be 1 or 2 integers`);
+      return null;
+    }
+    return [p[0], p[1], p[0], p[1]];
+  }
+
+  conv(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
+    const w = tensor(op, "weight")!;
+    if (w.shape.length !== 4) return;
+    const [cout, cinG, kh, kw] = w.shape;
+    const stride = ints(tensor(op, "stride"), 2) as [number, number] | null;
+    const dil = ints(tensor(op, "dilation"), 2) as [number, number] | null;
+    const groups = tensor(op, "groups")?.data[0] ?? 1;
+    if (!stride || !dil) return void this.problems.push(`${this.where(opName)}: stride and dilation must be 1 or 2 integers`);
+    const pad = this.padding(op, opName, [kh, kw], dil, stride);
+    if (!pad) return;
+    if (inShape.length !== 3) return void this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}], expected [C, H, W]`);
+    const [c, h, wd] = inShape;
+    if (c !== cinG * groups) this.problems.push(`${this.where(opName)}: weight [${w.shape.join(", ")}] with groups ${groups} needs ${cinG * groups} input channels, '${src}' has ${c}`);
+    const ish = ints(tensor(op, "input_shape"), 2);
+    if (ish && !same(ish, [h, wd])) this.problems.push(`${this.where(opName)}: input_shape [${ish.join(", ")}] but '${src}' is ${h}×${wd}`);
+    const oh = windowOut(h, pad[0], pad[2], kh, stride[0], dil[0]);
+    const ow = windowOut(wd, pad[1], pad[3], kw, stride[1], dil[1]);
+    const d = this.neuron(name, cout * oh * ow);
+    const node: Conv2dNode = { kind: "conv2d", id: name, input: src, outChannels: cout, kernel: [kh, kw], weights: Float32Array.from(w.data), neuron: d.neuron };
+    if (!same(stride, [1, 1])) node.stride = stride;
+    if (pad.some((x) => x !== 0)) node.padding = pad;
+    if (!same(dil, [1, 1])) node.dilation = dil;
+    if (groups !== 1) node.groups = groups;
+    const bias = this.bias(op, opName, cout, d, oh * ow, name);
+    if (bias) node.bias = bias;
+    // keep the field order of a hand-written node: bias before neuron
+    const { neuron, ...rest } = node;
+    this.emit({ ...rest, neuron }, [cout, oh, ow]);
+  }
+
+  pool(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
+    const k = ints(tensor(op, "kernel_size"), 2) as [number, number] | null;
+    const stride = ints(tensor(op, "stride"), 2) as [number, number] | null;
+    if (!k || !stride) return void this.problems.push(`${this.where(opName)}: kernel_size and stride must be 1 or 2 integers`);
+    const pad = this.padding(op, opName, k, [1, 1], stride);
+    if (!pad) return;
+    if (inShape.length !== 3) return void this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}], expected [C, H, W]`);
+    const [c, h, w] = inShape;
+    const oh = windowOut(h, pad[0], pad[2], k[0], stride[0]);
+    const ow = windowOut(w, pad[1], pad[3], k[1], stride[1]);
+    const d = this.neuron(name, c * oh * ow);
+    if (d.leakBias) this.problems.push(`${this.where(name)}: v_leak ≠ 0 after a pooling layer (spikewasm pool layers have no bias)`);
+    const node: PoolNode = { kind: "pool", id: name, input: src, mode: op.type === "SumPool2d" ? "sum" : "avg", kernel: k, neuron: d.neuron };
+    if (!same(stride, k)) node.stride = stride;
+    if (pad.some((x) => x !== 0)) node.padding = pad;
+    const { neuron, ...rest } = node;
+    this.emit({ ...rest, neuron }, [c, oh, ow]);
+  }
+
+  additive(name: string, ps: string[]): void {
+    const inputs: string[] = [];
+    const scales: number[] = [];
+    let scaled = false;
+    let shape: Shape | null = null;
+    for (const p of ps) {
+      const pn = this.flat.nodes.get(p)!;
+      let src = p;
+      let scale = 1;
+      if (pn.type === "Scale") {
+        const sp = this.preds.get(p) ?? [];
+        if (sp.length !== 1 || (this.succs.get(p) ?? []).length !== 1) {
+          this.problems.push(`${this.where(p)}: a Scale must have one input and feed one neuron node (has ${sp.length} and ${(this.succs.get(p) ?? []).length})`);
+          continue;
+        }
+        const sv = tensor(pn, "scale")!;
+        if (sv.data.some((x) => x !== sv.data[0])) this.problems.push(`${this.where(p)}: per-element scale values differ; spikewasm's add takes one scale per input`);
+        src = sp[0];
+        scale = sv.data[0];
+        scaled = true;
+      }
+      const s = this.source(src, p === src ? name : p);
+      if (!s) continue;
+      if (shape && !same(shape, s)) this.problems.push(`${this.where(name)}: inputs have shapes [${shape.join(", ")}] and [${s.join(", ")}]`);
+      shape = s;
+      inputs.push(src);
+      scales.push(scale);
+    }
+    if (!shape) return;
+    const d = this.neuron(name, count(shape));
+    if (d.leakBias) this.problems.push(`${this.where(name)}: v_leak ≠ 0 on a population without weights (spikewasm add layers have no bias)`);
+    const node: SnnNode = scaled ? { kind: "add", id: name, inputs, scales, neuron: d.neuron } : { kind: "add", id: name, inputs, neuron: d.neuron };
+    this.emit(node, shape);
+  }
+
+  flatten(name: string, node: NirPrimitive): void {
+    const ps = this.preds.get(name) ?? [];
+    if (ps.length !== 1) return void this.problems.push(`${this.where(name)}: has ${ps.length} inputs, expected 1`);
+    const s = this.source(ps[0], name);
+    if (!s) return;
+    const start = tensor(node, "start_dim")?.data[0] ?? 0;
+    const end = tensor(node, "end_dim")?.data[0] ?? -1;
+    const it = tensor(node, "input_type");
+    // whole-tensor flatten: start 0 over [C, H, W], or start 1 when input_type counts a batch axis
+    const whole = (start === 0 && (end === -1 || end === s.length - 1)) || (start === 1 && end === -1 && (!it || it.data.length === s.length + 1 || s.length === 1));
+    if (!whole) this.problems.push(`${this.where(name)}: start_dim ${start}, end_dim ${end} on [${s.join(", ")}] is a partial flatten; spikewasm flattens whole samples only`);
+    if (it && count(it.shape) > 0 && Array.from(it.data).reduce((a, b) => a * b, 1) !== count(s))
+      this.problems.push(`${this.where(name)}: input_type [${Array.from(it.data).join(", ")}] does not match '${ps[0]}' of shape [${s.join(", ")}]`);
+    this.emit({ kind: "flatten", id: name, input: ps[0] }, [count(s)]);
+  }
+
+  emit(node: SnnNode, shape: Shape): void {
+    this.out.push(node);
+    this.shapes.set(node.id, shape);
+  }
+}
+
+/** The dt stored by a spikewasm export, if any. */
+function storedDt(nir: NirGraph): number | undefined {
+  const d = nir.groups.metadata?.data.spikewasm_dt;
+  return d && d.kind === "tensor" && d.data.length === 1 ? d.data[0] : undefined;
+}
+
+/**
+ * Converts a NIR graph (from readNir) into an SnnGraph for steps of `options.dt` seconds. Throws one
+ * NirError (kind "unsupported") listing every construct spikewasm cannot express, each with the file,
+ * node and field. The result passes checkGraph.
+ */
+export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph {
+  const file = options.file ?? "NIR graph";
+  const dt = options.dt ?? storedDt(nir);
+  if (dt === undefined || !(dt > 0) || !Number.isFinite(dt))
+    throw new NirError("unsupported", file, "needs a time step", [`dt must be a positive number of seconds per step, got ${dt} (the file does not store one)`]);
+  const problems: string[] = [];
+  const flat = inline(nir, "", problems, file);
+  const names = [...flat.nodes.keys()];
+  const preds = new Map<string, string[]>(names.map((n) => [n, []]));
+  const succs = new Map<string, string[]>(names.map((n) => [n, []]));
+  for (const [a, b] of flat.edges) {
+    succs.get(a)?.push(b);
+    preds.get(b)?.push(a);
+  }
+  const cyc = backEdges(names, succs);
+  for (const [a, b] of cyc)
+    problems.push(`${file}: recurrent edge '${a}' → '${b}' (a cycle through ${flat.nodes.get(b)?.type} '${b}'); spikewasm graphs are feed-forward`);
+  const c = new Converter(flat, preds, succs, dt, options, file);
+  c.problems.push(...problems);
+  const back = new Set(cyc.map(([a, b]) => `${a}\u0000${b}`));
+  const order = topoOrder(names, flat.edges.filter(([a, b]) => !back.has(`${a}\u0000${b}`)));
+  const inputs = names.filter((n) => flat.nodes.get(n)!.type === "Input");
+  const outputs = names.filter((n) => flat.nodes.get(n)!.type === "Output");
+  if (inputs.length !== 1) c.problems.push(`${file}: ${inputs.length} Input nodes (${inputs.join(", ")}); spikewasm graphs have exactly one`);
+  if (outputs.length !== 1) c.problems.push(`${file}: ${outputs.length} Output nodes (${outputs.join(", ")}); spikewasm graphs have exactly one`);
+  let output: string | undefined;
+  for (const name of order) {
+    const node = flat.nodes.get(name)!;
+    if (node.type === "Input") {
+      const s = Array.from(tensor(node, "shape")?.data ?? []);
+      if (s.length !== 1 && s.length !== 3) c.problems.push(`${c.where(name)}: shape [${s.join(", ")}]; spikewasm inputs are [N] or [C, H, W]`);
+      c.emit({ kind: "input", id: name, shape: s }, s);
+    } else if (node.type === "Output") {
+      const ps = preds.get(name) ?? [];
+      const src = ps.length === 1 ? flat.nodes.get(ps[0]) : undefined;
+      if (!src || !NEURONS.has(src.type)) c.problems.push(`${c.where(name)}: must be fed by exactly one neuron node, has ${ps.map((p) => `'${p}' (${flat.nodes.get(p)?.type})`).join(", ") || "none"}`);
+      else {
+        output = ps[0];
+        const want = count(Array.from(tensor(node, "shape")?.data ?? []));
+        const got = c.shapes.get(ps[0]);
+        if (got && want !== count(got)) c.problems.push(`${c.where(name)}: shape holds ${want} values, '${ps[0]}' has ${count(got)} neurons`);
+      }
+    } else if (NEURONS.has(node.type)) c.population(name);
+    else if (node.type === "Flatten") c.flatten(name, node);
+    else if (WEIGHTS.has(node.type) || node.type === "Scale") {
+      const s = succs.get(name) ?? [];
+      if (!s.some((x) => NEURONS.has(flat.nodes.get(x)?.type ?? "")))
+        c.problems.push(`${c.where(name)}: feeds ${s.map((x) => `'${x}' (${flat.nodes.get(x)?.type})`).join(", ") || "nothing"}; a ${node.type} must feed a neuron node`);
+    } else c.problems.push(`${c.where(name)}: primitive ${node.type} has no spikewasm equivalent`);
+  }
+  if (c.problems.length > 0) throw new NirError("unsupported", file, "cannot convert to a spikewasm graph", [...new Set(c.problems)]);
+  const graph: SnnGraph = { nodes: c.out };
+  const last = c.out[c.out.length - 1];
+  if (output !== undefined && last && last.id !== output) graph.output = output;
+  return graph;
+}
