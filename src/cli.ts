@@ -340,6 +340,8 @@ function printTargets(r: RunReport): void {
   if (l) {
     const rows = l.tradeoff as { timesteps: number; accuracy: number; energyPerInferenceJ: number; latencyS: number }[];
     console.log(`loihi (estimate; bit-exact quantised run) by timesteps T: ${rows.map((x) => `T=${x.timesteps} ${pct(x.accuracy)} ${si(x.energyPerInferenceJ, "J")} ${si(x.latencyS, "s")}`).join(" · ")}`);
+    const alt = (l.alternatives as { energyPerInferenceJ: number; latencyS: number; powerW: number }[])[0];
+    if (alt) console.log(`loihi with SANA-FE's calibrated constants: ${si(alt.energyPerInferenceJ, "J")}/inference, ${si(alt.powerW, "W")}, ${si(alt.latencyS, "s")} latency`);
     console.log(`loihi: recommended T = ${l.recommendedTimesteps} (${l.recommendation}); float SNN ${pct(l.floatSnnAccuracy as number)} at T = ${r.snn.timesteps}`);
   }
 }

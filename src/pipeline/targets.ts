@@ -16,7 +16,7 @@ import type { SnnGraph } from "../ir/graph.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, loihiActivity } from "../loihi/evaluate.js";
 import { type LoihiGraph, quantizeGraph } from "../loihi/quantize.js";
 import { loihiCost } from "../targets/cost.js";
-import { LOIHI, chipConstants } from "../targets/loihi.js";
+import { LOIHI, LOIHI_SANAFE, chipConstants } from "../targets/loihi.js";
 import { mapToLoihi } from "../targets/mapping.js";
 import { ncs2Cost } from "../targets/ncs2.js";
 
@@ -108,6 +108,7 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   const L = lg.latency;
   const costAt = (t: number) => loihiCost(mapping, loihiActivity(ev, t), LOIHI, t + L);
   const c = costAt(o.steps);
+  const sanafe = loihiCost(mapping, loihiActivity(ev, o.steps), LOIHI_SANAFE, o.steps + L);
   const tradeoff: TradeoffRow[] = tradeoffSteps(o.steps).map((t) => {
     const ct = t === o.steps ? c : costAt(t);
     return { timesteps: t, chipSteps: t + L, accuracy: ev.accuracyByStep[t - 1], floatAccuracy: o.floatAccuracyByStep[t - 1] ?? null,
@@ -126,7 +127,9 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
       layers: q.layers.map((l) => ({ id: l.id, kind: l.kind, wExp: l.wExp, vthMant: l.vthMant, scale: l.scale, rounded: l.rounded, zeroed: l.zeroed,
         saturated: l.saturated, weightRmsError: l.weightRmsError, biasRounded: l.biasRounded, biasSaturated: l.biasSaturated, overflowRisk: l.overflowRisk, reset: l.reset })),
     },
-    mapping: { coresUsed: mapping.coresUsed, chipsUsed: mapping.chipsUsed, layers: mapping.layers },
+    mapping: { coresUsed: mapping.coresUsed, chipsUsed: mapping.chipsUsed, layers: mapping.layers, cores: mapping.cores },
+    alternatives: [sanafe].map((a) => ({ constants: "SANA-FE arch/loihi.yaml (silicon-calibrated; LOIHI_SANAFE in src/targets/loihi.ts)",
+      energyPerInferenceJ: a.energyPerInferenceJ, latencyS: a.latencyS, powerW: a.powerW, inferencesPerS: a.inferencesPerS, breakdown: a.breakdown })),
     tradeoff, recommendedTimesteps: recommended.timesteps, recommendation: `smallest T whose bit-exact accuracy is within ${(100 * tol).toFixed(1)} points of T = ${o.steps}'s`,
     notes: [
       ...c.notes,
