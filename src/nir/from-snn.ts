@@ -43,8 +43,36 @@ function prim(type: string, params: NirPrimitive["params"], groups: NirPrimitive
 
 const fill = (v: number, shape: Shape) => f64(new Float64Array(shapeSize(shape)).fill(v), [...shape]);
 
+/**
+ * The graph with every node id usable as a NIR (HDF5 group) name: '/' separates HDF5 paths, so ids such as
+ * ONNX's 'conv1/Conv' become 'conv1_Conv' (made unique with a suffix if needed), with one warning listing them.
+ */
+export function nirSafeIds(graph: SnnGraph, onWarning?: (message: string) => void): SnnGraph {
+  const taken = new Set(graph.nodes.map((n) => n.id).filter((id) => !id.includes("/")));
+  const map = new Map<string, string>();
+  for (const n of graph.nodes) {
+    if (!n.id.includes("/")) continue;
+    const base = n.id.replace(/\//g, "_");
+    let id = base;
+    for (let k = 2; taken.has(id); k++) id = `${base}_${k}`;
+    taken.add(id);
+    map.set(n.id, id);
+  }
+  if (map.size === 0) return graph;
+  onWarning?.(`NIR node names cannot contain '/': renamed ${[...map].map(([a, b]) => `'${a}' -> '${b}'`).join(", ")}`);
+  const r = (id: string) => map.get(id) ?? id;
+  const nodes = graph.nodes.map((n) => {
+    const c = { ...n, id: r(n.id) } as SnnGraph["nodes"][number];
+    if ("input" in c) c.input = r(c.input);
+    if ("inputs" in c) c.inputs = c.inputs.map(r);
+    return c;
+  });
+  return graph.output === undefined ? { nodes } : { nodes, output: r(graph.output) };
+}
+
 /** Exports a checked SnnGraph as a NirGraph; throws NirError listing every node NIR cannot express. */
-export function snnToNir(graph: SnnGraph, options: SnnToNirOptions = {}): NirGraph {
+export function snnToNir(original: SnnGraph, options: SnnToNirOptions = {}): NirGraph {
+  const graph = nirSafeIds(original, options.onWarning);
   const { shapes, output } = checkGraph(graph);
   const dt = options.dt ?? 1e-3;
   const file = options.file ?? "graph";

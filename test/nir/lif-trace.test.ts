@@ -21,7 +21,7 @@ import { BACKENDS } from "../helpers/sim.js";
 
 const DT = 1e-4;
 const csv = (name: string): number[][] =>
-  readFileSync(`/work/shared/nir/${name}`, "utf8").trim().split("\n").map((l) => l.split(",").map(Number));
+  readFileSync(new URL(`../fixtures/nir/${name}`, import.meta.url), "utf8").trim().split("\n").map((l) => l.split(",").map(Number));
 
 /** Runs one neuron through `inputs` with the kernel; returns v_NIR = g·u and the spikes per step. */
 function run(k: Kernels, mem: WebAssembly.Memory, p: NeuronParams, w: number, inputs: number[]): { v: number[]; z: number[] } {
@@ -45,7 +45,7 @@ function run(k: Kernels, mem: WebAssembly.Memory, p: NeuronParams, w: number, in
 describe("lif_norse.nir against the NIR paper's LIF traces", () => {
   for (const backend of BACKENDS) {
     it(`${backend}: same spikes as Norse and the exact solution; v within 1e-6 of Norse, 6.5e-3 of exact (1.2e-3 away from spikes)`, async () => {
-      const nir = await readNir(new Uint8Array(readFileSync("/work/shared/nir/lif_norse.nir")), "lif_norse.nir");
+      const nir = await readNir(new Uint8Array(readFileSync(new URL("../fixtures/nir/lif_norse.nir", import.meta.url))), "lif_norse.nir");
       const graph = nirToSnn(nir, { dt: DT, file: "lif_norse.nir" });
       const dense = graph.nodes[1];
       expect(dense.kind).toBe("dense");

@@ -1,4 +1,4 @@
-/** readNir / writeNir on the real NIR files of /work/shared/nir (written by Norse, Rockpool and the NIR paper). */
+/** readNir / writeNir on the real NIR files of test/fixtures/nir (copies of ../shared/nir, written by Norse, Rockpool and the NIR paper). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NirError } from "../../src/nir/errors.js";
@@ -6,7 +6,7 @@ import { readNir } from "../../src/nir/read.js";
 import type { NirGraph, NirPrimitive, NirTensor } from "../../src/nir/types.js";
 import { writeNir } from "../../src/nir/write.js";
 
-export const NIR_DIR = "/work/shared/nir";
+export const NIR_DIR = new URL("../fixtures/nir", import.meta.url).pathname;
 export const loadFile = (name: string): Uint8Array => new Uint8Array(readFileSync(`${NIR_DIR}/${name}`));
 
 const EXPECTED: Record<string, { version: string; types: Record<string, string>; edges: number }> = {

@@ -7,7 +7,7 @@ import { loadH5 } from "../../src/nir/hdf5.js";
 import { nirToSnn, readNir, writeNir } from "../../src/nir/index.js";
 import { type NirGraph, type NirNode, type NirPrimitive, f32, f64, i64 } from "../../src/nir/types.js";
 
-const load = (name: string) => readNir(new Uint8Array(readFileSync(`/work/shared/nir/${name}`)), name);
+const load = (name: string) => readNir(new Uint8Array(readFileSync(new URL(`../fixtures/nir/${name}`, import.meta.url))), name);
 
 function caught(f: () => unknown): NirError {
   try {
