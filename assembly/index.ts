@@ -8,3 +8,4 @@ export { poolSpikes, poolValues, maxPoolSpikes, maxPoolValues, countSpikes } fro
 export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from "./rows";
 export { encodeSpikes } from "./encode";
 export { loihiAccumulate, loihiConv2dSpikes, loihiStep } from "./loihi";
+export { condStep } from "./cond";

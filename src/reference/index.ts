@@ -3,6 +3,7 @@
  * used as the oracle in tests and as the baseline in benchmarks (Simulator backend "js").
  */
 import type { Kernels } from "../sim/kernels.js";
+import { condStep } from "./cond.js";
 import { conv2dSpikes, conv2dValues } from "./conv2d.js";
 import { denseSpikes, denseValues } from "./dense.js";
 import { encodeSpikes } from "./encode.js";
@@ -41,5 +42,6 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     loihiAccumulate: bind(h, loihiAccumulate),
     loihiConv2dSpikes: bind(h, loihiConv2dSpikes),
     loihiStep: bind(h, loihiStep),
+    condStep: bind(h, condStep),
   };
 }

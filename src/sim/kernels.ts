@@ -66,6 +66,12 @@ export interface Kernels {
     decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
     vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number,
   ): number;
+  condStep(
+    v: number, accE: number, accI: number, gE: number, gI: number, bias: number, ref: number,
+    spikes: number, counts: number, total: number, first: number, batch: number, n: number,
+    gL: number, gLEL: number, eE: number, eI: number, decayE: number, decayI: number, meanE: number, meanI: number,
+    dtOverCm: number, vThresh: number, vReset: number, refractory: number, step: number,
+  ): number;
 }
 
 /** The registration list: the names both back ends must provide. */
@@ -73,7 +79,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
   "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
-  "loihiAccumulate", "loihiConv2dSpikes", "loihiStep",
+  "loihiAccumulate", "loihiConv2dSpikes", "loihiStep", "condStep",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */

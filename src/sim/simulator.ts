@@ -39,6 +39,23 @@ export interface RunOptions {
   seed?: number | number[];
   /** Record the output's cumulative counts and membrane at every step (default true). */
   recordOutputPerStep?: boolean;
+  /**
+   * Record every population's spike list at every step (default false): each LayerRecord gets
+   * `spikeTrain`. Costs memory proportional to the spikes; meant for rasters of a few samples.
+   */
+  recordSpikes?: boolean;
+}
+
+/**
+ * The spikes of one population at every step, compressed-row style: the spikes of sample b at step t
+ * (1..T) are `indices[offsets[(t-1)*B + b] .. offsets[(t-1)*B + b + 1])`, neuron indices in [C, H, W]
+ * order, ascending.
+ */
+export interface SpikeTrain {
+  /** start of each (step, sample) slice in `indices`, [T*B + 1] */
+  offsets: Int32Array;
+  /** neuron indices ([C, H, W] order) of every spike, step-major then sample */
+  indices: Int32Array;
 }
 
 /** What one population did during a run. All neuron-indexed arrays are in [C, H, W] order. */
@@ -58,6 +75,8 @@ export interface LayerRecord {
   synapticEvents: number;
   /** multiply-accumulates per step of analog input current into this layer (current coding), whole batch */
   inputMacsPerStep: number;
+  /** every spike by step and sample; only with `recordSpikes: true` */
+  spikeTrain?: SpikeTrain;
 }
 
 /** The result of Simulator.run. */
@@ -136,6 +155,8 @@ export class Simulator {
     const spikesPerStep = plan.pops.map(() => new Int32Array(T * B));
     const events = plan.pops.map(() => 0);
     const inputSpikesPerStep = new Int32Array(T * B);
+    const trains = options.recordSpikes ? plan.pops.map(() => new SpikeRecorder(T * B)) : null;
+    const chwPerms = trains ? plan.pops.map((p) => permutation(p.memShape)) : null;
     const macs = coding === "current" ? this.precomputeCurrents(B) : plan.pops.map(() => 0);
     const spiking = coding !== "current";
     const inp = plan.input;
@@ -163,6 +184,7 @@ export class Simulator {
         k.neuronStep(p.v, p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
           nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0);
         spikesPerStep[pi].set(I.subarray(p.counts >> 2, (p.counts >> 2) + B), (t - 1) * B);
+        if (trains) trains[pi].add(I, p.spikes >> 2, p.counts >> 2, B, chwPerms![pi]);
       }
       if (recordOut) {
         const o = (t - 1) * B * out.n;
@@ -178,7 +200,7 @@ export class Simulator {
       copyPermuted(I, p.first >> 2, firstSpike, 0, B, p.n, perm);
       return {
         id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts, firstSpike,
-        synapticEvents: events[pi], inputMacsPerStep: macs[pi],
+        synapticEvents: events[pi], inputMacsPerStep: macs[pi], ...(trains ? { spikeTrain: trains[pi].finish() } : {}),
       };
     });
     return {
@@ -284,6 +306,38 @@ export function accumulateValues(k: Kernels, s: SourcePlan, x: number, B: number
       return B * s.n;
     case "concat":
       return k.concatValues(x, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, s.scale, acc);
+  }
+}
+
+/** Collects one population's per-step spike lists (memory-order indices from neuronStep) as a SpikeTrain. */
+class SpikeRecorder {
+  private readonly offsets: Int32Array;
+  private indices = new Int32Array(1024);
+  private slices = 0;
+
+  constructor(slices: number) {
+    this.offsets = new Int32Array(slices + 1);
+  }
+
+  /** Appends this step's spikes: neuronStep wrote sample 0's list, then sample 1's..., counts i32[B] at `counts`. */
+  add(I: Int32Array, spikes: number, counts: number, B: number, perm: Int32Array | null): void {
+    let src = spikes;
+    for (let b = 0; b < B; b++) {
+      const k = I[counts + b], start = this.offsets[this.slices];
+      if (start + k > this.indices.length) {
+        const grown = new Int32Array(Math.max(2 * this.indices.length, start + k));
+        grown.set(this.indices);
+        this.indices = grown;
+      }
+      for (let i = 0; i < k; i++) this.indices[start + i] = perm ? perm[I[src + i]] : I[src + i];
+      if (perm) this.indices.subarray(start, start + k).sort();
+      src += k;
+      this.offsets[++this.slices] = start + k;
+    }
+  }
+
+  finish(): SpikeTrain {
+    return { offsets: this.offsets, indices: this.indices.slice(0, this.offsets[this.slices]) };
   }
 }
 

@@ -1,0 +1,45 @@
+/**
+ * `spikewasm run --report`: a missing directory is refused before any work (exit 2, message naming the
+ * file, no output at all, not even the --json one); a small run writes one self-contained HTML file and
+ * puts the spike raster into the JSON report.
+ */
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { captureConsole } from "../helpers/console.js";
+import { main } from "../../src/cli.js";
+
+const err = captureConsole();
+const dir = mkdtempSync(join(tmpdir(), "spikewasm-cli-report-"));
+
+describe("spikewasm run --report", () => {
+  it("into a missing directory: exit 2 before any work, the message names the file, nothing is written", async () => {
+    const html = join(dir, "missing", "report.html"), json = join(dir, "ok.json");
+    const t0 = performance.now();
+    expect(await main(["run", "--limit", "20", "-T", "8", "--json", json, "--report", html])).toBe(2);
+    expect(performance.now() - t0).toBeLessThan(5000); // refused before loading data or running anything
+    expect(err.join("\n")).toMatch(new RegExp(`${html.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cannot write here \\(directory '.*missing' does not exist\\)`));
+    expect(existsSync(html)).toBe(false);
+    expect(existsSync(json)).toBe(false);
+  });
+
+  it("a small run writes a self-contained HTML report and the raster of 3 samples in the JSON", async () => {
+    const html = join(dir, "report.html"), json = join(dir, "report.json");
+    expect(await main(["run", "--limit", "20", "-T", "8", "--calibration-samples", "100", "--workers", "1", "--target", "ncs2", "--json", json, "--report", html])).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain("Chart.js v4"); // the library is inlined
+    expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing loaded from elsewhere
+    expect(page).toContain('id="chart-raster-2"');
+    const r = JSON.parse(readFileSync(json, "utf8"));
+    expect(r.snn.raster).toMatchObject({ samples: 3, steps: 8 });
+    expect(r.snn.raster.labels).toHaveLength(3);
+    for (const l of r.snn.raster.layers) {
+      expect(l.shown.length).toBeLessThanOrEqual(128);
+      expect(l.spikes).toHaveLength(3);
+      for (const s of l.spikes) for (const [t, row] of s) expect(t >= 1 && t <= 8 && row >= 0 && row < l.shown.length).toBe(true);
+    }
+    expect(existsSync(`${html}.${process.pid}.tmp`)).toBe(false);
+  }, 60_000);
+});
