@@ -157,10 +157,30 @@ async function simulate(file: string | undefined, o: Record<string, unknown>): P
   if (o.json) console.log(`report written to ${o.json}`);
 }
 
-function checkCommand(file: string, o: Record<string, unknown>): void {
-  const graph = parseGraph(readText(file), file);
+/** Writes a command's result as JSON to `o.json` ("-": standard output); returns true when nothing else is to be printed. */
+function emitJson(o: Record<string, unknown>, report: unknown): boolean {
+  if (!o.json) return false;
+  const text = JSON.stringify(report, null, 2) + "\n";
+  if (o.json === "-") {
+    process.stdout.write(text);
+    return true;
+  }
+  writeAtomic(o.json as string, text);
+  return false;
+}
+
+async function checkCommand(file: string, o: Record<string, unknown>): Promise<void> {
+  if (o.json && o.json !== "-") checkWritable(o.json as string);
+  const { graph } = await graphFromFile(file, o);
   const { shapes, output } = checkGraph(graph);
   const plan = planMemory(graph, o.batch as number);
+  const report = {
+    spikewasm: VERSION, graph: file, output, batch: plan.batch,
+    nodes: graph.nodes.map((node) => ({ id: node.id, kind: node.kind, shape: shapes.get(node.id)!,
+      parameters: ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) })),
+    memory: { parameterBytes: plan.parameterBytes, stateBytes: plan.stateBytes, totalBytes: plan.totalBytes },
+  };
+  if (emitJson(o, report)) return;
   console.log(`${basename(file)}: ${graph.nodes.length} nodes, output '${output}'`);
   for (const node of graph.nodes) {
     const params = ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0);
@@ -201,7 +221,9 @@ function inspectCommand(file: string, o: Record<string, unknown>): number {
 function exampleCommand(name: string, o: Record<string, unknown>): void {
   const make = EXAMPLES[name];
   if (!make) throw new SpikewasmError(`unknown example '${name}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
-  writeAtomic(o.out as string, stringifyGraph(make()) + "\n");
+  const graph = make();
+  writeAtomic(o.out as string, stringifyGraph(graph) + "\n");
+  if (emitJson(o, { spikewasm: VERSION, example: name, file: o.out, nodes: graph.nodes.length })) return;
   console.log(`wrote example '${name}' to ${o.out}`);
 }
 
@@ -452,8 +474,12 @@ export function buildProgram(): Command {
   program
     .command("check")
     .description("type-check a graph JSON file and print every node's shape and the memory it needs")
-    .argument("<graph>", "graph JSON file")
+    .argument("<graph>", "graph file: spikewasm graph JSON or NIR (.nir)")
     .option("-b, --batch <n>", "batch size for the memory figure", int("--batch", 1), 1)
+    .option("--dt <seconds>", "NIR graphs: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
+    .addOption(new Option("--nir-reset <r>", "NIR graphs: reset to v_reset (NIR's rule) or by subtraction").choices(["value", "subtract"]))
+    .option("--json <file>", "write the result as JSON (- for standard output only)")
+    .addHelpText("after", "\nExamples:\n  spikewasm check net.json -b 32\n  spikewasm check net.nir --dt 1e-3 --json -")
     .action((file: string, o: Record<string, unknown>) => checkCommand(file, o));
   program
     .command("inspect")
@@ -469,6 +495,8 @@ export function buildProgram(): Command {
     .description("write a built-in example network as a graph JSON file")
     .argument("<name>", Object.keys(EXAMPLES).join(" | "))
     .requiredOption("-o, --out <file>", "output file")
+    .option("--json <file>", "write a summary as JSON (- for standard output only)")
+    .addHelpText("after", "\nExample:\n  spikewasm example conv -o conv.json && spikewasm simulate conv.json")
     .action((name: string, o: Record<string, unknown>) => exampleCommand(name, o));
   program
     .command("loihi-sim")
@@ -486,6 +514,7 @@ export function buildProgram(): Command {
     .option("--nir <file>", "write NIR (HDF5)")
     .option("--graph <file>", "write the spikewasm graph JSON")
     .option("--dt <seconds>", "seconds per simulation step for NIR's time constants (default 1e-3)", num("--dt", 0))
+    .option("--json <file>", "write a summary as JSON (- for standard output only)")
     .option("--strict", "refuse what NIR cannot state (reset by subtraction, refractory periods) instead of storing it as metadata")
     .option("--calibration <file>", "ONNX only: normalisation data (default: MNIST training set)")
     .option("--calibration-samples <n>", "ONNX only: calibration samples used", int("--calibration-samples", 1), 1000)
@@ -565,7 +594,7 @@ async function runGraphCommand(file: string, o: Record<string, unknown>): Promis
 /** `export`: an ONNX model (converted) or a graph file, written as NIR and/or graph JSON. */
 async function exportCommand(file: string, o: Record<string, unknown>): Promise<void> {
   if (!o.nir && !o.graph) throw new SpikewasmError("export: nothing to write (give --nir <file> and/or --graph <file>)");
-  for (const out of [o.nir, o.graph]) if (out) checkWritable(out as string);
+  for (const out of [o.nir, o.graph, o.json === "-" ? undefined : o.json]) if (out) checkWritable(out as string);
   let graph: SnnGraph;
   if (isGraphFile(file)) graph = (await graphFromFile(file, o)).graph;
   else {
@@ -590,5 +619,6 @@ async function exportCommand(file: string, o: Record<string, unknown>): Promise<
     writeAtomic(o.graph as string, stringifyGraph(graph) + "\n");
     written.push(`${o.graph} (spikewasm graph JSON)`);
   }
+  if (emitJson(o, { spikewasm: VERSION, source: file, nodes: graph.nodes.length, nir: o.nir ?? null, graph: o.graph ?? null, nirVersion: o.nir ? NIR_WRITE_VERSION : null })) return;
   console.log(`spikewasm ${VERSION}: ${file} (${graph.nodes.length} nodes) written to ${written.join(" and ")}`);
 }

@@ -74,6 +74,23 @@ describe("spikewasm CLI", () => {
     expect(err.join("\n")).toMatch(/nope\.onnx: cannot read \(ENOENT\)/);
   });
 
+  it("--json on every command writes a JSON result with the version", async () => {
+    const g = join(dir, "mlp.json");
+    const j = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
+    expect(await main(["example", "mlp", "-o", g, "--json", join(dir, "ex.json")])).toBe(0);
+    expect(j("ex.json")).toMatchObject({ example: "mlp", nodes: 4 });
+    expect(await main(["check", g, "-b", "2", "--json", join(dir, "check.json")])).toBe(0);
+    expect(j("check.json").nodes.map((n: { kind: string }) => n.kind)).toEqual(["input", "dense", "dense", "dense"]);
+    expect(j("check.json").memory.totalBytes).toBeGreaterThan(0);
+    expect(await main(["simulate", g, "-T", "5", "--json", join(dir, "sim.json"), "-q"])).toBe(0);
+    expect(j("sim.json").steps).toBe(5);
+    expect(await main(["inspect", new URL("../models/mnist_mlp.onnx", import.meta.url).pathname, "--json", join(dir, "inspect.json")])).toBe(0);
+    expect(j("inspect.json").convertible).toBe(true);
+    expect(await main(["export", g, "--graph", join(dir, "copy.json"), "--json", join(dir, "export.json")])).toBe(0);
+    expect(j("export.json")).toMatchObject({ nodes: 4, nir: null });
+    for (const r of [j("ex.json"), j("check.json"), j("sim.json"), j("inspect.json"), j("export.json")]) expect(typeof r.spikewasm).toBe("string");
+  });
+
   it("inspect lists every node of the bundled model and exits 0", async () => {
     expect(await main(["inspect", new URL("../models/mnist_cnn.onnx", import.meta.url).pathname])).toBe(0);
   });
