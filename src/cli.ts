@@ -26,6 +26,7 @@ import { type RunReport, runPipeline } from "./pipeline/run.js";
 import { type LoihiNet, simulateLoihi } from "./loihi/simulate.js";
 import { NIR_WRITE_VERSION, nirToSnn, readNir, snnToNir, writeNir } from "./nir/index.js";
 import { runGraphPipeline } from "./pipeline/run-graph.js";
+import { TARGET_NAMES } from "./pipeline/targets.js";
 import { requireConvertible } from "./onnx/import.js";
 import { createAnnRunner } from "./ann/infer-wasm.js";
 import { convertAnn, resolveConvertOptions } from "./convert/convert.js";
@@ -247,7 +248,7 @@ function dataOptions(o: Record<string, unknown>, limit?: number) {
   return { layout: (o.layout as "auto") ?? "auto", scale: o.scale as number | undefined, mean: one(list(o.mean)), std: one(list(o.std)), limit };
 }
 
-async function runCommand(modelArg: string | undefined, o: Record<string, unknown>): Promise<void> {
+async function runCommand(modelArg: string | undefined, o: Record<string, unknown>, cmd?: Command): Promise<void> {
   if (modelArg && isGraphFile(modelArg)) return runGraphCommand(modelArg, o);
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
   const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
@@ -265,15 +266,20 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   const expected = inShape.kind === "input" ? inShape.shape : [];
   checkAgainstModel(test, labels, expected, dataFile, labelsFile);
   const progress = progressPrinter();
+  // under --protocol the preset sets these options; only flags given on the command line override it
+  const given = <T>(key: string, value: T): T | undefined => (!o.protocol || cmd?.getOptionValueSource(key) === "cli" ? value : undefined);
   const report = await runPipeline({
     model, modelFile,
     test: { samples: test.samples, count: test.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: test.preprocessing },
     calibration: { samples: cal.samples, count: cal.count, source: calFile },
   }, {
-    timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number, seed: o.seed as number,
-    readout: o.readout as "count", normalization: o.norm as "percentile", percentile: o.percentile as number,
+    timesteps: given("timesteps", o.timesteps) as number, batch: o.batch as number, workers: o.workers as number | undefined,
+    coding: given("coding", o.coding as "current"), rate: given("rate", o.rate as number), seed: o.seed as number,
+    readout: given("readout", o.readout as "count"), normalization: given("norm", o.norm as "percentile"), percentile: o.percentile as number,
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
-    outputSpiking: o.readout !== "membrane", rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
+    outputSpiking: given("readout", o.readout !== "membrane"), rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
+    protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
+    maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
@@ -284,6 +290,8 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     writeAtomic(o.report as string, renderReportHtml(report, { chartJs: chart.source, chartJsVersion: chart.version }));
   }
   printRun(report, test);
+  const proto = (report.options as { protocol?: { name: string; settings: Record<string, unknown> } | null }).protocol;
+  if (proto) console.log(`protocol ${proto.name}: ${Object.entries(proto.settings).map(([k, v]) => `${k} ${v}`).join(", ")}; options as run in the JSON report (options.protocol: sources)`);
   if (o.json) console.log(`report written to ${o.json}`);
   if (o.report) console.log(`HTML report written to ${o.report}`);
 }
@@ -356,23 +364,25 @@ function si(x: number | null, unit: string): string {
 function printTargets(r: RunReport): void {
   if (r.targets.length === 0) return;
   const pct = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(2)}%`);
-  console.log(`${"target".padEnd(8)}${"runs".padEnd(6)}${"accuracy".padStart(9)}${"cores/chips".padStart(13)}${"energy/inf".padStart(13)}${"power".padStart(12)}${"latency".padStart(12)}${"inf/s".padStart(9)}`);
+  const w = Math.max(8, ...r.targets.map((t) => t.name.length + 2));
+  console.log(`${"target".padEnd(w)}${"runs".padEnd(6)}${"accuracy".padStart(9)}${"cores/chips".padStart(13)}${"energy/inf".padStart(13)}${"power".padStart(12)}${"latency".padStart(12)}${"inf/s".padStart(9)}`);
   for (const t of r.targets) {
     if (!t.feasible) {
-      console.log(`${t.name.padEnd(8)}${t.model.toUpperCase().padEnd(6)}does not fit: ${t.reason}`);
+      console.log(`${t.name.padEnd(w)}${t.model.toUpperCase().padEnd(6)}does not fit: ${t.reason}`);
       continue;
     }
     const cc = t.cores !== undefined ? `${t.cores} / ${t.chips}` : "–";
-    console.log(`${t.name.padEnd(8)}${t.model.toUpperCase().padEnd(6)}${pct(t.accuracy).padStart(9)}${cc.padStart(13)}${si(t.energyPerInferenceJ, "J").padStart(13)}` +
+    console.log(`${t.name.padEnd(w)}${t.model.toUpperCase().padEnd(6)}${pct(t.accuracy).padStart(9)}${cc.padStart(13)}${si(t.energyPerInferenceJ, "J").padStart(13)}` +
       `${si(t.powerW, "W").padStart(12)}${si(t.latencyS, "s").padStart(12)}${(t.inferencesPerS === null ? "–" : t.inferencesPerS.toFixed(0)).padStart(9)}`);
   }
   const cpu = r.targets.find((t) => t.name === "cpu");
   if (cpu && cpu.powerW === null) console.log("cpu: latency measured here (1 thread); energy needs --cpu-watts");
   for (const c of r.comparison?.rows ?? []) {
-    const x = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)}×`;
+    const x = (v: number) => `${v >= 10 ? v.toFixed(1) : v.toPrecision(3)}×`;
+    const less = (v: number, what: string) => (v >= 1 ? `${x(v)} less ${what}` : `${x(1 / v)} more ${what}`);
     const parts = [
-      c.powerRatio !== null ? `${x(c.powerRatio)} less power` : null,
-      c.energyRatio !== null ? `${x(c.energyRatio)} less energy per inference` : null,
+      c.powerRatio !== null ? less(c.powerRatio, "power") : null,
+      c.energyRatio !== null ? less(c.energyRatio, "energy per inference") : null,
       c.latencyRatio !== null ? `latency ${x(c.latencyRatio)}` : null,
       c.accuracyDelta !== null ? `accuracy ${c.accuracyDelta >= 0 ? "+" : ""}${(100 * c.accuracyDelta).toFixed(2)} points` : null,
     ].filter(Boolean);
@@ -449,8 +459,13 @@ export function buildProgram(): Command {
     .addOption(new Option("--coding <c>", "input coding").choices(["current", "poisson", "regular"]).default("current"))
     .option("--rate <p>", "spikes per step for input 1 (poisson/regular)", num("--rate", 0), 1)
     .option("--seed <n>", "seed of Poisson inputs", int("--seed", 0), 0)
-    .addOption(new Option("--readout <r>", "class readout").choices(["count", "membrane", "first"]).default("count"))
-    .addOption(new Option("--norm <m>", "normalisation").choices(["percentile", "max"]).default("percentile"))
+    .addOption(new Option("--readout <r>", "class readout (count-strict: most spikes, a tie is an error)").choices(["count", "membrane", "first", "count-strict"]).default("count"))
+    .addOption(new Option("--norm <m>", "normalisation (weight: one global scale, max weight / largest positive ANN weight)").choices(["percentile", "max", "weight"]).default("percentile"))
+    .addOption(new Option("--protocol <name>", "benchmark protocol preset (ostrau: Ostrau et al. 2020 / SNABSuite — IF_cond_exp, global weight scale 0.01 µS, regular 120 Hz input, 500 + 50 ms pause at 1 ms steps, ties count as errors, bias-free); explicit flags override it").choices(["ostrau"]))
+    .option("--pause <steps>", "pause after each presentation; the run lasts T + pause/2 steps, input off after T", int("--pause", 0))
+    .addOption(new Option("--neuron <model>", "neuron model of the converted SNN (cond_exp: PyNN IF_cond_exp with SNABSuite's parameters, 1 ms steps)").choices(["if", "cond_exp"]))
+    .option("--max-weight <w>", "--norm weight: the largest weight after scaling (µS for cond_exp)", num("--max-weight", 0))
+    .option("--bias-free", "refuse a model with non-zero biases (naming the layer)")
     .option("--percentile <p>", "percentile of activations for normalisation", num("--percentile", 0), 99.9)
     .option("--channel-wise", "one normalisation factor per output channel")
     .addOption(new Option("--reset <r>", "reset after a spike").choices(["subtract", "zero"]).default("subtract"))
@@ -462,7 +477,7 @@ export function buildProgram(): Command {
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")
     .option("--std <s>", "divide per channel (comma list)")
-    .option("--target <list>", "hardware estimates, comma list (available: loihi, ncs2, cpu)")
+    .option("--target <list>", `hardware estimates, comma list or 'all' (${TARGET_NAMES.join(", ")})`)
     .option("--loihi-samples <n>", "test samples of the bit-exact Loihi run (default: all)", int("--loihi-samples", 1))
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
     .option("--dt <seconds>", "NIR models only: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
@@ -470,7 +485,7 @@ export function buildProgram(): Command {
     .option("--json <file>", "write the full report as JSON")
     .option("--report <file>", "write a self-contained HTML report (charts, raster of 3 samples, options; opens offline)")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json\n  spikewasm run net.nir --dt 1e-3 --target loihi       # a spiking network from NIR, evaluated as it is")
-    .action((file: string | undefined, o: Record<string, unknown>) => runCommand(file, o));
+    .action((file: string | undefined, o: Record<string, unknown>, cmd: Command) => runCommand(file, o, cmd));
   program
     .command("check")
     .description("type-check a graph JSON file and print every node's shape and the memory it needs")

@@ -33,3 +33,7 @@ export { loadImages, loadLabels, type ImageSet, type LoadImagesOptions } from ".
 export { runPipeline, type RunInputs, type RunOptions as PipelineOptions, type RunReport } from "./pipeline/run.js";
 export { TARGET_NAMES, loihiTarget, ncs2Target, compareTargets, tradeoffSteps, type TargetReport, type TradeoffRow } from "./pipeline/targets.js";
 export { NCS2, ncs2Cost, ncs2Constants, type Ncs2Description, type Ncs2Cost } from "./targets/ncs2.js";
+export { OSTRAU_PROTOCOL, PROTOCOLS, getProtocol, type Protocol, type ProtocolName } from "./protocol/ostrau.js";
+export { uniqueArgmax } from "./convert/evaluate.js";
+export { SNABSUITE_IF_COND_EXP } from "./reference/cond.js";
+export { snabsuiteEnergy } from "./targets/snabsuite.js";

@@ -14,17 +14,36 @@
  * NengoDL-style knobs: firing-rate scaling k multiplies every population's input current by k and its
  * outgoing spikes' effect by 1/k (net: the first layer's weights and every bias ×k, hidden weights
  * unchanged); synaptic smoothing gives every population an exponential synapse of time constant τ steps.
+ *
+ * Alternative normalisation "weight" (SNABSuite, Ostrau et al. 2020; hbp-unibi/SNABSuite
+ * source/SNABs/mnist/mnist.cpp create_deep_network: m_weights_scale_factor = max_weight /
+ * m_mlp->max_weight(), the largest positive weight over all dense layers, source/SNABs/mnist/mnist_mlp.hpp):
+ * ONE global factor s = maxWeight / max_{l,i,j} W_l[i,j] for every weighted layer, W ← s·W (biases s·b),
+ * no calibration data involved (λ are still computed, for the report's diagnosis only). SNABSuite
+ * scales each convolution by its own conv_max_weight_i / max W_conv_i; here one factor covers dense and
+ * convolution alike. With neuron "cond_exp" every population is a PyNN IF_cond_exp (graph.ts
+ * CondExpParams) and the scaled weights are conductances in µS (SNABSuite: max_weight 0.01 µS); only
+ * dense and conv2d layers convert then (pool/add/concat relays need a unit threshold).
  */
 import { SpikewasmError } from "../errors.js";
 import type { Activations } from "../ann/infer.js";
 import { type AnnGraph, type AnnNode, annShapes } from "../ir/ann.js";
-import type { NeuronParams, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
-import { shapeSize } from "../ir/graph.js";
+import type { CondExpParams, NeuronParams, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
+import { condExpNeuron, shapeSize } from "../ir/graph.js";
+import { SNABSUITE_IF_COND_EXP } from "../reference/cond.js";
 
 /** Conversion options; every field has the documented default. */
 export interface ConvertOptions {
-  /** "percentile" (default) or "max" of the calibration activations */
-  normalization?: "percentile" | "max";
+  /** "percentile" (default) or "max" of the calibration activations; "weight": one global weight scale (header) */
+  normalization?: "percentile" | "max" | "weight";
+  /** "weight" normalisation: the largest weight after scaling (default 1; µS for neuron "cond_exp") */
+  maxWeight?: number;
+  /** neuron model of every population: "if" (default, threshold 1) or "cond_exp" (PyNN IF_cond_exp, `cond`) */
+  neuron?: "if" | "cond_exp";
+  /** neuron "cond_exp": PyNN parameters and dt (default SNABSuite's, SNABSUITE_IF_COND_EXP, dt 1 ms) */
+  cond?: CondExpParams;
+  /** refuse a model with a non-zero bias, naming every such layer (default false) */
+  biasFree?: boolean;
   /** percentile for "percentile" normalisation (default 99.9) */
   percentile?: number;
   /** one λ per layer (default) or per output channel */
@@ -47,19 +66,40 @@ export interface ConvertOptions {
   bias?: "scale" | "drop";
 }
 
+/** Conversion options with defaults filled; maxWeight only with "weight" normalisation, cond only with neuron "cond_exp". */
+export type ResolvedConvertOptions = Required<Omit<ConvertOptions, "maxWeight" | "cond">> & { maxWeight?: number; cond?: CondExpParams };
+
 /** What conversion did per layer (for reports). */
 export interface ConversionReport {
   lambdas: { id: string; lambda: number[]; }[];
-  options: Required<ConvertOptions>;
+  options: ResolvedConvertOptions;
+  /** "weight" normalisation: the global factor s (maxWeight / largest positive ANN weight) and that weight */
+  weightScale?: { factor: number; maxAnnWeight: number; layer: string };
 }
 
 /** Options with defaults filled. */
-export function resolveConvertOptions(o: ConvertOptions = {}): Required<ConvertOptions> {
-  const r: Required<ConvertOptions> = {
+export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOptions {
+  const r: ResolvedConvertOptions = {
     normalization: o.normalization ?? "percentile", percentile: o.percentile ?? 99.9, granularity: o.granularity ?? "layer",
     reset: o.reset ?? "subtract", vInit: o.vInit ?? "zero", outputSpiking: o.outputSpiking ?? true,
     rateScale: o.rateScale ?? 1, synapseTau: o.synapseTau ?? 0, bias: o.bias ?? "scale",
+    neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false,
   };
+  if (r.normalization !== "percentile" && r.normalization !== "max" && r.normalization !== "weight")
+    throw new SpikewasmError(`normalization must be "percentile", "max" or "weight", got ${JSON.stringify(r.normalization)}`);
+  if (r.normalization === "weight") {
+    r.maxWeight = o.maxWeight ?? 1;
+    if (!(r.maxWeight > 0 && Number.isFinite(r.maxWeight))) throw new SpikewasmError(`max weight must be a finite number > 0, got ${r.maxWeight}`);
+  } else if (o.maxWeight !== undefined) throw new SpikewasmError(`maxWeight applies only to normalization "weight" (got normalization "${r.normalization}")`);
+  if (r.neuron !== "if" && r.neuron !== "cond_exp") throw new SpikewasmError(`neuron must be "if" or "cond_exp", got ${JSON.stringify(r.neuron)}`);
+  if (r.neuron === "cond_exp") {
+    if (r.normalization !== "weight")
+      throw new SpikewasmError(`neuron "cond_exp" needs normalization "weight" (weights become conductances in µS, scaled to maxWeight), got "${r.normalization}"`);
+    r.cond = o.cond ?? { ...SNABSUITE_IF_COND_EXP, dt: 1 };
+    const bad = ([["reset", r.reset !== "subtract"], ["vInit", r.vInit !== "zero"], ["synapseTau", r.synapseTau !== 0], ["outputSpiking", !r.outputSpiking]] as const)
+      .filter(([, b]) => b).map(([k]) => k);
+    if (bad.length) throw new SpikewasmError(`neuron "cond_exp": ${bad.join(", ")} do not apply (IF_cond_exp resets to v_reset, starts at v_rest, its synapses are the conductances, its output spikes)`);
+  } else if (o.cond !== undefined) throw new SpikewasmError(`cond parameters apply only to neuron "cond_exp"`);
   if (r.bias !== "scale" && r.bias !== "drop") throw new SpikewasmError(`bias must be "scale" or "drop", got ${JSON.stringify(r.bias)}`);
   if (!(r.percentile > 0 && r.percentile <= 100)) throw new SpikewasmError(`percentile must be in (0, 100], got ${r.percentile}`);
   if (!(r.rateScale > 0 && Number.isFinite(r.rateScale))) throw new SpikewasmError(`rate scale must be a finite number > 0, got ${r.rateScale}`);
@@ -110,7 +150,7 @@ function minFrom(a: Float64Array, from: number): number {
 }
 
 /** λ of a node's activations: one value (layer) or one per channel; non-positive percentiles fall back to 1. */
-function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: Required<ConvertOptions>, perChannel: boolean): number[] {
+function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: ResolvedConvertOptions, perChannel: boolean): number[] {
   const p = o.normalization === "max" ? 100 : o.percentile;
   if (!perChannel) return [percentileNonZero(acts, p)];
   const C = shape[0], per = shapeSize(shape) / C, n = shapeSize(shape);
@@ -133,7 +173,10 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   for (const n of ann.nodes) {
     if ("activation" in n && typeof n.activation === "object" && n.id !== output)
       problems.push(`layer '${n.id}': Clip to [0, ${n.activation.clip[1]}] converts only approximately (rates saturate at λ); use ReLU`);
+    if (o.neuron === "cond_exp" && (n.kind === "pool" || n.kind === "add" || n.kind === "concat"))
+      problems.push(`layer '${n.id}': ${n.kind} does not convert with neuron "cond_exp" (dense and conv2d layers only)`);
   }
+  if (o.biasFree) problems.push(...biasProblems(ann));
   if (problems.length) throw new SpikewasmError(`cannot convert ${problems.length} layer(s):\n  ${problems.join("\n  ")}`);
 
   // λ per node (input: 1, i.e. rates = input values). Channel-wise λ only where every consumer is a
@@ -148,12 +191,15 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   const syn = o.synapseTau > 0 ? Math.exp(-1 / o.synapseTau) : 0;
   const nodes: SnnNode[] = [];
   const report: ConversionReport = { lambdas: [], options: o };
-  const neuron = (id: string, threshold: number): NeuronParams => ({
+  const global = o.normalization === "weight" ? globalWeightScale(ann, o.maxWeight!) : null;
+  if (global) report.weightScale = global;
+  const neuron = (id: string, threshold: number): NeuronParams => o.cond ? condExpNeuron(o.cond, o.cond.dt, o.cond.accumulate) : ({
     model: "if", threshold, reset: o.reset === "zero" ? "value" : "subtract", vReset: 0,
     vInit: o.vInit === "half" ? threshold / 2 : 0, synDecay: syn, spiking: id !== output || o.outputSpiking,
   });
   const ctx: NodeCtx = {
     shapes, inputId, k: o.rateScale, bias: o.bias === "scale", neuron,
+    scale: global ? global.factor : null,
     lam: (id, i) => {
       const l = lambda.get(id)!;
       return l.length === 1 ? l[0] : l[chanOf.get(id)!(i)];
@@ -183,14 +229,15 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
       const lc = Math.max(...lIn);
       lambda.set(n.id, [lc]);
       report.lambdas.push({ id: n.id, lambda: [lc] });
-      nodes.push({ kind: "concat", id: n.id, inputs: n.inputs, scales: n.inputs.map((id, k) => (lIn[k] * (id === inputId ? o.rateScale : 1)) / lc),
+      nodes.push({ kind: "concat", id: n.id, inputs: n.inputs, scales: n.inputs.map((id, k) => ((global ? 1 : lIn[k] / lc) * (id === inputId ? o.rateScale : 1))),
         neuron: neuron(n.id, 1) });
       continue;
     }
     const a = acts.get(n.id);
-    if (!a) throw new SpikewasmError(`no calibration activations for layer '${n.id}'`);
+    // "weight" normalisation needs no calibration data (its λ only serve the report's diagnosis)
+    if (!a && !global) throw new SpikewasmError(`no calibration activations for layer '${n.id}'`);
     const perChan = o.granularity === "channel" && n.id !== output && (n.kind === "conv2d" || n.kind === "dense") && absorbs(n.id);
-    const l = lambdaOf(a, s, count, o, perChan);
+    const l = a ? lambdaOf(a, s, count, o, perChan) : [1];
     lambda.set(n.id, l);
     if (l.length > 1) chanOf.set(n.id, s.length === 3 ? (i) => Math.floor(i / (s[1] * s[2])) : (i) => i);
     report.lambdas.push({ id: n.id, lambda: l });
@@ -205,6 +252,8 @@ function annInputsOf(n: AnnNode): string[] {
 
 interface NodeCtx {
   shapes: Map<string, Shape>;
+  /** "weight" normalisation: the global factor s (W ← s·W, b ← s·b), replacing the λ ratios; null otherwise */
+  scale: number | null;
   inputId: string;
   /** firing-rate scale */
   k: number;
@@ -215,7 +264,10 @@ interface NodeCtx {
 }
 
 /** One weighted or add layer: rescaled weights, biases and scales (see the module header). */
-function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" | "concat" }>, l: number[], c: NodeCtx): SnnNode {
+function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" | "concat" }>, lambdas: number[], c: NodeCtx): SnnNode {
+  // with a global scale s every weight is s·W: λ_in / λ_out = s, and b/λ_out = s·b with λ_out = 1/s
+  const l = c.scale !== null ? [1 / c.scale] : lambdas;
+  if (c.scale !== null) c = { ...c, lam: () => 1 };
   const lOut = (o: number) => (l.length === 1 ? l[0] : l[o]);
   const fromInput = (id: string) => (id === c.inputId ? c.k : 1);
   switch (n.kind) {
@@ -249,8 +301,31 @@ function convertNode(n: Exclude<AnnNode, { kind: "input" | "flatten" | "pool" | 
         dilation: n.dilation, groups: n.groups, weights: w, bias, neuron: c.neuron(n.id, 1) };
     }
     case "add":
-      return { kind: "add", id: n.id, inputs: n.inputs, scales: n.inputs.map((id) => (c.lam(id, 0) * fromInput(id)) / l[0]), neuron: c.neuron(n.id, 1) };
+      return { kind: "add", id: n.id, inputs: n.inputs, scales: n.inputs.map((id) => (c.scale !== null ? 1 : c.lam(id, 0) / l[0]) * fromInput(id)), neuron: c.neuron(n.id, 1) };
     default:
       throw new SpikewasmError(`layer '${(n as AnnNode).id}': ${(n as AnnNode).kind} cannot be converted`);
   }
+}
+
+/** "weight" normalisation: s = maxWeight / the largest positive weight of all dense and conv2d layers (module header). */
+export function globalWeightScale(ann: AnnGraph, maxWeight: number): { factor: number; maxAnnWeight: number; layer: string } {
+  let max = 0, layer = "";
+  for (const n of ann.nodes) {
+    if (n.kind !== "dense" && n.kind !== "conv2d") continue;
+    for (let i = 0; i < n.weights.length; i++) if (n.weights[i] > max) { max = n.weights[i]; layer = n.id; }
+  }
+  if (!(max > 0)) throw new SpikewasmError(`normalization "weight": the model has no positive weight to scale to ${maxWeight}`);
+  return { factor: maxWeight / max, maxAnnWeight: max, layer };
+}
+
+/** One problem per layer with a non-zero bias (bias-free conversion), naming the layer and its largest |bias|. */
+export function biasProblems(ann: AnnGraph): string[] {
+  const out: string[] = [];
+  for (const n of ann.nodes) {
+    if ((n.kind !== "dense" && n.kind !== "conv2d") || !n.bias) continue;
+    let m = 0, at = -1;
+    for (let i = 0; i < n.bias.length; i++) if (Math.abs(n.bias[i]) > m) { m = Math.abs(n.bias[i]); at = i; }
+    if (at >= 0) out.push(`layer '${n.id}' (${n.kind}) has non-zero biases (max |b| = ${m} at unit ${at}); the protocol needs a bias-free network`);
+  }
+  return out;
 }

@@ -4,6 +4,10 @@
  *   count    — the output neuron with most spikes after t steps; ties broken by the higher membrane
  *   membrane — the output neuron with the highest membrane potential (non-spiking output layer)
  *   first    — the output neuron that spiked first (ties: more spikes, then membrane); none yet: count
+ *   count-strict — the output neuron with most spikes; a tie for the most (no spikes at all included)
+ *              is no answer, prediction -1, counted as an error (SNABSuite's spikes_to_labels,
+ *              hbp-unibi/SNABSuite source/SNABs/mnist/helper_functions.cpp: "Multiple neurons have the
+ *              same decision" gives an invalid label)
  *
  * Samples are independent, so a set can be split into chunks of consecutive samples: evaluateChunk
  * returns a chunk's raw counts and finalizeEvaluation merges chunks exactly (all sums are integer
@@ -15,7 +19,7 @@ import type { InputCoding } from "../sim/input.js";
 import { Simulator } from "../sim/simulator.js";
 
 /** How the class is read from the output layer. */
-export type Readout = "count" | "membrane" | "first";
+export type Readout = "count" | "membrane" | "first" | "count-strict";
 
 /** Evaluation options. */
 export interface EvaluateOptions {
@@ -25,6 +29,8 @@ export interface EvaluateOptions {
   rate?: number;
   seed?: number;
   readout?: Readout;
+  /** steps with input (default `timesteps`); the rest of the run is a pause without input (Simulator inputSteps) */
+  inputSteps?: number;
   backend?: "wasm" | "js";
   /** called after each batch with the number of samples done */
   onProgress?: (done: number, total: number) => void;
@@ -56,7 +62,19 @@ export interface SnnEvaluation {
   layers: LayerActivity[];
 }
 
+/** Index of the unique largest count among counts[off .. off+n), or -1 when the largest is shared (or all are 0). */
+export function uniqueArgmax(counts: ArrayLike<number>, off: number, n: number): number {
+  let best = -1, max = 0;
+  for (let i = 0; i < n; i++) {
+    const c = counts[off + i];
+    if (c > max) { max = c; best = i; }
+    else if (c === max) best = -1;
+  }
+  return best;
+}
+
 function pick(counts: Int32Array, mem: Float32Array, first: Int32Array | null, off: number, n: number, readout: Readout, t: number): number {
+  if (readout === "count-strict") return uniqueArgmax(counts, off, n);
   let best = 0;
   for (let i = 1; i < n; i++) {
     const a = off + i, b = off + best;
@@ -113,7 +131,7 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
   let inputSpikes = 0;
   for (let s0 = 0; s0 < count; s0 += batch) {
     const B = Math.min(batch, count - s0);
-    const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0 });
+    const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0, inputSteps: o.inputSteps });
     const first = readout === "first" ? r.layers[sim.plan.output].firstSpike : null;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {

@@ -49,10 +49,43 @@ function checkFinite(node: SnnNode, field: string, a: Float32Array | undefined, 
   }
 }
 
-/** Validates neuron parameters (threshold > 0, leak in (0, 1], ...). */
+const COND_FIELDS = ["cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_syn_E", "tau_syn_I", "e_rev_E", "e_rev_I", "tau_refrac", "i_offset", "dt"] as const;
+/** Generic fields that "cond_exp" derives from `cond` (refused when given) and their counterparts there. */
+const COND_REPLACES: Record<string, string> = { leak: "tau_m", reset: "v_reset", vReset: "v_reset", refractory: "tau_refrac", synDecay: "tau_syn_E / tau_syn_I" };
+
+/**
+ * Validates a "cond_exp" population (PyNN IF_cond_exp, units in graph.ts CondExpParams): every
+ * parameter finite; cm, tau_m, tau_syn_E/I, dt > 0; tau_refrac >= 0; v_reset < v_thresh;
+ * e_rev_I < v_reset and v_thresh < e_rev_E (otherwise a conductance could not push V across); threshold
+ * equal to v_thresh; vInit finite; spiking.
+ */
+function checkCond(node: SnnNode, p: NeuronParams): void {
+  const c = p.cond;
+  if (c === undefined || c === null || typeof c !== "object") fail(node, `neuron.cond (PyNN IF_cond_exp parameters: ${COND_FIELDS.join(", ")}) is required for model "cond_exp"`);
+  for (const f of COND_FIELDS) {
+    const x = c[f];
+    if (typeof x !== "number" || !Number.isFinite(x)) fail(node, `neuron.cond.${f} must be a finite number, got ${JSON.stringify(x)}`);
+  }
+  for (const f of ["cm", "tau_m", "tau_syn_E", "tau_syn_I", "dt"] as const) if (!(c[f] > 0)) fail(node, `neuron.cond.${f} must be > 0, got ${c[f]}`);
+  if (c.tau_refrac < 0) fail(node, `neuron.cond.tau_refrac must be >= 0 ms, got ${c.tau_refrac}`);
+  if (!(c.v_reset < c.v_thresh)) fail(node, `neuron.cond.v_reset (${c.v_reset} mV) must be below v_thresh (${c.v_thresh} mV)`);
+  if (!(c.v_thresh < c.e_rev_E)) fail(node, `neuron.cond.e_rev_E (${c.e_rev_E} mV) must be above v_thresh (${c.v_thresh} mV)`);
+  if (!(c.e_rev_I <= c.v_reset)) fail(node, `neuron.cond.e_rev_I (${c.e_rev_I} mV) must not be above v_reset (${c.v_reset} mV)`);
+  if (c.accumulate !== undefined && c.accumulate !== "split" && c.accumulate !== "signed")
+    fail(node, `neuron.cond.accumulate must be "split" or "signed", got ${JSON.stringify(c.accumulate)}`);
+  if (p.threshold !== c.v_thresh) fail(node, `neuron.threshold (${p.threshold}) must equal neuron.cond.v_thresh (${c.v_thresh} mV) for model "cond_exp"`);
+  for (const [f, instead] of Object.entries(COND_REPLACES))
+    if ((p as unknown as Record<string, unknown>)[f] !== undefined) fail(node, `neuron.${f} does not apply to model "cond_exp" (set neuron.cond.${instead} instead)`);
+  if (p.vInit !== undefined && (typeof p.vInit !== "number" || !Number.isFinite(p.vInit))) fail(node, `neuron.vInit must be finite (mV), got ${p.vInit}`);
+  if (p.spiking === false) fail(node, `neuron.spiking false is not supported for model "cond_exp" (it always spikes; read it out by counts)`);
+}
+
+/** Validates neuron parameters (threshold > 0, leak in (0, 1], ...; "cond_exp": see checkCond). */
 export function checkNeuron(node: SnnNode, p: NeuronParams | undefined): void {
   if (p === undefined || typeof p !== "object") fail(node, "missing neuron parameters");
-  if (p.model !== "if" && p.model !== "lif") fail(node, `neuron.model must be "if" or "lif", got ${JSON.stringify(p.model)}`);
+  if (p.model === "cond_exp") return checkCond(node, p);
+  if (p.model !== "if" && p.model !== "lif") fail(node, `neuron.model must be "if", "lif" or "cond_exp", got ${JSON.stringify(p.model)}`);
+  if (p.cond !== undefined) fail(node, `neuron.cond applies only to model "cond_exp", not ${JSON.stringify(p.model)}`);
   const num = (name: keyof NeuronParams, ok: (x: number) => boolean, rule: string): void => {
     const x = p[name];
     if (x === undefined) return;
@@ -201,10 +234,22 @@ export function checkGraph(graph: SnnGraph): GraphShapes {
     shapes.set(node.id, outputShape(node, inShapes));
   });
   if (inputs !== 1) throw new SpikewasmError(`graph: needs exactly one input node, found ${inputs}`);
+  checkCondDt(graph);
   const output = graph.output ?? graph.nodes[graph.nodes.length - 1].id;
   const outNode = graph.nodes.find((n) => n.id === output);
   if (!outNode) throw new SpikewasmError(`graph: output '${output}' does not exist`);
   if (outNode.kind === "input" || outNode.kind === "flatten")
     throw new SpikewasmError(`graph: output '${output}' must be a layer with neurons, not ${outNode.kind}`);
   return { shapes, output };
+}
+
+/** Every "cond_exp" population of a graph runs at one step dt (the simulator advances all layers together). */
+function checkCondDt(graph: SnnGraph): void {
+  let first: { id: string; dt: number } | null = null;
+  for (const node of graph.nodes) {
+    if (!isPopulation(node) || node.neuron.model !== "cond_exp") continue;
+    const dt = node.neuron.cond!.dt;
+    if (first === null) first = { id: node.id, dt };
+    else if (dt !== first.dt) fail(node, `neuron.cond.dt is ${dt} ms but layer '${first.id}' has ${first.dt} ms (one step for the whole graph)`);
+  }
 }

@@ -15,12 +15,43 @@
 /** Shape of one sample: [N] or [C, H, W]. */
 export type Shape = number[];
 
-/** Neuron parameters of a population; every value is per step (dt folded in), no units beyond "step". */
+/**
+ * PyNN IF_cond_exp parameters of a "cond_exp" population, in PyNN's physical units, plus the step dt.
+ * Equations, integration scheme and "not modelled" list: assembly/cond.ts (kernel condStep).
+ *   name        unit   meaning (SNABSuite's MNIST value, src/reference/cond.ts SNABSUITE_IF_COND_EXP)
+ *   cm          nF     membrane capacitance (0.2)            tau_m      ms   membrane time constant (20)
+ *   v_rest      mV     resting potential (-65)               v_reset    mV   reset potential (-75)
+ *   v_thresh    mV     spike when V >= v_thresh (-55)        tau_refrac ms   refractory period (0), rounded to steps
+ *   tau_syn_E/I ms     conductance decay (3)                 e_rev_E/I  mV   reversal potentials (0 / -130)
+ *   i_offset    nA     constant current (0)                  dt         ms   simulation step (1)
+ * Weights into the population are conductances in µS: w > 0 excitatory (gE), w < 0 inhibitory (gI, |w|);
+ * a bias is a constant current in nA.
+ */
+export interface CondExpParams {
+  cm: number; tau_m: number; v_rest: number; v_reset: number; v_thresh: number;
+  tau_syn_E: number; tau_syn_I: number; e_rev_E: number; e_rev_I: number; tau_refrac: number; i_offset: number;
+  dt: number;
+  /**
+   * How spikes reach the conductances: "split" (default, exact as PyNN: the positive weights into an
+   * excitatory accumulator, the magnitudes of the negative ones into an inhibitory one, two passes) or
+   * "signed" (one signed accumulator, one pass; net excitation/inhibition per step, assembly/cond.ts 1.).
+   */
+  accumulate?: "split" | "signed";
+}
+
+/**
+ * Neuron parameters of a population. Models "if" and "lif": every value is per step (dt folded in), no
+ * units beyond "step". Model "cond_exp" (PyNN IF_cond_exp): the physical parameters are in `cond`;
+ * `threshold` must equal cond.v_thresh (mV), `vInit` is in mV (default cond.v_rest), and leak, reset,
+ * vReset, refractory, synDecay do not apply (refused when given; cond holds their counterparts).
+ */
 export interface NeuronParams {
-  /** "if": integrate-and-fire (leak 1); "lif": leaky, v <- leak*v + x. */
-  model: "if" | "lif";
-  /** Firing threshold θ > 0 (spike when v >= θ). */
+  /** "if": integrate-and-fire (leak 1); "lif": leaky, v <- leak*v + x; "cond_exp": conductance-based (`cond`). */
+  model: "if" | "lif" | "cond_exp";
+  /** Firing threshold θ (spike when v >= θ): > 0 for if/lif; cond.v_thresh in mV for cond_exp. */
   threshold: number;
+  /** model "cond_exp" only (required there): PyNN IF_cond_exp parameters and dt. */
+  cond?: CondExpParams;
   /** LIF decay factor per step, in (0, 1] (exp(-dt/τm)); ignored for "if". Default 1. */
   leak?: number;
   /** "subtract": v <- v - θ (default); "value": v <- vReset. */
@@ -170,11 +201,23 @@ export function shapeSize(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Neuron parameters with every default filled in. */
-export type ResolvedNeuron = Required<NeuronParams>;
+/** Neuron parameters with every default filled in (`cond` only for model "cond_exp"). */
+export type ResolvedNeuron = Required<Omit<NeuronParams, "cond">> & { cond?: CondExpParams };
 
-/** Fills the defaults of a NeuronParams (documented on the interface). */
+/**
+ * Fills the defaults of a NeuronParams (documented on the interface). For "cond_exp" the generic fields
+ * are derived from `cond`: reset "value" to v_reset, refractory = round(tau_refrac/dt) steps, vInit
+ * v_rest (mV) unless given, leak 1, synDecay 0 (the conductances are the synapses).
+ */
 export function resolveNeuron(p: NeuronParams): ResolvedNeuron {
+  if (p.model === "cond_exp" && p.cond) {
+    const c = p.cond;
+    return {
+      model: "cond_exp", threshold: c.v_thresh, leak: 1, reset: "value", vReset: c.v_reset,
+      refractory: Math.round(c.tau_refrac / c.dt), vInit: p.vInit ?? c.v_rest, synDecay: 0, spiking: true,
+      cond: { ...c, accumulate: c.accumulate ?? "split" },
+    };
+  }
   return {
     model: p.model,
     threshold: p.threshold,
@@ -186,4 +229,11 @@ export function resolveNeuron(p: NeuronParams): ResolvedNeuron {
     synDecay: p.synDecay ?? 0,
     spiking: p.spiking ?? true,
   };
+}
+
+/** A "cond_exp" population's NeuronParams from PyNN IF_cond_exp parameters and the step dt (ms). */
+export function condExpNeuron(p: Omit<CondExpParams, "dt" | "accumulate">, dt: number, accumulate?: CondExpParams["accumulate"]): NeuronParams {
+  const cond: CondExpParams = { ...p, dt };
+  if (accumulate !== undefined) cond.accumulate = accumulate;
+  return { model: "cond_exp", threshold: p.v_thresh, cond };
 }

@@ -168,6 +168,7 @@ function roundHalfAway(x: number): number {
 }
 
 function neuronRegs(id: string, nr: NeuronParams): { decayU: number; decayV: number; refractDelay: number; fallback: boolean } {
+  if (nr.model === "cond_exp") throw new SpikewasmError(`quantize: layer '${id}' uses the conductance-based cond_exp neuron; Loihi's compartments are current-based (convert with the IF neuron for Loihi)`);
   if (nr.spiking === false) throw new SpikewasmError(`quantize: layer '${id}' is non-spiking (membrane readout); convert with a spiking output layer`);
   if ((nr.vInit ?? 0) !== 0) throw new SpikewasmError(`quantize: layer '${id}': vInit ${nr.vInit} is not supported (Loihi starts at v = 0)`);
   const reset = nr.reset ?? "subtract";

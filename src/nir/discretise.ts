@@ -127,6 +127,8 @@ export interface Continuous {
 
 /** spikewasm NeuronParams → the NIR neuron primitive and parameters for step `dt` (the inverse of discretise). */
 export function continuous(params: NeuronParams, dt: number): Continuous {
+  if (params.model === "cond_exp")
+    return { type: "IF", params: {}, extensions: [], biasFactor: 1, problem: "the conductance-based IF_cond_exp neuron has no NIR primitive (NIR's neurons are current-based)" };
   const p = resolveNeuron(params);
   const extensions: string[] = [];
   if (p.spiking && p.reset === "subtract") extensions.push("reset by subtraction (NIR resets to v_reset)");

@@ -11,7 +11,7 @@ import { type SnnGraph, shapeSize } from "../ir/graph.js";
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
 import type { RunOptions } from "./run.js";
-import { type LoihiTargetOptions, type TargetReport, checkTargets, loihiTarget } from "./targets.js";
+import { type LoihiTargetOptions, TARGET_NAMES, type TargetReport, checkTargets, loihiTarget, snnActivityTarget } from "./targets.js";
 
 /** Inputs of runGraphPipeline: a checked-on-entry graph and labelled samples in its input's [C, H, W] order. */
 export interface GraphRunInputs {
@@ -29,8 +29,8 @@ export type GraphRunOptions = Pick<RunOptions, "timesteps" | "coding" | "rate" |
 export async function runGraphPipeline(inp: GraphRunInputs, o: GraphRunOptions) {
   const t0 = performance.now();
   const names = checkTargets(o.targets ?? []);
-  const noDnn = names.filter((t) => t !== "loihi");
-  if (noDnn.length) throw new SpikewasmError(`target${noDnn.length > 1 ? "s" : ""} ${noDnn.join(", ")} run${noDnn.length > 1 ? "" : "s"} the DNN, and ${inp.graphFile} is a spiking network without one (use an ONNX model, or --target loihi)`);
+  const noDnn = names.filter((t) => t === "ncs2" || t === "cpu");
+  if (noDnn.length) throw new SpikewasmError(`target${noDnn.length > 1 ? "s" : ""} ${noDnn.join(", ")} run${noDnn.length > 1 ? "" : "s"} the DNN, and ${inp.graphFile} is a spiking network without one (use an ONNX model, or a spiking target: ${TARGET_NAMES.filter((t) => t !== "ncs2" && t !== "cpu").join(", ")})`);
   const { shapes, output } = checkGraph(inp.graph);
   const input = inp.graph.nodes.find((n) => n.kind === "input")!;
   const n = shapeSize(shapes.get(input.id)!);
@@ -55,6 +55,7 @@ export async function runGraphPipeline(inp: GraphRunInputs, o: GraphRunOptions) 
     };
     targets.push(await loihiTarget(inp.graph, inp.test.samples, inp.test.labels, count, lo));
   }
+  for (const t of names) if (t !== "loihi") targets.push(snnActivityTarget(t as Exclude<typeof t, "loihi" | "ncs2" | "cpu">, inp.graph, ev, T));
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
     seconds: (performance.now() - t0) / 1000,

@@ -17,8 +17,9 @@ import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
 import { planMemory } from "../sim/plan.js";
+import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
 import { Simulator } from "../sim/simulator.js";
-import { type LoihiTargetOptions, type TargetReport, checkTargets, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
+import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTarget, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
 export interface RunInputs {
@@ -30,7 +31,19 @@ export interface RunInputs {
 
 /** Options of a run (conversion options plus simulation options). */
 export interface RunOptions extends ConvertOptions {
+  /** steps of input presentation per sample (with a pause the run lasts timesteps + floor(pause/2) steps) */
   timesteps: number;
+  /**
+   * A benchmark protocol preset that sets the conversion, neuron, input, timing and readout options
+   * (fields given explicitly win): "ostrau" — Ostrau et al. 2020 / SNABSuite (src/protocol/ostrau.ts).
+   */
+  protocol?: ProtocolName;
+  /**
+   * Pause after each presentation, in steps (default 0). Samples run from the resting state, so only
+   * its first half matters: the SNN runs timesteps + floor(pause/2) steps with the input switched off
+   * after `timesteps`, and the readout counts all of them (SNABSuite's window [−pause/2, duration + pause/2)).
+   */
+  pause?: number;
   coding?: InputCoding;
   rate?: number;
   seed?: number;
@@ -93,9 +106,9 @@ function checkRaster(r: { samples: number; neurons?: number }): void {
 /** Runs the SNN on the first samples with spike recording and keeps a few neurons per layer. */
 async function spikeRaster(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, n: number, o: RunOptions): Promise<SpikeRaster> {
   const r = o.raster!, maxShown = r.neurons ?? 128;
-  const B = Math.min(r.samples, count), T = o.timesteps;
+  const B = Math.min(r.samples, count), T = o.timesteps + Math.floor((o.pause ?? 0) / 2);
   const sim = await Simulator.create(snn, { batch: B });
-  const res = sim.run(samples.subarray(0, B * n), { steps: T, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, recordOutputPerStep: false, recordSpikes: true });
+  const res = sim.run(samples.subarray(0, B * n), { steps: T, inputSteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, recordOutputPerStep: false, recordSpikes: true });
   const layers = res.layers.map((l): RasterLayer => {
     const fired = new Uint8Array(l.size);
     for (let i = 0; i < B * l.size; i++) if (l.spikeCounts[i] > 0) fired[i % l.size] = 1;
@@ -166,9 +179,30 @@ function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count:
   return { predictions, means, activationSparsity: zeros.sparsity, effectiveMacs: stats ? effectiveMacs : null };
 }
 
+/** Options with the protocol preset applied (explicit fields win) and the pause checked. */
+function resolveRunOptions(o: RunOptions): RunOptions {
+  if (o.protocol !== undefined) {
+    const p = getProtocol(o.protocol);
+    if (!p) throw new SpikewasmError(`unknown protocol ${JSON.stringify(o.protocol)} (available: ${PROTOCOLS.join(", ")})`);
+    o = withProtocol(p, o);
+  }
+  if (!Number.isInteger(o.timesteps) || o.timesteps < 1) throw new SpikewasmError(`timesteps must be an integer >= 1, got ${o.timesteps}`);
+  if (o.pause !== undefined && (!Number.isInteger(o.pause) || o.pause < 0)) throw new SpikewasmError(`pause must be an integer >= 0 steps, got ${o.pause}`);
+  return o;
+}
+
+/** The protocol block of the report: the preset's settings and sources, or null. */
+function protocolReport(o: RunOptions) {
+  const p = o.protocol !== undefined ? getProtocol(o.protocol) : undefined;
+  return p ? { name: p.name, reference: p.reference, settings: p.settings, sources: p.sources } : null;
+}
+
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
+  o = resolveRunOptions(o);
+  /** steps simulated per sample: the presentation plus the counted half of the pause */
+  const simSteps = o.timesteps + Math.floor((o.pause ?? 0) / 2);
   const targetNames = checkTargets(o.targets ?? []);
   if (o.loihiSamples !== undefined && (!Number.isInteger(o.loihiSamples) || o.loihiSamples < 1))
     throw new SpikewasmError(`loihiSamples must be an integer >= 1, got ${o.loihiSamples}`);
@@ -195,7 +229,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   o.onProgress?.("dnn", inp.test.count, inp.test.count);
 
   const evOptions: EvaluateOptions = {
-    timesteps: o.timesteps, batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count",
+    timesteps: simSteps, ...(simSteps !== o.timesteps ? { inputSteps: o.timesteps } : {}), batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count",
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
   };
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
@@ -209,7 +243,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     const s = shapes.get(l.id)!;
     const per = s.length === 3 ? s[1] * s[2] : 1;
     const target = Array.from(mean, (a, j) => a / (lam.length === 1 ? lam[0] : lam[Math.floor(j / per)]));
-    const rates = Array.from(l.spikeCountsSum, (c) => c / (inp.test.count * o.timesteps));
+    const rates = Array.from(l.spikeCountsSum, (c) => c / (inp.test.count * simSteps));
     const saturatedFraction = rates.filter((r) => r >= 0.95).length / rates.length;
     const silentFraction = rates.filter((r, j) => r === 0 && target[j] > 0.05).length / rates.length;
     const correlation = pearson(target, rates);
@@ -239,14 +273,16 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   };
   const snnMetrics: NeuroBenchMetrics = {
     footprintBytes: pbytes + planMemory(snn, 1).stateBytes, connectionSparsity: csp,
-    activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * T),
-    denseOps: macs * T, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
+    activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * simSteps),
+    denseOps: macs * simSteps, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
   };
   const raster = o.raster ? await spikeRaster(snn, inp.test.samples, inp.test.labels, inp.test.count, n, o) : undefined;
   const targets: TargetReport[] = [];
   for (const t of targetNames) {
     if (t === "cpu") targets.push(cpuTarget(runner, inp.test.samples, inp.test.count, n, dnnAccuracy, o.cpuWatts));
     else if (t === "ncs2") targets.push(ncs2Target(macs, annLayers.filter((l) => l.kind === "dense").reduce((a, l) => a + l.macs, 0), dnnAccuracy));
+    // model time actually simulated (presentation + the counted half of a pause)
+    else if (t !== "loihi") targets.push(snnActivityTarget(t, snn, ev, ev.timesteps));
     else {
       const count = Math.min(o.loihiSamples ?? inp.test.count, inp.test.count);
       targets.push(await loihiTarget(snn, inp.test.samples, inp.test.labels, count, {
@@ -263,10 +299,12 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       params: annLayers.reduce((a, l) => a + l.params, 0), macs, droppedSoftmax: imp.droppedSoftmax },
     data: { samples: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null,
       calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
-    options: { ...convertOptions, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count", batch: o.batch ?? 32 },
+    options: { ...convertOptions, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count", batch: o.batch ?? 32,
+      ...(o.pause !== undefined ? { pause: o.pause, stepsSimulated: simSteps } : {}), ...(o.protocol !== undefined ? { protocol: protocolReport(o) } : {}) },
     dnn: { accuracy: dnnAccuracy, metrics: dnnMetrics },
     snn: {
-      timesteps: o.timesteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,
+      timesteps: simSteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,
+      ...(conv.weightScale ? { weightScale: conv.weightScale } : {}),
       spikesPerInference: ev.spikesPerInference, synopsPerInference: ev.synopsPerInference, inputSpikesPerInference: ev.inputSpikesPerInference,
       normalization: conv.lambdas, layers, metrics: snnMetrics,
       ...(raster ? { raster } : {}),

@@ -9,6 +9,16 @@
  *          src/targets/cost.ts; plus the trade-off over timesteps (which T to pick).
  *   ncs2   the DNN on an Intel Neural Compute Stick 2 (src/targets/ncs2.ts), from its MACs.
  *   cpu    the DNN on this machine's CPU, measured (WASM DNN runner, one thread).
+ *   spinn3, spinn5  the SNN on a SpiNN-3 / SpiNN-5 board (src/targets/spinnaker.ts: populations over
+ *          cores, SNABSuite's calibrated energy model, real time);
+ *   truenorth  the SNN on IBM TrueNorth (src/targets/truenorth.ts: crossbar mapping with fan-out copies
+ *          and partial sums for fan-in > 256);
+ *   loihi2 the SNN on Loihi 2 (src/targets/loihi2.ts: Loihi 1's mapper and cost model, Loihi 2's capacity,
+ *          Loihi 1's per-event costs assumed);
+ *   bss2   the SNN on one BrainScaleS-2 ASIC (src/targets/brainscales2.ts: capacity check, power × time).
+ *   The last five take the float SNN's measured activity (spikes and synaptic operations per inference,
+ *   per layer) and report the float SNN's accuracy: their arithmetic is not modelled.
+ *   "all" means every known target.
  */
 import type { AnnRunner } from "../ann/infer-wasm.js";
 import { SpikewasmError } from "../errors.js";
@@ -19,16 +29,27 @@ import { loihiCost } from "../targets/cost.js";
 import { LOIHI, LOIHI_SANAFE, chipConstants } from "../targets/loihi.js";
 import { mapToLoihi } from "../targets/mapping.js";
 import { ncs2Cost } from "../targets/ncs2.js";
+import { BRAINSCALES2, brainScaleS2 } from "../targets/brainscales2.js";
+import { LOIHI2 } from "../targets/loihi2.js";
+import { SPINN3, SPINN5, mapToSpinnaker, spinnakerCost } from "../targets/spinnaker.js";
+import { SNABSUITE_PLATFORMS } from "../targets/snabsuite.js";
+import { TRUENORTH, mapToTrueNorth, trueNorthCost } from "../targets/truenorth.js";
+import { geometries, pipelineDepth } from "../targets/geometry.js";
+import type { Sourced } from "../targets/loihi.js";
 
 /** Targets `run` knows. */
-export const TARGET_NAMES = ["loihi", "ncs2", "cpu"] as const;
+export const TARGET_NAMES = ["loihi", "ncs2", "cpu", "spinn3", "spinn5", "truenorth", "loihi2", "bss2"] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-/** Throws a named error for an unknown target, listing the known ones. */
+/** Throws a named error for an unknown target, listing the known ones; "all" expands to every known target. */
 export function checkTargets(names: readonly string[]): TargetName[] {
-  for (const t of names)
-    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new SpikewasmError(`unknown target '${t}' (available: ${TARGET_NAMES.join(", ")})`);
-  return names as TargetName[];
+  const out: TargetName[] = [];
+  for (const t of names) {
+    if (t === "all") { out.push(...TARGET_NAMES); continue; }
+    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new SpikewasmError(`unknown target '${t}' (available: ${TARGET_NAMES.join(", ")}, or all)`);
+    out.push(t as TargetName);
+  }
+  return [...new Set(out)];
 }
 
 interface Source { name: string; value: number | null; unit?: string; kind: string; source: string; note?: string }
@@ -189,4 +210,118 @@ export function compareTargets(targets: TargetReport[], baseline = "ncs2") {
       accuracyDelta: t.accuracy !== null && b.accuracy !== null ? t.accuracy - b.accuracy : null,
     })),
   };
+}
+
+/** The float SNN's evaluation as the SNN-activity targets read it. */
+export interface SnnActivityInput {
+  accuracy: number;
+  layers: { id: string; spikesPerInference: number; synopsPerInference: number }[];
+}
+
+const toSources = (group: string, obj: Record<string, unknown>): Source[] =>
+  Object.entries(obj).filter(([, v]) => v && typeof v === "object" && "value" in (v as object)).map(([k, v]) => {
+    const c = v as Sourced;
+    return { name: `${group}.${k}`, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) };
+  });
+const activityOf = (ev: SnnActivityInput) => ev.layers.map((l) => ({ id: l.id, spikes: l.spikesPerInference, synops: l.synopsPerInference }));
+const FLOAT_NOTE = "accuracy and activity (spikes and synaptic operations per inference, per layer) are the float SNN's on this run's test set: the chip's arithmetic is not modelled";
+
+function notFitting(name: string, sources: Source[], reason: string, accuracy: number, notes: string[], extra: Record<string, unknown> = {}): TargetReport {
+  return { name, model: "snn", accuracy, feasible: false, reason, energyPerInferenceJ: null, powerW: null, latencyS: null, inferencesPerS: null, sources, notes, ...extra };
+}
+
+/** The float SNN on a SpiNN-3 ("spinn3") or SpiNN-5 ("spinn5") board: populations over cores, SNABSuite energy, real time. */
+export function spinnakerTarget(snn: SnnGraph, ev: SnnActivityInput, T: number, name: "spinn3" | "spinn5"): TargetReport {
+  const board = name === "spinn3" ? SPINN3 : SPINN5;
+  const p = SNABSUITE_PLATFORMS[board.platform];
+  const sources = [...toSources("board", board as unknown as Record<string, unknown>), ...toSources("energy", { idlePower: p.idlePower, neuronCost: p.neuronCost, spike: p.spike }),
+    ...toSources("energy.transmission", p.transmission as unknown as Record<string, unknown>), ...toSources("energy.inputSpike", p.inputSpike as unknown as Record<string, unknown>)];
+  const notes = [FLOAT_NOTE,
+    "mapping: each population (and the input spike source) split over cores of 255 neurons, one population per core; SDRAM/DTCM, routing-table and delay-extension limits not modelled",
+    "energy: SNABSuite's calibrated model (Ostrau et al.; src/targets/snabsuite.ts): dense projections priced as all-to-all, conv/pool as 'random', add/concat as one-to-one; " +
+      "the input layer's synaptic operations are priced as input-spike events (with constant-current coding they are the input MACs per step, more than a spike-coded input would send)",
+    "time: real time, 1 ms per step, T + pipeline depth steps per inference (one step of delay per connection)"];
+  let m;
+  try { m = mapToSpinnaker(snn, board); } catch (e) { if (e instanceof SpikewasmError) return notFitting(name, sources, e.message, ev.accuracy, notes); throw e; }
+  if (!m.feasible) return notFitting(name, sources, m.reason!, ev.accuracy, notes, { mapping: m });
+  const steps = T + pipelineDepth(geometries(snn));
+  const c = spinnakerCost(m, activityOf(ev), board, steps);
+  return {
+    name, model: "snn", accuracy: ev.accuracy, feasible: true, cores: m.cores, chips: m.chipsUsed,
+    energyPerInferenceJ: c.energyJ, powerW: c.powerW, latencyS: c.latencyS, inferencesPerS: c.inferencesPerS,
+    energyErrorJ: c.errorJ, breakdown: c.breakdown, chipSteps: steps, wallTimeNote: c.wallTimeNote, mapping: m, sources, notes,
+  };
+}
+
+/** The float SNN on IBM TrueNorth: crossbar mapping (fan-out copies, partial sums), events × marginal energy + baseline power. */
+export function truenorthTarget(snn: SnnGraph, ev: SnnActivityInput, T: number): TargetReport {
+  const sources = toSources("truenorth", TRUENORTH as unknown as Record<string, unknown>);
+  const notes = [FLOAT_NOTE,
+    "weights: TrueNorth gives each neuron 4 signed 9-bit weight values (one per axon type) on a binary crossbar; the network's weights are not quantised to that here, so the accuracy is an upper bound",
+    "mapping: fan-out copies in the source core (one target per neuron); dense fan-in > 256 split into 256-input chunks with +/− partial-sum neurons and a summing layer (one more tick); the partial-sum rate coding is not simulated",
+    "energy: synaptic events (float SNN's synaptic operations × copies, + partial-sum stages; partial spikes assumed = chunks × the layer's spikes) × the marginal energy per event fitted to Akopyan et al. 2015 Fig. 17, " +
+      "+ the fit's zero-activity baseline power per chip over the latency; 'alternatives' gives events × Merolla et al.'s 26 pJ total-energy average",
+    "time: 1 ms ticks, T + pipeline depth ticks per inference; pipelining successive inputs is not modelled"];
+  let m;
+  try { m = mapToTrueNorth(snn); } catch (e) { if (e instanceof SpikewasmError) return notFitting("truenorth", sources, e.message, ev.accuracy, notes); throw e; }
+  if (!m.feasible) return notFitting("truenorth", sources, m.reason!, ev.accuracy, notes, { mapping: m });
+  const c = trueNorthCost(m, activityOf(ev), T);
+  return {
+    name: "truenorth", model: "snn", accuracy: ev.accuracy, feasible: true, cores: m.cores, chips: m.chips,
+    energyPerInferenceJ: c.energyPerInferenceJ, powerW: c.powerW, latencyS: c.latencyS, inferencesPerS: c.inferencesPerS,
+    chipSteps: c.steps, events: c.events, breakdown: c.breakdown, eventsByLayer: c.eventsByLayer, mapping: m,
+    alternatives: [{ constants: "events × 26 pJ (Merolla et al. 2014 total-energy average, static included)", energyPerInferenceJ: c.headlineEnergyJ, powerW: c.headlineEnergyJ / c.latencyS, latencyS: c.latencyS }],
+    sources, notes,
+  };
+}
+
+/** The float SNN on Loihi 2: Loihi's mapper and cost model with Loihi 2's capacity and (assumed) Loihi 1 per-event costs. */
+export function loihi2Target(snn: SnnGraph, ev: SnnActivityInput, T: number): TargetReport {
+  const sources: Source[] = chipConstants(LOIHI2).map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }));
+  const notes = [FLOAT_NOTE,
+    "public Loihi 2 figures are thin: capacity (128 cores, 1 M neurons, 120 M synapses) is Intel's; every per-event energy and time, the axon and memory limits and the static power are Loihi 1's, ASSUMED (see sources)",
+    "steps: T + pipeline depth (one step of delay per connection)"];
+  let mapping;
+  try { mapping = mapToLoihi(snn, LOIHI2); } catch (e) { if (e instanceof SpikewasmError) return notFitting("loihi2", sources, e.message, ev.accuracy, notes); throw e; }
+  const steps = T + pipelineDepth(geometries(snn));
+  const c = loihiCost(mapping, activityOf(ev), LOIHI2, steps);
+  return {
+    name: "loihi2", model: "snn", accuracy: ev.accuracy, feasible: true, cores: c.cores, chips: c.chips,
+    energyPerInferenceJ: c.energyPerInferenceJ, powerW: c.powerW, latencyS: c.latencyS, inferencesPerS: c.inferencesPerS,
+    chipSteps: steps, timePerStepS: c.timePerStepS, breakdown: c.breakdown, layers: c.layers,
+    mapping: { coresUsed: mapping.coresUsed, chipsUsed: mapping.chipsUsed, layers: mapping.layers }, sources, notes: [...notes, ...c.notes],
+  };
+}
+
+/** The float SNN on one BrainScaleS-2 ASIC: capacity check, ASIC power × accelerated run time. */
+export function brainscales2Target(snn: SnnGraph, ev: SnnActivityInput, T: number): TargetReport {
+  const sources = toSources("brainscales2", BRAINSCALES2 as unknown as Record<string, unknown>);
+  const notes = [FLOAT_NOTE,
+    "public BrainScaleS-2 figures for spiking inference are thin: the ASIC power is derived from an analog-MAC-mode measurement (Stradmann et al. 2022) and assumed for spiking; 1 ms of biological time per step assumed (1 µs wall at 1000×)",
+    "analog effects (fixed-pattern noise, 6-bit weights, calibration) are not modelled"];
+  const r = brainScaleS2(snn, T);
+  if (!r.feasible) return notFitting("bss2", sources, r.reason!, ev.accuracy, notes, { neurons: r.neurons, maxFanIn: r.maxFanIn });
+  return {
+    name: "bss2", model: "snn", accuracy: ev.accuracy, feasible: true, cores: 1, chips: 1,
+    energyPerInferenceJ: r.energyPerInferenceJ, powerW: r.powerW, latencyS: r.latencyS, inferencesPerS: r.inferencesPerS,
+    chipSteps: r.steps, neurons: r.neurons, maxFanIn: r.maxFanIn, sources, notes,
+  };
+}
+
+/** Targets estimated from the float SNN's activity (no run of their own). */
+export const SNN_ACTIVITY_TARGETS = ["spinn3", "spinn5", "truenorth", "loihi2", "bss2"] as const;
+
+/** Dispatches one of SNN_ACTIVITY_TARGETS. */
+export function snnActivityTarget(name: (typeof SNN_ACTIVITY_TARGETS)[number], snn: SnnGraph, ev: SnnActivityInput, T: number): TargetReport {
+  switch (name) {
+    case "spinn3":
+    case "spinn5":
+      return spinnakerTarget(snn, ev, T, name);
+    case "truenorth":
+      return truenorthTarget(snn, ev, T);
+    case "loihi2":
+      return loihi2Target(snn, ev, T);
+    case "bss2":
+      return brainscales2Target(snn, ev, T);
+  }
 }

@@ -13,6 +13,10 @@
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
  *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n + 3]; counts i32[B];
  *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
+ *                      "cond_exp" populations (PyNN IF_cond_exp, kernel condStep): v in mV; acc is the
+ *                      excitatory accumulator accE (µS); accI f32[B*n] the inhibitory one (split mode
+ *                      only; signed mode: 0 and acc holds the signed sum); gE, gI f32[B*n] conductances
+ *                      (µS); currentI f32[B*n] (split mode, fed by the input: the input × W- current)
  *
  * Batch layout: sample-major ([B][n]). Event-driven accumulation adds a contiguous weight row into a
  * contiguous slice of one sample's accumulator, so sample-major keeps both streams unit-stride; the
@@ -22,8 +26,15 @@
  * adds one contiguous row of output channels. Dense weights that read a flattened 3-D tensor are
  * permuted once here (row (h, w, c) <- ONNX row c*H*W + h*W + w); conv weights become
  * [Cin][KH][KW][Cout/groups]. Results are permuted back to [C, H, W] when reported.
+ *
+ * Split accumulation into a "cond_exp" population (neuron.cond.accumulate "split", the default): each
+ * weighted source becomes up to two sources over the same spikes, one with W+ = max(W, 0) into accE and
+ * one (`inhibitory`) with W- = max(-W, 0) into accI (one is left out when it would be all zeros); add and
+ * concat sources go to accI with |scale| when their scale is negative; the second pass of a source is
+ * `uncounted` (its spikes' synaptic events are counted once).
  */
 import { SpikewasmError } from "../errors.js";
+import { type CondConstants, condConstants } from "../reference/cond.js";
 import { type GraphShapes, checkGraph } from "../ir/check.js";
 import {
   type AddNode,
@@ -46,8 +57,14 @@ interface TensorRef {
   memShape: Shape;
 }
 
-/** One incoming projection of a population, with everything its kernel needs. */
-export type SourcePlan =
+/**
+ * One incoming projection of a population, with everything its kernel needs; `inhibitory`: into the
+ * population's accI (split "cond_exp" accumulation), `uncounted`: the second pass of a split source.
+ */
+export type SourcePlan = SourceOp & { inhibitory?: boolean; uncounted?: boolean };
+
+/** The kernel-specific part of a SourcePlan. */
+export type SourceOp =
   | { op: "dense"; from: number; w: number; nIn: number; nOut: number }
   | { op: "conv2d"; from: number; w: number; inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
       kh: number; kw: number; groups: number; tapsY: number; tapsX: number }
@@ -92,6 +109,10 @@ export interface PopulationPlan {
   spikes: number; counts: number; total: number; first: number;
   /** precomputed input current (constant-current coding), 0 if not fed by the input */
   current: number;
+  /** "cond_exp" only (else 0): inhibitory accumulator (split mode), conductances, input × W- current */
+  accI: number; gE: number; gI: number; currentI: number;
+  /** "cond_exp": the kernel constants derived once from neuron.cond (condConstants); null otherwise */
+  cond: CondConstants | null;
 }
 
 /** The complete memory plan of a graph for a batch size. */
@@ -237,7 +258,9 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
       continue;
     }
     const n = shapeSize(shape);
-    const sources = planSources(node, shapes, refs, param, n);
+    const neuron = resolveNeuron(node.neuron);
+    let sources = planSources(node, shapes, refs, param, n);
+    if (neuron.cond && neuron.cond.accumulate === "split") sources = splitSources(sources, initData, param);
     let bias = 0;
     if ((node.kind === "dense" || node.kind === "conv2d") && node.bias) {
       const hw = shape.length === 3 ? shape[1] * shape[2] : 1;
@@ -248,8 +271,9 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
     }
     const memShape = node.kind === "add" ? refs.get(node.inputs[0])!.memShape : node.kind === "concat" ? concatMemShape(node, refs, shape) : shape;
     pops.push({
-      id: node.id, kind: node.kind, shape, memShape, n, neuron: resolveNeuron(node.neuron),
+      id: node.id, kind: node.kind, shape, memShape, n, neuron,
       sources, bias, v: 0, acc: 0, syn: 0, ref: 0, spikes: 0, counts: 0, total: 0, first: 0, current: 0,
+      accI: 0, gE: 0, gI: 0, currentI: 0, cond: neuron.cond ? condConstants(neuron.cond, neuron.cond.dt) : null,
     });
     refs.set(node.id, { pop: pops.length - 1, memShape });
   }
@@ -272,6 +296,13 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
     p.total = A.alloc(bn);
     p.first = A.alloc(bn);
     if (p.sources.some((s) => s.from === -1)) p.current = A.alloc(bn);
+    if (p.cond) {
+      // split mode without any inhibitory source runs the kernel's signed mode (accI = 0), identical then
+      if (p.sources.some((s) => s.inhibitory)) p.accI = A.alloc(bn);
+      p.gE = A.alloc(bn);
+      p.gI = A.alloc(bn);
+      if (p.accI !== 0 && p.sources.some((s) => s.from === -1 && s.inhibitory)) p.currentI = A.alloc(bn);
+    }
   }
   for (const p of pops)
     for (const s of p.sources)
@@ -369,6 +400,28 @@ function planSources(
       });
     }
   }
+}
+
+/**
+ * Split accumulation (module header): W -> W+ (in place of W, into accE) and W- (a new parameter, into
+ * accI) for dense and conv2d sources; add/concat sources with a negative scale go to accI with |scale|.
+ */
+function splitSources(sources: SourcePlan[], initData: { addr: number; data: Float32Array | Int32Array }[],
+  param: (d: Float32Array | Int32Array) => number): SourcePlan[] {
+  const out: SourcePlan[] = [];
+  for (const s of sources) {
+    if (s.op === "dense" || s.op === "conv2d") {
+      const entry = initData.find((e) => e.addr === s.w)!;
+      const w = entry.data as Float32Array;
+      const pos = w.map((x) => (x > 0 ? x : 0)), neg = w.map((x) => (x < 0 ? -x : 0));
+      const hasPos = pos.some((x) => x > 0), hasNeg = neg.some((x) => x > 0);
+      entry.data = pos;
+      if (hasPos || !hasNeg) out.push(s);
+      if (hasNeg) out.push({ ...s, w: param(neg), inhibitory: true, uncounted: hasPos });
+    } else if ((s.op === "add" || s.op === "concat") && s.scale < 0) out.push({ ...s, scale: -s.scale, inhibitory: true });
+    else out.push(s);
+  }
+  return out;
 }
 
 /** Checks a plan against a memory limit, naming the bytes needed. */

@@ -7,8 +7,13 @@
  *   2. each population accumulates its sources' spikes *of this same step* (no synaptic delay, as in
  *      rate-coded DNN-to-SNN conversion), then its neurons update and emit their spike list.
  * So a spike can cross the whole network within one step, and the output's spike counts after t steps
- * are the readout at time t. A max pool gates on its source's running spike counts including step t
- * (updated by the source's neuronStep, or by countSpikes right after encodeSpikes for the input).
+ * are the readout at time t. With `inputSteps` < T the input is switched off after that many steps (no
+ * input spikes, no input current): a presentation followed by a pause.
+ * A max pool gates on its source's running spike counts including step t (updated by the source's
+ * neuronStep, or by countSpikes right after encodeSpikes for the input).
+ * A "cond_exp" population (PyNN IF_cond_exp) steps with condStep instead of neuronStep: its sources
+ * accumulate conductance (µS) into acc (excitatory, or signed) and accI (inhibitory, split mode; see
+ * src/sim/plan.ts), its membrane is in mV.
  */
 import { SpikewasmError } from "../errors.js";
 import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
@@ -37,6 +42,8 @@ export interface RunOptions {
   rate?: number;
   /** Seed of the Poisson spike trains (default 0): sample b uses seed + b, or give one seed per sample. */
   seed?: number | number[];
+  /** Steps during which the input is presented (default `steps`); afterwards no input spikes or current. */
+  inputSteps?: number;
   /** Record the output's cumulative counts and membrane at every step (default true). */
   recordOutputPerStep?: boolean;
   /**
@@ -145,6 +152,8 @@ export class Simulator {
     const coding = options.coding ?? "current";
     const rate = options.rate ?? 1;
     const B = this.validateRun(inputs, T, coding, rate, options.seed ?? 0);
+    const inputSteps = options.inputSteps ?? T;
+    if (!Number.isInteger(inputSteps) || inputSteps < 0) throw new SpikewasmError(`inputSteps must be an integer >= 0, got ${inputSteps}`);
     this.reset(B);
     this.writeInput(inputs, B);
     const recordOut = options.recordOutputPerStep ?? true;
@@ -166,23 +175,30 @@ export class Simulator {
     }
 
     for (let t = 1; t <= T; t++) {
-      if (spiking) {
+      const inputOn = t <= inputSteps;
+      if (spiking && inputOn) {
         k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE[coding], t, inp.rng, inp.spikes, inp.counts);
         if (inp.total !== 0) k.countSpikes(inp.spikes, inp.counts, B, inp.n, inp.total);
         inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
-      }
+      } else if (spiking) I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B); // the pause: no input spikes
       for (let pi = 0; pi < plan.pops.length; pi++) {
         const p = plan.pops[pi];
         // the precomputed current holds the input only under current coding (it is stale otherwise)
-        if (p.current !== 0 && !spiking) k.addInto(p.acc, p.current, B * p.n);
+        if (p.current !== 0 && !spiking && inputOn) k.addInto(p.acc, p.current, B * p.n);
+        if (p.currentI !== 0 && !spiking && inputOn) k.addInto(p.accI, p.currentI, B * p.n);
         for (const s of p.sources) {
           if (s.from === -1 && !spiking) continue;
           const src = s.from === -1 ? plan.input : plan.pops[s.from];
-          events[pi] += accumulateSpikes(k, s, src.spikes, src.counts, B, p.acc);
+          const ev = accumulateSpikes(k, s, src.spikes, src.counts, B, s.inhibitory ? p.accI : p.acc);
+          if (!s.uncounted) events[pi] += ev;
         }
-        const nr = p.neuron;
-        k.neuronStep(p.v, p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
-          nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0);
+        const nr = p.neuron, c = p.cond;
+        if (c)
+          k.condStep(p.v, p.acc, p.accI, p.gE, p.gI, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
+            c.gL, c.gLEL, c.eE, c.eI, c.decayE, c.decayI, c.meanE, c.meanI, c.dtOverCm, c.vThresh, c.vReset, c.refractory, t);
+        else
+          k.neuronStep(p.v, p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
+            nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0);
         spikesPerStep[pi].set(I.subarray(p.counts >> 2, (p.counts >> 2) + B), (t - 1) * B);
         if (trains) trains[pi].add(I, p.spikes >> 2, p.counts >> 2, B, chwPerms![pi]);
       }
@@ -239,6 +255,7 @@ export class Simulator {
       F.fill(p.neuron.vInit, p.v >> 2, (p.v >> 2) + len);
       F.fill(0, p.acc >> 2, (p.acc >> 2) + len);
       if (p.syn) F.fill(0, p.syn >> 2, (p.syn >> 2) + len);
+      for (const a of [p.accI, p.gE, p.gI]) if (a) F.fill(0, a >> 2, (a >> 2) + len);
       if (p.ref) I.fill(0, p.ref >> 2, (p.ref >> 2) + len);
       I.fill(0, p.total >> 2, (p.total >> 2) + len);
       I.fill(-1, p.first >> 2, (p.first >> 2) + len);
@@ -261,8 +278,13 @@ export class Simulator {
     return plan.pops.map((p) => {
       if (p.current === 0) return 0;
       F.fill(0, p.current >> 2, (p.current >> 2) + B * p.n);
+      if (p.currentI) F.fill(0, p.currentI >> 2, (p.currentI >> 2) + B * p.n);
       let macs = 0;
-      for (const s of p.sources) if (s.from === -1) macs += accumulateValues(k, s, x, B, p.current);
+      for (const s of p.sources) {
+        if (s.from !== -1) continue;
+        const m = accumulateValues(k, s, x, B, s.inhibitory ? p.currentI : p.current);
+        if (!s.uncounted) macs += m;
+      }
       return macs;
     });
   }
