@@ -178,13 +178,13 @@ async function checkCommand(file: string, o: Record<string, unknown>): Promise<v
   const report = {
     spikewasm: VERSION, graph: file, output, batch: plan.batch,
     nodes: graph.nodes.map((node) => ({ id: node.id, kind: node.kind, shape: shapes.get(node.id)!,
-      parameters: ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) })),
+      parameters: ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) + ("recurrent" in node && node.recurrent ? node.recurrent.weights.length : 0) })),
     memory: { parameterBytes: plan.parameterBytes, stateBytes: plan.stateBytes, totalBytes: plan.totalBytes },
   };
   if (emitJson(o, report)) return;
   console.log(`${basename(file)}: ${graph.nodes.length} nodes, output '${output}'`);
   for (const node of graph.nodes) {
-    const params = ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0);
+    const params = ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) + ("recurrent" in node && node.recurrent ? node.recurrent.weights.length : 0);
     const shape = shapes.get(node.id)!;
     console.log(`  ${node.id.padEnd(14)}${node.kind.padEnd(9)}[${shape.join(", ")}]`.padEnd(46) + `${shapeSize(shape)} values, ${params} parameters`);
   }

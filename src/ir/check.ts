@@ -9,6 +9,7 @@ import {
   type Conv2dNode,
   type NeuronParams,
   type PoolNode,
+  type PopulationNode,
   type Shape,
   type SnnGraph,
   type SnnNode,
@@ -101,6 +102,22 @@ export function checkNeuron(node: SnnNode, p: NeuronParams | undefined): void {
   if (p.reset !== undefined && p.reset !== "subtract" && p.reset !== "value")
     fail(node, `neuron.reset must be "subtract" or "value", got ${JSON.stringify(p.reset)}`);
   if (p.spiking !== undefined && typeof p.spiking !== "boolean") fail(node, `neuron.spiking must be a boolean`);
+}
+
+/**
+ * Validates a population's one-step-delayed self-connection (graph.ts RecurrentConnection): an object
+ * with weights f32 [n][n], every value finite; not for "cond_exp" populations (their split excitatory /
+ * inhibitory accumulation has no recurrent path).
+ */
+function checkRecurrent(node: PopulationNode, n: number): void {
+  const r = node.recurrent;
+  if (r === undefined) return;
+  if (r === null || typeof r !== "object" || Array.isArray(r)) fail(node, `recurrent must be an object { weights: Float32Array [${n}][${n}] }, got ${JSON.stringify(r)}`);
+  if (r.weights === undefined) fail(node, `recurrent.weights is missing (f32 [${n}][${n}], row i = fan-out of neuron i)`);
+  if (r.weights instanceof Float32Array && r.weights.length !== n * n)
+    fail(node, `recurrent.weights has ${r.weights.length} values, expected ${n * n} ([${n}][${n}] for ${n} neurons)`);
+  checkFinite(node, "recurrent.weights", r.weights, n * n);
+  if (node.neuron.model === "cond_exp") fail(node, `recurrent connections are not supported for model "cond_exp"`);
 }
 
 /** Output height/width of a convolution or pooling window along one axis (floor mode). */
@@ -207,7 +224,8 @@ function outputShape(node: SnnNode, ins: Shape[]): Shape {
 /**
  * Checks a graph and infers its shapes. Throws SpikewasmError naming the layer on: unknown kind,
  * duplicate or dangling ids, references to later nodes (cycles), shape mismatches, non-finite
- * weights/biases/parameters, non-positive thresholds and out-of-range neuron parameters.
+ * weights/biases/parameters, non-positive thresholds, out-of-range neuron parameters and recurrent
+ * weights that are not [n][n] and finite.
  */
 export function checkGraph(graph: SnnGraph): GraphShapes {
   if (!graph || !Array.isArray(graph.nodes) || graph.nodes.length === 0)
@@ -225,13 +243,16 @@ export function checkGraph(graph: SnnGraph): GraphShapes {
       const s = shapes.get(id);
       if (s === undefined) {
         const later = graph.nodes.some((n) => n.id === id);
-        fail(node, later ? `input '${id}' is defined after this node (nodes must be in topological order; recurrent edges are not supported)` : `input '${id}' does not exist`);
+        fail(node, later ? `input '${id}' is defined after this node (nodes must be in topological order; a recurrent connection is the layer's own 'recurrent' field)` : `input '${id}' does not exist`);
       }
       return s;
     });
     if (node.kind === "input") inputs++;
     else if (isPopulation(node)) checkNeuron(node, node.neuron);
-    shapes.set(node.id, outputShape(node, inShapes));
+    const shape = outputShape(node, inShapes);
+    if (isPopulation(node)) checkRecurrent(node, shapeSize(shape));
+    else if ((node as { recurrent?: unknown }).recurrent !== undefined) fail(node, `recurrent applies only to layers with neurons, not ${node.kind}`);
+    shapes.set(node.id, shape);
   });
   if (inputs !== 1) throw new SpikewasmError(`graph: needs exactly one input node, found ${inputs}`);
   checkCondDt(graph);

@@ -10,6 +10,13 @@
  *
  * Every node that holds neurons (dense, conv2d, pool, add, concat) has `neuron`: its output is the spike
  * train of that population (or, with `spiking: false`, only its membrane potential).
+ *
+ * Recurrence: any population may also carry `recurrent` (RecurrentConnection), an all-to-all projection
+ * from the population onto itself with a delay of one step. Step t: the population's own spikes of step
+ * t−1 add their weight rows into its accumulator first, then its feed-forward sources add their spikes
+ * of step t, then its neurons update (the recurrent input goes through the same synaptic filter). At
+ * step 1 there are no earlier spikes. It is the only kind of cycle a graph holds; `input` edges still
+ * point only to earlier nodes.
  */
 
 /** Shape of one sample: [N] or [C, H, W]. */
@@ -68,6 +75,17 @@ export interface NeuronParams {
   spiking?: boolean;
 }
 
+/**
+ * A population's connection onto itself, delayed by one step (graph header). `weights` is f32 [n][n]
+ * over the population's n neurons in its logical order ([C, H, W] C-major for a 3-D population): row i
+ * is the fan-out of neuron i, so neuron j receives Σ_i W[i][j]·z_i[t−1] (z: spikes 0/1) at step t,
+ * the same orientation as dense weights.
+ */
+export interface RecurrentConnection {
+  /** f32 [n][n]: row i = fan-out of neuron i (its spikes of step t−1 into every neuron at step t). */
+  weights: Float32Array;
+}
+
 /** The network's input: real values per sample (coded as current or spikes by the simulator). */
 export interface InputNode {
   kind: "input";
@@ -85,6 +103,8 @@ export interface DenseNode {
   weights: Float32Array;
   /** f32 [units], optional: a constant current added every step. */
   bias?: Float32Array;
+  /** optional one-step-delayed self-connection (RecurrentConnection) */
+  recurrent?: RecurrentConnection;
   neuron: NeuronParams;
 }
 
@@ -108,6 +128,8 @@ export interface Conv2dNode {
   weights: Float32Array;
   /** f32 [Cout], optional */
   bias?: Float32Array;
+  /** optional one-step-delayed self-connection (RecurrentConnection) */
+  recurrent?: RecurrentConnection;
   neuron: NeuronParams;
 }
 
@@ -133,6 +155,8 @@ export interface PoolNode {
   padding?: [number, number, number, number];
   /** avg only: divide by KH*KW even where the window covers padding (default true); ignored by sum and max. */
   countIncludePad?: boolean;
+  /** optional one-step-delayed self-connection (RecurrentConnection) */
+  recurrent?: RecurrentConnection;
   neuron: NeuronParams;
 }
 
@@ -150,6 +174,8 @@ export interface AddNode {
   inputs: string[];
   /** one per input, default 1 */
   scales?: number[];
+  /** optional one-step-delayed self-connection (RecurrentConnection) */
+  recurrent?: RecurrentConnection;
   neuron: NeuronParams;
 }
 
@@ -164,6 +190,8 @@ export interface ConcatNode {
   inputs: string[];
   /** one per input, default 1 */
   scales?: number[];
+  /** optional one-step-delayed self-connection (RecurrentConnection) */
+  recurrent?: RecurrentConnection;
   neuron: NeuronParams;
 }
 

@@ -2,7 +2,8 @@
  * JSON round-trip of the typed graph. Every node kind serialises to a plain object with the same
  * fields; Float32Array tensors become `{ "dtype": "float32", "length": n, "base64": "..." }`
  * (little-endian bytes, exact), and on reading a plain number array is accepted as well, so that
- * small graphs can be written by hand.
+ * small graphs can be written by hand. A population's `recurrent` connection is an object whose
+ * `weights` tensor is encoded the same way.
  */
 import { SpikewasmError } from "../errors.js";
 import { fromBase64, toBase64 } from "../util/base64.js";
@@ -55,6 +56,8 @@ export function graphToJson(graph: SnnGraph): Record<string, unknown> {
       const t = (node as unknown as Record<string, unknown>)[f];
       if (t instanceof Float32Array) o[f] = encodeTensor(t);
     }
+    const r = (node as { recurrent?: { weights?: unknown } }).recurrent;
+    if (r && typeof r === "object") o.recurrent = r.weights instanceof Float32Array ? { ...r, weights: encodeTensor(r.weights) } : { ...r };
     return o;
   });
   const out: Record<string, unknown> = { format: GRAPH_FORMAT, version: GRAPH_FORMAT_VERSION, nodes };
@@ -75,6 +78,9 @@ export function graphFromJson(obj: unknown, source = "graph"): SnnGraph {
     for (const f of TENSOR_FIELDS) {
       if (node[f] !== undefined) node[f] = decodeTensor(node[f], `${source}: layer '${String(n.id)}' ${f}`);
     }
+    const r = node.recurrent as Record<string, unknown> | undefined;
+    if (r && typeof r === "object" && !Array.isArray(r) && r.weights !== undefined)
+      node.recurrent = { ...r, weights: decodeTensor(r.weights, `${source}: layer '${String(n.id)}' recurrent.weights`) };
     return node as unknown as SnnNode;
   });
   const graph: SnnGraph = { nodes };

@@ -42,7 +42,7 @@
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
 import type { Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
-import { shapeSize } from "../ir/graph.js";
+import { isPopulation, shapeSize } from "../ir/graph.js";
 
 /** Options of quantizeGraph / quantizeToLoihi. */
 export interface QuantizeOptions {
@@ -311,13 +311,16 @@ function poolAsConv(p: PoolNode, channels: number): Conv2dNode {
 
 /**
  * Quantises an SNN of dense, conv2d and average/sum pooling layers (and flatten) into integer Loihi
- * layers; the rules are in the module header. Max pooling, add and concat are refused with the layer named.
+ * layers; the rules are in the module header. Max pooling, add, concat and recurrent layers are refused with the layer named.
  */
 export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): LoihiGraph {
   const shapes = checkGraph(snn);
   const bad = snn.nodes.filter((n) => n.kind === "add" || n.kind === "concat");
   if (bad.length)
     throw new SpikewasmError(`quantize: only input, flatten, dense, conv2d and avg/sum pool layers map onto Loihi here; unsupported: ${bad.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`);
+  const rec = snn.nodes.filter((n) => isPopulation(n) && n.recurrent !== undefined);
+  if (rec.length)
+    throw new SpikewasmError(`quantize: recurrent layers are not supported on Loihi here (LoihiEngine runs feed-forward layers only): ${rec.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`);
   const input = snn.nodes.find((n) => n.kind === "input")!;
   const inShape = shapes.shapes.get(input.id)!;
   const byId = new Map<string, SnnNode>(snn.nodes.map((n) => [n.id, n]));

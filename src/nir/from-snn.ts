@@ -4,7 +4,10 @@
  * Each population becomes a connection node named "<id>.weight" / "<id>.pool" (Affine if it has a bias,
  * else Linear; Conv2d; SumPool2d / AvgPool2d; for an add, one Scale "<id>.scale<k>" per input when it has
  * scales) followed by the neuron node "<id>" (IF, LIF, CubaLIF, or I / LI / CubaLI when not spiking), with
- * the inverse discretisation of src/nir/discretise.ts for `dt` seconds per step. Input keeps its id,
+ * the inverse discretisation of src/nir/discretise.ts for `dt` seconds per step. A population's
+ * `recurrent` weights become a Linear "<id>.w_rec" (weight [n, n], NIR's [out, in]) in a loop
+ * "<id>" → "<id>.w_rec" → "<id>", the form nirToSnn maps back (its one-step delay is NIR's reading of a
+ * cycle). Input keeps its id,
  * flatten becomes Flatten(start_dim 0, end_dim -1, input_type), the output population feeds an
  * Output node "output". Node order is the graph's order, so nirToSnn gives back the same SnnGraph.
  *
@@ -162,6 +165,13 @@ export function snnToNir(original: SnnGraph, options: SnnToNirOptions = {}): Nir
       });
     }
     add(n.id, neuron, where(n));
+    if (n.recurrent) {
+      // the one-step-delayed self-connection: N → "<id>.w_rec" (Linear, NIR weight [out, in]) → N
+      const k = shapeSize(shape), wr = new Float32Array(k * k), rw = n.recurrent.weights;
+      for (let i = 0; i < k; i++) for (let o = 0; o < k; o++) wr[o * k + i] = rw[i * k + o];
+      add(`${n.id}.w_rec`, prim("Linear", { weight: f32(wr, [k, k]) }), where(n));
+      edges.push([n.id, `${n.id}.w_rec`], [`${n.id}.w_rec`, n.id]);
+    }
   }
   const outName = !nodes.has("output") ? "output" : `${output}.output`;
   add(outName, prim("Output", { shape: i64(shapes.get(output)!) }), `${file}: output`);

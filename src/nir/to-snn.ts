@@ -9,12 +9,21 @@
  *                                           → add with scales (Scale must hold one value)
  *   src → Flatten (of a whole [C, H, W])    → flatten
  *   N → Output                              → the graph's output
+ *   N → R → N  (R: Affine | Linear [n, n] whose only input and only output is N; a recurrent edge)
+ *                                           → N's population gets `recurrent` (R's weight transposed to
+ *                                             [in][out]); N then sums R and one feed-forward input (one
+ *                                             weight node W, or unweighted sources as above). spikewasm
+ *                                             delays the recurrent spikes by one step (graph.ts), NIR's
+ *                                             convention for cycles (e.g. snnTorch's RLeaky/RSynaptic).
+ *                                             R's bias joins the population's bias (dense only).
  * Nested NIRGraph nodes are inlined first (inner names become "sub.inner"; an edge to or from a
  * subgraph name goes to its single Input / from its single Output). Defaults are omitted from the
  * result (stride [1, 1] or = kernel, zero padding, dilation [1, 1], groups 1, an all-zero conv bias).
  *
- * Not expressible, reported together in one NirError (kind "unsupported"): recurrent edges (cycles),
- * Delay, Threshold, Conv1d, chained or shared weight nodes, a neuron summing a weighted input with other
+ * Not expressible, reported together in one NirError (kind "unsupported"): other cycles (through
+ * several populations, through a Conv2d or pool, an edge from a neuron straight back to itself, two
+ * recurrent weight nodes on one population), a recurrent Affine bias on a population without a per-neuron
+ * bias (conv2d, pool, add), Delay, Threshold, Conv1d, chained or shared weight nodes, a neuron summing a weighted input with other
  * inputs, several Input or Output nodes, per-neuron parameters that differ (tau, r, thresholds …),
  * v_leak where the population has no bias (pool, add) or varies within a conv channel, an Affine on a
  * non-1-D input, a partial Flatten, asymmetric or "same" padding with stride > 1, dt ≥ tau.
@@ -66,6 +75,8 @@ class Converter {
     readonly dt: number,
     readonly opts: NirToSnnOptions,
     readonly file: string,
+    /** neuron node → its recurrent weight node (N → R → N), see the header */
+    readonly recurrent: Map<string, string> = new Map(),
   ) {}
 
   where(name: string): string {
@@ -119,18 +130,29 @@ class Converter {
     return d;
   }
 
+  /** The non-zero bias of neuron `name`'s recurrent Affine, or null. */
+  recurrentBias(name: string): NirTensor | null {
+    const rec = this.recurrent.get(name);
+    const b = rec ? tensor(this.flat.nodes.get(rec)!, "bias") : undefined;
+    return b && b.data.some((x) => x !== 0) ? b : null;
+  }
+
   bias(op: NirPrimitive | null, opName: string | null, len: number, d: { leakBias: Float64Array | null; biasDivisor: number }, perChannel: number, name: string): Float32Array | undefined {
     const b = op ? tensor(op, "bias") : undefined;
     const hasB = b !== undefined && b.data.some((x) => x !== 0);
-    if (!hasB && !d.leakBias) return undefined;
+    // a recurrent Affine's bias (dense only: perChannel 1) sums with the feed-forward one in the synapse
+    const rb = perChannel === 1 ? this.recurrentBias(name) : null;
+    if (!hasB && !rb && !d.leakBias) return undefined;
     const out = new Float64Array(len);
-    if (hasB) {
-      for (let i = 0; i < len; i++) out[i] = (b!.data.length === 1 ? b!.data[0] : b!.data[i]) / d.biasDivisor;
+    const at = (t: NirTensor | null | undefined, i: number) => (!t ? 0 : t.data.length === 1 ? t.data[0] : t.data[i]);
+    if (hasB || rb) {
+      for (let i = 0; i < len; i++) out[i] = ((hasB ? at(b, i) : 0) + at(rb, i)) / d.biasDivisor;
       if (d.biasDivisor !== 1) {
-        const meta = op!.groups.metadata?.data.spikewasm_bias;
+        const meta = hasB && !rb ? op!.groups.metadata?.data.spikewasm_bias : undefined;
         const exact = meta && meta.kind === "tensor" && meta.data.length === len ? Float32Array.from(meta.data) : null;
         if (exact && exact.every((x, i) => Math.abs(x - out[i]) <= 1e-5 * Math.max(1, Math.abs(x)))) return exact;
-        this.warn(`${this.where(name)}: the bias of '${opName}' enters the synapse in NIR; spikewasm adds b / (dt/tau_syn) after it (exact after the synaptic transient)`);
+        const which = [hasB ? `'${opName}'` : "", rb ? `'${this.recurrent.get(name)}'` : ""].filter(Boolean).join(" and ");
+        this.warn(`${this.where(name)}: the bias of ${which} enters the synapse in NIR; spikewasm adds b / (dt/tau_syn) after it (exact after the synaptic transient)`);
       }
     }
     if (d.leakBias) {
@@ -154,19 +176,36 @@ class Converter {
 
   /** Converts the population ending in neuron node `name`. */
   population(name: string): void {
-    const ps = this.preds.get(name) ?? [];
+    const rec = this.recurrent.get(name);
+    const ps = (this.preds.get(name) ?? []).filter((p) => p !== rec);
     const ops = ps.filter((p) => WEIGHTS.has(this.flat.nodes.get(p)?.type ?? ""));
-    if (ops.length === 1 && ps.length === 1) return this.weighted(name, ops[0]);
-    if (ops.length > 0) {
+    const extra = rec ? ` besides its recurrent '${rec}'` : "";
+    if (ops.length === 1 && ps.length === 1) this.weighted(name, ops[0]);
+    else if (ops.length > 0) {
       const others = ps.filter((p) => !ops.includes(p));
-      this.problems.push(`${this.where(name)}: sums ${ops.length} weighted input(s) ('${ops.join("', '")}')${others.length ? ` and ${others.length} unweighted ('${others.join("', '")}')` : ""}; a spikewasm population takes one weighted input, or several unweighted ones (add)`);
+      this.problems.push(`${this.where(name)}: sums ${ops.length} weighted input(s) ('${ops.join("', '")}')${others.length ? ` and ${others.length} unweighted ('${others.join("', '")}')` : ""}${extra}; a spikewasm population takes one weighted input, or several unweighted ones (add)${rec ? ", plus one recurrent weight node" : ""}`);
       return this.diagnose(name);
-    }
-    if (ps.length === 0) {
-      this.problems.push(`${this.where(name)}: receives no edge`);
+    } else if (ps.length === 0) {
+      this.problems.push(`${this.where(name)}: receives no edge${extra}`);
       return;
-    }
-    this.additive(name, ps);
+    } else this.additive(name, ps);
+    if (rec) this.attachRecurrent(name, rec);
+  }
+
+  /** Gives the population just emitted for neuron `name` its recurrent weights from weight node `rec` ([n, n], NIR [out, in]). */
+  attachRecurrent(name: string, rec: string): void {
+    const node = this.out[this.out.length - 1];
+    const shape = this.shapes.get(name);
+    if (!node || node.id !== name || node.kind === "input" || node.kind === "flatten" || !shape) return;
+    const n = count(shape);
+    const w = tensor(this.flat.nodes.get(rec)!, "weight");
+    if (!w || w.shape.length !== 2 || w.shape[0] !== n || w.shape[1] !== n)
+      return void this.problems.push(`${this.where(rec)}: recurrent weight [${w?.shape.join(", ") ?? ""}] must be [${n}, ${n}] for the ${n} neurons of '${name}'`);
+    if (node.kind !== "dense" && this.recurrentBias(name))
+      this.problems.push(`${this.where(rec)}: a recurrent bias on a ${node.kind} population (only dense populations hold a bias per neuron)`);
+    const weights = new Float32Array(n * n);
+    for (let o = 0; o < n; o++) for (let i = 0; i < n; i++) weights[i * n + o] = w.data[o * n + i];
+    node.recurrent = { weights };
   }
 
   /** Discretises a neuron node that cannot be converted anyway, so that its own problems are listed too. */
@@ -330,6 +369,26 @@ class Converter {
   }
 }
 
+/**
+ * Recurrent loops N → R → N: a neuron node N and an Affine/Linear R whose only input and only output is
+ * N. Returns N → R; two such R on one N are a problem (spikewasm holds one recurrent matrix).
+ */
+function recurrentLoops(flat: Flat, preds: Map<string, string[]>, succs: Map<string, string[]>, problems: string[], file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, node] of flat.nodes) {
+    if (!NEURONS.has(node.type)) continue;
+    const loops = (preds.get(name) ?? []).filter((r) => {
+      const t = flat.nodes.get(r)?.type;
+      return (t === "Affine" || t === "Linear") && same1(preds.get(r), name) && same1(succs.get(r), name);
+    });
+    if (loops.length > 1) problems.push(`${file}: node '${name}' (${node.type}): ${loops.length} recurrent weight nodes ('${loops.join("', '")}'); spikewasm holds one recurrent matrix per population`);
+    else if (loops.length === 1) out.set(name, loops[0]);
+  }
+  return out;
+}
+
+const same1 = (a: string[] | undefined, x: string): boolean => a !== undefined && a.length === 1 && a[0] === x;
+
 /** The dt stored by a spikewasm export, if any. */
 function storedDt(nir: NirGraph): number | undefined {
   const d = nir.groups.metadata?.data.spikewasm_dt;
@@ -355,12 +414,15 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
     succs.get(a)?.push(b);
     preds.get(b)?.push(a);
   }
-  const cyc = backEdges(names, succs);
+  const recurrent = recurrentLoops(flat, preds, succs, problems, file);
+  const loopEdge = new Set([...recurrent].flatMap(([nrn, w]) => [`${nrn}\u0000${w}`, `${w}\u0000${nrn}`]));
+  const ffSuccs = new Map([...succs].map(([a, bs]) => [a, bs.filter((b) => !loopEdge.has(`${a}\u0000${b}`))]));
+  const cyc = backEdges(names, ffSuccs);
   for (const [a, b] of cyc)
-    problems.push(`${file}: recurrent edge '${a}' → '${b}' (a cycle through ${flat.nodes.get(b)?.type} '${b}'); spikewasm graphs are feed-forward`);
-  const c = new Converter(flat, preds, succs, dt, options, file);
+    problems.push(`${file}: recurrent edge '${a}' → '${b}' (a cycle through ${flat.nodes.get(b)?.type} '${b}'); spikewasm expresses only a population's own recurrent weights (neuron → Affine/Linear → the same neuron)`);
+  const c = new Converter(flat, preds, succs, dt, options, file, recurrent);
   c.problems.push(...problems);
-  const back = new Set(cyc.map(([a, b]) => `${a}\u0000${b}`));
+  const back = new Set([...cyc.map(([a, b]) => `${a}\u0000${b}`), ...loopEdge]);
   const order = topoOrder(names, flat.edges.filter(([a, b]) => !back.has(`${a}\u0000${b}`)));
   const inputs = names.filter((n) => flat.nodes.get(n)!.type === "Input");
   const outputs = names.filter((n) => flat.nodes.get(n)!.type === "Output");
@@ -385,6 +447,7 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
       }
     } else if (NEURONS.has(node.type)) c.population(name);
     else if (node.type === "Flatten") c.flatten(name, node);
+    else if ([...recurrent.values()].includes(name)) continue; // converted with its population
     else if (WEIGHTS.has(node.type) || node.type === "Scale") {
       const s = succs.get(name) ?? [];
       if (!s.some((x) => NEURONS.has(flat.nodes.get(x)?.type ?? "")))

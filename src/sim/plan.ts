@@ -4,7 +4,8 @@
  *
  * Layout of the linear memory (every buffer 16-byte aligned; address 0 means "absent"):
  *   [0, 64)            reserved (null)
- *   parameters         per population and source: weights in kernel layout; bias (f32[n], expanded
+ *   parameters         per population and source: weights in kernel layout; recurrent weights f32[n][n]
+ *                      (memory order, rows of n as denseSpikes reads them); bias (f32[n], expanded
  *                      per neuron, channels-last); conv tap tables (i32[inH][1+2KH], i32[inW][1+2KW]);
  *                      pool window ranges (i32[inH][2], i32[inW][2]) and reciprocals (f32[outH*outW])
  *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
@@ -113,6 +114,12 @@ export interface PopulationPlan {
   accI: number; gE: number; gI: number; currentI: number;
   /** "cond_exp": the kernel constants derived once from neuron.cond (condConstants); null otherwise */
   cond: CondConstants | null;
+  /**
+   * The population's one-step-delayed self-connection (graph.ts RecurrentConnection), or null: a dense
+   * source from the population itself (from = its own index) whose weights are [n][n] in memory order
+   * (row m = fan-out of memory neuron m); the simulator feeds it the spike list of step t−1.
+   */
+  recurrent: (SourcePlan & { op: "dense" }) | null;
 }
 
 /** The complete memory plan of a graph for a batch size. */
@@ -166,6 +173,23 @@ function denseWeights(node: DenseNode, src: TensorRef): Float32Array {
   const nIn = shapeSize(src.memShape);
   const out = new Float32Array(node.weights.length);
   for (let m = 0; m < nIn; m++) out.set(node.weights.subarray(toChw(m) * node.units, (toChw(m) + 1) * node.units), m * node.units);
+  return out;
+}
+
+/**
+ * Recurrent weights in memory order: W [n][n] in logical order ([C, H, W] C-major) → Wm[m][k] =
+ * W[chw(m)][chw(k)] for a population stored channels-last (memShape [C, H, W]); unchanged for 1-D, so a
+ * spike of memory neuron m adds one contiguous row into acc, as denseSpikes expects.
+ */
+function recurrentWeights(w: Float32Array, memShape: Shape): Float32Array {
+  if (memShape.length !== 3) return w;
+  const toChw = chwIndexOfMem(memShape);
+  const n = shapeSize(memShape);
+  const out = new Float32Array(w.length);
+  for (let m = 0; m < n; m++) {
+    const row = toChw(m) * n;
+    for (let k = 0; k < n; k++) out[m * n + k] = w[row + toChw(k)];
+  }
   return out;
 }
 
@@ -270,10 +294,13 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
       bias = param(b);
     }
     const memShape = node.kind === "add" ? refs.get(node.inputs[0])!.memShape : node.kind === "concat" ? concatMemShape(node, refs, shape) : shape;
+    const recurrent = node.recurrent
+      ? { op: "dense" as const, from: pops.length, w: param(recurrentWeights(node.recurrent.weights, memShape)), nIn: n, nOut: n }
+      : null;
     pops.push({
       id: node.id, kind: node.kind, shape, memShape, n, neuron,
       sources, bias, v: 0, acc: 0, syn: 0, ref: 0, spikes: 0, counts: 0, total: 0, first: 0, current: 0,
-      accI: 0, gE: 0, gI: 0, currentI: 0, cond: neuron.cond ? condConstants(neuron.cond, neuron.cond.dt) : null,
+      accI: 0, gE: 0, gI: 0, currentI: 0, cond: neuron.cond ? condConstants(neuron.cond, neuron.cond.dt) : null, recurrent,
     });
     refs.set(node.id, { pop: pops.length - 1, memShape });
   }

@@ -4,8 +4,10 @@
  *
  * Step t (1..T), in topological order of the populations:
  *   1. input: spike coding writes this step's input spikes; current coding adds the precomputed current;
- *   2. each population accumulates its sources' spikes *of this same step* (no synaptic delay, as in
- *      rate-coded DNN-to-SNN conversion), then its neurons update and emit their spike list.
+ *   2. each population with a `recurrent` connection first accumulates its own spikes of step t−1
+ *      (one step of delay; none at t = 1), then every population accumulates its sources' spikes *of
+ *      this same step* (no synaptic delay, as in rate-coded DNN-to-SNN conversion), then its neurons
+ *      update and emit their spike list (which its recurrent connection reads at step t+1).
  * So a spike can cross the whole network within one step, and the output's spike counts after t steps
  * are the readout at time t. With `inputSteps` < T the input is switched off after that many steps (no
  * input spikes, no input current): a presentation followed by a pause.
@@ -78,7 +80,7 @@ export interface LayerRecord {
   spikeCounts: Int32Array;
   /** step (1..T) of each neuron's first spike, -1 if it never fired, [B][size] */
   firstSpike: Int32Array;
-  /** spike-driven synaptic events (weight additions) into this layer, whole run and batch */
+  /** spike-driven synaptic events (weight additions) into this layer, whole run and batch, recurrent ones included */
   synapticEvents: number;
   /** multiply-accumulates per step of analog input current into this layer (current coding), whole batch */
   inputMacsPerStep: number;
@@ -183,6 +185,9 @@ export class Simulator {
       } else if (spiking) I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B); // the pause: no input spikes
       for (let pi = 0; pi < plan.pops.length; pi++) {
         const p = plan.pops[pi];
+        // recurrent first: p.spikes/p.counts still hold this population's spikes of step t−1 (its
+        // neuronStep of this step has not run yet; zeroed by reset for t = 1)
+        if (p.recurrent) events[pi] += accumulateSpikes(k, p.recurrent, p.spikes, p.counts, B, p.acc);
         // the precomputed current holds the input only under current coding (it is stale otherwise)
         if (p.current !== 0 && !spiking && inputOn) k.addInto(p.acc, p.current, B * p.n);
         if (p.currentI !== 0 && !spiking && inputOn) k.addInto(p.accI, p.currentI, B * p.n);
@@ -257,6 +262,7 @@ export class Simulator {
       if (p.syn) F.fill(0, p.syn >> 2, (p.syn >> 2) + len);
       for (const a of [p.accI, p.gE, p.gI]) if (a) F.fill(0, a >> 2, (a >> 2) + len);
       if (p.ref) I.fill(0, p.ref >> 2, (p.ref >> 2) + len);
+      if (p.recurrent) I.fill(0, p.counts >> 2, (p.counts >> 2) + B); // no spikes "of step 0" to feed back
       I.fill(0, p.total >> 2, (p.total >> 2) + len);
       I.fill(-1, p.first >> 2, (p.first >> 2) + len);
       for (const s of p.sources) if (s.op === "pool" && s.max) I.fill(0, s.max.passes >> 2, (s.max.passes >> 2) + len);

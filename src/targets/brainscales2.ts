@@ -71,7 +71,7 @@ export interface BrainScaleS2Result {
 
 /** Capacity check and cost of `T` steps (+ pipeline depth) of the graph on one ASIC. */
 export function brainScaleS2(graph: SnnGraph, T: number, chip: BrainScaleS2Description = BRAINSCALES2): BrainScaleS2Result {
-  const geoms = geometries(graph);
+  const geoms = geometries(graph, "BrainScaleS-2");
   const neurons = geoms.reduce((a, g) => a + g.neurons, 0);
   const fan = geoms.map((g) => ({ id: g.node.id, f: maxNeuronFanIn(g) }));
   const maxFanIn = Math.max(0, ...fan.map((x) => x.f));

@@ -6,6 +6,7 @@
  * this file repeats them (window of a convolution/pool with stride, padding, dilation; a dense layer
  * reads its whole input; concat reads its channel slice; add reads the same positions).
  */
+import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
 import { type PopulationNode, type Shape, type SnnGraph, type SnnNode, isPopulation, nodeInputs } from "../ir/graph.js";
 
@@ -24,8 +25,22 @@ function window(r: Range, stride: number, pad: number, k: number, dil: number, s
   return [Math.max(0, r[0] * stride - pad), Math.min(size, (r[1] - 1) * stride - pad + (k - 1) * dil + 1)];
 }
 
-/** Populations of a graph in topological order with their sources. */
-export function geometries(graph: SnnGraph): Geometry[] {
+/**
+ * Refuses a graph with recurrent populations (graph.ts RecurrentConnection) for a hardware mapper: the
+ * placements, synapse counts and routes here cover feed-forward projections only, so a recurrent
+ * layer's n² synapses and its fan-out back into its own cores would go uncounted. Throws a
+ * SpikewasmError (exit code 3) naming `target` and every recurrent layer.
+ */
+export function refuseRecurrent(graph: SnnGraph, target: string): void {
+  const rec = graph.nodes.filter((n) => isPopulation(n) && n.recurrent !== undefined);
+  if (rec.length > 0)
+    throw new SpikewasmError(`${target}: recurrent layers are not mapped (the mapper counts feed-forward synapses and routes only): ` +
+      `${rec.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`, 3);
+}
+
+/** Populations of a graph in topological order with their sources; refuses recurrent graphs (refuseRecurrent) for `target`. */
+export function geometries(graph: SnnGraph, target = "target mapping"): Geometry[] {
+  refuseRecurrent(graph, target);
   const { shapes } = checkGraph(graph);
   const byId = new Map<string, SnnNode>(graph.nodes.map((n) => [n.id, n]));
   const resolve = (id: string) => {

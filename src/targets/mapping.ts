@@ -22,12 +22,15 @@
  *                   the tile's input axons (no weight sharing across positions, which NengoLoihi's
  *                   population axons would allow — so convolution memory is an upper bound).
  * Input nodes hold no compartments: their spikes come from the host and are not placed on cores.
+ * Recurrent layers (graph.ts RecurrentConnection) are refused by name (geometry.ts refuseRecurrent):
+ * their self-projection is not counted here.
  * Cores are numbered in layer order; core i is on chip ⌊i / coresPerChip⌋, tile ⌊(i mod coresPerChip)
  * / coresPerTile⌋ of the tilesX × tilesY mesh, row-major.
  */
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
 import { type PopulationNode, type Shape, type SnnGraph, type SnnNode, isPopulation, nodeInputs } from "../ir/graph.js";
+import { refuseRecurrent } from "./geometry.js";
 import type { ChipDescription } from "./loihi.js";
 
 type Range = [number, number];
@@ -277,6 +280,7 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
  * naming the layer, the limit and the numbers when a layer cannot be placed.
  */
 export function mapToLoihi(graph: SnnGraph, chip: ChipDescription): LoihiMapping {
+  refuseRecurrent(graph, chip.name);
   const L = chip.limits;
   const placed = geometries(graph).map((g) => chooseSplit(chip, g, 0));
   let r = routes(placed);

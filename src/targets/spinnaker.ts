@@ -59,7 +59,7 @@ export interface SpinnakerMapping { board: string; populations: SpinnakerPopulat
 /** Splits every population (and the input spike source) over cores of `neuronsPerCore`. */
 export function mapToSpinnaker(graph: SnnGraph, board: SpinnakerBoard): SpinnakerMapping {
   const per = board.neuronsPerCore.value;
-  const geoms = geometries(graph);
+  const geoms = geometries(graph, "SpiNNaker");
   const inputs = graph.nodes.filter((n) => n.kind === "input");
   const pops: SpinnakerPopulation[] = [
     ...inputs.map((n) => {

@@ -151,7 +151,7 @@ function forBox(b: Box, s: [number, number, number], f: (i: number) => void): vo
 /** Places a graph on TrueNorth cores (scheme in the header). Infeasible results carry the reason; unmodelled cases throw SpikewasmError. */
 export function mapToTrueNorth(graph: SnnGraph, chip: TrueNorthDescription = TRUENORTH): TrueNorthMapping {
   const A = chip.axonsPerCore.value, N = chip.neuronsPerCore.value;
-  const geoms = geometries(graph);
+  const geoms = geometries(graph, "TrueNorth");
   const refs = new Map<string, Int32Array>(geoms.map((g) => [g.node.id, new Int32Array(g.neurons)]));
   const out: TrueNorthLayer[] = [];
   const extraDepth = new Map<string, number>();

@@ -27,13 +27,21 @@ const lif = (n: number, vth: number[] = [1]) =>
 
 describe("braille (recurrent CubaLIF) files", () => {
   for (const file of ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir"]) {
-    it(`${file}: one NirError naming the recurrent edge and the population that sums two weighted inputs`, async () => {
+    it(`${file}: converts now — the loop lif1.lif → lif1.w_rec → lif1.lif is lif1.lif's recurrent weights (test/nir/recurrent.test.ts)`, async () => {
       const nir = await load(file);
-      const e = caught(() => nirToSnn(nir, { dt: 1e-4, file, reset: file.includes("subtract") ? "subtract" : "value" }));
+      const g = nirToSnn(nir, { dt: 1e-4, file, reset: file.includes("subtract") ? "subtract" : "value" });
+      expect(checkGraph(g).shapes.get("lif2")).toEqual([7]);
+      expect(g.nodes[1]).toMatchObject({ kind: "dense", id: "lif1.lif" });
+      expect((g.nodes[1] as { recurrent?: unknown }).recurrent).toBeDefined();
+    });
+
+    it(`${file}: a cycle through two populations (lif2 → w_rec → lif1) is still refused, naming the edge and the sum`, async () => {
+      const nir = await load(file);
+      const cut = { ...nir, edges: nir.edges.map(([a, b]): [string, string] => (a === "lif1.lif" && b === "lif1.w_rec" ? ["lif2", "lif1.w_rec"] : [a, b])) };
+      const e = caught(() => nirToSnn(cut, { dt: 1e-4, file, reset: file.includes("subtract") ? "subtract" : "value" }));
       expect(e.kind).toBe("unsupported");
-      expect(e.problems).toHaveLength(2);
-      expect(e.message).toContain(`${file}: cannot convert to a spikewasm graph (2 problems)`);
-      expect(e.message).toContain(`recurrent edge 'lif1.w_rec' → 'lif1.lif' (a cycle through CubaLIF 'lif1.lif'); spikewasm graphs are feed-forward`);
+      expect(e.message).toContain(`${file}: cannot convert to a spikewasm graph`);
+      expect(e.message).toMatch(/recurrent edge 'lif1\.w_rec' → 'lif1\.lif' \(a cycle through CubaLIF 'lif1\.lif'\); spikewasm expresses only a population's own recurrent weights/);
       expect(e.message).toMatch(/node 'lif1\.lif' \(CubaLIF\): sums 2 weighted input\(s\) \('(lif1\.w_rec|fc1)', '(lif1\.w_rec|fc1)'\)/);
     });
   }
