@@ -11,6 +11,13 @@
  * flatten becomes Flatten(start_dim 0, end_dim -1, input_type), the output population feeds an
  * Output node "output". Node order is the graph's order, so nirToSnn gives back the same SnnGraph.
  *
+ * 1-D signals: nirToSnn holds NIR's [C, L] as [C, 1, L] and a Conv1d as a conv2d with kernel [1, K]
+ * (src/nir/to-snn.ts). The SnnGraph does not record that a node came from a 1-D file, so export writes
+ * what the graph says: every conv2d as Conv2d (weight [Cout, Cin/groups, 1, K], stride [1, s], padding
+ * [0, p], dilation [1, d], input_shape [1, L]) and the Input as [C, 1, L]. That file computes the same
+ * values, and importing it gives the identical SnnGraph (import → export → import is exact at the graph
+ * level; the re-exported NIR says Conv2d where the original said Conv1d).
+ *
  * Extensions NIR cannot state (reset by subtraction, refractory, vInit) and the exact per-step values
  * go into each neuron node's metadata `spikewasm_neuron` (JSON); dt into the graph's `spikewasm_dt`.
  * Not exportable, listed together in one NirError (kind "unexportable"): concat, max pooling, average

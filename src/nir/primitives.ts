@@ -11,7 +11,8 @@
  *   CubaLI   tau_syn·dI/dt = −I + w_in·S;  tau_mem·dv/dt = (v_leak − v) + r·I
  *   CubaLIF  as CubaLI, with z = [v > v_threshold], then v ← v_reset
  * Connections: Affine y = W·x + b (W [out, in]); Linear y = W·x; Scale y = s ⊙ x;
- * Conv2d (W [Cout, Cin/groups, KH, KW], bias [Cout], stride, padding, dilation, groups);
+ * Conv1d (W [Cout, Cin/groups, K], bias [Cout], stride, padding, dilation, groups, input_shape L) on a
+ * [C, L] signal; Conv2d (W [Cout, Cin/groups, KH, KW], bias [Cout], stride, padding, dilation, groups);
  * SumPool2d / AvgPool2d (kernel_size, stride, padding); Flatten (start_dim, end_dim, input_type);
  * Input / Output (shape); Delay (delay); Threshold (threshold); NIRGraph (nodes, edges).
  */
@@ -96,6 +97,12 @@ function checkPrimitive(node: NirPrimitive, where: string, out: string[]): void 
     const b = t("bias");
     if (b && w.shape.length === 4 && count(b.shape) !== w.shape[0] && count(b.shape) !== 1)
       out.push(`${where} (Conv2d): bias has ${count(b.shape)} values but weight has ${w.shape[0]} output channels`);
+  }
+  if (node.type === "Conv1d" && w) {
+    if (w.shape.length !== 3) out.push(`${where} (Conv1d): weight has shape [${w.shape.join(", ")}], expected [Cout, Cin/groups, K]`);
+    const b = t("bias");
+    if (b && w.shape.length === 3 && count(b.shape) !== w.shape[0] && count(b.shape) !== 1)
+      out.push(`${where} (Conv1d): bias has ${count(b.shape)} values but weight has ${w.shape[0]} output channels`);
   }
   const params = NEURON_PARAMS[node.type];
   if (params) {

@@ -2,12 +2,13 @@
  * nirToSnn: a NIR graph → spikewasm's typed SnnGraph, with the discretisation of src/nir/discretise.ts.
  *
  * Structure. spikewasm populations pair one connection with one neuron population, so NIR chains are
- * matched as follows (W: Affine | Linear | Conv2d | SumPool2d | AvgPool2d; N: IF | LIF | LI | I | CubaLIF | CubaLI):
- *   Input                                   → input
- *   src → W → N                             → dense (Affine/Linear) | conv2d | pool (sum/avg), id = N's name
+ * matched as follows (W: Affine | Linear | Conv1d | Conv2d | SumPool2d | AvgPool2d; N: IF | LIF | LI | I | CubaLIF | CubaLI):
+ *   Input                                   → input ([N], [C, H, W]; a 1-D signal [C, L] → [C, 1, L], below)
+ *   src → W → N                             → dense (Affine/Linear) | conv2d (Conv1d, Conv2d) | pool (sum/avg),
+ *                                             id = N's name
  *   src_1 [→ Scale_1], …, src_k [→ Scale_k] → N  (k ≥ 1; sources: Input, Flatten or N)
  *                                           → add with scales (Scale must hold one value)
- *   src → Flatten (of a whole [C, H, W])    → flatten
+ *   src → Flatten (of a whole [C, H, W] or [C, L]) → flatten
  *   N → Output                              → the graph's output
  *   N → R → N  (R: Affine | Linear [n, n] whose only input and only output is N; a recurrent edge)
  *                                           → N's population gets `recurrent` (R's weight transposed to
@@ -16,6 +17,18 @@
  *                                             delays the recurrent spikes by one step (graph.ts), NIR's
  *                                             convention for cycles (e.g. snnTorch's RLeaky/RSynaptic).
  *                                             R's bias joins the population's bias (dense only).
+ * 1-D signals. spikewasm graphs hold [N] and [C, H, W] tensors only, so a NIR tensor [C, L] (an Input of
+ * shape [C, L], the output of a Conv1d and the neurons after it) is the graph's [C, 1, L]: the same values
+ * in the same order (C-major, then L), so input samples need no reordering and a Flatten of it gives the
+ * same C·L vector either way. Conv1d (weight [Cout, Cin/groups, K], bias [Cout], stride s, padding p |
+ * "valid" | "same" (stride 1 only, PyTorch's split: left = ⌊d·(K−1)/2⌋), dilation d, groups, input_shape L)
+ * becomes a conv2d with kernel [1, K], stride [1, s], padding [0, p, 0, p], dilation [1, d], groups and
+ * weights [Cout][Cin/groups][1][K] (the same array). This is not an approximation and raises no warning;
+ * the [C, 1, L] layout is the documented graph form of a 1-D signal. A Conv1d needs such a [C, L] input,
+ * and Conv2d / SumPool2d / AvgPool2d refuse one (NIR applies them to [C, H, W] only). Export
+ * (src/nir/from-snn.ts) writes every conv2d as Conv2d, so a Conv1d file comes back from
+ * import → export as an equivalent Conv2d file on an Input [C, 1, L]; importing that gives the identical
+ * SnnGraph again.
  * Nested NIRGraph nodes are inlined first (inner names become "sub.inner"; an edge to or from a
  * subgraph name goes to its single Input / from its single Output). Defaults are omitted from the
  * result (stride [1, 1] or = kernel, zero padding, dilation [1, 1], groups 1, an all-zero conv bias).
@@ -23,7 +36,9 @@
  * Not expressible, reported together in one NirError (kind "unsupported"): other cycles (through
  * several populations, through a Conv2d or pool, an edge from a neuron straight back to itself, two
  * recurrent weight nodes on one population), a recurrent Affine bias on a population without a per-neuron
- * bias (conv2d, pool, add), Delay, Threshold, Conv1d, chained or shared weight nodes, a neuron summing a weighted input with other
+ * bias (conv2d, pool, add), Delay (the simulator has no per-connection delays: a spike reaches every
+ * target within its step, graph.ts), Threshold (a memoryless Heaviside of its input; every spikewasm
+ * population is a stateful neuron that integrates and resets), chained or shared weight nodes, a neuron summing a weighted input with other
  * inputs, several Input or Output nodes, per-neuron parameters that differ (tau, r, thresholds …),
  * v_leak where the population has no bias (pool, add) or varies within a conv channel, an Affine on a
  * non-1-D input, a partial Flatten, asymmetric or "same" padding with stride > 1, dt ≥ tau.
@@ -50,7 +65,7 @@ export interface NirToSnnOptions {
   onWarning?: (message: string) => void;
 }
 
-const WEIGHTS = new Set(["Affine", "Linear", "Conv2d", "SumPool2d", "AvgPool2d"]);
+const WEIGHTS = new Set(["Affine", "Linear", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d"]);
 const NEURONS = new Set(Object.keys(NEURON_PARAMS));
 const SOURCES = new Set(["Input", "Flatten", ...NEURONS]);
 
@@ -63,11 +78,19 @@ const ints = (t: NirTensor | undefined, n: number): number[] | null => {
 
 const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** Why a primitive that spikewasm cannot express has no equivalent (for the message). */
+const NO_EQUIVALENT: Readonly<Record<string, string>> = {
+  Delay: "the simulator has no per-connection delays (every spike reaches its targets within the same step)",
+  Threshold: "a memoryless Heaviside step of its input has no stateful neuron equivalent (spikewasm populations integrate and reset)",
+};
+
 /** Converter state for one graph. */
 class Converter {
   readonly problems: string[] = [];
   readonly shapes = new Map<string, Shape>();
   readonly out: SnnNode[] = [];
+  /** nodes whose graph shape [C, 1, L] stands for a NIR 1-D signal [C, L] (see the header) */
+  readonly oneD = new Set<string>();
   constructor(
     readonly flat: Flat,
     readonly preds: Map<string, string[]>,
@@ -95,6 +118,12 @@ class Converter {
       return null;
     }
     return this.shapes.get(name) ?? null;
+  }
+
+  /** The NIR shape of a converted node: [C, L] for a 1-D signal held as [C, 1, L], else its graph shape. */
+  nirShape(name: string): Shape | undefined {
+    const s = this.shapes.get(name);
+    return s && this.oneD.has(name) ? [s[0], s[2]] : s;
   }
 
   neuronParams(node: NirPrimitive, n: number, name: string): NirNeuronParams {
@@ -239,6 +268,10 @@ class Converter {
       const node: SnnNode = { kind: "dense", id: name, input: src, units, weights, neuron: d.neuron };
       if (bias) node.bias = bias;
       this.emit(node, [units]);
+    } else if (op.type === "Conv1d") this.conv1d(name, op, opName, src, inShape);
+    else if (this.oneD.has(src)) {
+      this.problems.push(`${this.where(opName)}: input '${src}' is a 1-D signal [${this.nirShape(src)!.join(", ")}]; a ${op.type} takes [C, H, W]${op.type === "Conv2d" ? " (use Conv1d)" : ""}`);
+      return this.diagnose(name);
     } else if (op.type === "Conv2d") this.conv(name, op, opName, src, inShape);
     else this.pool(name, op, opName, src, inShape);
   }
@@ -293,6 +326,52 @@ class Converter {
     this.emit({ ...rest, neuron }, [cout, oh, ow]);
   }
 
+  /** Conv1d on a [C, L] signal (graph [C, 1, L]) → conv2d with kernel [1, K] (see the header). */
+  conv1d(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
+    const w = tensor(op, "weight")!;
+    if (w.shape.length !== 3) return;
+    const [cout, cinG, k] = w.shape;
+    const st = ints(tensor(op, "stride"), 1);
+    const dl = ints(tensor(op, "dilation"), 1);
+    const groups = tensor(op, "groups")?.data[0] ?? 1;
+    if (!st || !dl) return void this.problems.push(`${this.where(opName)}: stride and dilation must be 1 integer`);
+    const stride = st[0], dil = dl[0];
+    let pad: [number, number, number, number];
+    const pd = op.params.padding;
+    if (pd && pd.kind === "strings") {
+      const total = dil * (k - 1);
+      if (pd.data[0] === "valid") pad = [0, 0, 0, 0];
+      else if (pd.data[0] === "same" && stride === 1) pad = [0, Math.floor(total / 2), 0, total - Math.floor(total / 2)];
+      else return void this.problems.push(`${this.where(opName)}: padding ${JSON.stringify(pd.data[0])} with stride ${stride} is not supported`);
+    } else {
+      const p = ints(tensor(op, "padding"), 1);
+      if (!p || p[0] < 0) return void this.problems.push(`${this.where(opName)}: padding must be 1 integer ≥ 0, "valid" or "same"`);
+      pad = [0, p[0], 0, p[0]];
+    }
+    if (!this.oneD.has(src))
+      return void this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}]; a Conv1d takes a 1-D signal [C, L] (an Input of shape [C, L] or a Conv1d's neurons)`);
+    const [c, , len] = inShape;
+    if (c !== cinG * groups) this.problems.push(`${this.where(opName)}: weight [${w.shape.join(", ")}] with groups ${groups} needs ${cinG * groups} input channels, '${src}' has ${c}`);
+    const ish = tensor(op, "input_shape");
+    if (ish && count(ish.shape) > 0) {
+      const v = Array.from(ish.data);
+      if (!same(v, [len]) && !same(v, [c, len])) this.problems.push(`${this.where(opName)}: input_shape [${v.join(", ")}] but '${src}' has length ${len}`);
+    }
+    const ol = windowOut(len, pad[1], pad[3], k, stride, dil);
+    if (!(ol >= 1)) return void this.problems.push(`${this.where(opName)}: kernel ${k} (dilation ${dil}) does not fit '${src}' of length ${len} with padding ${pad[1]}`);
+    const d = this.neuron(name, cout * ol);
+    const node: Conv2dNode = { kind: "conv2d", id: name, input: src, outChannels: cout, kernel: [1, k], weights: Float32Array.from(w.data), neuron: d.neuron };
+    if (stride !== 1) node.stride = [1, stride];
+    if (pad.some((x) => x !== 0)) node.padding = pad;
+    if (dil !== 1) node.dilation = [1, dil];
+    if (groups !== 1) node.groups = groups;
+    const bias = this.bias(op, opName, cout, d, ol, name);
+    if (bias) node.bias = bias;
+    const { neuron, ...rest } = node;
+    this.emit({ ...rest, neuron }, [cout, 1, ol]);
+    this.oneD.add(name);
+  }
+
   pool(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
     const k = ints(tensor(op, "kernel_size"), 2) as [number, number] | null;
     const stride = ints(tensor(op, "stride"), 2) as [number, number] | null;
@@ -345,13 +424,14 @@ class Converter {
     if (d.leakBias) this.problems.push(`${this.where(name)}: v_leak ≠ 0 on a population without weights (spikewasm add layers have no bias)`);
     const node: SnnNode = scaled ? { kind: "add", id: name, inputs, scales, neuron: d.neuron } : { kind: "add", id: name, inputs, neuron: d.neuron };
     this.emit(node, shape);
+    if (inputs.length > 0 && inputs.every((i) => this.oneD.has(i))) this.oneD.add(name);
   }
 
   flatten(name: string, node: NirPrimitive): void {
     const ps = this.preds.get(name) ?? [];
     if (ps.length !== 1) return void this.problems.push(`${this.where(name)}: has ${ps.length} inputs, expected 1`);
-    const s = this.source(ps[0], name);
-    if (!s) return;
+    if (!this.source(ps[0], name)) return;
+    const s = this.nirShape(ps[0])!; // a 1-D signal [C, 1, L] is flattened as NIR's [C, L] (same order)
     const start = tensor(node, "start_dim")?.data[0] ?? 0;
     const end = tensor(node, "end_dim")?.data[0] ?? -1;
     const it = tensor(node, "input_type");
@@ -433,8 +513,11 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
     const node = flat.nodes.get(name)!;
     if (node.type === "Input") {
       const s = Array.from(tensor(node, "shape")?.data ?? []);
-      if (s.length !== 1 && s.length !== 3) c.problems.push(`${c.where(name)}: shape [${s.join(", ")}]; spikewasm inputs are [N] or [C, H, W]`);
-      c.emit({ kind: "input", id: name, shape: s }, s);
+      if (s.length !== 1 && s.length !== 2 && s.length !== 3) c.problems.push(`${c.where(name)}: shape [${s.join(", ")}]; spikewasm inputs are [N], [C, L] (held as [C, 1, L]) or [C, H, W]`);
+      // a 1-D signal [C, L] is the graph's [C, 1, L]: same values, same order (header)
+      const gs = s.length === 2 ? [s[0], 1, s[1]] : s;
+      c.emit({ kind: "input", id: name, shape: gs }, gs);
+      if (s.length === 2) c.oneD.add(name);
     } else if (node.type === "Output") {
       const ps = preds.get(name) ?? [];
       const src = ps.length === 1 ? flat.nodes.get(ps[0]) : undefined;
@@ -452,7 +535,7 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
       const s = succs.get(name) ?? [];
       if (!s.some((x) => NEURONS.has(flat.nodes.get(x)?.type ?? "")))
         c.problems.push(`${c.where(name)}: feeds ${s.map((x) => `'${x}' (${flat.nodes.get(x)?.type})`).join(", ") || "nothing"}; a ${node.type} must feed a neuron node`);
-    } else c.problems.push(`${c.where(name)}: primitive ${node.type} has no spikewasm equivalent`);
+    } else c.problems.push(`${c.where(name)}: primitive ${node.type} has no spikewasm equivalent${NO_EQUIVALENT[node.type] ? `: ${NO_EQUIVALENT[node.type]}` : ""}`);
   }
   if (c.problems.length > 0) throw new NirError("unsupported", file, "cannot convert to a spikewasm graph", [...new Set(c.problems)]);
   const graph: SnnGraph = { nodes: c.out };

@@ -71,10 +71,10 @@ describe("braille (recurrent CubaLIF) files", () => {
 });
 
 describe("nirToSnn lists every unsupported construct at once", () => {
-  it("Delay, per-neuron thresholds, chained weights, two outputs, a 2-D input, dt ≥ tau", () => {
+  it("Delay, per-neuron thresholds, chained weights, two outputs, a 4-D input, dt ≥ tau", () => {
     const w = f32(new Float32Array(9).fill(0.5), [3, 3]);
     const g = graph([
-      ["in", p("Input", { shape: i64([1, 3]) })],
+      ["in", p("Input", { shape: i64([1, 1, 1, 3]) })],
       ["w1", p("Linear", { weight: w })],
       ["n1", lif(3, [1, 2, 3])],
       ["d", p("Delay", { delay: f64([1e-3, 1e-3, 1e-3]) })],
@@ -87,7 +87,7 @@ describe("nirToSnn lists every unsupported construct at once", () => {
     const e = caught(() => nirToSnn(g, { dt: 1e-4, file: "bad.nir" }));
     const m = e.message;
     expect(m).toContain("bad.nir: 2 Output nodes (o1, o2)");
-    expect(m).toContain("node 'in' (Input): shape [1, 3]; spikewasm inputs are [N] or [C, H, W]");
+    expect(m).toContain("node 'in' (Input): shape [1, 1, 1, 3]; spikewasm inputs are [N], [C, L] (held as [C, 1, L]) or [C, H, W]");
     expect(m).toContain("node 'n1' (LIF): per-neuron 'v_threshold' varies (1 … 3)");
     expect(m).toContain("node 'd' (Delay): primitive Delay has no spikewasm equivalent");
     expect(m).toContain("node 'w2' (Linear): feeds 'w3' (Linear); a Linear must feed a neuron node");
