@@ -147,6 +147,26 @@ export function loihiConv2dSpikes(
   return <f64>(rows * <i64>coutG);
 }
 
+/**
+ * Residual addition into q: every spike j of sample b adds the integer weight w (already scaled by
+ * 2^(6+wExp)) to q[b][j] (one-to-one), wrapping to Q_BITS. @returns the synaptic events (spikes).
+ */
+export function loihiAddSpikes(spikes: usize, counts: usize, batch: i32, n: i32, w: i32, q: usize): f64 {
+  let total: i64 = 0;
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const c = load<i32>(counts + (b << 2));
+    const dst = q + ((b * <usize>n) << 2);
+    total += c;
+    for (let k = 0; k < c; k++) {
+      const a = dst + (<usize>load<i32>(p) << 2);
+      store<i32>(a, wrapSigned(load<i32>(a) + w, Q_BITS));
+      p += 4;
+    }
+  }
+  return <f64>total;
+}
+
 /** One compartment (index o = sample offset, p = compartment offset, bytes), scalar: steps 2-9 of the header. */
 // @ts-ignore: decorator
 @inline function stepOne(

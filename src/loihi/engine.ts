@@ -3,7 +3,8 @@
  * bit-exact kernels (assembly/loihi.ts: loihiAccumulate for dense, loihiConv2dSpikes for convolutions and
  * pools, loihiStep for the compartments). Same arithmetic and timing as simulateLoihi on the net that
  * toLoihiNet writes (tests check spike for spike), but with the float engine's memory plan
- * (src/sim/plan.ts: sample-major batches, channels-last 3-D populations, conv tap tables), so a whole
+ * (src/sim/plan.ts: sample-major batches, channels-last 3-D populations, conv tap tables; residual adds
+ * through loihiAddSpikes with one integer weight per input), so a whole
  * test set runs at engine speed instead of one JSON net per sample.
  *
  * Step t = 1 .. T + L (L = the graph's latency; the input is coded during steps 1..T):
@@ -80,7 +81,7 @@ export class LoihiEngine {
     for (const { addr, data } of plan.initData) this.I.set(data instanceof Int32Array ? data : Int32Array.from(data), addr >> 2);
     for (const b of layers) {
       const n = b.p.n, C = b.p.memShape.length === 3 ? b.p.memShape[0] : n;
-      const unit = (m: number) => (b.l.node.kind === "dense" ? m : m % C); // channels-last: channel = m mod C
+      const unit = (m: number) => (b.l.biasMant.length === 1 ? 0 : b.l.node.kind === "dense" ? m : m % C); // channels-last: channel = m mod C
       for (let m = 0; m < n; m++) {
         const j = unit(m);
         this.I[(b.bias >> 2) + m] = b.l.biasMant[j] * 2 ** b.l.biasExp[j];
@@ -157,6 +158,7 @@ export class LoihiEngine {
           if (s.op === "dense") synopsPerStep[li][t - 1] += k.loihiAccumulate(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
           else if (s.op === "conv2d")
             synopsPerStep[li][t - 1] += k.loihiConv2dSpikes(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
+          else if (s.op === "add") synopsPerStep[li][t - 1] += k.loihiAddSpikes(src.spikes, src.counts, B, s.n, Math.round(s.scale), b.p.acc);
           else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
         }
       });

@@ -54,6 +54,7 @@ function layerMatrix(l: LoihiLayer, nSrc: number, srcShape: number[], maxEntries
     for (let i = 0; i < nSrc; i++) for (let j = 0; j < nDst; j++) rows[i][j] = l.mant[i * nDst + j];
     return rows;
   }
+  if (node.kind === "add") throw new SpikewasmError(`toLoihiNet: layer '${l.id}' is an add (one matrix per input: see addMatrices)`);
   const [C, H, W] = srcShape, [OC, OH, OW] = l.shape;
   const [kh, kw] = node.kernel, [sh, sw] = node.stride ?? [1, 1], [pt, pl] = node.padding ?? [0, 0, 0, 0], [dh, dw] = node.dilation ?? [1, 1];
   const g = node.groups ?? 1, cinG = C / g, coutG = OC / g;
@@ -77,15 +78,23 @@ export function toLoihiNet(lg: LoihiGraph, o: { input?: ArrayLike<number>; steps
   const blocks: LoihiBlock[] = [], connections: LoihiConnection[] = [];
   for (const l of lg.layers) {
     const n = shapeSize(l.shape), per = n / l.biasMant.length;
-    const unit = (j: number) => (l.node.kind === "dense" ? j : Math.floor(j / per)); // [C, H, W]: channel-major
+    const unit = (j: number) => (l.biasMant.length === 1 ? 0 : l.node.kind === "dense" ? j : Math.floor(j / per)); // [C, H, W]: channel-major
     const f = (x: number) => new Array<number>(n).fill(x);
     blocks.push({
       name: l.id, n, decayU: f(l.decayU), decayV: f(l.decayV), vthMant: f(l.vthMant),
       biasMant: Array.from({ length: n }, (_, j) => l.biasMant[unit(j)] || 0), biasExp: Array.from({ length: n }, (_, j) => l.biasExp[unit(j)]),
       refractDelay: f(l.refractDelay), vminExp: VMIN_EXP, vmaxExp: VMAX_EXP,
     });
+    const max = o.maxSynapseMatrix ?? DEFAULT_MAX_SYNAPSE_MATRIX;
+    if (l.kind === "add") {
+      if (n * n > max) throw new SpikewasmError(`toLoihiNet: layer '${l.id}' expands to ${n} × ${n} matrices (${n * n} entries), above the limit of ${max}; use the integer engine (evaluateLoihi) for this network`);
+      // one-to-one: input k's neuron j feeds the add's neuron j with weight mant[k] (both in [C, H, W] order)
+      (l.srcs ?? [l.src]).forEach((src, k) =>
+        connections.push({ src, dst: l.id, wExp: l.wExp, weights: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? l.mant[k] : 0))) }));
+      continue;
+    }
     const srcShape = shapeOf.get(l.src)!;
-    connections.push({ src: l.src, dst: l.id, wExp: l.wExp, weights: layerMatrix(l, shapeSize(srcShape), srcShape, o.maxSynapseMatrix ?? DEFAULT_MAX_SYNAPSE_MATRIX) });
+    connections.push({ src: l.src, dst: l.id, wExp: l.wExp, weights: layerMatrix(l, shapeSize(srcShape), srcShape, max) });
   }
   const steps = o.steps ?? 64;
   const spikeTimes = o.input ? codeInput(o.input, lg.input.size, steps, o.rate ?? 1) : Array.from({ length: lg.input.size }, () => []);

@@ -83,6 +83,21 @@ export function loihiConv2dSpikes(
   return rows * coutG;
 }
 
+/** Integer residual addition (assembly/loihi.ts loihiAddSpikes): q[b][j] += w per spike j, wrapped to Q_BITS. */
+export function loihiAddSpikes(h: Heap, spikes: number, counts: number, batch: number, n: number, w: number, q: number): number {
+  const I = h.i32;
+  let p = spikes >> 2, total = 0;
+  for (let b = 0; b < batch; b++) {
+    const c = I[(counts >> 2) + b], d = (q >> 2) + b * n;
+    total += c;
+    for (let k = 0; k < c; k++) {
+      const a = d + I[p++];
+      I[a] = wrapSigned((I[a] + w) | 0, Q_BITS);
+    }
+  }
+  return total;
+}
+
 /** One step of B×n Loihi compartments; returns the number of spikes written at `spikes`. */
 export function loihiStep(
   h: Heap, q: number, u: number, v: number, ref: number,

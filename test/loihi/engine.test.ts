@@ -143,3 +143,42 @@ describe("evaluateLoihiParallel", () => {
     expect(two).toEqual(one);
   }, 60_000);
 });
+
+describe("residual add on Loihi", () => {
+  it("engine equals simulateLoihi on random conv → conv → add(skip, main) → pool → dense networks (skip arrives one step earlier)", async () => {
+    const r = new Rng(21);
+    let spikes = 0;
+    for (let k = 0; k < 6; k++) {
+      const c = 2 + (k % 2), h = 6, w = 6;
+      const nr = (): NeuronParams => ({ model: "if", threshold: 0.6 + r.uniform(), reset: "value" });
+      const snn: SnnGraph = { nodes: [
+        { kind: "input", id: "in", shape: [1, h, w] },
+        { kind: "conv2d", id: "c1", input: "in", outChannels: c, kernel: [3, 3], padding: [1, 1, 1, 1],
+          weights: Float32Array.from({ length: c * 9 }, () => sym(r, 0.6) + 0.1), neuron: nr() },
+        { kind: "conv2d", id: "c2", input: "c1", outChannels: c, kernel: [3, 3], padding: [1, 1, 1, 1],
+          weights: Float32Array.from({ length: c * c * 9 }, () => sym(r, 0.5) + 0.05), bias: Float32Array.from({ length: c }, () => sym(r, 0.05)), neuron: nr() },
+        { kind: "add", id: "a", inputs: ["c1", "c2"], scales: [0.5 + r.uniform(), k % 3 === 0 ? -0.3 : 0.7 + r.uniform()], neuron: nr() },
+        { kind: "pool", id: "p", input: "a", mode: "avg", kernel: [2, 2], neuron: { model: "if", threshold: 1, reset: "value" } },
+        { kind: "flatten", id: "f", input: "p" },
+        { kind: "dense", id: "d", input: "f", units: 5, weights: Float32Array.from({ length: c * 9 * 5 }, () => sym(r, 0.6) + 0.1), neuron: nr() },
+      ] };
+      const lg = quantizeGraph(snn);
+      expect(lg.latency).toBe(5); // in → c1 → c2 → a → p → d: the add sits at depth 3 (its deeper input c2 is at 2)
+      expect(lg.report.layers.find((l) => l.id === "a")).toMatchObject({ kind: "add", src: "c1 + c2", fanIn: 2 });
+      const n = lg.input.size, T = 16, B = 2;
+      const x = Float32Array.from({ length: B * n }, () => r.uniform());
+      const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
+      expect((await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T })).toEqual(wasm);
+      for (let b = 0; b < B; b++) {
+        const ref = await simulateLoihi(toLoihiNet(lg, { input: x.subarray(b * n, (b + 1) * n), steps: T }), T + lg.latency);
+        for (const rec of wasm.layers) {
+          const counts = new Array<number>(rec.neurons).fill(0);
+          ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
+          expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `net ${k} sample ${b} layer ${rec.id}`).toEqual(counts);
+          spikes += counts.reduce((s, v) => s + v, 0);
+        }
+      }
+    }
+    expect(spikes).toBeGreaterThan(500);
+  }, 60_000);
+});

@@ -94,7 +94,7 @@ describe("quantizeToLoihi rules", () => {
     expect(() => quantizeToLoihi({ nodes: [{ kind: "input", id: "in", shape: [1, 4, 4] },
       { kind: "pool", id: "p", input: "in", mode: "max", kernel: [2, 2], neuron: { model: "if", threshold: 1 } }] })).toThrow(/'p' is a max pool/);
     expect(() => quantizeToLoihi({ nodes: [{ kind: "input", id: "in", shape: [4] },
-      { kind: "add", id: "a", inputs: ["in", "in"], neuron: { model: "if", threshold: 1 } }] })).toThrow(/unsupported: 'a' \(add\)/);
+      { kind: "concat", id: "c", inputs: ["in", "in"], neuron: { model: "if", threshold: 1 } }] })).toThrow(/unsupported: 'c' \(concat\)/);
   });
 
   it("regular coding: floor(t·p) > floor((t−1)·p)", () => {
