@@ -69,7 +69,7 @@ describe("spikewasm CLI", () => {
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
     expect(await main(["simulate", "-T", "0"])).toBe(2);
     expect(await main(["run", "--limit", "5", "--target", "npu"])).toBe(2);
-    expect(err.join("\n")).toMatch(/unknown target 'npu' \(available: loihi, ncs2, cpu, spinn3, spinn5, truenorth, loihi2, bss2, or all\)/);
+    expect(err.join("\n")).toMatch(/unknown target 'npu' \(available: loihi, ncs2, cpu, spinn3, spinn5, truenorth, loihi2, bss2, spikey, or all\)/);
     expect(await main(["inspect", join(dir, "nope.onnx")])).toBe(2);
     expect(err.join("\n")).toMatch(/nope\.onnx: cannot read \(ENOENT\)/);
   });

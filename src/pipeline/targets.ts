@@ -15,8 +15,10 @@
  *          and partial sums for fan-in > 256);
  *   loihi2 the SNN on Loihi 2 (src/targets/loihi2.ts: Loihi 1's mapper and cost model, Loihi 2's capacity,
  *          Loihi 1's per-event costs assumed);
- *   bss2   the SNN on one BrainScaleS-2 ASIC (src/targets/brainscales2.ts: capacity check, power × time).
- *   The last five take the float SNN's measured activity (spikes and synaptic operations per inference,
+ *   bss2   the SNN on one BrainScaleS-2 ASIC (src/targets/brainscales2.ts: capacity check, power × time);
+ *   spikey the SNN on one Spikey chip (src/targets/spikey.ts: 384 neurons, fan-in check, SNABSuite's Spikey
+ *          coefficients, 10^4 speed-up).
+ *   The last six take the float SNN's measured activity (spikes and synaptic operations per inference,
  *   per layer) and report the float SNN's accuracy: their arithmetic is not modelled.
  *   "all" means every known target.
  */
@@ -32,13 +34,14 @@ import { ncs2Cost } from "../targets/ncs2.js";
 import { BRAINSCALES2, brainScaleS2 } from "../targets/brainscales2.js";
 import { LOIHI2 } from "../targets/loihi2.js";
 import { SPINN3, SPINN5, mapToSpinnaker, spinnakerCost } from "../targets/spinnaker.js";
+import { SPIKEY, spikey } from "../targets/spikey.js";
 import { SNABSUITE_PLATFORMS } from "../targets/snabsuite.js";
 import { TRUENORTH, mapToTrueNorth, trueNorthCost } from "../targets/truenorth.js";
 import { geometries, pipelineDepth } from "../targets/geometry.js";
 import type { Sourced } from "../targets/loihi.js";
 
 /** Targets `run` knows. */
-export const TARGET_NAMES = ["loihi", "ncs2", "cpu", "spinn3", "spinn5", "truenorth", "loihi2", "bss2"] as const;
+export const TARGET_NAMES = ["loihi", "ncs2", "cpu", "spinn3", "spinn5", "truenorth", "loihi2", "bss2", "spikey"] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** Throws a named error for an unknown target, listing the known ones; "all" expands to every known target. */
@@ -308,8 +311,34 @@ export function brainscales2Target(snn: SnnGraph, ev: SnnActivityInput, T: numbe
   };
 }
 
+/** The float SNN on one Spikey chip: capacity check (neurons, fan-in), SNABSuite's Spikey energy, wall time = model time / 10^4. */
+export function spikeyTarget(snn: SnnGraph, ev: SnnActivityInput, T: number): TargetReport {
+  const p = SNABSUITE_PLATFORMS.spikey;
+  const sources = [...toSources("spikey", SPIKEY as unknown as Record<string, unknown>), ...toSources("energy", { idlePower: p.idlePower, neuronCost: p.neuronCost, spike: p.spike }),
+    ...toSources("energy.transmission", p.transmission as unknown as Record<string, unknown>), ...toSources("energy.inputSpike", p.inputSpike as unknown as Record<string, unknown>)];
+  const notes = [FLOAT_NOTE,
+    "capacity: 384 neurons (2 blocks × 192), 256 synapse drivers per block, 4-bit weights; a signed input is assumed to take an excitatory and an inhibitory driver (≤ 128 signed inputs per neuron); " +
+      "the per-block driver budget, block placement, 4-bit weights and analog fixed-pattern noise are not modelled",
+    "SNABSuite ran MNIST on Spikey with downscaled images and a network file of its own (config/MnistSpikey.json @ 0bfcb31a: \"scaled_image\": true, dnn_file networks/netw_spikey.msgpack; " +
+      "Spikey's neuron IfFacetsHardware1, 300 ms presentation at 50 Hz max): a 784-input network does not fit",
+    "time: 1 ms of model time per step (assumed), T + pipeline depth steps, wall time = model time / 10^4 (derived from SNABSuite's Spikey calibration); host configuration and spike transfer not included",
+    "energy: SNABSuite's calibrated model with Spikey's coefficients (src/targets/snabsuite.ts); per-neuron power × wall time as calibrated — calculate_energy @ 9a5f846 multiplies it by the model time " +
+      "(10^4 × larger; 'snabsuiteLiteralEnergyJ'); Spikey's all-to-all transmission coefficient is 0 in the calibration; SNABSuite's 'fixed_neuron_costs': 384 is read by no code found and not used"];
+  let r;
+  try { r = spikey(snn, activityOf(ev), T); } catch (e) { if (e instanceof SpikewasmError) return notFitting("spikey", sources, e.message, ev.accuracy, notes); throw e; }
+  const m = r.mapping;
+  if (!r.cost) return notFitting("spikey", sources, m.reason!, ev.accuracy, notes, { mapping: m });
+  const c = r.cost;
+  return {
+    name: "spikey", model: "snn", accuracy: ev.accuracy, feasible: true, cores: m.blocksUsed, chips: 1,
+    energyPerInferenceJ: c.energyJ, powerW: c.powerW, latencyS: c.latencyS, inferencesPerS: c.inferencesPerS,
+    energyErrorJ: c.errorJ, breakdown: c.breakdown, chipSteps: c.steps, modelTimeMs: c.modelTimeMs, wallTimeMs: c.wallTimeMs, wallTimeNote: c.wallTimeNote,
+    snabsuiteLiteralEnergyJ: c.snabsuiteLiteralEnergyJ, mapping: m, sources, notes,
+  };
+}
+
 /** Targets estimated from the float SNN's activity (no run of their own). */
-export const SNN_ACTIVITY_TARGETS = ["spinn3", "spinn5", "truenorth", "loihi2", "bss2"] as const;
+export const SNN_ACTIVITY_TARGETS = ["spinn3", "spinn5", "truenorth", "loihi2", "bss2", "spikey"] as const;
 
 /** Dispatches one of SNN_ACTIVITY_TARGETS. */
 export function snnActivityTarget(name: (typeof SNN_ACTIVITY_TARGETS)[number], snn: SnnGraph, ev: SnnActivityInput, T: number): TargetReport {
@@ -323,5 +352,7 @@ export function snnActivityTarget(name: (typeof SNN_ACTIVITY_TARGETS)[number], s
       return loihi2Target(snn, ev, T);
     case "bss2":
       return brainscales2Target(snn, ev, T);
+    case "spikey":
+      return spikeyTarget(snn, ev, T);
   }
 }

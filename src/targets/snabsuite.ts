@@ -24,6 +24,9 @@
  * Not modelled: STDP synapses (idle_stdp, Transmission_STDP: inference has no learning), unrecorded
  * populations (not_recorded_spike, idle_neurons: kept as data), pre_boot power (not used by
  * calculate_energy), Spikey's "fixed_neuron_costs": 384 (in its file but read by no code found).
+ * GeNN CPU/GPU are not targets: calculate_energy takes the wall time of each run (netw.runtime().sim_pure) and SNABSuite publishes
+ *   no GeNN real-time factor, only the calibration networks' own run times (util.*.runtime vs bioruntime, e.g. genn_energy.json 1985 ms
+ *   wall for 30,000 ms in full_spiking_non_rec but 13,042 ms for 50,000 ms in input_A2A), which vary by network and do not transfer.
  */
 import { SpikewasmError } from "../errors.js";
 import type { Sourced } from "./loihi.js";

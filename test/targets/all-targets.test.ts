@@ -16,7 +16,7 @@ describe("--target all", () => {
     expect(checkTargets(["all"])).toEqual([...TARGET_NAMES]);
     expect(checkTargets(["ncs2", "all"])).toEqual(["ncs2", ...TARGET_NAMES.filter((t) => t !== "ncs2")]);
     expect(() => checkTargets(["spinnaker9"])).toThrow(`unknown target 'spinnaker9' (available: ${TARGET_NAMES.join(", ")}, or all)`);
-    for (const t of ["spinn3", "spinn5", "truenorth", "loihi2", "bss2"]) expect(TARGET_NAMES).toContain(t);
+    for (const t of ["spinn3", "spinn5", "truenorth", "loihi2", "bss2", "spikey"]) expect(TARGET_NAMES).toContain(t);
   });
 
   it("returns one entry per target on the bundled CNN (20 images, T = 8)", async () => {
@@ -38,7 +38,7 @@ describe("--target all", () => {
         expect(t.latencyS).toBeGreaterThan(0);
       } else expect(t.reason).toMatch(/\d/);
     }
-    for (const n of ["spinn3", "spinn5", "truenorth", "loihi2", "bss2"]) expect(by.get(n)!.accuracy).toBe(r.snn.accuracy);
+    for (const n of ["spinn3", "spinn5", "truenorth", "loihi2", "bss2", "spikey"]) expect(by.get(n)!.accuracy).toBe(r.snn.accuracy);
     // the CNN's 23,658 neurons: 101 cores on SpiNNaker (> SpiNN-3's 64), far more than BrainScaleS-2's 512 neurons
     expect(by.get("spinn3")!.feasible).toBe(false);
     expect(by.get("spinn3")!.reason).toContain("needs 101 application cores");
@@ -46,6 +46,10 @@ describe("--target all", () => {
     expect(by.get("spinn5")!.cores).toBe(101);
     expect(by.get("bss2")!.feasible).toBe(false);
     expect(by.get("bss2")!.reason).toContain("needs 23658 neurons");
+    expect(by.get("spikey")!.feasible).toBe(false);
+    expect(by.get("spikey")!.reason).toContain("needs 23658 neurons");
+    expect(by.get("spikey")!.reason).toContain("one Spikey chip has 384");
+    expect(r.targets.length).toBe(TARGET_NAMES.length);
     expect(by.get("truenorth")!.feasible).toBe(true);
     expect(by.get("truenorth")!.chips).toBe(1);
     expect(by.get("loihi2")!.feasible).toBe(true);
