@@ -5,7 +5,10 @@
  * Sub/Mul/Div/Add/BatchNormalization on the raw input into the input's per-channel preprocessing; Pad
  * into the next Conv/AveragePool; Relu/Clip into the producer's activation; Dropout/Identity removed;
  * a final Softmax/LogSoftmax dropped (argmax is unchanged). Shape/Gather/Unsqueeze/Concat/Cast over
- * constants are evaluated (PyTorch's `x.view(x.size(0), -1)`). Every unsupported node is reported at once.
+ * constants are evaluated (PyTorch's `x.view(x.size(0), -1)`). Transposes of NHWC models (Keras/tf2onnx)
+ * are folded: [0,3,1,2] after an [N, H, W, C] input makes the ANN input [C, H, W]; [0,2,3,1] before a
+ * Flatten/Reshape into a Gemm/MatMul permutes that layer's weight rows; identity perms are removed.
+ * Every unsupported node is reported at once.
  */
 import { SpikewasmError } from "../errors.js";
 import { type Activation, type AnnConv2d, type AnnDense, type AnnGraph, type AnnInput, type AnnNode, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
@@ -14,9 +17,16 @@ import { Attrs, type ConstTensor, decodeModel, num, opsetVersion, readTensor } f
 import type { onnx } from "onnx-proto";
 
 type Pads = [number, number, number, number];
+/**
+ * Layout of an activation value relative to its ANN node (always [C, H, W] or [N]): "nhwc" = the ONNX
+ * tensor is the ANN node's [C, H, W] tensor transposed to [H, W, C] (a Transpose [0,2,3,1], or the NHWC
+ * graph input); "hwcflat" = a flattening of such a tensor, so ONNX feature h·W·C + w·C + c is the ANN's
+ * feature c·H·W + h·W + w (folded into the next Gemm/MatMul's weight rows). `via` names where it came from.
+ */
+type Layout = { kind: "nhwc"; via: string } | { kind: "hwcflat"; via: string; chw: [number, number, number] };
 type Value =
   | { kind: "const"; t: ConstTensor }
-  | { kind: "act"; id: string; pad?: Pads }
+  | { kind: "act"; id: string; pad?: Pads; layout?: Layout }
   | { kind: "bad"; cause: string };
 
 /** What became of one ONNX node. */
@@ -46,6 +56,12 @@ export interface OnnxImport {
   problems: { name: string; opType: string; why: string }[];
   /** a trailing Softmax/LogSoftmax was dropped */
   droppedSoftmax: boolean;
+  /**
+   * The graph input as the ONNX model declares it: layout "NHWC" when an [N, H, W, C] input is followed
+   * by Transpose [0,3,1,2] (Keras/tf2onnx); the ANN input (graph.nodes[0]) is then [C, H, W] and
+   * samples are given in [C, H, W] order, as for every model.
+   */
+  input: { name: string; layout: "NCHW" | "NHWC" | "features"; onnxShape: Shape };
 }
 
 class Unsupported extends Error {}
@@ -81,6 +97,9 @@ export function importOnnx(bytes: Uint8Array, file = "model.onnx"): OnnxImport {
     return id;
   };
 
+  const users = new Map<string, onnx.INodeProto[]>();
+  for (const n of g.node) for (const i of n.input ?? []) if (i) users.set(i, [...(users.get(i) ?? []), n]);
+  const constOuts = new Set(g.node.filter((n) => n.opType === "Constant").map((n) => n.output?.[0] ?? ""));
   const gin = g.input.find((i) => !values.has(i.name ?? ""));
   if (!gin) throw new SpikewasmError(`${file}: the graph has no input that is not an initializer`);
   const dims = gin.type?.tensorType?.shape?.dim ?? [];
@@ -91,9 +110,11 @@ export function importOnnx(bytes: Uint8Array, file = "model.onnx"): OnnxImport {
     return v;
   });
   if (shape.length !== 1 && shape.length !== 3) throw new SpikewasmError(`${file}: input '${gin.name}' has per-sample shape [${shape.join(", ")}]; supported: [C, H, W] or [features]`);
-  const input = add<AnnInput>({ kind: "input", id: uniqueId(gin.name ?? "input"), shape });
-  values.set(gin.name ?? "", { kind: "act", id: input.id });
-  let shapes = new Map<string, Shape>([[input.id, shape]]);
+  const nhwcInput = shape.length === 3 && nhwcInputTranspose(gin.name ?? "", users, (t) => values.get(t)?.kind === "const" || constOuts.has(t)) !== null;
+  const annShape = nhwcInput ? [shape[2], shape[0], shape[1]] : shape;
+  const input = add<AnnInput>({ kind: "input", id: uniqueId(gin.name ?? "input"), shape: annShape });
+  values.set(gin.name ?? "", { kind: "act", id: input.id, ...(nhwcInput ? { layout: { kind: "nhwc", via: `the NHWC graph input '${gin.name}'` } as Layout } : {}) });
+  let shapes = new Map<string, Shape>([[input.id, annShape]]);
   const shapeOf = (id: string): Shape => shapes.get(id)!;
   const readers = new Map<string, number>(); // ANN node id -> ANN nodes reading it
 
@@ -114,7 +135,7 @@ export function importOnnx(bytes: Uint8Array, file = "model.onnx"): OnnxImport {
       continue;
     }
     try {
-      const ctx: Ctx = { node, name, op, ins, opset, file, attrs: new Attrs(node), consumers, values, byId, readers, input, shapeOf, outputName };
+      const ctx: Ctx = { node, name, op, ins, opset, file, attrs: new Attrs(node), consumers, values, byId, readers, input, shapeOf, outputName, users };
       const r = handle(ctx, add, uniqueId);
       setOut(r.value);
       if (r.droppedSoftmax) droppedSoftmax = true;
@@ -138,8 +159,11 @@ export function importOnnx(bytes: Uint8Array, file = "model.onnx"): OnnxImport {
   const out = values.get(outputName);
   if (out?.kind === "act" && out.pad) problems.push({ name: outputName, opType: "Pad", why: "the graph output is padded" });
   if (out?.kind === "const") problems.push({ name: outputName, opType: "output", why: "the graph output is a constant" });
+  if (out?.kind === "act" && out.layout)
+    problems.push({ name: outputName, opType: "output", why: `the graph output is in NHWC order (from ${out.layout.via}); only flattened NHWC tensors feeding a Gemm/MatMul are folded` });
   const graph: AnnGraph = { nodes, output: out?.kind === "act" ? out.id : undefined };
-  return { file, opset, producer: `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim(), graph, nodes: reports, problems, droppedSoftmax };
+  return { file, opset, producer: `${model.producerName ?? ""} ${model.producerVersion ?? ""}`.trim(), graph, nodes: reports, problems, droppedSoftmax,
+    input: { name: gin.name ?? "", layout: nhwcInput ? "NHWC" : shape.length === 3 ? "NCHW" : "features", onnxShape: shape } };
 }
 
 /** Throws one error listing every unsupported node, if any. */
@@ -152,7 +176,7 @@ export function requireConvertible(imp: OnnxImport): AnnGraph {
 interface Ctx {
   node: onnx.INodeProto; name: string; op: string; ins: (Value | undefined)[]; opset: number; file: string; attrs: Attrs;
   consumers: Map<string, number>; values: Map<string, Value>; byId: Map<string, AnnNode>; readers: Map<string, number>;
-  input: AnnInput; shapeOf: (id: string) => Shape; outputName: string;
+  input: AnnInput; shapeOf: (id: string) => Shape; outputName: string; users: Map<string, onnx.INodeProto[]>;
 }
 interface Handled { value: Value; note: string; created?: boolean; droppedSoftmax?: boolean }
 
@@ -205,7 +229,117 @@ function read(c: Ctx, id: string): void {
   c.readers.set(id, (c.readers.get(id) ?? 0) + 1);
 }
 
+type ActValue = Extract<Value, { kind: "act" }>;
+const samePerm = (p: number[] | null, q: number[]) => p !== null && p.length === q.length && p.every((v, i) => v === q[i]);
+const TO_NCHW = [0, 3, 1, 2], TO_NHWC = [0, 2, 3, 1];
+/** Ops that do not care about the order of elements (kept on NHWC / flattened-NHWC values). */
+const ORDER_FREE = new Set(["Identity", "Dropout", "Cast", "Relu", "Clip"]);
+
+/**
+ * Whether an [N, H, W, C] graph input is NHWC: its first consumer, after a chain of single-consumer
+ * Sub/Mul/Add/Div by constants (e.g. Keras Rescaling), is a Transpose [0,3,1,2]. Returns that Transpose.
+ */
+function nhwcInputTranspose(name: string, users: Map<string, onnx.INodeProto[]>, isConst: (t: string) => boolean): onnx.INodeProto | null {
+  let t = name;
+  for (let guard = 0; guard < 64; guard++) {
+    const us = users.get(t) ?? [];
+    const first = us[0];
+    if (!first) return null;
+    if (first.opType === "Transpose") return samePerm(new Attrs(first).ints("perm", null), TO_NCHW) ? first : null;
+    const ins = first.input ?? [];
+    if (us.length === 1 && ["Sub", "Mul", "Add", "Div"].includes(first.opType ?? "") && ins.length === 2 && ins.filter((i) => i !== t).every(isConst)) {
+      t = first.output?.[0] ?? "";
+      continue;
+    }
+    return null;
+  }
+  return null;
+}
+
+/**
+ * Follows the uses of an NHWC tensor (stage "nhwc") or of its flattening (stage "flat"): allowed are
+ * order-free ops, Shape, Transpose [0,3,1,2] back to NCHW, Flatten(axis 1)/Reshape, and finally
+ * Gemm/MatMul (input 0) on the flattened tensor. Returns the first offending consumer, or null.
+ */
+function nhwcUse(tensor: string, stage: "nhwc" | "flat", c: Ctx, depth = 0): string | null {
+  if (tensor === c.outputName) return "the graph output";
+  if (depth > 64) return `'${tensor}' (too deep)`;
+  for (const n of c.users.get(tensor) ?? []) {
+    const op = n.opType ?? "", out = n.output?.[0] ?? "", first = n.input?.[0] === tensor;
+    let next: "nhwc" | "flat" | null | "ok" = null;
+    if (ORDER_FREE.has(op) && first) next = stage;
+    else if (op === "Shape") next = "ok";
+    else if (stage === "nhwc" && op === "Transpose" && samePerm(new Attrs(n).ints("perm", null), TO_NCHW)) next = "ok";
+    else if (first && (op === "Reshape" || (op === "Flatten" && new Attrs(n).int("axis", 1) === 1))) next = "flat";
+    else if (stage === "flat" && first && (op === "Gemm" || op === "MatMul")) next = "ok";
+    if (next === null) return `'${n.name || out}' (${op})`;
+    if (next !== "ok") {
+      const r = nhwcUse(out, next, c, depth + 1);
+      if (r) return r;
+    }
+  }
+  return null;
+}
+
+/** NHWC values may only reach order-free ops, flattening and a Gemm/MatMul; anything else is refused. */
+function layoutGuard(c: Ctx, x: ActValue): void {
+  const l = x.layout!;
+  const ok = ORDER_FREE.has(c.op) || ["Transpose", "Shape", "Flatten", "Reshape"].includes(c.op)
+    || (l.kind === "hwcflat" && (c.op === "Gemm" || c.op === "MatMul") && c.ins[0] === x)
+    || (l.kind === "nhwc" && ["Sub", "Mul", "Add", "Div"].includes(c.op) && isRawInput(c, x.id) && c.ins.some((v) => v?.kind === "const"));
+  if (!ok)
+    no(`its input is in NHWC order (from ${l.via}${l.kind === "hwcflat" ? ", flattened" : ""}); ${c.op} on NHWC tensors is not supported (NHWC is folded only into a Transpose [0,3,1,2] back to NCHW, or a Flatten/Reshape into a Gemm/MatMul)`);
+}
+
+function transpose(c: Ctx): Handled {
+  const x = actIn(c, 0) as ActValue;
+  const rank = x.layout?.kind === "hwcflat" ? 2 : 1 + c.shapeOf(x.id).length;
+  const perm = c.attrs.ints("perm", null) ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const ps = `[${perm.join(", ")}]`;
+  if (perm.length !== rank) no(`Transpose '${c.name}' has perm ${ps} but its input has rank ${rank}`);
+  if (perm.every((v, i) => v === i)) return { value: x, note: `removed (identity perm ${ps})` };
+  if (x.pad) no(`Transpose '${c.name}' perm ${ps}: input is padded`);
+  if (samePerm(perm, TO_NCHW) && x.layout?.kind === "nhwc") {
+    const fromInput = x.id === c.input.id;
+    return {
+      value: { kind: "act", id: x.id },
+      note: fromInput
+        ? `NHWC → NCHW folded: the network input is [C, H, W] = [${c.input.shape.join(", ")}]; samples are given in [C, H, W] order`
+        : `NHWC → NCHW folded: undoes ${x.layout.via}`,
+    };
+  }
+  if (samePerm(perm, TO_NHWC) && !x.layout && rank === 4) {
+    const bad = nhwcUse(c.node.output?.[0] ?? "", "nhwc", c);
+    if (bad)
+      no(`Transpose '${c.name}' perm ${ps} (NCHW → NHWC) is folded only when its result is flattened (Flatten axis 1, or Reshape to [N, -1] / [-1, k]) into a Gemm/MatMul (or transposed back with [0, 3, 1, 2]); here it reaches ${bad}`);
+    return { value: { kind: "act", id: x.id, layout: { kind: "nhwc", via: `Transpose '${c.name}' perm ${ps}` } }, note: "NCHW → NHWC, folded into the weight rows of the following Gemm/MatMul" };
+  }
+  if (samePerm(perm, TO_NCHW))
+    no(`Transpose '${c.name}' perm ${ps} (NHWC → NCHW) is folded only on the NHWC graph input or to undo a Transpose [0, 2, 3, 1]; spikewasm has no runtime transpose`);
+  return no(`Transpose '${c.name}' perm ${ps} is not supported on a [${x.layout ? "NHWC" : ["N", ...c.shapeOf(x.id)].join(", ")}] tensor (only identity perms, [0, 3, 1, 2] on the NHWC graph input and [0, 2, 3, 1] before a flatten into a Gemm/MatMul are folded; spikewasm has no runtime transpose)`);
+}
+
+/** The tensor is the graph output, or reaches it only through Identity/Dropout/Cast (tf2onnx names outputs with an Identity). */
+function reachesOutput(c: Ctx, tensor: string): boolean {
+  for (let guard = 0; guard < 64; guard++) {
+    if (tensor === c.outputName) return true;
+    const us = c.users.get(tensor) ?? [];
+    if (us.length !== 1 || !["Identity", "Dropout", "Cast"].includes(us[0].opType ?? "")) return false;
+    tensor = us[0].output?.[0] ?? "";
+  }
+  return false;
+}
+
 function handle(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => string): Handled {
+  const laid = c.ins.find((v): v is ActValue => v?.kind === "act" && !!v.layout);
+  if (laid) layoutGuard(c, laid);
+  const r = dispatch(c, add, uid);
+  // order-free ops and already-flat reshapes keep the NHWC layout of the value they pass on
+  if (laid && c.op !== "Transpose" && r.value.kind === "act" && r.value.id === laid.id && !r.value.layout) r.value = { ...r.value, layout: laid.layout };
+  return r;
+}
+
+function dispatch(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => string): Handled {
   const { op, attrs } = c;
   const allConst = c.ins.every((v) => v === undefined || v.kind === "const") && c.ins.length > 0;
   switch (op) {
@@ -220,8 +354,9 @@ function handle(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) =>
       if (allConst) return { value: c.ins[0]!, note: "constant folded" };
       return { value: c.ins[0]!, note: "removed (float model)" };
     case "Shape": {
-      const a = actIn(c, 0);
-      const s = [1, ...c.shapeOf(a.id)];
+      const a = actIn(c, 0) as ActValue;
+      const ps = a.layout?.kind === "hwcflat" ? [a.layout.chw.reduce((p, q) => p * q, 1)] : c.shapeOf(a.id);
+      const s = [1, ...(a.layout?.kind === "nhwc" ? [ps[1], ps[2], ps[0]] : ps)];
       return { value: { kind: "const", t: { dims: [s.length], data: Float64Array.from(s) } }, note: "constant folded (batch as 1)" };
     }
     case "Gather": case "Unsqueeze": case "Squeeze": case "Concat":
@@ -236,9 +371,10 @@ function handle(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) =>
     case "Flatten": case "Reshape": return flatten(c, add, uid);
     case "Add": case "Sub": case "Mul": case "Div": return arith(c, add, uid);
     case "Softmax": case "LogSoftmax":
-      if (c.node.output?.[0] !== c.outputName) no(`${op} is only supported at the graph output (where it is dropped for argmax)`);
+      if (!reachesOutput(c, c.node.output?.[0] ?? "")) no(`${op} is only supported at the graph output (where it is dropped for argmax)`);
       return { value: c.ins[0]!, note: "dropped (argmax unchanged)", droppedSoftmax: true };
     case "Pad": return pad(c);
+    case "Transpose": return transpose(c);
     default:
       return no(`operator ${op} is not supported`);
   }
@@ -329,7 +465,10 @@ function gemm(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => s
   if (c.shapeOf(x.id).length !== 1) no(`needs a flattened input, got [${c.shapeOf(x.id).join(", ")}] (add a Flatten)`);
   if (inSize !== K) no(`input has ${inSize} features, the weight expects ${K}`);
   const w = new Float32Array(K * M);
-  for (let i = 0; i < K; i++) for (let o = 0; o < M; o++) w[i * M + o] = alpha * B.data[transB ? o * K + i : i * M + o];
+  // input flattened from NHWC: ONNX feature (h, w, c) is the ANN's feature (c, h, w) (C-major flatten)
+  const lay = (x as ActValue).layout;
+  const row = lay?.kind === "hwcflat" ? hwcToChw(lay.chw) : null;
+  for (let i = 0; i < K; i++) for (let o = 0; o < M; o++) w[(row ? row[i] : i) * M + o] = alpha * B.data[transB ? o * K + i : i * M + o];
   let bias: Float32Array | undefined;
   if (c.ins[2]) {
     const C = constIn(c, 2, "the bias");
@@ -339,7 +478,14 @@ function gemm(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => s
   }
   read(c, x.id);
   const n = add<AnnDense>({ kind: "dense", id: uid(c.name), input: x.id, units: M, weights: w, bias, activation: "none" });
-  return { value: { kind: "act", id: n.id }, note: "dense", created: true };
+  return { value: { kind: "act", id: n.id }, note: row ? `dense (weight rows permuted from H, W, C to C, H, W order: ${lay!.via} folded)` : "dense", created: true };
+}
+
+/** For a [C, H, W] tensor: the C-major index of each H, W, C-major (NHWC-flattened) index. */
+function hwcToChw([C, H, W]: [number, number, number]): Int32Array {
+  const m = new Int32Array(C * H * W);
+  for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let ch = 0; ch < C; ch++) m[(h * W + w) * C + ch] = (ch * H + h) * W + w;
+  return m;
 }
 
 function activation(c: Ctx): Handled {
@@ -440,11 +586,13 @@ function arith(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => 
     return { value: { kind: "act", id: n.id }, note: "residual add", created: true };
   }
   const actFirst = a?.kind === "act";
-  const x = (actFirst ? a : b) as { kind: "act"; id: string; pad?: Pads } | undefined;
+  const x = (actFirst ? a : b) as ActValue | undefined;
   const t = (actFirst ? b : a) as { kind: "const"; t: ConstTensor } | undefined;
   if (!x || x.kind !== "act" || !t || t.kind !== "const") no(`${c.op} needs an activation and a constant`);
   if (x!.pad) no("input is padded");
   if (!actFirst && (c.op === "Sub" || c.op === "Div")) no(`constant ${c.op === "Sub" ? "minus" : "divided by"} an activation is not supported`);
+  if (x!.layout?.kind === "nhwc" && t!.t.data.length > 1 && !t!.t.dims.slice(0, -1).every((d) => d === 1))
+    no(`constant of shape [${t!.t.dims.join(", ")}] on the NHWC input is not a scalar or per-channel (last axis) value`);
   const shape = c.shapeOf(x!.id);
   const ch = shape.length === 3 ? shape[0] : shape[0];
   const pc = perChannel(t!.t, isRawInput(c, x!.id) && shape.length === 1 ? 1 : ch);
@@ -460,9 +608,11 @@ function arith(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => 
 }
 
 function flatten(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => string): Handled {
-  const x = actIn(c, 0);
+  const x = actIn(c, 0) as ActValue;
   if (x.pad) no("input is padded");
-  const s = c.shapeOf(x.id);
+  const nhwc = x.layout?.kind === "nhwc";
+  const chw = c.shapeOf(x.id);
+  const s = nhwc ? [chw[1], chw[2], chw[0]] : chw; // the ONNX tensor's per-sample shape
   const size = shapeSize(s);
   if (c.op === "Flatten") {
     const axis = c.attrs.int("axis", 1);
@@ -473,7 +623,7 @@ function flatten(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) =
     const known = per.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
     const resolved = per.map((d) => (d === -1 ? size / known : d));
     if (shapeSize(resolved) !== size) no(`cannot reshape [${s.join(", ")}] to [${target.join(", ")}]`);
-    if (resolved.length === 3 && s.length === 1 && isRawInput(c, x.id) && !c.input.preprocess) {
+    if (resolved.length === 3 && s.length === 1 && isRawInput(c, x.id) && !c.input.preprocess && !x.layout) {
       c.input.shape = resolved;
       return { value: { kind: "act", id: x.id }, note: "input reshaped" };
     }
@@ -482,6 +632,8 @@ function flatten(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) =
   if (s.length === 1) return { value: { kind: "act", id: x.id }, note: "removed (already flat)" };
   read(c, x.id);
   const n = add({ kind: "flatten", id: uid(c.name), input: x.id } as const);
+  if (nhwc)
+    return { value: { kind: "act", id: n.id, layout: { kind: "hwcflat", via: x.layout!.via, chw: chw as [number, number, number] } }, note: "flatten (of an NHWC tensor: C-major here, the next Gemm/MatMul's rows are permuted)", created: true };
   return { value: { kind: "act", id: n.id }, note: "flatten", created: true };
 }
 
