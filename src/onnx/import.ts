@@ -258,8 +258,9 @@ function nhwcInputTranspose(name: string, users: Map<string, onnx.INodeProto[]>,
 
 /**
  * Follows the uses of an NHWC tensor (stage "nhwc") or of its flattening (stage "flat"): allowed are
- * order-free ops, Shape, Transpose [0,3,1,2] back to NCHW, Flatten(axis 1)/Reshape, and finally
- * Gemm/MatMul (input 0) on the flattened tensor. Returns the first offending consumer, or null.
+ * order-free ops, Shape, Transpose [0,3,1,2] back to NCHW, a spatial ReduceMean (checked by reduceMean),
+ * Flatten(axis 1)/Reshape, and finally Gemm/MatMul (input 0) on the flattened tensor. Returns the first
+ * offending consumer, or null.
  */
 function nhwcUse(tensor: string, stage: "nhwc" | "flat", c: Ctx, depth = 0): string | null {
   if (tensor === c.outputName) return "the graph output";
@@ -272,6 +273,8 @@ function nhwcUse(tensor: string, stage: "nhwc" | "flat", c: Ctx, depth = 0): str
     else if (stage === "nhwc" && op === "Transpose" && samePerm(new Attrs(n).ints("perm", null), TO_NCHW)) next = "ok";
     else if (first && (op === "Reshape" || (op === "Flatten" && new Attrs(n).int("axis", 1) === 1))) next = "flat";
     else if (stage === "flat" && first && (op === "Gemm" || op === "MatMul")) next = "ok";
+    // spatial ReduceMean (GlobalAveragePooling2D) of an NHWC tensor gives [N, C] in channel order: any use is fine
+    else if (stage === "nhwc" && first && op === "ReduceMean") next = "ok";
     if (next === null) return `'${n.name || out}' (${op})`;
     if (next !== "ok") {
       const r = nhwcUse(out, next, c, depth + 1);
@@ -286,7 +289,8 @@ function layoutGuard(c: Ctx, x: ActValue): void {
   const l = x.layout!;
   const ok = ORDER_FREE.has(c.op) || ["Transpose", "Shape", "Flatten", "Reshape"].includes(c.op)
     || (l.kind === "hwcflat" && (c.op === "Gemm" || c.op === "MatMul") && c.ins[0] === x)
-    || (l.kind === "nhwc" && ["Sub", "Mul", "Add", "Div"].includes(c.op) && isRawInput(c, x.id) && c.ins.some((v) => v?.kind === "const"));
+    || (l.kind === "nhwc" && ["Sub", "Mul", "Add", "Div"].includes(c.op) && isRawInput(c, x.id) && c.ins.some((v) => v?.kind === "const"))
+    || (l.kind === "nhwc" && c.op === "ReduceMean" && c.ins[0] === x);
   if (!ok)
     no(`its input is in NHWC order (from ${l.via}${l.kind === "hwcflat" ? ", flattened" : ""}); ${c.op} on NHWC tensors is not supported (NHWC is folded only into a Transpose [0,3,1,2] back to NCHW, or a Flatten/Reshape into a Gemm/MatMul)`);
 }
@@ -311,7 +315,7 @@ function transpose(c: Ctx): Handled {
   if (samePerm(perm, TO_NHWC) && !x.layout && rank === 4) {
     const bad = nhwcUse(c.node.output?.[0] ?? "", "nhwc", c);
     if (bad)
-      no(`Transpose '${c.name}' perm ${ps} (NCHW → NHWC) is folded only when its result is flattened (Flatten axis 1, or Reshape to [N, -1] / [-1, k]) into a Gemm/MatMul (or transposed back with [0, 3, 1, 2]); here it reaches ${bad}`);
+      no(`Transpose '${c.name}' perm ${ps} (NCHW → NHWC) is folded only when its result is flattened (Flatten axis 1, or Reshape to [N, -1] / [-1, k]) into a Gemm/MatMul, averaged over its spatial axes (ReduceMean), or transposed back with [0, 3, 1, 2]; here it reaches ${bad}`);
     return { value: { kind: "act", id: x.id, layout: { kind: "nhwc", via: `Transpose '${c.name}' perm ${ps}` } }, note: "NCHW → NHWC, folded into the weight rows of the following Gemm/MatMul" };
   }
   if (samePerm(perm, TO_NCHW))
@@ -367,6 +371,7 @@ function dispatch(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) 
     case "Gemm": case "MatMul": return gemm(c, add, uid);
     case "Relu": case "Clip": case "LeakyRelu": return activation(c);
     case "AveragePool": case "MaxPool": case "GlobalAveragePool": return pool(c, add, uid);
+    case "ReduceMean": return reduceMean(c, add, uid);
     case "BatchNormalization": return batchNorm(c);
     case "Flatten": case "Reshape": return flatten(c, add, uid);
     case "Add": case "Sub": case "Mul": case "Div": return arith(c, add, uid);
@@ -545,6 +550,33 @@ function pool(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => s
   const mode = c.op === "MaxPool" ? "max" : "avg";
   const n = add({ kind: "pool", id: uid(c.name), input: x.id, mode, kernel: k, stride: s, padding: pads, countIncludePad, activation: "none" } as const);
   return { value: { kind: "act", id: n.id }, note: `${mode} pooling`, created: true };
+}
+
+/**
+ * ReduceMean over the spatial axes — how tf2onnx writes Keras GlobalAveragePooling2D — as a global average
+ * pool ([2, 3] on NCHW; [1, 2] on an NHWC tensor, whose [N, C] result has the same channel order), followed
+ * by a flatten when keepdims = 0. Other axes are refused.
+ */
+function reduceMean(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => string): Handled {
+  const x = actIn(c, 0) as ActValue;
+  const nhwc = x.layout?.kind === "nhwc";
+  if (x.pad) no("input is padded");
+  const [, h, w] = need3d(c, x.id);
+  let axes = c.attrs.ints("axes", null);
+  if (!axes && c.ins[1]) axes = Array.from(constIn(c, 1, "axes").data);
+  if (!axes || axes.length === 0) no("ReduceMean over every axis is not supported (only the spatial axes: global average pooling)");
+  const norm = [...new Set(axes!.map((a) => (a < 0 ? a + 4 : a)))].sort((a, b) => a - b);
+  const spatial = nhwc ? [1, 2] : [2, 3];
+  if (norm.length !== 2 || norm[0] !== spatial[0] || norm[1] !== spatial[1])
+    no(`ReduceMean over axes [${axes!.join(", ")}] of a${nhwc ? "n NHWC" : "n NCHW"} tensor: only the spatial axes [${spatial.join(", ")}] (global average pooling) are supported`);
+  const keep = c.attrs.int("keepdims", 1) === 1;
+  if (nhwc && keep) no("ReduceMean with keepdims = 1 on an NHWC tensor is not supported (its [N, 1, 1, C] result stays NHWC)");
+  read(c, x.id);
+  const p = add({ kind: "pool", id: uid(c.name), input: x.id, mode: "avg", kernel: [h, w], stride: [1, 1], padding: [0, 0, 0, 0], countIncludePad: false, activation: "none" } as const);
+  if (keep) return { value: { kind: "act", id: p.id }, note: "global average pooling", created: true };
+  read(c, p.id);
+  const f = add({ kind: "flatten", id: uid(`${c.name}/flatten`), input: p.id } as const);
+  return { value: { kind: "act", id: f.id }, note: "global average pooling, flattened (keepdims 0)", created: true };
 }
 
 function batchNorm(c: Ctx): Handled {

@@ -223,3 +223,42 @@ describe("unsupported Transposes are refused, naming the node and perm", () => {
     expect(imp.problems[1].why).toMatch(/NHWC order \(from the NHWC graph input 'input', flattened\); Concat on NHWC tensors is not supported/);
   });
 });
+
+describe("ReduceMean over the spatial axes (Keras GlobalAveragePooling2D via tf2onnx)", () => {
+  it("on the NHWC tensor (axes [1, 2], keepdims 0) and on NCHW (axes [2, 3], keepdims 1, then Flatten) match onnxruntime-web", async () => {
+    const H = 6, W = 6, C = 2, F = 4, K = 3, r = new Rng(5);
+    const inits = () => [init("wc", [F, C, 3, 3], r), init("bc", [F], r, 0.1), init("wd", [F, K], r), init("bd", [K], r, 0.1)];
+    const nhwc = buildModel([H, W, C], [
+      { op: "Transpose", inputs: ["input"], output: "t", attrs: { perm: [0, 3, 1, 2] } },
+      { op: "Conv", inputs: ["t", "wc", "bc"], output: "c", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: "Relu", inputs: ["c"], output: "cr" },
+      { op: "Transpose", inputs: ["cr"], output: "back", attrs: { perm: [0, 2, 3, 1] } },
+      { op: "ReduceMean", inputs: ["back"], output: "gap", attrs: { axes: [1, 2], keepdims: 0 }, name: "sequential/global_average_pooling2d/Mean" },
+      { op: "MatMul", inputs: ["gap", "wd"], output: "mm" },
+      { op: "Add", inputs: ["mm", "bd"], output: "logits" },
+    ], inits(), "logits");
+    const { graph } = await agreeNhwc(nhwc, [H, W, C]);
+    expect(graph.nodes.map((n) => n.kind)).toEqual(["input", "conv2d", "pool", "flatten", "dense"]);
+    const nchw = buildModel([C, H, W], [
+      { op: "Conv", inputs: ["input", "wc", "bc"], output: "c", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: "Relu", inputs: ["c"], output: "cr" },
+      { op: "ReduceMean", inputs: ["cr"], output: "gap", attrs: { axes: [-2, -1], keepdims: 1 } },
+      { op: "Flatten", inputs: ["gap"], output: "f" },
+      { op: "MatMul", inputs: ["f", "wd"], output: "mm" },
+      { op: "Add", inputs: ["mm", "bd"], output: "logits" },
+    ], inits(), "logits");
+    const imp = importOnnx(nchw, "nchw.onnx");
+    expect(imp.problems).toEqual([]);
+    const g = requireConvertible(imp);
+    const x = randomInputs(3 * C * H * W, 9);
+    const want = await runOrt(nchw, x, [3, C, H, W]);
+    const got = inferAnn(g, x, 3).get(g.output!)!;
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5);
+    // other axes are refused, naming the node
+    const bad = buildModel([C, H, W], [
+      { op: "Conv", inputs: ["input", "wc", "bc"], output: "c", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: "ReduceMean", inputs: ["c"], output: "m", attrs: { axes: [1], keepdims: 0 }, name: "channel_mean" },
+    ], inits(), "m");
+    expect(importOnnx(bad, "bad.onnx").problems.map((p) => `${p.name}: ${p.why}`).join("\n")).toMatch(/channel_mean: ReduceMean over axes \[1\] of an NCHW tensor: only the spatial axes \[2, 3\]/);
+  });
+});
