@@ -256,7 +256,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
   const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));
   if (!calFile) throw new SpikewasmError("--data needs --calibration (normalisation data, never the test set)");
-  if (o.json) checkWritable(o.json as string);
+  if (o.json && o.json !== "-") checkWritable(o.json as string);
   if (o.report) checkWritable(o.report as string);
   const model = readBytes(modelFile);
   const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
@@ -284,11 +284,11 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   }).finally(() => progress("done", 1, 1));
-  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
   if (o.report) {
     const chart = chartJsSource();
     writeAtomic(o.report as string, renderReportHtml(report, { chartJs: chart.source, chartJsVersion: chart.version }));
   }
+  if (emitJson(o, report)) return;
   printRun(report, test);
   const proto = (report.options as { protocol?: { name: string; settings: Record<string, unknown> } | null }).protocol;
   if (proto) console.log(`protocol ${proto.name}: ${Object.entries(proto.settings).map(([k, v]) => `${k} ${v}`).join(", ")}; options as run in the JSON report (options.protocol: sources)`);
@@ -482,7 +482,7 @@ export function buildProgram(): Command {
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
     .option("--dt <seconds>", "NIR models only: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
     .addOption(new Option("--nir-reset <r>", "NIR models only: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
-    .option("--json <file>", "write the full report as JSON")
+    .option("--json <file>", "write the full report as JSON (- for standard output only)")
     .option("--report <file>", "write a self-contained HTML report (charts, raster of 3 samples, options; opens offline)")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json\n  spikewasm run net.nir --dt 1e-3 --target loihi       # a spiking network from NIR, evaluated as it is")
     .action((file: string | undefined, o: Record<string, unknown>, cmd: Command) => runCommand(file, o, cmd));
@@ -580,7 +580,7 @@ async function runGraphCommand(file: string, o: Record<string, unknown>): Promis
   const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
   const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
   if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
-  if (o.json) checkWritable(o.json as string);
+  if (o.json && o.json !== "-") checkWritable(o.json as string);
   const { graph, source } = await graphFromFile(file, o);
   const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
   const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
@@ -592,7 +592,7 @@ async function runGraphCommand(file: string, o: Record<string, unknown>): Promis
     seed: o.seed as number, readout: o.readout as "count", targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [],
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel, onProgress: progress,
   }).finally(() => progress("done", 1, 1));
-  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
+  if (emitJson(o, report)) return;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   console.log(`spikewasm ${report.spikewasm}: ${file} (${report.graph.nodes} nodes, spiking network as given, no DNN), ${test.count} samples, T = ${report.snn.timesteps}, ${report.options.coding} coding`);
   const marks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000].filter((t) => t <= report.snn.timesteps);

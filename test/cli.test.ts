@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { captureConsole } from "./helpers/console.js";
 import { main } from "../src/cli.js";
 
@@ -89,6 +89,16 @@ describe("spikewasm CLI", () => {
     expect(await main(["export", g, "--graph", join(dir, "copy.json"), "--json", join(dir, "export.json")])).toBe(0);
     expect(j("export.json")).toMatchObject({ nodes: 4, nir: null });
     for (const r of [j("ex.json"), j("check.json"), j("sim.json"), j("inspect.json"), j("export.json")]) expect(typeof r.spikewasm).toBe("string");
+    // "-": the JSON alone on standard output
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+    try {
+      expect(await main(["run", "--limit", "10", "-T", "4", "--workers", "1", "--json", "-"])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(JSON.parse(out.join("")).data.samples).toBe(10);
+    expect(existsSync("-")).toBe(false);
   });
 
   it("inspect lists every node of the bundled model and exits 0", async () => {
