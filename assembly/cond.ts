@@ -67,6 +67,8 @@
 // slots past the last spike), counts (i32[B]), total (i32[B*n]), first (i32[B*n], -1 = none yet).
 // SIMD f32x4 over 4 neurons when refractory == 0; the last n % 4 neurons and refractory layers are scalar.
 
+import { recordSpikes4 } from "./neuron";
+
 /** Lower clamp of the exponent argument: exp32(-80) = 1.8e-35 is still a normal float32. */
 export const EXP_MIN: f32 = -80;
 
@@ -200,22 +202,7 @@ const C7: f32 = 0.0001984126984126984;
   const u = f32x4.add(vInf, f32x4.mul(f32x4.sub(v128.load(v + o), vInf), exp32x4(y)));
   const fired = f32x4.ge(u, vThr);
   v128.store(v + o, v128.bitselect(vRst, u, fired));
-  const mask = i32x4.bitmask(fired);
-  if (mask != 0) {
-    v128.store(total + o, i32x4.sub(v128.load(total + o), fired));
-    const f = v128.load(first + o);
-    v128.store(first + o, v128.bitselect(i32x4.splat(step), f, v128.and(fired, i32x4.lt_s(f, i32x4.splat(0)))));
-    let w = spikes + (<usize>written << 2);
-    store<i32>(w, j);
-    w += <usize>(mask & 1) << 2;
-    store<i32>(w, j + 1);
-    w += <usize>((mask >> 1) & 1) << 2;
-    store<i32>(w, j + 2);
-    w += <usize>((mask >> 2) & 1) << 2;
-    store<i32>(w, j + 3);
-    written += popcnt(mask);
-  }
-  return written;
+  return recordSpikes4(fired, o, j, total, first, spikes, written, step);
 }
 
 // @ts-ignore: decorator

@@ -96,23 +96,30 @@ export const RESET_TO_VALUE: i32 = 1;
   }
   const fired = f32x4.ge(u, vThr);
   v128.store(v + o, v128.bitselect(SUBTRACT ? f32x4.sub(u, vThr) : vRst, u, fired));
+  return recordSpikes4(fired, o, j, total, first, spikes, written, step);
+}
+
+/**
+ * Records the lanes of `fired` (4 neurons j..j+3 at byte offset o): running totals and first-spike steps
+ * (i32, laid out like v) under the lane mask — a fired lane is -1 —, and the indices of the fired lanes
+ * appended branch-free to the spike list (3 slots of slack). @returns the new list length.
+ */
+// @ts-ignore: decorator
+@inline export function recordSpikes4(fired: v128, o: usize, j: i32, total: usize, first: usize, spikes: usize, written: i32, step: i32): i32 {
   const mask = i32x4.bitmask(fired);
-  if (mask != 0) {
-    // total and first (i32, laid out like v) updated under the lane mask; a fired lane is -1
-    v128.store(total + o, i32x4.sub(v128.load(total + o), fired));
-    const f = v128.load(first + o);
-    v128.store(first + o, v128.bitselect(i32x4.splat(step), f, v128.and(fired, i32x4.lt_s(f, i32x4.splat(0)))));
-    let w = spikes + (<usize>written << 2);
-    store<i32>(w, j);
-    w += <usize>(mask & 1) << 2;
-    store<i32>(w, j + 1);
-    w += <usize>((mask >> 1) & 1) << 2;
-    store<i32>(w, j + 2);
-    w += <usize>((mask >> 2) & 1) << 2;
-    store<i32>(w, j + 3);
-    written += popcnt(mask);
-  }
-  return written;
+  if (mask == 0) return written;
+  v128.store(total + o, i32x4.sub(v128.load(total + o), fired));
+  const f = v128.load(first + o);
+  v128.store(first + o, v128.bitselect(i32x4.splat(step), f, v128.and(fired, i32x4.lt_s(f, i32x4.splat(0)))));
+  let w = spikes + (<usize>written << 2);
+  store<i32>(w, j);
+  w += <usize>(mask & 1) << 2;
+  store<i32>(w, j + 1);
+  w += <usize>((mask >> 1) & 1) << 2;
+  store<i32>(w, j + 2);
+  w += <usize>((mask >> 2) & 1) << 2;
+  store<i32>(w, j + 3);
+  return written + popcnt(mask);
 }
 
 // The SIMD loop over one sample's first n4 neurons for one specialisation.

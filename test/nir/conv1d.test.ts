@@ -14,13 +14,11 @@ import { type NirGraph, type NirNode, type NirPrimitive, f32, f64, i64, str } fr
 import { Simulator, type SimResult } from "../../src/sim/simulator.js";
 import { Rng } from "../../src/util/rng.js";
 import { BACKENDS } from "../helpers/sim.js";
+import { caught, graph, p } from "./helpers.js";
 
 const DT = 1 / 1024; // with r = 1/dt (IF) or tau = 4·dt, r = 4 (LIF) the gain g is exactly 1: thresholds carry over
 const fr = Math.fround;
 
-const p = (type: string, params: NirPrimitive["params"]): NirPrimitive => ({ type, params, groups: {} });
-const graph = (nodes: [string, NirNode][], edges: [string, string][]): NirGraph =>
-  ({ type: "NIRGraph", version: "0.2.0", nodes: new Map(nodes), edges, params: {}, groups: {} });
 const full = (shape: number[], v: number) => f64(new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(v), shape);
 
 /** NIR neuron node of `shape`: IF (r = 1/dt) or LIF (tau = 4·dt, r = 4, leak 0.75), reset to 0. */
@@ -199,15 +197,6 @@ async function run(g: SnnGraph, backend: "wasm" | "js", x: Float32Array, batch: 
   return sim.run(x, { steps, coding, rate: coding === "regular" ? 1 : 0.7, seed: 9, recordSpikes: true });
 }
 
-function caught(f: () => unknown): NirError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof NirError) return e;
-    throw e;
-  }
-  throw new Error("expected a NirError");
-}
 
 describe("NIR Conv1d import: [C, L] → [C, 1, L], Conv1d → conv2d with kernel [1, K]", () => {
   CASES.forEach((cs, k) => {

@@ -27,6 +27,7 @@ import { SPINN5, mapToSpinnaker } from "../../src/targets/spinnaker.js";
 import { mapToTrueNorth } from "../../src/targets/truenorth.js";
 import { Rng } from "../../src/util/rng.js";
 import { BACKENDS, bits } from "../helpers/sim.js";
+import { caught, graph, lif, p } from "./helpers.js";
 
 const load = (name: string) => readNir(new Uint8Array(readFileSync(new URL(`../fixtures/nir/${name}`, import.meta.url))), name);
 const BRAILLE = [
@@ -34,20 +35,7 @@ const BRAILLE = [
   { file: "braille_noDelay_noBias_subtract.nir", reset: "subtract" as const, hidden: 40, bias: false },
 ];
 
-function caught(f: () => unknown): NirError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof NirError) return e;
-    throw e;
-  }
-  throw new Error("expected a NirError");
-}
 
-const p = (type: string, params: NirPrimitive["params"]): NirPrimitive => ({ type, params, groups: {} });
-const graph = (nodes: [string, NirNode][], edges: [string, string][]): NirGraph =>
-  ({ type: "NIRGraph", version: "0.2.0", nodes: new Map(nodes), edges, params: {}, groups: {} });
-const lif = (n: number) => p("LIF", { tau: f64(Array(n).fill(0.01)), r: f64(Array(n).fill(1)), v_leak: f64(Array(n).fill(0)), v_threshold: f64(Array(n).fill(1)) });
 const lin = (out: number, inp: number, v = 0.5) => p("Linear", { weight: f32(new Float32Array(out * inp).fill(v), [out, inp]) });
 
 /** Braille-like input: 12 channels, each active in its own bursts (structured, deterministic). */

@@ -6,24 +6,11 @@ import { NirError } from "../../src/nir/errors.js";
 import { loadH5 } from "../../src/nir/hdf5.js";
 import { nirToSnn, readNir, writeNir } from "../../src/nir/index.js";
 import { type NirGraph, type NirNode, type NirPrimitive, f32, f64, i64 } from "../../src/nir/types.js";
+import { caught, graph, lif, p } from "./helpers.js";
 
 const load = (name: string) => readNir(new Uint8Array(readFileSync(new URL(`../fixtures/nir/${name}`, import.meta.url))), name);
 
-function caught(f: () => unknown): NirError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof NirError) return e;
-    throw e;
-  }
-  throw new Error("expected a NirError");
-}
 
-const p = (type: string, params: NirPrimitive["params"]): NirPrimitive => ({ type, params, groups: {} });
-const graph = (nodes: [string, NirNode][], edges: [string, string][]): NirGraph =>
-  ({ type: "NIRGraph", version: "0.2.0", nodes: new Map(nodes), edges, params: {}, groups: {} });
-const lif = (n: number, vth: number[] = [1]) =>
-  p("LIF", { tau: f64(Array(n).fill(0.01)), r: f64(Array(n).fill(1)), v_leak: f64(Array(n).fill(0)), v_threshold: f64(vth.length === 1 ? Array(n).fill(vth[0]) : vth) });
 
 describe("braille (recurrent CubaLIF) files", () => {
   for (const file of ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir"]) {
