@@ -7,5 +7,5 @@ export { conv2dSpikes, conv2dValues } from "./conv2d";
 export { poolSpikes, poolValues, maxPoolSpikes, maxPoolValues, countSpikes } from "./pool";
 export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from "./rows";
 export { encodeSpikes } from "./encode";
-export { loihiAccumulate, loihiAddSpikes, loihiConv2dSpikes, loihiStep } from "./loihi";
+export { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi";
 export { condStep } from "./cond";

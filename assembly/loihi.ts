@@ -167,6 +167,31 @@ export function loihiAddSpikes(spikes: usize, counts: usize, batch: i32, n: i32,
   return <f64>total;
 }
 
+/**
+ * Channel concatenation into q: spike j of an input with cIn channels (channels-last; cIn = nIn for
+ * 1-D) adds the integer weight w to q[b][(j / cIn)·cTot + cOff + j mod cIn], wrapping to Q_BITS (the
+ * index map of concatSpikes). @returns the synaptic events (spikes).
+ */
+export function loihiConcatSpikes(
+  spikes: usize, counts: usize, batch: i32, nIn: i32, cIn: i32, cTot: i32, cOff: i32, nOut: i32, w: i32, q: usize
+): f64 {
+  let total: i64 = 0;
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const c = load<i32>(counts + (b << 2));
+    const base = q + ((b * <usize>nOut) << 2);
+    total += c;
+    for (let k = 0; k < c; k++) {
+      const j = load<i32>(p);
+      const pos = j / cIn;
+      const a = base + (<usize>(pos * cTot + cOff + (j - pos * cIn)) << 2);
+      store<i32>(a, wrapSigned(load<i32>(a) + w, Q_BITS));
+      p += 4;
+    }
+  }
+  return <f64>total;
+}
+
 /** One compartment (index o = sample offset, p = compartment offset, bytes), scalar: steps 2-9 of the header. */
 // @ts-ignore: decorator
 @inline function stepOne(

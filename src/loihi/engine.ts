@@ -4,7 +4,7 @@
  * pools, loihiStep for the compartments). Same arithmetic and timing as simulateLoihi on the net that
  * toLoihiNet writes (tests check spike for spike), but with the float engine's memory plan
  * (src/sim/plan.ts: sample-major batches, channels-last 3-D populations, conv tap tables; residual adds
- * through loihiAddSpikes with one integer weight per input), so a whole
+ * through loihiAddSpikes and channel concats through loihiConcatSpikes, one integer weight per input), so a whole
  * test set runs at engine speed instead of one JSON net per sample.
  *
  * Step t = 1 .. T + L (L = the graph's latency; the input is coded during steps 1..T):
@@ -159,6 +159,8 @@ export class LoihiEngine {
           else if (s.op === "conv2d")
             synopsPerStep[li][t - 1] += k.loihiConv2dSpikes(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
           else if (s.op === "add") synopsPerStep[li][t - 1] += k.loihiAddSpikes(src.spikes, src.counts, B, s.n, Math.round(s.scale), b.p.acc);
+          else if (s.op === "concat")
+            synopsPerStep[li][t - 1] += k.loihiConcatSpikes(src.spikes, src.counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), b.p.acc);
           else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
         }
       });

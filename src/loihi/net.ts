@@ -54,7 +54,7 @@ function layerMatrix(l: LoihiLayer, nSrc: number, srcShape: number[], maxEntries
     for (let i = 0; i < nSrc; i++) for (let j = 0; j < nDst; j++) rows[i][j] = l.mant[i * nDst + j];
     return rows;
   }
-  if (node.kind === "add") throw new SpikewasmError(`toLoihiNet: layer '${l.id}' is an add (one matrix per input: see addMatrices)`);
+  if (node.kind === "add" || node.kind === "concat") throw new SpikewasmError(`toLoihiNet: layer '${l.id}' (${node.kind}) has one matrix per input`);
   const [C, H, W] = srcShape, [OC, OH, OW] = l.shape;
   const [kh, kw] = node.kernel, [sh, sw] = node.stride ?? [1, 1], [pt, pl] = node.padding ?? [0, 0, 0, 0], [dh, dw] = node.dilation ?? [1, 1];
   const g = node.groups ?? 1, cinG = C / g, coutG = OC / g;
@@ -86,11 +86,20 @@ export function toLoihiNet(lg: LoihiGraph, o: { input?: ArrayLike<number>; steps
       refractDelay: f(l.refractDelay), vminExp: VMIN_EXP, vmaxExp: VMAX_EXP,
     });
     const max = o.maxSynapseMatrix ?? DEFAULT_MAX_SYNAPSE_MATRIX;
-    if (l.kind === "add") {
-      if (n * n > max) throw new SpikewasmError(`toLoihiNet: layer '${l.id}' expands to ${n} × ${n} matrices (${n * n} entries), above the limit of ${max}; use the integer engine (evaluateLoihi) for this network`);
-      // one-to-one: input k's neuron j feeds the add's neuron j with weight mant[k] (both in [C, H, W] order)
-      (l.srcs ?? [l.src]).forEach((src, k) =>
-        connections.push({ src, dst: l.id, wExp: l.wExp, weights: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? l.mant[k] : 0))) }));
+    if (l.kind === "add" || l.kind === "concat") {
+      // one-to-one, [C, H, W] order: an add's input neuron j feeds neuron j; a concat's input k feeds its
+      // channel slice (3-D: channel cOff_k + c) or its flat range (1-D: offset_k + j), with weight mant[k]
+      let off = 0;
+      (l.srcs ?? [l.src]).forEach((src, k) => {
+        const ss = shapeOf.get(src)!, nIn = shapeSize(ss);
+        if (nIn * n > max) throw new SpikewasmError(`toLoihiNet: layer '${l.id}' expands to a ${nIn} × ${n} matrix (${nIn * n} entries), above the limit of ${max}; use the integer engine (evaluateLoihi) for this network`);
+        const hw = l.shape.length === 3 ? l.shape[1] * l.shape[2] : 1;
+        const target = (j: number) => (l.kind === "add" ? j : l.shape.length === 3 ? off * hw + j : off + j);
+        const weights = Array.from({ length: nIn }, () => new Array<number>(n).fill(0));
+        for (let j = 0; j < nIn; j++) weights[j][target(j)] = l.mant[k];
+        connections.push({ src, dst: l.id, wExp: l.wExp, weights });
+        off += l.shape.length === 3 ? ss[0] : nIn;
+      });
       continue;
     }
     const srcShape = shapeOf.get(l.src)!;

@@ -6,9 +6,9 @@
  * Rules, per layer (one Loihi block, one connection from its source). A "unit" is a dense neuron, or a
  * conv channel (its neurons share one kernel slice and bias); a pool is a depthwise convolution with
  * one constant weight (avg 1/(KH·KW), sum 1) and threshold as converted; a residual add is one block with
- * a one-to-one connection per input (one weight each: the input's scale; see quantizeAdd); max pooling is
- * refused (its gate needs running spike counts, which compartments do not keep), and so are concat,
- * recurrent and conductance-based layers.
+ * a one-to-one connection per input (one weight each: the input's scale; see quantizeAdd), and so is a
+ * channel concat (each input into its channel slice); max pooling is refused (its gate needs running
+ * spike counts, which compartments do not keep), and so are recurrent and conductance-based layers.
  *   scale    the layer's integers are its floats times s (units of v per unit of float potential). A spike
  *            is binary, so every layer has its own s: only its incoming weights, bias and threshold share it.
  *   wExp     for a candidate e in 7..0, s0 = 255·2^(6+e)/max|w| makes the largest |w| exactly the 8-bit
@@ -43,7 +43,7 @@
  */
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
-import type { AddNode, Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
+import type { AddNode, ConcatNode, Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { isPopulation, shapeSize } from "../ir/graph.js";
 
 /** Options of quantizeGraph / quantizeToLoihi. */
@@ -61,7 +61,7 @@ export interface QuantizeOptions {
 /** What quantisation did to one layer (dense, conv2d, or a pool run as a depthwise convolution). */
 export interface LayerQuantization {
   id: string;
-  kind: "dense" | "conv2d" | "pool" | "add";
+  kind: "dense" | "conv2d" | "pool" | "add" | "concat";
   /** source (input or layer) name */
   src: string;
   /** source neurons (flat) */
@@ -112,10 +112,10 @@ export interface QuantizeReport {
 /** One quantised layer: its integer registers and the node the integer engine runs. */
 export interface LoihiLayer {
   id: string;
-  kind: "dense" | "conv2d" | "pool" | "add";
-  /** the input or layer it reads (flatten nodes resolved); an add's first input */
+  kind: "dense" | "conv2d" | "pool" | "add" | "concat";
+  /** the input or layer it reads (flatten nodes resolved); an add's or concat's first input */
   src: string;
-  /** an add's inputs (flatten nodes resolved), one weight mantissa each in `mant` */
+  /** an add's or concat's inputs (flatten nodes resolved), one weight mantissa each in `mant` */
   srcs?: string[];
   /** output shape ([units] or [C, H, W]) */
   shape: Shape;
@@ -124,7 +124,7 @@ export interface LoihiLayer {
   wExp: number;
   /** the node of `LoihiGraph.graph`: a dense or conv2d node (a pool becomes a depthwise conv2d) whose
    *  weights are the effective integers mant·2^(6+wExp) (exact in float32: |w| ≤ 255·2^13 < 2^24), no bias */
-  node: DenseNode | Conv2dNode | AddNode;
+  node: DenseNode | Conv2dNode | AddNode | ConcatNode;
   vthMant: number;
   /** per unit (dense) or channel (conv/pool); one zero for an add */
   biasMant: Int32Array;
@@ -319,9 +319,6 @@ function poolAsConv(p: PoolNode, channels: number): Conv2dNode {
  */
 export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): LoihiGraph {
   const shapes = checkGraph(snn);
-  const bad = snn.nodes.filter((n) => n.kind === "concat");
-  if (bad.length)
-    throw new SpikewasmError(`quantize: only input, flatten, dense, conv2d, avg/sum pool and add layers map onto Loihi here; unsupported: ${bad.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`);
   const rec = snn.nodes.filter((n) => isPopulation(n) && n.recurrent !== undefined);
   if (rec.length)
     throw new SpikewasmError(`quantize: recurrent layers are not supported on Loihi here (LoihiEngine runs feed-forward layers only): ${rec.map((n) => `'${n.id}' (${n.kind})`).join(", ")}`);
@@ -334,7 +331,7 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
   const nodes: SnnNode[] = [];
   for (const n of snn.nodes) {
     if (n.kind === "input" || n.kind === "flatten") { nodes.push(n); continue; }
-    if (n.kind === "add") {
+    if (n.kind === "add" || n.kind === "concat") {
       const a = quantizeAdd(n, resolve, options.wExp ?? "auto", shapes.shapes.get(n.id)!);
       nodes.push(a.layer.node);
       depth.set(n.id, Math.max(...(a.layer.srcs ?? [a.layer.src]).map((x) => depth.get(x)!)) + 1);
@@ -384,21 +381,22 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
 }
 
 /**
- * A residual add: one block whose inputs each arrive through a one-to-one connection of one weight (the
- * input's scale), all sharing the block's scale s. Every connection delays by one step on Loihi, so
- * inputs of different depths arrive with their depth difference as a lag (the float SNN has none);
- * the block's depth is the deepest input's + 1.
+ * A residual add or a channel concat: one block whose inputs each arrive through a one-to-one connection
+ * of one weight (the input's scale; a concat's inputs feed disjoint channel slices), all sharing the
+ * block's scale s. Every connection delays by one step on Loihi, so inputs of different depths arrive
+ * with their depth difference as a lag (the float SNN has none); the block's depth is the deepest input's
+ * + 1. The worst step counts every input's weight (exact for an add, conservative for a concat).
  */
-function quantizeAdd(n: AddNode, resolve: (id: string) => string, wExp: number | "auto", shape: Shape): { layer: LoihiLayer; rep: LayerQuantization } {
+function quantizeAdd(n: AddNode | ConcatNode, resolve: (id: string) => string, wExp: number | "auto", shape: Shape): { layer: LoihiLayer; rep: LayerQuantization } {
   const regs = neuronRegs(n.id, n.neuron);
   const srcs = n.inputs.map(resolve);
-  const L: FloatLayer = { id: n.id, kind: "add", threshold: n.neuron.threshold, weights: Float32Array.from(n.inputs, (_, k) => n.scales?.[k] ?? 1),
+  const L: FloatLayer = { id: n.id, kind: n.kind, threshold: n.neuron.threshold, weights: Float32Array.from(n.inputs, (_, k) => n.scales?.[k] ?? 1),
     units: 1, fanIn: n.inputs.length, unitOfWeight: () => 0 };
   const q = quantizeWeights(L, wExp);
-  const node: AddNode = { ...n, scales: Array.from(q.eff) };
-  const layer: LoihiLayer = { id: n.id, kind: "add", src: srcs[0], srcs, shape, mant: q.mant, wExp: q.c.wExp, node, vthMant: q.c.vthMant,
+  const node: AddNode | ConcatNode = { ...n, scales: Array.from(q.eff) };
+  const layer: LoihiLayer = { id: n.id, kind: n.kind, src: srcs[0], srcs, shape, mant: q.mant, wExp: q.c.wExp, node, vthMant: q.c.vthMant,
     biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay };
-  const rep: LayerQuantization = { id: n.id, kind: "add", src: srcs.join(" + "), nSrc: shapeSize(shape), n: shapeSize(shape), fanIn: L.fanIn, wExp: q.c.wExp,
+  const rep: LayerQuantization = { id: n.id, kind: n.kind, src: srcs.join(n.kind === "add" ? " + " : " | "), nSrc: shapeSize(shape), n: shapeSize(shape), fanIn: L.fanIn, wExp: q.c.wExp,
     scale: q.c.s, threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
     reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
   return { layer, rep };

@@ -8,7 +8,7 @@ import { conv2dSpikes, conv2dValues } from "./conv2d.js";
 import { denseSpikes, denseValues } from "./dense.js";
 import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
-import { loihiAccumulate, loihiAddSpikes, loihiConv2dSpikes, loihiStep } from "./loihi.js";
+import { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
 import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "./rows.js";
@@ -42,6 +42,7 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     loihiAccumulate: bind(h, loihiAccumulate),
     loihiConv2dSpikes: bind(h, loihiConv2dSpikes),
     loihiAddSpikes: bind(h, loihiAddSpikes),
+    loihiConcatSpikes: bind(h, loihiConcatSpikes),
     loihiStep: bind(h, loihiStep),
     condStep: bind(h, condStep),
   };

@@ -98,6 +98,24 @@ export function loihiAddSpikes(h: Heap, spikes: number, counts: number, batch: n
   return total;
 }
 
+/** Integer channel concatenation (assembly/loihi.ts loihiConcatSpikes), wrapped to Q_BITS. */
+export function loihiConcatSpikes(
+  h: Heap, spikes: number, counts: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, w: number, q: number,
+): number {
+  const I = h.i32;
+  let p = spikes >> 2, total = 0;
+  for (let b = 0; b < batch; b++) {
+    const c = I[(counts >> 2) + b], base = (q >> 2) + b * nOut;
+    total += c;
+    for (let k = 0; k < c; k++) {
+      const j = I[p++], pos = Math.floor(j / cIn);
+      const a = base + pos * cTot + cOff + (j - pos * cIn);
+      I[a] = wrapSigned((I[a] + w) | 0, Q_BITS);
+    }
+  }
+  return total;
+}
+
 /** One step of B×n Loihi compartments; returns the number of spikes written at `spikes`. */
 export function loihiStep(
   h: Heap, q: number, u: number, v: number, ref: number,

@@ -62,6 +62,7 @@ export interface Kernels {
     outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, q: number,
   ): number;
   loihiAddSpikes(spikes: number, counts: number, batch: number, n: number, w: number, q: number): number;
+  loihiConcatSpikes(spikes: number, counts: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, w: number, q: number): number;
   loihiStep(
     q: number, u: number, v: number, ref: number,
     decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
@@ -80,7 +81,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
   "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
-  "loihiAccumulate", "loihiConv2dSpikes", "loihiAddSpikes", "loihiStep", "condStep",
+  "loihiAccumulate", "loihiConv2dSpikes", "loihiAddSpikes", "loihiConcatSpikes", "loihiStep", "condStep",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */

@@ -182,3 +182,41 @@ describe("residual add on Loihi", () => {
     expect(spikes).toBeGreaterThan(500);
   }, 60_000);
 });
+
+describe("channel concat on Loihi", () => {
+  it("engine equals simulateLoihi on random two-branch conv → concat → pool → dense networks (branches of different depths)", async () => {
+    const r = new Rng(33);
+    let spikes = 0;
+    for (let k = 0; k < 4; k++) {
+      const c1 = 2 + (k % 2), c2 = 3, h = 6, w = 6;
+      const nr = (): NeuronParams => ({ model: "if", threshold: 0.6 + r.uniform(), reset: "value" });
+      const snn: SnnGraph = { nodes: [
+        { kind: "input", id: "in", shape: [1, h, w] },
+        { kind: "conv2d", id: "a", input: "in", outChannels: c1, kernel: [3, 3], padding: [1, 1, 1, 1], weights: Float32Array.from({ length: c1 * 9 }, () => sym(r, 0.6) + 0.1), neuron: nr() },
+        { kind: "conv2d", id: "b0", input: "in", outChannels: c2, kernel: [1, 1], weights: Float32Array.from({ length: c2 }, () => 0.5 + r.uniform()), neuron: nr() },
+        { kind: "conv2d", id: "b", input: "b0", outChannels: c2, kernel: [3, 3], padding: [1, 1, 1, 1], weights: Float32Array.from({ length: c2 * c2 * 9 }, () => sym(r, 0.5) + 0.05), neuron: nr() },
+        { kind: "concat", id: "cat", inputs: ["a", "b"], scales: [0.8 + 0.4 * r.uniform(), 0.6 + 0.4 * r.uniform()], neuron: { model: "if", threshold: 1, reset: "value" } },
+        { kind: "pool", id: "p", input: "cat", mode: "avg", kernel: [2, 2], neuron: { model: "if", threshold: 1, reset: "value" } },
+        { kind: "flatten", id: "f", input: "p" },
+        { kind: "dense", id: "d", input: "f", units: 4, weights: Float32Array.from({ length: (c1 + c2) * 9 * 4 }, () => sym(r, 0.6) + 0.1), neuron: nr() },
+      ] };
+      const lg = quantizeGraph(snn);
+      expect(lg.latency).toBe(5); // in → b0 → b → cat → p → d
+      expect(lg.report.layers.find((l) => l.id === "cat")).toMatchObject({ kind: "concat", src: "a | b" });
+      const n = lg.input.size, T = 16, B = 2;
+      const x = Float32Array.from({ length: B * n }, () => r.uniform());
+      const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
+      expect((await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T })).toEqual(wasm);
+      for (let b = 0; b < B; b++) {
+        const ref = await simulateLoihi(toLoihiNet(lg, { input: x.subarray(b * n, (b + 1) * n), steps: T }), T + lg.latency);
+        for (const rec of wasm.layers) {
+          const counts = new Array<number>(rec.neurons).fill(0);
+          ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
+          expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `net ${k} sample ${b} layer ${rec.id}`).toEqual(counts);
+          spikes += counts.reduce((s, v) => s + v, 0);
+        }
+      }
+    }
+    expect(spikes).toBeGreaterThan(300);
+  }, 60_000);
+});

@@ -94,7 +94,8 @@ describe("quantizeToLoihi rules", () => {
     expect(() => quantizeToLoihi({ nodes: [{ kind: "input", id: "in", shape: [1, 4, 4] },
       { kind: "pool", id: "p", input: "in", mode: "max", kernel: [2, 2], neuron: { model: "if", threshold: 1 } }] })).toThrow(/'p' is a max pool/);
     expect(() => quantizeToLoihi({ nodes: [{ kind: "input", id: "in", shape: [4] },
-      { kind: "concat", id: "c", inputs: ["in", "in"], neuron: { model: "if", threshold: 1 } }] })).toThrow(/unsupported: 'c' \(concat\)/);
+      { kind: "dense", id: "r", input: "in", units: 2, weights: new Float32Array(8).fill(0.5), recurrent: { weights: new Float32Array(4).fill(0.1) },
+        neuron: { model: "if", threshold: 1, reset: "value" } }] })).toThrow(/recurrent layers are not supported on Loihi here .*'r' \(dense\)/);
   });
 
   it("regular coding: floor(t·p) > floor((t−1)·p)", () => {
