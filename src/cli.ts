@@ -278,6 +278,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     readout: given("readout", o.readout as "count"), normalization: given("norm", o.norm as "percentile"), percentile: o.percentile as number,
     granularity: o.channelWise ? "channel" : "layer", reset: o.reset as "subtract", vInit: o.vInit as "zero",
     outputSpiking: given("readout", o.readout !== "membrane"), rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
+    maxPool: o.maxPool as "gate" | "avg",
     protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
@@ -473,6 +474,7 @@ export function buildProgram(): Command {
     .option("--rate-scale <k>", "firing-rate scaling (inputs × k, outputs / k)", num("--rate-scale", 0), 1)
     .option("--synapse-tau <steps>", "synaptic smoothing time constant (0: none)", num("--synapse-tau", 0), 0)
     .addOption(new Option("--bias <b>", "biases: scale with the normalisation (constant current) or drop").choices(["scale", "drop"]).default("scale"))
+    .addOption(new Option("--max-pool <m>", "max pooling in the SNN: gate (exact in rate) or avg (replaced by average pooling, e.g. for Loihi)").choices(["gate", "avg"]).default("gate"))
     .addOption(new Option("--layout <l>", "image layout of the data files").choices(["auto", "NHW", "NHWC", "NCHW"]).default("auto"))
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")
@@ -537,6 +539,7 @@ export function buildProgram(): Command {
     .option("--percentile <p>", "ONNX only: percentile of activations for normalisation", num("--percentile", 0), 99.9)
     .addOption(new Option("--reset <r>", "ONNX only: reset after a spike").choices(["subtract", "zero"]).default("subtract"))
     .addOption(new Option("--bias <b>", "ONNX only: biases scaled or dropped").choices(["scale", "drop"]).default("scale"))
+    .addOption(new Option("--max-pool <m>", "ONNX only: max pooling as a gate or replaced by average pooling").choices(["gate", "avg"]).default("gate"))
     .addOption(new Option("--nir-reset <r>", "NIR input: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
     .addHelpText("after", "\nExamples:\n  spikewasm export models/mnist_cnn.onnx --nir cnn.nir       # convert the bundled CNN and write NIR\n  spikewasm export net.nir --graph net.json --dt 1e-4         # a NIR file as spikewasm graph JSON")
     .action((file: string, o: Record<string, unknown>) => exportCommand(file, o));
@@ -620,6 +623,7 @@ async function exportCommand(file: string, o: Record<string, unknown>): Promise<
     const acts = runner.run(cal.samples, cal.count, true);
     graph = convertAnn(ann, acts, cal.count, resolveConvertOptions({
       normalization: o.norm as "percentile", percentile: o.percentile as number, reset: o.reset as "subtract", bias: o.bias as "scale",
+      maxPool: o.maxPool as "gate" | "avg",
     })).snn;
   }
   const written: string[] = [];

@@ -64,6 +64,12 @@ export interface ConvertOptions {
    * biases contribute; the DNN accuracy reported is still the model's own, with biases)
    */
   bias?: "scale" | "drop";
+  /**
+   * max pooling: "gate" (default) — spikes gated by the window's most active input (exact in rate);
+   * "avg" — replaced by average pooling, an approximation for chips without the gate (Loihi): the report's
+   * accuracy shows its cost
+   */
+  maxPool?: "gate" | "avg";
 }
 
 /** Conversion options with defaults filled; maxWeight only with "weight" normalisation, cond only with neuron "cond_exp". */
@@ -83,8 +89,9 @@ export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOp
     normalization: o.normalization ?? "percentile", percentile: o.percentile ?? 99.9, granularity: o.granularity ?? "layer",
     reset: o.reset ?? "subtract", vInit: o.vInit ?? "zero", outputSpiking: o.outputSpiking ?? true,
     rateScale: o.rateScale ?? 1, synapseTau: o.synapseTau ?? 0, bias: o.bias ?? "scale",
-    neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false,
+    neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false, maxPool: o.maxPool ?? "gate",
   };
+  if (r.maxPool !== "gate" && r.maxPool !== "avg") throw new SpikewasmError(`maxPool must be "gate" or "avg", got ${JSON.stringify(r.maxPool)}`);
   if (r.normalization !== "percentile" && r.normalization !== "max" && r.normalization !== "weight")
     throw new SpikewasmError(`normalization must be "percentile", "max" or "weight", got ${JSON.stringify(r.normalization)}`);
   if (r.normalization === "weight") {
@@ -218,7 +225,7 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
       }
       if (n.kind === "input") nodes.push({ kind: "input", id: n.id, shape: s });
       else if (n.kind === "flatten") nodes.push({ kind: "flatten", id: n.id, input: n.input });
-      else nodes.push({ kind: "pool", id: n.id, input: n.input, mode: n.mode, kernel: n.kernel, stride: n.stride,
+      else nodes.push({ kind: "pool", id: n.id, input: n.input, mode: n.mode === "max" && o.maxPool === "avg" ? "avg" : n.mode, kernel: n.kernel, stride: n.stride,
         padding: n.padding, countIncludePad: n.countIncludePad, neuron: neuron(n.id, n.input === inputId ? 1 / o.rateScale : 1) });
       continue;
     }

@@ -304,7 +304,7 @@ function poolAsConv(p: PoolNode, channels: number): Conv2dNode {
   const [kh, kw] = p.kernel;
   const pad = p.padding ?? [0, 0, 0, 0];
   if (p.mode === "max")
-    throw new SpikewasmError(`quantize: layer '${p.id}' is a max pool: spiking max pooling gates spikes by running counts, which Loihi's compartments do not do; convert with average pooling (e.g. --max-pool avg) for Loihi`);
+    throw new SpikewasmError(`quantize: layer '${p.id}' is a max pool: spiking max pooling gates spikes by running counts, which Loihi's compartments do not do; convert with average pooling for Loihi (run --max-pool avg)`);
   if (p.mode === "avg" && p.countIncludePad === false && pad.some((x) => x !== 0))
     throw new SpikewasmError(`quantize: layer '${p.id}': average pooling with padding excluded from the count has a different weight per window; one weight per connection is needed on Loihi`);
   return {

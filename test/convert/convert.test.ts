@@ -110,6 +110,15 @@ describe("convertAnn", () => {
     expect(() => convertAnn(ann, acts, 4, { bias: "keep" as "drop" })).toThrow(/bias must be "scale" or "drop"/);
   });
 
+  it("maxPool 'avg' replaces max pooling by average pooling (for chips without the gate); bad values are named", () => {
+    const ann = convAnn(1, "max");
+    const r = new Rng(4), x = Float32Array.from({ length: 4 * 128 }, () => r.uniform());
+    const acts = inferAnn(ann, x, 4);
+    expect(convertAnn(ann, acts, 4, { maxPool: "avg" }).snn.nodes.find((n) => n.id === "p1")).toMatchObject({ kind: "pool", mode: "avg", kernel: [2, 2] });
+    expect(convertAnn(ann, acts, 4).snn.nodes.find((n) => n.id === "p1")).toMatchObject({ kind: "pool", mode: "max" });
+    expect(() => convertAnn(ann, acts, 4, { maxPool: "min" as "avg" })).toThrow(/maxPool must be "gate" or "avg"/);
+  });
+
   // (channel-wise λ does not apply here: c1 feeds a pool, which cannot absorb per-channel factors)
   it("max pooling converts to a gated max-pool population whose rates × λ track the ANN's max-pooled activations (3 seeds)", async () => {
     for (const seed of [1, 2, 3]) {
