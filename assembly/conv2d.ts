@@ -16,11 +16,12 @@
 //   output channels of a group is one contiguous row for both the weights and the accumulator;
 //   Wt is f32[Cin][KH][KW][CoutG] (ONNX W is [Cout][CinG][KH][KW]).
 
-import { addRow, addRowScaled } from "./rows";
+import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
 
+// ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
 // @ts-ignore: decorator
 @inline function scatter(
-  y: i32, x: i32, c: i32, a: f32, scaled: bool, w: usize, dst: usize,
+  y: i32, x: i32, c: i32, a: f32, ROW: i32, wrapBits: i32, w: usize, dst: usize,
   outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32
 ): i32 {
   const g = c / cinG;
@@ -37,19 +38,20 @@ import { addRow, addRowScaled } from "./rows";
       const ox = load<i32>(tx + <usize>(2 + 2 * k) * 4);
       const row = wc + <usize>((ky * kw + kx) * coutG) * 4;
       const d = dst + <usize>((oy * outW + ox) * outC + chanOff) * 4;
-      if (scaled) addRowScaled(d, row, a, coutG);
-      else addRow(d, row, coutG);
+      addRowOp(ROW, wrapBits, d, row, a, coutG);
     }
   }
   return ny * nx;
 }
 
 /**
- * Scatters every spike (list + per-sample counts, channels-last indices) through the kernel.
+ * Scatters every spike (list + per-sample counts, channels-last indices) through the kernel with row
+ * operation ROW_ADD (conv2dSpikes) or ROW_WRAP (loihiConv2dSpikes: i32 weights and accumulator).
  * @returns the number of synaptic events (weight additions) performed.
  */
-export function conv2dSpikes(
-  spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
+// @ts-ignore: decorator
+@inline export function scatterSpikes(
+  ROW: i32, wrapBits: i32, spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
   const cinG = inC / groups;
@@ -67,10 +69,21 @@ export function conv2dSpikes(
       const y = j / rowIn;
       const r = j - y * rowIn;
       const x = r / inC;
-      rows += scatter(y, x, r - x * inC, 1, false, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
+      rows += scatter(y, x, r - x * inC, 1, ROW, wrapBits, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
     }
   }
   return <f64>(rows * <i64>coutG);
+}
+
+/**
+ * Scatters every spike (list + per-sample counts, channels-last indices) through the kernel.
+ * @returns the number of synaptic events (weight additions) performed.
+ */
+export function conv2dSpikes(
+  spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
+  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
+): f64 {
+  return scatterSpikes(ROW_ADD, 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
 }
 
 /** Scatters every non-zero analog input value a (x is f32[B][inH][inW][inC]) as a × kernel; returns the MACs. */
@@ -92,7 +105,7 @@ export function conv2dValues(
         for (let c = 0; c < inC; c++) {
           const a = load<f32>(src + (q << 2));
           q++;
-          if (a != 0) rows += scatter(y, x, c, a, true, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
+          if (a != 0) rows += scatter(y, x, c, a, ROW_SCALED, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
         }
       }
     }

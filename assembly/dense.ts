@@ -8,10 +8,15 @@
 // Spikes are processed in list order, each row added with addRow, so the float32 sums are identical
 // to the TypeScript reference's.
 
-import { addRow, addRowScaled } from "./rows";
+import { ROW_ADD, addRowOp, addRowScaled } from "./rows";
 
-/** Adds the weight row of every spiking presynaptic neuron into its sample's accumulator; returns the events. */
-export function denseSpikes(spikes: usize, counts: usize, batch: i32, nIn: i32, w: usize, nOut: i32, acc: usize): f64 {
+/**
+ * Adds the weight row of every spiking presynaptic neuron into its sample's accumulator with row
+ * operation ROW_ADD (denseSpikes) or ROW_WRAP (loihiAccumulate: i32 weights and accumulator, rows.ts
+ * addRowOp); returns the events.
+ */
+// @ts-ignore: decorator
+@inline export function spikeRows(ROW: i32, wrapBits: i32, spikes: usize, counts: usize, batch: i32, w: usize, nOut: i32, acc: usize): f64 {
   let total: i64 = 0;
   const rowBytes = <usize>nOut << 2;
   let p = spikes;
@@ -20,11 +25,16 @@ export function denseSpikes(spikes: usize, counts: usize, batch: i32, nIn: i32, 
     const dst = acc + b * rowBytes;
     total += c;
     for (let k = 0; k < c; k++) {
-      addRow(dst, w + <usize>load<i32>(p) * rowBytes, nOut);
+      addRowOp(ROW, wrapBits, dst, w + <usize>load<i32>(p) * rowBytes, 0, nOut);
       p += 4;
     }
   }
   return <f64>(total * <i64>nOut);
+}
+
+/** Adds the weight row of every spiking presynaptic neuron into its sample's accumulator; returns the events. */
+export function denseSpikes(spikes: usize, counts: usize, batch: i32, nIn: i32, w: usize, nOut: i32, acc: usize): f64 {
+  return spikeRows(ROW_ADD, 0, spikes, counts, batch, w, nOut, acc);
 }
 
 /** Adds x[b, i] × row i for every non-zero real-valued input (constant-current coding); returns the MACs. */

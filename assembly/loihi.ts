@@ -40,6 +40,10 @@
 // decayU, decayV, bias, vth, refractDelay (i32[n], per compartment, derived once on the host);
 // spikes (i32[B*n], out: within-sample indices, samples one after another), counts (i32[B], out).
 
+import { scatterSpikes } from "./conv2d";
+import { spikeRows } from "./dense";
+import { ROW_WRAP } from "./rows";
+
 /** Magnitude bits of the synaptic accumulator q (plus a sign bit). */
 export const Q_BITS: i32 = 21;
 /** Magnitude bits of the compartment current u (plus a sign bit). */
@@ -71,40 +75,12 @@ export const REFRACT_BITS: i32 = 6;
   return x < 0 ? -m : m;
 }
 
-/** dst[k] = wrap(dst[k] + src[k], Q_BITS), k < len: i32x4 adds, sign-extended from bit Q_BITS by two shifts. */
-// @ts-ignore: decorator
-@inline function addRowWrapQ(dst: usize, src: usize, len: i32): void {
-  const s: i32 = 31 - Q_BITS;
-  let k = 0;
-  for (; k + 4 <= len; k += 4) {
-    const d = dst + (<usize>k << 2);
-    const x = i32x4.add(v128.load(d), v128.load(src + (<usize>k << 2)));
-    v128.store(d, i32x4.shr_s(i32x4.shl(x, s), s));
-  }
-  for (; k < len; k++) {
-    const d = dst + (<usize>k << 2);
-    store<i32>(d, wrapSigned(load<i32>(d) + load<i32>(src + (<usize>k << 2)), Q_BITS));
-  }
-}
-
 /**
  * Adds the weight row w[s] (i32[nSrc][nDst], already scaled by 2^(6+wExp)) of every spike s of
  * sample b into q[b] (i32[B][nDst]), wrapping to Q_BITS. @returns the synaptic events (spikes × nDst).
  */
 export function loihiAccumulate(spikes: usize, counts: usize, batch: i32, nSrc: i32, w: usize, nDst: i32, q: usize): f64 {
-  let total: i64 = 0;
-  const rowBytes = <usize>nDst << 2;
-  let p = spikes;
-  for (let b: usize = 0; b < <usize>batch; b++) {
-    const c = load<i32>(counts + (b << 2));
-    const dst = q + b * rowBytes;
-    total += c;
-    for (let k = 0; k < c; k++) {
-      addRowWrapQ(dst, w + <usize>load<i32>(p) * rowBytes, nDst);
-      p += 4;
-    }
-  }
-  return <f64>(total * <i64>nDst);
+  return spikeRows(ROW_WRAP, Q_BITS, spikes, counts, batch, w, nDst, q);
 }
 
 /**
@@ -118,33 +94,7 @@ export function loihiConv2dSpikes(
   spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, q: usize
 ): f64 {
-  const cinG = inC / groups, coutG = outC / groups;
-  const rowIn = inW * inC;
-  const outBytes = <usize>(outH * outW * outC) << 2;
-  let rows: i64 = 0;
-  let p = spikes;
-  for (let b: usize = 0; b < <usize>batch; b++) {
-    const cnt = load<i32>(counts + (b << 2));
-    const dst = q + b * outBytes;
-    for (let k = 0; k < cnt; k++) {
-      const j = load<i32>(p);
-      p += 4;
-      const y = j / rowIn, r = j - y * rowIn, x = r / inC, c = r - x * inC;
-      const wc = w + <usize>(c * kh * kw * coutG) * 4;
-      const chanOff = (c / cinG) * coutG;
-      const ty = tapsY + <usize>(y * (1 + 2 * kh)) * 4, tx = tapsX + <usize>(x * (1 + 2 * kw)) * 4;
-      const ny = load<i32>(ty), nx = load<i32>(tx);
-      for (let i = 0; i < ny; i++) {
-        const ky = load<i32>(ty + <usize>(1 + 2 * i) * 4), oy = load<i32>(ty + <usize>(2 + 2 * i) * 4);
-        for (let m = 0; m < nx; m++) {
-          const kx = load<i32>(tx + <usize>(1 + 2 * m) * 4), ox = load<i32>(tx + <usize>(2 + 2 * m) * 4);
-          addRowWrapQ(dst + <usize>((oy * outW + ox) * outC + chanOff) * 4, wc + <usize>((ky * kw + kx) * coutG) * 4, coutG);
-        }
-      }
-      rows += ny * nx;
-    }
-  }
-  return <f64>(rows * <i64>coutG);
+  return scatterSpikes(ROW_WRAP, Q_BITS, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, q);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Row primitives shared by every accumulation kernel: dst[k] += src[k] and dst[k] += a * src[k]
-// for k in [0, len), float32, SIMD f32x4 unrolled by 4 (16 floats per iteration), scalar tail.
+// for k in [0, len), float32, SIMD f32x4 unrolled by 4 (16 floats per iteration), scalar tail; and
+// the integer dst[k] = wrap(dst[k] + src[k], bits) of the Loihi kernels (i32x4, scalar tail).
 // No alignment is assumed (v128.load/store accept unaligned addresses).
 // The scaled form multiplies then adds as two float32 operations (no fused multiply-add), as the
 // TypeScript reference does with Math.fround.
@@ -47,6 +48,44 @@
     const d = dst + (<usize>k << 2);
     store<f32>(d, load<f32>(d) + a * load<f32>(src + (<usize>k << 2)));
   }
+}
+
+/**
+ * dst[k] = wrap(dst[k] + src[k], bits), k < len (i32): i32x4 adds, each sum sign-extended from bit
+ * `bits` by two shifts (wrapSigned in assembly/loihi.ts; Loihi's synaptic accumulator).
+ */
+// @ts-ignore: decorator
+@inline export function addRowWrap(dst: usize, src: usize, len: i32, bits: i32): void {
+  const s: i32 = 31 - bits;
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const d = dst + (<usize>k << 2);
+    const x = i32x4.add(v128.load(d), v128.load(src + (<usize>k << 2)));
+    v128.store(d, i32x4.shr_s(i32x4.shl(x, s), s));
+  }
+  for (; k < len; k++) {
+    const d = dst + (<usize>k << 2);
+    store<i32>(d, ((load<i32>(d) + load<i32>(src + (<usize>k << 2))) << s) >> s);
+  }
+}
+
+/** Row operation of addRowOp: f32 dst += src. */
+export const ROW_ADD: i32 = 0;
+/** Row operation of addRowOp: f32 dst += a * src. */
+export const ROW_SCALED: i32 = 1;
+/** Row operation of addRowOp: i32 dst = wrap(dst + src, wrapBits) (the Loihi kernels). */
+export const ROW_WRAP: i32 = 2;
+
+/**
+ * One of the row operations above, chosen by ROW; ROW and wrapBits are constants at every call site,
+ * so the kernels that share a loop (conv2dSpikes / loihiConv2dSpikes, denseSpikes / loihiAccumulate)
+ * each compile to the row primitive they need.
+ */
+// @ts-ignore: decorator
+@inline export function addRowOp(ROW: i32, wrapBits: i32, dst: usize, src: usize, a: f32, len: i32): void {
+  if (ROW == ROW_SCALED) addRowScaled(dst, src, a, len);
+  else if (ROW == ROW_WRAP) addRowWrap(dst, src, len, wrapBits);
+  else addRow(dst, src, len);
 }
 
 /** dst[k] += src[k] for k < len: adds a precomputed current (constant-current input) each step. */

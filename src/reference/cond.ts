@@ -5,6 +5,7 @@
  * both give bit-identical membranes, conductances and spike lists. Also: the SNABSuite parameter set
  * and the host-side derivation of the kernel constants.
  */
+import type { CondExpParams } from "../ir/graph.js";
 import { type Heap, f32 } from "./heap.js";
 
 /** Lower clamp of the exponent argument (assembly/cond.ts EXP_MIN). */
@@ -103,11 +104,8 @@ export function condStep(
   return written;
 }
 
-/** PyNN IF_cond_exp parameters (mV, ms, nF, nA; weights and conductances in µS). */
-export interface IfCondExpParams {
-  cm: number; tau_m: number; v_rest: number; v_reset: number; v_thresh: number;
-  tau_syn_E: number; tau_syn_I: number; e_rev_E: number; e_rev_I: number; tau_refrac: number; i_offset: number;
-}
+/** PyNN IF_cond_exp parameters (mV, ms, nF, nA; weights and conductances in µS): the graph's CondExpParams without dt and accumulate. */
+export type IfCondExpParams = Omit<CondExpParams, "dt" | "accumulate">;
 
 /**
  * SNABSuite's IF_cond_exp parameters for its MNIST networks on GeNN, config/MnistITL.json (key "genn")

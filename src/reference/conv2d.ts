@@ -5,7 +5,16 @@ interface Geo {
   outW: number; outC: number; kh: number; kw: number; tapsY: number; tapsX: number; cinG: number; coutG: number;
 }
 
-function scatter(F: Float32Array, I: Int32Array, y: number, x: number, c: number, a: number, scaled: boolean, w: number, dst: number, g: Geo): number {
+/**
+ * Row operation of scatter (assembly/rows.ts addRowOp): f32 dst += row, f32 dst += a * row, or
+ * i32 dst = wrap(dst + row, wrapBits) (loihiConv2dSpikes: i32 weights and accumulator).
+ */
+type RowOp = "add" | "scaled" | "wrap";
+
+function scatter(
+  F: Float32Array, I: Int32Array, y: number, x: number, c: number, a: number, op: RowOp, wrapBits: number, w: number, dst: number, g: Geo,
+): number {
+  const s = 31 - wrapBits;
   const grp = Math.floor(c / g.cinG);
   const wc = (w >> 2) + c * g.kh * g.kw * g.coutG;
   const chanOff = grp * g.coutG;
@@ -18,16 +27,17 @@ function scatter(F: Float32Array, I: Int32Array, y: number, x: number, c: number
       const kx = I[tx + 1 + 2 * k], ox = I[tx + 2 + 2 * k];
       const r = wc + (ky * g.kw + kx) * g.coutG;
       const d = dst + (oy * g.outW + ox) * g.outC + chanOff;
-      if (scaled) for (let o = 0; o < g.coutG; o++) F[d + o] += f32(a * F[r + o]);
+      if (op === "scaled") for (let o = 0; o < g.coutG; o++) F[d + o] += f32(a * F[r + o]);
+      else if (op === "wrap") for (let o = 0; o < g.coutG; o++) I[d + o] = ((I[d + o] + I[r + o]) << s) >> s;
       else for (let o = 0; o < g.coutG; o++) F[d + o] += F[r + o];
     }
   }
   return ny * nx;
 }
 
-/** Event-driven convolution of a spike list; returns the events. */
-export function conv2dSpikes(
-  h: Heap, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+/** Event-driven convolution of a spike list with row operation "add" (conv2dSpikes) or "wrap" (loihiConv2dSpikes); returns the events. */
+export function scatterSpikes(
+  h: Heap, op: "add" | "wrap", wrapBits: number, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
   outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, acc: number,
 ): number {
   const F = h.f32, I = h.i32;
@@ -43,10 +53,18 @@ export function conv2dSpikes(
       const y = Math.floor(j / rowIn);
       const r = j - y * rowIn;
       const x = Math.floor(r / inC);
-      rows += scatter(F, I, y, x, r - x * inC, 1, false, w, dst, g);
+      rows += scatter(F, I, y, x, r - x * inC, 1, op, wrapBits, w, dst, g);
     }
   }
   return rows * g.coutG;
+}
+
+/** Event-driven convolution of a spike list; returns the events. */
+export function conv2dSpikes(
+  h: Heap, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+  outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, acc: number,
+): number {
+  return scatterSpikes(h, "add", 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
 }
 
 /** Convolution of analog inputs (channels-last), zero inputs skipped; returns the MACs. */
@@ -65,7 +83,7 @@ export function conv2dValues(
       for (let x = 0; x < inW; x++)
         for (let c = 0; c < inC; c++) {
           const a = F[src + q++];
-          if (a !== 0) rows += scatter(F, I, y, x, c, a, true, w, dst, g);
+          if (a !== 0) rows += scatter(F, I, y, x, c, a, "scaled", 0, w, dst, g);
         }
   }
   return rows * g.coutG;

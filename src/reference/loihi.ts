@@ -4,6 +4,7 @@
  * |x|·r < 2^44 is exact in a double, `| 0` reproduces int32 wrap-around, and wrapSigned sign-extends
  * with the same shifts as the kernel — so both give bit-identical q, u, v, ref and spike lists.
  */
+import { scatterSpikes } from "./conv2d.js";
 import type { Heap } from "./heap.js";
 
 /** Magnitude bits of the synaptic accumulator q (plus a sign bit). */
@@ -57,30 +58,7 @@ export function loihiConv2dSpikes(
   h: Heap, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
   outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, q: number,
 ): number {
-  const I = h.i32;
-  const cinG = inC / groups, coutG = outC / groups, rowIn = inW * inC;
-  let p = spikes >> 2, rows = 0;
-  for (let b = 0; b < batch; b++) {
-    const cnt = I[(counts >> 2) + b];
-    const dst = (q >> 2) + b * outH * outW * outC;
-    for (let k = 0; k < cnt; k++) {
-      const j = I[p++];
-      const y = Math.floor(j / rowIn), r = j - y * rowIn, x = Math.floor(r / inC), c = r - x * inC;
-      const wc = (w >> 2) + c * kh * kw * coutG, chanOff = Math.floor(c / cinG) * coutG;
-      const ty = (tapsY >> 2) + y * (1 + 2 * kh), tx = (tapsX >> 2) + x * (1 + 2 * kw);
-      const ny = I[ty], nx = I[tx];
-      for (let i = 0; i < ny; i++) {
-        const ky = I[ty + 1 + 2 * i], oy = I[ty + 2 + 2 * i];
-        for (let m = 0; m < nx; m++) {
-          const kx = I[tx + 1 + 2 * m], ox = I[tx + 2 + 2 * m];
-          const d = dst + (oy * outW + ox) * outC + chanOff, src = wc + (ky * kw + kx) * coutG;
-          for (let o = 0; o < coutG; o++) I[d + o] = wrapSigned((I[d + o] + I[src + o]) | 0, Q_BITS);
-        }
-      }
-      rows += ny * nx;
-    }
-  }
-  return rows * coutG;
+  return scatterSpikes(h, "wrap", Q_BITS, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, q);
 }
 
 /** Integer residual addition (assembly/loihi.ts loihiAddSpikes): q[b][j] += w per spike j, wrapped to Q_BITS. */

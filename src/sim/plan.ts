@@ -167,6 +167,16 @@ export function chwIndexOfMem(memShape: Shape): (m: number) => number {
   };
 }
 
+/** [C, H, W] index of every memory (channels-last) index as a table, or null for 1-D (identity). */
+export function chwPermutation(memShape: Shape): Int32Array | null {
+  if (memShape.length !== 3) return null;
+  const f = chwIndexOfMem(memShape);
+  const n = memShape[0] * memShape[1] * memShape[2];
+  const p = new Int32Array(n);
+  for (let m = 0; m < n; m++) p[m] = f(m);
+  return p;
+}
+
 function denseWeights(node: DenseNode, src: TensorRef): Float32Array {
   if (src.memShape.length !== 3) return node.weights;
   const toChw = chwIndexOfMem(src.memShape);
@@ -214,7 +224,7 @@ function convWeights(node: Conv2dNode, cin: number): Float32Array {
  * Conv tap table of one axis: for each input index p, the (k, o) pairs with p + pad - k*dil = o*stride,
  * 0 <= o < outN, as i32[N][1 + 2K] = [count, k0, o0, k1, o1, ...] (assembly/conv2d.ts).
  */
-export function convTaps(n: number, k: number, stride: number, pad: number, dil: number, outN: number): Int32Array {
+function convTaps(n: number, k: number, stride: number, pad: number, dil: number, outN: number): Int32Array {
   const row = 1 + 2 * k;
   const t = new Int32Array(n * row);
   for (let p = 0; p < n; p++) {
@@ -232,7 +242,7 @@ export function convTaps(n: number, k: number, stride: number, pad: number, dil:
 }
 
 /** Pool window ranges of one axis: for each input index p, [first, last] output whose window covers it. */
-export function poolWindows(n: number, k: number, stride: number, pad: number, outN: number): Int32Array {
+function poolWindows(n: number, k: number, stride: number, pad: number, outN: number): Int32Array {
   const t = new Int32Array(2 * n);
   for (let p = 0; p < n; p++) {
     const q = p + pad;
@@ -283,7 +293,8 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
     }
     const n = shapeSize(shape);
     const neuron = resolveNeuron(node.neuron);
-    let sources = planSources(node, shapes, refs, param, n);
+    const memShape = memShapeOf(node, refs, shape);
+    let sources = planSources(node, shapes, refs, param, n, memShape);
     if (neuron.cond && neuron.cond.accumulate === "split") sources = splitSources(sources, initData, param);
     let bias = 0;
     if ((node.kind === "dense" || node.kind === "conv2d") && node.bias) {
@@ -293,7 +304,6 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
       for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) b[p * c + k] = node.bias[k];
       bias = param(b);
     }
-    const memShape = node.kind === "add" ? refs.get(node.inputs[0])!.memShape : node.kind === "concat" ? concatMemShape(node, refs, shape) : shape;
     const recurrent = node.recurrent
       ? { op: "dense" as const, from: pops.length, w: param(recurrentWeights(node.recurrent.weights, memShape)), nIn: n, nOut: n }
       : null;
@@ -344,21 +354,23 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
 }
 
 /**
- * Memory shape of a concat population: [ΣC_k, H, W] when every input is stored as [C_k, H, W] (3-D, or
- * flattened 3-D: the concat of flattened [C, H, W] tensors of one shape is the flattened concat of
- * them, so it keeps their channels-last order), [Σn_k] when every input is 1-D in memory. Mixtures
- * cannot be matched element for element and are refused, naming the layer.
+ * Memory shape of a population (PopulationPlan.memShape): its shape, except for an add or concat of
+ * flattened [C, H, W] tensors, which keeps their channels-last order: an add takes its inputs' memory
+ * shape; the concat of k flattened [C, H, W] tensors of one shape is stored as their flattened
+ * [kC, H, W] concat. Inputs whose element orders cannot be matched one for one (a flattened [C, H, W]
+ * tensor with a 1-D one, flattened tensors of different [C, H, W]) are refused, naming the layer.
  */
-function concatMemShape(node: ConcatNode, refs: Map<string, TensorRef>, shape: Shape): Shape {
+function memShapeOf(node: PopulationNode, refs: Map<string, TensorRef>, shape: Shape): Shape {
+  if (node.kind !== "add" && node.kind !== "concat") return shape;
+  if (node.kind === "concat" && shape.length === 3) return shape; // check.ts: all [C_k, H, W] with equal H, W
   const srcs = node.inputs.map((id) => refs.get(id)!.memShape);
-  if (shape.length === 3) return shape; // check.ts: all [C_k, H, W] with equal H, W
-  const layouts = new Set(srcs.map((m) => m.length));
-  if (layouts.size > 1)
-    throw new SpikewasmError(`layer '${node.id}' (concat): concatenates a flattened [C, H, W] tensor with a 1-D one; their element orders differ (concatenate before flattening)`);
+  const [verb, prep, op] = node.kind === "add" ? ["adds", "to", "add"] : ["concatenates", "with", "concatenate"];
+  const what = `layer '${node.id}' (${node.kind}): ${verb}`, why = `their element orders differ (${op} before flattening)`;
+  if (new Set(srcs.map((m) => m.length)).size > 1) throw new SpikewasmError(`${what} a flattened [C, H, W] tensor ${prep} a 1-D one; ${why}`);
   if (srcs[0].length !== 3) return shape;
   const shapes3d = new Set(srcs.map((m) => `[${m.join(", ")}]`));
-  if (shapes3d.size > 1)
-    throw new SpikewasmError(`layer '${node.id}' (concat): concatenates flattened tensors of different [C, H, W] shapes ${[...shapes3d].join(" and ")}; their element orders differ (concatenate before flattening)`);
+  if (shapes3d.size > 1) throw new SpikewasmError(`${what} flattened tensors of different [C, H, W] shapes ${[...shapes3d].join(" and ")}; ${why}`);
+  if (node.kind === "add") return srcs[0];
   const [c, h, w] = srcs[0];
   return [c * srcs.length, h, w];
 }
@@ -369,6 +381,7 @@ function planSources(
   refs: Map<string, TensorRef>,
   param: (d: Float32Array | Int32Array) => number,
   n: number,
+  mem: Shape,
 ): SourcePlan[] {
   const out = shapes.shapes.get(node.id)!;
   switch (node.kind) {
@@ -404,18 +417,9 @@ function planSources(
         max: max ? { kh, kw, sh, sw, padT, padL, total: 0, passes: 0 } : null,
       }];
     }
-    case "add": {
-      const srcs = node.inputs.map((id) => refs.get(id)!);
-      const layouts = new Set(srcs.map((s) => s.memShape.length));
-      if (layouts.size > 1)
-        throw new SpikewasmError(`layer '${node.id}' (add): adds a flattened [C, H, W] tensor to a 1-D one; their element orders differ (add before flattening)`);
-      const shapes3d = new Set(srcs.map((s) => `[${s.memShape.join(", ")}]`));
-      if (shapes3d.size > 1)
-        throw new SpikewasmError(`layer '${node.id}' (add): adds flattened tensors of different [C, H, W] shapes ${[...shapes3d].join(" and ")}; their element orders differ (add before flattening)`);
-      return srcs.map((s, k) => ({ op: "add", from: s.pop, n, scale: node.scales?.[k] ?? 1 }));
-    }
+    case "add":
+      return node.inputs.map((id, k) => ({ op: "add", from: refs.get(id)!.pop, n, scale: node.scales?.[k] ?? 1 }));
     case "concat": {
-      const mem = concatMemShape(node, refs, out);
       const cTot = mem.length === 3 ? mem[0] : n;
       let cOff = 0;
       return node.inputs.map((id, k): SourcePlan => {

@@ -22,7 +22,7 @@ import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
 import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, type InputCoding, rngStates, toProbabilities } from "./input.js";
 import { type Backend, type Kernels, createWasmKernels } from "./kernels.js";
-import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, planMemory } from "./plan.js";
+import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "./plan.js";
 
 /** Options fixed when a Simulator is built. */
 export interface SimulatorOptions {
@@ -113,6 +113,8 @@ const RESET_MODE = { subtract: 0, value: 1 } as const;
 export class Simulator {
   private readonly F: Float32Array;
   private readonly I: Int32Array;
+  /** per population, the CHW index of every memory index (null for 1-D): fixed by the plan */
+  private readonly perms: (Int32Array | null)[];
 
   private constructor(
     /** the memory plan (addresses, byte counts) */
@@ -125,6 +127,7 @@ export class Simulator {
     this.F = new Float32Array(memory.buffer);
     this.I = new Int32Array(memory.buffer);
     for (const { addr, data } of plan.initData) (data instanceof Int32Array ? this.I : this.F).set(data, addr >> 2);
+    this.perms = plan.pops.map((p) => chwPermutation(p.memShape));
   }
 
   /** Checks and plans the graph, allocates its memory and loads its weights (compiles WASM on first use). */
@@ -149,7 +152,7 @@ export class Simulator {
    * State is reset at the start of every run.
    */
   run(inputs: Float32Array | ArrayLike<number>, options: RunOptions): SimResult {
-    const { plan, F, I, kernels: k } = this;
+    const { plan, F, I, kernels: k, perms } = this;
     const T = options.steps;
     const coding = options.coding ?? "current";
     const rate = options.rate ?? 1;
@@ -160,14 +163,13 @@ export class Simulator {
     this.writeInput(inputs, B);
     const recordOut = options.recordOutputPerStep ?? true;
     const out = plan.pops[plan.output];
-    const outPerm = permutation(out.memShape);
+    const outPerm = perms[plan.output];
     const outCounts = new Int32Array(recordOut ? T * B * out.n : 0);
     const outMembrane = new Float32Array(recordOut ? T * B * out.n : 0);
     const spikesPerStep = plan.pops.map(() => new Int32Array(T * B));
     const events = plan.pops.map(() => 0);
     const inputSpikesPerStep = new Int32Array(T * B);
     const trains = options.recordSpikes ? plan.pops.map(() => new SpikeRecorder(T * B)) : null;
-    const chwPerms = trains ? plan.pops.map((p) => permutation(p.memShape)) : null;
     const macs = coding === "current" ? this.precomputeCurrents(B) : plan.pops.map(() => 0);
     const spiking = coding !== "current";
     const inp = plan.input;
@@ -205,7 +207,7 @@ export class Simulator {
           k.neuronStep(p.v, p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
             nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0);
         spikesPerStep[pi].set(I.subarray(p.counts >> 2, (p.counts >> 2) + B), (t - 1) * B);
-        if (trains) trains[pi].add(I, p.spikes >> 2, p.counts >> 2, B, chwPerms![pi]);
+        if (trains) trains[pi].add(I, p.spikes >> 2, p.counts >> 2, B, perms[pi]);
       }
       if (recordOut) {
         const o = (t - 1) * B * out.n;
@@ -214,7 +216,7 @@ export class Simulator {
       }
     }
     const layers = plan.pops.map((p, pi): LayerRecord => {
-      const perm = permutation(p.memShape);
+      const perm = perms[pi];
       const spikeCounts = new Int32Array(B * p.n);
       const firstSpike = new Int32Array(B * p.n);
       copyPermuted(I, p.total >> 2, spikeCounts, 0, B, p.n, perm);
@@ -367,16 +369,6 @@ class SpikeRecorder {
   finish(): SpikeTrain {
     return { offsets: this.offsets, indices: this.indices.slice(0, this.offsets[this.slices]) };
   }
-}
-
-/** CHW index of every memory index, or null for 1-D (identity). */
-function permutation(memShape: Shape): Int32Array | null {
-  if (memShape.length !== 3) return null;
-  const f = chwIndexOfMem(memShape);
-  const n = memShape[0] * memShape[1] * memShape[2];
-  const p = new Int32Array(n);
-  for (let m = 0; m < n; m++) p[m] = f(m);
-  return p;
 }
 
 function copyPermuted<A extends Int32Array | Float32Array>(

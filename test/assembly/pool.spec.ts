@@ -23,21 +23,30 @@ function windows(n: i32, k: i32, s: i32, pad: i32, outN: i32): StaticArray<i32> 
   return t;
 }
 
-class Pool {
+/** Pooling geometry: k x k windows, stride s, padding pad on every side, and its window tables. */
+class Geometry {
   outH: i32; outW: i32;
-  recip: StaticArray<f32>;
   winY: StaticArray<i32>;
   winX: StaticArray<i32>;
-
-  /** scale > 0: fixed scale (count_include_pad); scale == 0: per-window recip buffer. */
-  constructor(public inH: i32, public inW: i32, public C: i32, public k: i32, public s: i32,
-              public pad: i32, public scale: f32) {
+  constructor(public inH: i32, public inW: i32, public C: i32, public k: i32, public s: i32, public pad: i32) {
     const outH = (inH + 2 * pad - k) / s + 1;
     const outW = (inW + 2 * pad - k) / s + 1;
     this.outH = outH;
     this.outW = outW;
     this.winY = windows(inH, k, s, pad, outH);
     this.winX = windows(inW, k, s, pad, outW);
+  }
+  get inSize(): i32 { return this.inH * this.inW * this.C; }
+  get outSize(): i32 { return this.outH * this.outW * this.C; }
+}
+
+class Pool extends Geometry {
+  recip!: StaticArray<f32>;
+
+  /** scale > 0: fixed scale (count_include_pad); scale == 0: per-window recip buffer. */
+  constructor(inH: i32, inW: i32, C: i32, k: i32, s: i32, pad: i32, public scale: f32) {
+    super(inH, inW, C, k, s, pad);
+    const outH = this.outH, outW = this.outW;
     this.recip = new StaticArray<f32>(outH * outW);
     for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
       const ny = min(oy * s - pad + k, inH) - max(oy * s - pad, 0);
@@ -45,8 +54,6 @@ class Pool {
       this.recip[oy * outW + ox] = <f32>1 / <f32>(ny * nx);
     }
   }
-  get inSize(): i32 { return this.inH * this.inW * this.C; }
-  get outSize(): i32 { return this.outH * this.outW * this.C; }
   get recipPtr(): usize { return this.scale > 0 ? 0 : ptr(this.recip); }
 
   /** Dense reference: out[oy][ox][c] = s(oy, ox) * sum of x over the window (padding excluded). */
@@ -150,21 +157,8 @@ class Lcg {
   }
 }
 
-/** Max pooling geometry: k x k windows, stride s, padding pad on every side. */
-class MaxPool {
-  outH: i32; outW: i32;
-  winY: StaticArray<i32>;
-  winX: StaticArray<i32>;
-  constructor(public inH: i32, public inW: i32, public C: i32, public k: i32, public s: i32, public pad: i32) {
-    const outH = (inH + 2 * pad - k) / s + 1;
-    const outW = (inW + 2 * pad - k) / s + 1;
-    this.outH = outH;
-    this.outW = outW;
-    this.winY = windows(inH, k, s, pad, outH);
-    this.winX = windows(inW, k, s, pad, outW);
-  }
-  get inSize(): i32 { return this.inH * this.inW * this.C; }
-  get outSize(): i32 { return this.outH * this.outW * this.C; }
+/** Max pooling of a Geometry. */
+class MaxPool extends Geometry {
 
   spikes(list: StaticArray<i32>, counts: StaticArray<i32>, batch: i32, total: StaticArray<i32>, passes: StaticArray<i32>, acc: StaticArray<f32>): f64 {
     return maxPoolSpikes(ptr(list), ptr(counts), batch, this.inH, this.inW, this.C, this.outH, this.outW,
