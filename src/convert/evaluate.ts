@@ -73,18 +73,29 @@ export function uniqueArgmax(counts: ArrayLike<number>, off: number, n: number):
   return best;
 }
 
+/** Predicted class: most spikes, ties broken by the higher potential, then the lower index (the "count" readout). */
+export function pickClass(counts: ArrayLike<number>, v: ArrayLike<number>, off = 0, n = counts.length): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) {
+    const a = counts[off + i], b = counts[off + best];
+    if (a > b || (a === b && v[off + i] > v[off + best])) best = i;
+  }
+  return best;
+}
+
 function pick(counts: Int32Array, mem: Float32Array, first: Int32Array | null, off: number, n: number, readout: Readout, t: number): number {
   if (readout === "count-strict") return uniqueArgmax(counts, off, n);
+  if (readout !== "membrane" && !(readout === "first" && first)) return pickClass(counts, mem, off, n);
   let best = 0;
   for (let i = 1; i < n; i++) {
     const a = off + i, b = off + best;
     let better: boolean;
-    if (readout === "membrane") better = mem[a] > mem[b];
-    else if (readout === "first" && first) {
+    if (readout === "membrane" || !first) better = mem[a] > mem[b];
+    else {
       // first[] holds final first-spike steps: one after step t counts as "not yet"
       const fa = first[i] < 0 || first[i] > t ? Infinity : first[i], fb = first[best] < 0 || first[best] > t ? Infinity : first[best];
       better = fa < fb || (fa === fb && (counts[a] > counts[b] || (counts[a] === counts[b] && mem[a] > mem[b])));
-    } else better = counts[a] > counts[b] || (counts[a] === counts[b] && mem[a] > mem[b]);
+    }
     if (better) best = i;
   }
   return best;

@@ -22,7 +22,7 @@ import { SpikewasmError } from "../errors.js";
 import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, toProbabilities } from "../sim/input.js";
 import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
-import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, planMemory } from "../sim/plan.js";
+import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "../sim/plan.js";
 import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP } from "./quantize.js";
 
 /** One layer's activity over a run. */
@@ -64,12 +64,6 @@ interface LayerBuffers {
   u: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number; vmin: number; vmax: number;
 }
 
-function permutation(memShape: number[]): Int32Array | null {
-  if (memShape.length !== 3) return null;
-  const f = chwIndexOfMem(memShape), n = memShape[0] * memShape[1] * memShape[2];
-  return Int32Array.from({ length: n }, (_, m) => f(m));
-}
-
 /** A quantised graph built into memory, ready to run batches bit-exactly. */
 export class LoihiEngine {
   private readonly I: Int32Array;
@@ -105,7 +99,7 @@ export class LoihiEngine {
       const l = byId.get(p.id);
       if (!l) throw new SpikewasmError(`loihi engine: population '${p.id}' is not a quantised layer`);
       const Bn = plan.batch * p.n;
-      return { p, l, perm: permutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(p.n), vth: alloc(p.n), refractDelay: alloc(p.n),
+      return { p, l, perm: chwPermutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(p.n), vth: alloc(p.n), refractDelay: alloc(p.n),
         vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1 };
     });
     checkMemoryLimit({ ...plan, totalBytes: top, stateBytes: top - 64 - plan.parameterBytes }, WASM_MAX_BYTES);
@@ -150,41 +144,48 @@ export class LoihiEngine {
     const spikesPerStep = this.layers.map(() => new Int32Array(steps * B));
     const synopsPerStep = this.layers.map(() => new Float64Array(steps));
     const inputSpikesPerStep = new Int32Array(steps * B);
+    const layers = this.layers, outTotal = out.p.total >> 2, outVAddr = out.p.v >> 2;
     for (let t = 1; t <= steps; t++) {
-      for (const b of this.layers) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n);
-      this.layers.forEach((b, li) => {
+      for (const b of layers) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n);
+      for (let li = 0; li < layers.length; li++) {
+        const b = layers[li];
+        let synops = 0;
         for (const s of b.p.sources) {
           const src = s.from === -1 ? inp : plan.pops[s.from];
-          if (s.op === "dense") synopsPerStep[li][t - 1] += k.loihiAccumulate(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
+          if (s.op === "dense") synops += k.loihiAccumulate(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
           else if (s.op === "conv2d")
-            synopsPerStep[li][t - 1] += k.loihiConv2dSpikes(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
-          else if (s.op === "add") synopsPerStep[li][t - 1] += k.loihiAddSpikes(src.spikes, src.counts, B, s.n, Math.round(s.scale), b.p.acc);
+            synops += k.loihiConv2dSpikes(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
+          else if (s.op === "add") synops += k.loihiAddSpikes(src.spikes, src.counts, B, s.n, Math.round(s.scale), b.p.acc);
           else if (s.op === "concat")
-            synopsPerStep[li][t - 1] += k.loihiConcatSpikes(src.spikes, src.counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), b.p.acc);
+            synops += k.loihiConcatSpikes(src.spikes, src.counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), b.p.acc);
           else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
         }
-      });
-      this.layers.forEach((b, li) => {
+        synopsPerStep[li][t - 1] += synops;
+      }
+      for (let li = 0; li < layers.length; li++) {
+        const b = layers[li];
         k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts);
         k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
         spikesPerStep[li].set(I.subarray(b.p.counts >> 2, (b.p.counts >> 2) + B), (t - 1) * B);
-      });
+      }
       if (t <= T) k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE.regular, t, inp.rng, inp.spikes, inp.counts);
       else I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
       inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
       const o0 = (t - 1) * B * nOut;
-      for (let m = 0; m < B * nOut; m++) {
-        const d = perm ? Math.floor(m / nOut) * nOut + perm[m % nOut] : m;
-        outCounts[o0 + d] = I[(out.p.total >> 2) + m];
-        outV[o0 + d] = I[(out.p.v >> 2) + m];
+      if (perm) {
+        for (let bb = 0, m = 0; bb < B; bb++)
+          for (let j = 0; j < nOut; j++, m++) { const d = o0 + bb * nOut + perm[j]; outCounts[d] = I[outTotal + m]; outV[d] = I[outVAddr + m]; }
+      } else {
+        outCounts.set(I.subarray(outTotal, outTotal + B * nOut), o0);
+        outV.set(I.subarray(outVAddr, outVAddr + B * nOut), o0);
       }
     }
-    const layers = this.layers.map((b, li): LoihiLayerRecord => {
+    const records = layers.map((b, li): LoihiLayerRecord => {
       const n = b.p.n, perm = b.perm, base = b.p.total >> 2;
       const spikeCounts = perm ? new Int32Array(B * n) : I.slice(base, base + B * n);
       if (perm) for (let bb = 0; bb < B; bb++) for (let m = 0; m < n; m++) spikeCounts[bb * n + perm[m]] = I[base + bb * n + m];
       return { id: b.p.id, neurons: n, spikesPerStep: spikesPerStep[li], synopsPerStep: synopsPerStep[li], spikeCounts };
     });
-    return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };
+    return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers: records, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };
   }
 }

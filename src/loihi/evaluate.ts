@@ -9,6 +9,7 @@
  * T = t it is counted through step t + L of this run, i.e. with the input still presented during the
  * last L steps (as when inputs follow each other without a gap) — exact for t = T.
  */
+import { pickClass } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import type { SnnGraph } from "../ir/graph.js";
 import type { Backend } from "../sim/kernels.js";
@@ -42,16 +43,6 @@ export interface LoihiEvaluation {
   /** per layer: spikes and synaptic operations at each step 1..T + L, summed over the samples */
   layers: Array<{ id: string; neurons: number; spikesPerStep: Float64Array; synopsPerStep: Float64Array; spikeCountsSum: Float64Array }>;
   inputSpikesPerStep: Float64Array;
-}
-
-/** Predicted class: most spikes, ties broken by the higher potential, then the lower index. */
-export function pickClass(counts: ArrayLike<number>, v: ArrayLike<number>, off = 0, n = counts.length): number {
-  let best = 0;
-  for (let i = 1; i < n; i++) {
-    const a = counts[off + i], b = counts[off + best];
-    if (a > b || (a === b && v[off + i] > v[off + best])) best = i;
-  }
-  return best;
 }
 
 /** Runs the quantised graph on `count` samples with the integer engine. */

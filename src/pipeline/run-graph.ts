@@ -4,14 +4,14 @@
  * labelled data (accuracy by step, activity per layer) and, on request, quantised and estimated on Loihi.
  * The NCS2 and CPU targets need a DNN and are refused with that reason.
  */
-import { type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
+import type { EvaluateOptions, Readout } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
 import { type SnnGraph, shapeSize } from "../ir/graph.js";
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
-import type { RunOptions } from "./run.js";
-import { type LoihiTargetOptions, TARGET_NAMES, type TargetReport, checkTargets, loihiTarget, snnActivityTarget } from "./targets.js";
+import { type RunOptions, evaluateFloatSnn, runLoihiTarget } from "./run.js";
+import { TARGET_NAMES, type TargetReport, checkTargets, snnActivityTarget } from "./targets.js";
 
 /** Inputs of runGraphPipeline: a checked-on-entry graph and labelled samples in its input's [C, H, W] order. */
 export interface GraphRunInputs {
@@ -36,25 +36,14 @@ export async function runGraphPipeline(inp: GraphRunInputs, o: GraphRunOptions) 
   const n = shapeSize(shapes.get(input.id)!);
   if (inp.test.samples.length !== inp.test.count * n)
     throw new SpikewasmError(`${inp.test.source}: samples of ${inp.test.samples.length / inp.test.count} values do not match the graph input [${shapes.get(input.id)!.join(", ")}] of ${inp.graphFile}`);
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
   const T = o.timesteps;
   const evOptions: EvaluateOptions = {
     timesteps: T, batch: o.batch ?? 32, coding: (o.coding ?? "current") as InputCoding, rate: o.rate ?? 1, seed: o.seed ?? 0, readout: (o.readout ?? "count") as Readout,
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
   };
-  const ev: SnnEvaluation = o.parallelEvaluate && o.workers !== 1
-    ? await o.parallelEvaluate(inp.graph, inp.test.samples, inp.test.labels, inp.test.count, { ...evOptions, workers: o.workers })
-    : await evaluateSnn(inp.graph, inp.test.samples, inp.test.labels, inp.test.count, evOptions);
+  const ev = await evaluateFloatSnn(inp.graph, inp.test, evOptions, o);
   const targets: TargetReport[] = [];
-  if (names.includes("loihi")) {
-    const count = Math.min(o.loihiSamples ?? inp.test.count, inp.test.count);
-    const lo: LoihiTargetOptions = {
-      steps: T, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
-      onProgress: (d, total) => o.onProgress?.("loihi", d, total),
-      evaluate: o.parallelEvaluateLoihi && o.workers !== 1 ? (lg, x, y, c, eo) => o.parallelEvaluateLoihi!(lg, x, y, c, { ...eo, workers: o.workers }) : undefined,
-    };
-    targets.push(await loihiTarget(inp.graph, inp.test.samples, inp.test.labels, count, lo));
-  }
+  if (names.includes("loihi")) targets.push(await runLoihiTarget(inp.graph, inp.test, ev, o));
   for (const t of names) if (t !== "loihi") targets.push(snnActivityTarget(t as Exclude<typeof t, "loihi" | "ncs2" | "cpu">, inp.graph, ev, T));
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,

@@ -11,7 +11,7 @@ import { type EvaluateOptions, type LayerActivity, type Readout, type SnnEvaluat
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
-import { importOnnx, requireConvertible } from "../onnx/import.js";
+import { type OnnxImport, importOnnx, requireConvertible } from "../onnx/import.js";
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
@@ -25,6 +25,8 @@ import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTa
 export interface RunInputs {
   model: Uint8Array;
   modelFile: string;
+  /** importOnnx(model, modelFile) when the caller has already imported it (it is not imported again) */
+  imported?: OnnxImport;
   test: { samples: Float32Array; count: number; labels: Int32Array; source: string; preprocessing?: unknown };
   calibration: { samples: Float32Array; count: number; source: string };
 }
@@ -197,6 +199,27 @@ function protocolReport(o: RunOptions) {
   return p ? { name: p.name, reference: p.reference, settings: p.settings, sources: p.sources } : null;
 }
 
+/** Labelled test samples as the pipelines hold them. */
+interface TestSet { samples: Float32Array; labels: Int32Array; count: number }
+
+/** The float SNN's evaluation: over worker threads with `parallelEvaluate` (unless workers = 1), else on this thread. */
+export async function evaluateFloatSnn(snn: SnnGraph, test: TestSet, evOptions: EvaluateOptions, o: Pick<RunOptions, "workers" | "parallelEvaluate">): Promise<SnnEvaluation> {
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
+  return o.parallelEvaluate && o.workers !== 1
+    ? o.parallelEvaluate(snn, test.samples, test.labels, test.count, { ...evOptions, workers: o.workers })
+    : evaluateSnn(snn, test.samples, test.labels, test.count, evOptions);
+}
+
+/** The Loihi target on the first `loihiSamples` test samples at T = o.timesteps, next to the float SNN's evaluation `ev`. */
+export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation, o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi">): Promise<TargetReport> {
+  const count = Math.min(o.loihiSamples ?? test.count, test.count);
+  return loihiTarget(snn, test.samples, test.labels, count, {
+    steps: o.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
+    onProgress: (d, total) => o.onProgress?.("loihi", d, total),
+    evaluate: o.parallelEvaluateLoihi && o.workers !== 1 ? (lg, x, y, c, eo) => o.parallelEvaluateLoihi!(lg, x, y, c, { ...eo, workers: o.workers }) : undefined,
+  });
+}
+
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
@@ -207,7 +230,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   if (o.loihiSamples !== undefined && (!Number.isInteger(o.loihiSamples) || o.loihiSamples < 1))
     throw new SpikewasmError(`loihiSamples must be an integer >= 1, got ${o.loihiSamples}`);
   if (o.raster) checkRaster(o.raster);
-  const imp = importOnnx(inp.model, inp.modelFile);
+  const imp = inp.imported ?? importOnnx(inp.model, inp.modelFile);
   const ann = requireConvertible(imp);
   const shapes = annShapes(ann);
   const inShape = shapes.get(ann.nodes[0].id)!;
@@ -232,10 +255,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     timesteps: simSteps, ...(simSteps !== o.timesteps ? { inputSteps: o.timesteps } : {}), batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count",
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
   };
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
-  const ev: SnnEvaluation = o.parallelEvaluate && o.workers !== 1
-    ? await o.parallelEvaluate(snn, inp.test.samples, inp.test.labels, inp.test.count, { ...evOptions, workers: o.workers })
-    : await evaluateSnn(snn, inp.test.samples, inp.test.labels, inp.test.count, evOptions);
+  const ev = await evaluateFloatSnn(snn, inp.test, evOptions, o);
 
   const layers: LayerDiagnosis[] = ev.layers.map((l) => {
     const lam = conv.lambdas.find((x) => x.id === l.id)?.lambda ?? [1];
@@ -283,14 +303,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     else if (t === "ncs2") targets.push(ncs2Target(macs, annLayers.filter((l) => l.kind === "dense").reduce((a, l) => a + l.macs, 0), dnnAccuracy));
     // model time actually simulated (presentation + the counted half of a pause)
     else if (t !== "loihi") targets.push(snnActivityTarget(t, snn, ev, ev.timesteps));
-    else {
-      const count = Math.min(o.loihiSamples ?? inp.test.count, inp.test.count);
-      targets.push(await loihiTarget(snn, inp.test.samples, inp.test.labels, count, {
-        steps: T, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
-        onProgress: (d, total) => o.onProgress?.("loihi", d, total),
-        evaluate: o.parallelEvaluateLoihi && o.workers !== 1 ? (lg, x, y, c, eo) => o.parallelEvaluateLoihi!(lg, x, y, c, { ...eo, workers: o.workers }) : undefined,
-      }));
-    }
+    else targets.push(await runLoihiTarget(snn, inp.test, ev, o));
   }
   return {
     spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,

@@ -130,11 +130,12 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   }
   const ev = await (o.evaluate ?? evaluateLoihi)(lg, samples, labels, count, { steps: o.steps, rate: o.rate, batch: o.batch, onProgress: o.onProgress });
   const L = lg.latency;
-  const costAt = (t: number) => loihiCost(mapping, loihiActivity(ev, t), LOIHI, t + L);
-  const c = costAt(o.steps);
-  const sanafe = loihiCost(mapping, loihiActivity(ev, o.steps), LOIHI_SANAFE, o.steps + L);
+  const activity = loihiActivity(ev, o.steps);
+  const activityById = new Map(activity.map((a) => [a.id, a]));
+  const c = loihiCost(mapping, activity, LOIHI, o.steps + L);
+  const sanafe = loihiCost(mapping, activity, LOIHI_SANAFE, o.steps + L);
   const tradeoff: TradeoffRow[] = tradeoffSteps(o.steps).map((t) => {
-    const ct = t === o.steps ? c : costAt(t);
+    const ct = t === o.steps ? c : loihiCost(mapping, loihiActivity(ev, t), LOIHI, t + L);
     return { timesteps: t, chipSteps: t + L, accuracy: ev.accuracyByStep[t - 1], floatAccuracy: o.floatAccuracyByStep[t - 1] ?? null,
       energyPerInferenceJ: ct.energyPerInferenceJ, latencyS: ct.latencyS, powerW: ct.powerW };
   });
@@ -145,7 +146,7 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
     ...base, accuracy: ev.accuracy, feasible: true, cores: c.cores, chips: c.chips,
     energyPerInferenceJ: c.energyPerInferenceJ, powerW: c.powerW, latencyS: c.latencyS, inferencesPerS: c.inferencesPerS,
     floatSnnAccuracy: o.floatAccuracy, chipSteps: o.steps + L, timePerStepS: c.timePerStepS, breakdown: c.breakdown,
-    layers: c.layers.map((l) => ({ ...l, ...loihiActivity(ev).find((a) => a.id === l.id) })),
+    layers: c.layers.map((l) => ({ ...l, ...activityById.get(l.id) })),
     quantization: {
       latency: q.latency, reset: q.reset, notes: q.notes,
       layers: q.layers.map((l) => ({ id: l.id, kind: l.kind, wExp: l.wExp, vthMant: l.vthMant, scale: l.scale, rounded: l.rounded, zeroed: l.zeroed,

@@ -2,19 +2,21 @@
  * Layer geometry shared by the crossbar/population mappers of src/targets (TrueNorth, SpiNNaker,
  * BrainScaleS-2): each population of an SNN graph with its [C, H, W] shape, its sources (resolved
  * through flatten), the fan-in of one neuron, and which source neurons a tile of it reads.
- * The rules are those of mapToLoihi (src/targets/mapping.ts), whose helpers are module-private;
- * this file repeats them (window of a convolution/pool with stride, padding, dilation; a dense layer
- * reads its whole input; concat reads its channel slice; add reads the same positions).
+ * mapToLoihi (src/targets/mapping.ts) uses the same helpers (window of a convolution/pool with stride,
+ * padding, dilation; a dense layer reads its whole input; concat reads its channel slice; add reads the
+ * same positions).
  */
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
 import { type PopulationNode, type Shape, type SnnGraph, type SnnNode, isPopulation, nodeInputs } from "../ir/graph.js";
 
 export type Range = [number, number];
+/** A half-open box of neurons in a layer's [C, H, W] coordinates (1-D layers: [N, 1, 1]). */
 export interface Box { c: Range; y: Range; x: Range }
 export type Shape3 = [number, number, number];
 
-export interface LayerInput { id: string; src: string; srcIsInput: boolean; viaFlatten: boolean; shape3: Shape3 }
+/** One input of a population: `shape3` is its source's shape (through flatten), `inShape3` the direct input's (the flattened [N, 1, 1] through flatten, else = shape3). */
+export interface LayerInput { id: string; src: string; srcIsInput: boolean; viaFlatten: boolean; shape3: Shape3; inShape3: Shape3 }
 export interface Geometry { node: PopulationNode; shape: Shape; shape3: Shape3; neurons: number; inputs: LayerInput[] }
 
 export const to3 = (s: Shape): Shape3 => (s.length === 3 ? [s[0], s[1], s[2]] : [s[0], 1, 1]);
@@ -54,7 +56,7 @@ export function geometries(graph: SnnGraph, target = "target mapping"): Geometry
       node, shape, shape3, neurons: shape3[0] * shape3[1] * shape3[2],
       inputs: nodeInputs(node).map((id) => {
         const r = resolve(id);
-        return { id, ...r, shape3: to3(shapes.get(r.src)!) };
+        return { id, ...r, shape3: to3(shapes.get(r.src)!), inShape3: to3(shapes.get(id)!) };
       }),
     };
   });
@@ -69,11 +71,15 @@ export function maxNeuronFanIn(g: Geometry): number {
   return node.kind === "add" ? g.inputs.length : 1;
 }
 
-/** The source neurons (in input k's [C, H, W] coordinates) a tile of `g` reads. */
-export function neededBox(g: Geometry, tile: Box, k: number): Box {
-  const inp = g.inputs[k], node = g.node;
-  if (node.kind === "dense" || inp.viaFlatten) return full(inp.shape3);
-  const [cin, hin, win] = inp.shape3;
+/**
+ * The source neurons (in input k's [C, H, W] coordinates) a tile of `g` reads. An input through flatten is
+ * read whole in its source's coordinates; with `flattened` (mapToLoihi's rule) it is read in the
+ * flattened [N, 1, 1] coordinates instead (add: the same positions, concat: its slice).
+ */
+export function neededBox(g: Geometry, tile: Box, k: number, flattened = false): Box {
+  const inp = g.inputs[k], node = g.node, sh = (i: LayerInput) => (flattened ? i.inShape3 : i.shape3);
+  if (node.kind === "dense" || (inp.viaFlatten && !flattened)) return full(sh(inp));
+  const [cin, hin, win] = sh(inp);
   if (node.kind === "conv2d") {
     const pad = node.padding ?? [0, 0, 0, 0], s = node.stride ?? [1, 1], d = node.dilation ?? [1, 1];
     const groups = node.groups ?? 1, coutG = node.outChannels / groups, cinG = cin / groups;
@@ -86,7 +92,7 @@ export function neededBox(g: Geometry, tile: Box, k: number): Box {
   }
   if (node.kind === "concat") {
     let off = 0;
-    for (let j = 0; j < k; j++) off += g.inputs[j].shape3[0];
+    for (let j = 0; j < k; j++) off += sh(g.inputs[j])[0];
     return { c: [Math.max(0, tile.c[0] - off), Math.max(0, Math.min(cin, tile.c[1] - off))], y: tile.y, x: tile.x };
   }
   return tile; // add: same positions

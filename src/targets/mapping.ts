@@ -28,14 +28,11 @@
  * / coresPerTile⌋ of the tilesX × tilesY mesh, row-major.
  */
 import { SpikewasmError } from "../errors.js";
-import { checkGraph } from "../ir/check.js";
-import { type PopulationNode, type Shape, type SnnGraph, type SnnNode, isPopulation, nodeInputs } from "../ir/graph.js";
-import { refuseRecurrent } from "./geometry.js";
+import type { PopulationNode, Shape, SnnGraph } from "../ir/graph.js";
+import { type Box, type Geometry, type Range, type Shape3, candidateSplits, full, geometries, maxNeuronFanIn, neededBox, tilesOf, vol } from "./geometry.js";
 import type { ChipDescription } from "./loihi.js";
 
-type Range = [number, number];
-/** A half-open box of neurons in a layer's [C, H, W] coordinates (1-D layers: [N, 1, 1]). */
-export interface Box { c: Range; y: Range; x: Range }
+export type { Box } from "./geometry.js";
 
 /** One core's share of a layer. */
 export interface CoreUsage {
@@ -88,11 +85,6 @@ export interface LoihiMapping {
   chipsUsed: number;
 }
 
-interface Geometry { node: PopulationNode; shape: Shape; shape3: [number, number, number]; inputs: { id: string; src: string; shape3: [number, number, number]; viaFlatten: boolean }[] }
-
-const to3 = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0], s[1], s[2]] : [s[0], 1, 1]);
-const vol = (b: Box): number => Math.max(0, b.c[1] - b.c[0]) * Math.max(0, b.y[1] - b.y[0]) * Math.max(0, b.x[1] - b.x[0]);
-const full = (s: [number, number, number]): Box => ({ c: [0, s[0]], y: [0, s[1]], x: [0, s[2]] });
 const meet = (a: Range, b: Range): Range => [Math.max(a[0], b[0]), Math.min(a[1], b[1])];
 const inter = (a: Box, b: Box): Box => ({ c: meet(a.c, b.c), y: meet(a.y, b.y), x: meet(a.x, b.x) });
 
@@ -124,10 +116,6 @@ function tapSum(r: Range, stride: number, pad: number, k: number, dil: number, s
   for (let o = r[0]; o < r[1]; o++) s += taps(o, stride, pad, k, dil, size);
   return s;
 }
-function window(r: Range, stride: number, pad: number, k: number, dil: number, size: number): Range {
-  return [Math.max(0, r[0] * stride - pad), Math.min(size, (r[1] - 1) * stride - pad + (k - 1) * dil + 1)];
-}
-
 interface WindowParams { k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number] }
 function windowParams(node: PopulationNode): WindowParams | null {
   if (node.kind === "conv2d") {
@@ -141,32 +129,11 @@ function windowParams(node: PopulationNode): WindowParams | null {
   return null;
 }
 
-/** The source neurons (in input k's coordinates) that a tile of `g` reads. */
-function neededBox(g: Geometry, tile: Box, k: number): Box {
-  const inp = g.inputs[k], node = g.node;
-  if (node.kind === "dense" || (inp.viaFlatten && g.shape3[1] * g.shape3[2] === 1 && inp.shape3[1] * inp.shape3[2] > 1)) return full(inp.shape3);
-  const [cin, hin, win] = inp.shape3;
-  const w = windowParams(node);
-  if (node.kind === "conv2d" && w) {
-    const groups = node.groups ?? 1, coutG = node.outChannels / groups, cinG = cin / groups;
-    const g0 = Math.floor(tile.c[0] / coutG), g1 = Math.floor((tile.c[1] - 1) / coutG) + 1;
-    return { c: [g0 * cinG, g1 * cinG], y: window(tile.y, w.s[0], w.p[0], w.k[0], w.d[0], hin), x: window(tile.x, w.s[1], w.p[1], w.k[1], w.d[1], win) };
-  }
-  if (node.kind === "pool" && w)
-    return { c: tile.c, y: window(tile.y, w.s[0], w.p[0], w.k[0], 1, hin), x: window(tile.x, w.s[1], w.p[1], w.k[1], 1, win) };
-  if (node.kind === "concat") {
-    let off = 0;
-    for (let j = 0; j < k; j++) off += g.inputs[j].shape3[0];
-    return { c: [Math.max(0, tile.c[0] - off), Math.max(0, Math.min(cin, tile.c[1] - off))], y: tile.y, x: tile.x };
-  }
-  return tile; // add: same positions
-}
-
 interface TileCost { compartments: number; inputAxons: number; synapses: number; synapseBits: number }
 
 function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
   const comps = vol(tile);
-  const boxes = g.inputs.map((_, k) => neededBox(g, tile, k));
+  const boxes = g.inputs.map((_, k) => neededBox(g, tile, k, true));
   const inputAxons = boxes.reduce((a, b) => a + vol(b), 0);
   const node = g.node;
   if (node.kind === "dense") {
@@ -175,9 +142,9 @@ function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
   }
   let synapses: number;
   const w = windowParams(node);
-  const [, hin, win] = g.inputs[0].shape3;
+  const [, hin, win] = g.inputs[0].inShape3;
   if (node.kind === "conv2d" && w) {
-    const cinG = g.inputs[0].shape3[0] / (node.groups ?? 1);
+    const cinG = g.inputs[0].inShape3[0] / (node.groups ?? 1);
     synapses = (tile.c[1] - tile.c[0]) * cinG * tapSum(tile.y, w.s[0], w.p[0], w.k[0], w.d[0], hin) * tapSum(tile.x, w.s[1], w.p[1], w.k[1], w.d[1], win);
   } else if (node.kind === "pool" && w) {
     synapses = (tile.c[1] - tile.c[0]) * tapSum(tile.y, w.s[0], w.p[0], w.k[0], 1, hin) * tapSum(tile.x, w.s[1], w.p[1], w.k[1], 1, win);
@@ -186,30 +153,7 @@ function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
   return { compartments: comps, inputAxons, synapses, synapseBits: inputAxons * bitsPerAxon(chip, perAxon, indexBitsFor(chip, comps)) };
 }
 
-function maxNeuronFanIn(g: Geometry): number {
-  const node = g.node, w = windowParams(node);
-  if (node.kind === "dense") return g.inputs.reduce((a, i) => a + i.shape3[0] * i.shape3[1] * i.shape3[2], 0);
-  if (node.kind === "conv2d" && w) return (g.inputs[0].shape3[0] / (node.groups ?? 1)) * w.k[0] * w.k[1];
-  if (node.kind === "pool" && w) return w.k[0] * w.k[1];
-  return node.kind === "add" ? g.inputs.length : 1;
-}
-
-const cuts = (n: number, parts: number): Range[] =>
-  Array.from({ length: parts }, (_, i): Range => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
-
-function tilesOf(shape3: [number, number, number], split: [number, number, number]): Box[] {
-  const out: Box[] = [];
-  for (const c of cuts(shape3[0], split[0])) for (const y of cuts(shape3[1], split[1])) for (const x of cuts(shape3[2], split[2])) out.push({ c, y, x });
-  return out;
-}
-
-function candidates(shape3: [number, number, number]): [number, number, number][] {
-  const out: [number, number, number][] = [];
-  for (let a = 1; a <= shape3[0]; a++) for (let b = 1; b <= shape3[1]; b++) for (let c = 1; c <= shape3[2]; c++) out.push([a, b, c]);
-  return out.sort((p, q) => p[0] * p[1] * p[2] - q[0] * q[1] * q[2] || p[1] + p[2] - (q[1] + q[2]) || q[1] - p[1]);
-}
-
-interface Placed { g: Geometry; split: [number, number, number]; tiles: Box[]; costs: TileCost[] }
+interface Placed { g: Geometry; split: Shape3; tiles: Box[]; costs: TileCost[] }
 
 /** Smallest split with more than `minTiles` tiles inside the compartment, input-axon and memory limits. */
 function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Placed {
@@ -218,7 +162,7 @@ function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Plac
   if (fanIn > L.inputAxonsPerCore.value)
     throw new SpikewasmError(`layer '${id}' (${g.node.kind}): one neuron needs ${fanIn} input axons, more than the ${L.inputAxonsPerCore.value} input axons per core of ${chip.name} (limit inputAxonsPerCore); it cannot be placed`, 3);
   let best: Placed | null = null, bestAxons = Infinity, bestCount = Infinity, last: TileCost | null = null;
-  for (const split of candidates(g.shape3)) {
+  for (const split of candidateSplits(g.shape3)) {
     const count = split[0] * split[1] * split[2];
     if (count <= minTiles) continue;
     if (count > bestCount) break;
@@ -238,20 +182,6 @@ function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Plac
   throw new SpikewasmError(`layer '${id}' (${g.node.kind}): no split into ${minTiles > 0 ? `more than ${minTiles} ` : ""}tiles fits one core of ${chip.name} even at one neuron per core (limit ${what})`, 3);
 }
 
-function geometries(graph: SnnGraph): Geometry[] {
-  const { shapes } = checkGraph(graph);
-  const byId = new Map<string, SnnNode>(graph.nodes.map((n) => [n.id, n]));
-  const resolve = (id: string): { src: string; viaFlatten: boolean } => {
-    let n = byId.get(id)!, via = false;
-    while (n.kind === "flatten") { via = true; n = byId.get(n.input)!; }
-    return { src: n.id, viaFlatten: via };
-  };
-  return graph.nodes.filter(isPopulation).map((node) => ({
-    node, shape: [...shapes.get(node.id)!], shape3: to3(shapes.get(node.id)!),
-    inputs: nodeInputs(node).map((id) => ({ id, ...resolve(id), shape3: to3(shapes.get(id)!) })),
-  }));
-}
-
 /** Out-axon slots of every tile of every layer, and each (source tile, destination tile) weight. */
 function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]> } {
   const out = new Map<Placed, number[]>(placed.map((p) => [p, p.tiles.map(() => 0)]));
@@ -262,9 +192,9 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
       const s = byId.get(inp.src);
       if (!s) return; // an input node: spikes come from the host
       d.tiles.forEach((dt, di) => {
-        const need = neededBox(d.g, dt, k);
+        const need = neededBox(d.g, dt, k, true);
         // through a flatten of a 3-D source the needed range is mapped conservatively to the whole source
-        const region = inp.shape3.join() === s.g.shape3.join() ? need : full(s.g.shape3);
+        const region = inp.inShape3.join() === s.g.shape3.join() ? need : full(s.g.shape3);
         s.tiles.forEach((st, si) => {
           const n = vol(inter(st, region));
           if (n > 0) { out.get(s)![si] += n; pairs.get(s)!.push({ src: si, dst: d, dstTile: di, n }); }
@@ -280,9 +210,8 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
  * naming the layer, the limit and the numbers when a layer cannot be placed.
  */
 export function mapToLoihi(graph: SnnGraph, chip: ChipDescription): LoihiMapping {
-  refuseRecurrent(graph, chip.name);
   const L = chip.limits;
-  const placed = geometries(graph).map((g) => chooseSplit(chip, g, 0));
+  const placed = geometries(graph, chip.name).map((g) => chooseSplit(chip, g, 0));
   let r = routes(placed);
   for (let iter = 0; ; iter++) {
     const bad = placed.findIndex((p) => r.out.get(p)!.some((n) => n > L.outputAxonsPerCore.value));
@@ -328,7 +257,7 @@ function assemble(chip: ChipDescription, placed: Placed[], r: ReturnType<typeof 
       const a = where(base + e.src), b = where(coreIndex.get(e.dst)! + e.dstTile);
       w += e.n; hx += e.n * Math.abs(a.tileX - b.tileX); hy += e.n * Math.abs(a.tileY - b.tileY);
     }
-    const neurons = p.g.shape3[0] * p.g.shape3[1] * p.g.shape3[2];
+    const neurons = p.g.neurons;
     const sum = (f: (c: TileCost) => number) => p.costs.reduce((a, c) => a + f(c), 0);
     return {
       id: p.g.node.id, kind: p.g.node.kind, shape: p.g.shape, neurons, split: p.split,

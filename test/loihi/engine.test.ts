@@ -11,7 +11,7 @@ import type { NeuronParams, SnnGraph, SnnNode } from "../../src/ir/graph.js";
 import { LoihiEngine } from "../../src/loihi/engine.js";
 import { evaluateLoihi, loihiActivity } from "../../src/loihi/evaluate.js";
 import { toLoihiNet } from "../../src/loihi/net.js";
-import { quantizeGraph } from "../../src/loihi/quantize.js";
+import { type LoihiGraph, quantizeGraph } from "../../src/loihi/quantize.js";
 import { simulateLoihi } from "../../src/loihi/simulate.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -49,6 +49,32 @@ function randomNet(r: Rng, k: number): SnnGraph {
   return { nodes };
 }
 
+/**
+ * Runs `lg` on B samples with the WASM and TypeScript kernels (which must agree) and compares every layer
+ * with simulateLoihi on the expanded net: spike counts per neuron, spikes at every step and the output's
+ * final voltages. Returns the spikes seen.
+ */
+async function expectEngineEqualsSimulate(lg: LoihiGraph, x: Float32Array, B: number, T: number, label: string): Promise<number> {
+  const n = lg.input.size;
+  const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
+  const js = (await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T });
+  expect(js).toEqual(wasm);
+  let spikes = 0;
+  for (let b = 0; b < B; b++) {
+    const ref = await simulateLoihi(toLoihiNet(lg, { input: x.subarray(b * n, (b + 1) * n), steps: T }), T + lg.latency);
+    for (const rec of wasm.layers) {
+      const counts = new Array<number>(rec.neurons).fill(0);
+      ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
+      expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `${label} sample ${b} layer ${rec.id}`).toEqual(counts);
+      ref.blocks[rec.id].spikes.forEach((row, t) => expect(rec.spikesPerStep[t * B + b]).toBe(row.length));
+      spikes += counts.reduce((a, c) => a + c, 0);
+    }
+    const out = ref.blocks[wasm.output.id], nOut = wasm.output.size, last = T + lg.latency - 1;
+    expect(Array.from(wasm.output.v.subarray((last * B + b) * nOut, (last * B + b + 1) * nOut))).toEqual(out.v[last]);
+  }
+  return spikes;
+}
+
 describe("LoihiEngine equals simulateLoihi on the expanded net", () => {
   it("12 random conv/pool/dense networks, 3 samples each, WASM and TypeScript kernels", async () => {
     const r = new Rng(11);
@@ -59,22 +85,7 @@ describe("LoihiEngine equals simulateLoihi on the expanded net", () => {
       expect(lg.latency).toBe(5);
       const n = lg.input.size, T = 20, B = 3;
       const x = Float32Array.from({ length: B * n }, () => (r.uniform() < 0.3 ? 0 : r.uniform()));
-      const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
-      const js = (await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T });
-      expect(js).toEqual(wasm);
-      for (let b = 0; b < B; b++) {
-        const xb = x.subarray(b * n, (b + 1) * n);
-        const ref = await simulateLoihi(toLoihiNet(lg, { input: xb, steps: T }), T + lg.latency);
-        for (const rec of wasm.layers) {
-          const counts = new Array<number>(rec.neurons).fill(0);
-          ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
-          expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `net ${k} sample ${b} layer ${rec.id}`).toEqual(counts);
-          ref.blocks[rec.id].spikes.forEach((row, t) => expect(rec.spikesPerStep[t * B + b]).toBe(row.length));
-          spikes += counts.reduce((a, c) => a + c, 0);
-        }
-        const out = ref.blocks.d2, nOut = wasm.output.size, last = T + lg.latency - 1;
-        expect(Array.from(wasm.output.v.subarray((last * B + b) * nOut, (last * B + b + 1) * nOut))).toEqual(out.v[last]);
-      }
+      spikes += await expectEngineEqualsSimulate(lg, x, B, T, `net ${k}`);
     }
     expect(spikes).toBeGreaterThan(1000); // the networks are active
   }, 120_000);
@@ -167,17 +178,7 @@ describe("residual add on Loihi", () => {
       expect(lg.report.layers.find((l) => l.id === "a")).toMatchObject({ kind: "add", src: "c1 + c2", fanIn: 2 });
       const n = lg.input.size, T = 16, B = 2;
       const x = Float32Array.from({ length: B * n }, () => r.uniform());
-      const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
-      expect((await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T })).toEqual(wasm);
-      for (let b = 0; b < B; b++) {
-        const ref = await simulateLoihi(toLoihiNet(lg, { input: x.subarray(b * n, (b + 1) * n), steps: T }), T + lg.latency);
-        for (const rec of wasm.layers) {
-          const counts = new Array<number>(rec.neurons).fill(0);
-          ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
-          expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `net ${k} sample ${b} layer ${rec.id}`).toEqual(counts);
-          spikes += counts.reduce((s, v) => s + v, 0);
-        }
-      }
+      spikes += await expectEngineEqualsSimulate(lg, x, B, T, `net ${k}`);
     }
     expect(spikes).toBeGreaterThan(500);
   }, 60_000);
@@ -205,17 +206,7 @@ describe("channel concat on Loihi", () => {
       expect(lg.report.layers.find((l) => l.id === "cat")).toMatchObject({ kind: "concat", src: "a | b" });
       const n = lg.input.size, T = 16, B = 2;
       const x = Float32Array.from({ length: B * n }, () => r.uniform());
-      const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
-      expect((await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T })).toEqual(wasm);
-      for (let b = 0; b < B; b++) {
-        const ref = await simulateLoihi(toLoihiNet(lg, { input: x.subarray(b * n, (b + 1) * n), steps: T }), T + lg.latency);
-        for (const rec of wasm.layers) {
-          const counts = new Array<number>(rec.neurons).fill(0);
-          ref.blocks[rec.id].spikes.forEach((row) => row.forEach((j) => counts[j]++));
-          expect(Array.from(rec.spikeCounts.subarray(b * rec.neurons, (b + 1) * rec.neurons)), `net ${k} sample ${b} layer ${rec.id}`).toEqual(counts);
-          spikes += counts.reduce((s, v) => s + v, 0);
-        }
-      }
+      spikes += await expectEngineEqualsSimulate(lg, x, B, T, `net ${k}`);
     }
     expect(spikes).toBeGreaterThan(300);
   }, 60_000);
