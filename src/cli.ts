@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { SpikewasmError } from "./errors.js";
 import { convNet, mlp784, uniformInputs } from "./examples/networks.js";
 import { checkGraph } from "./ir/check.js";
@@ -16,18 +16,16 @@ import { planMemory } from "./sim/plan.js";
 import { type SimResult, Simulator } from "./sim/simulator.js";
 import { evaluateLoihiParallel, evaluateSnnParallel } from "./convert/parallel.js";
 import { VERSION } from "./version.js";
-import { importOnnx } from "./onnx/import.js";
+import { importOnnx, requireConvertible } from "./onnx/import.js";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ImageSet, checkAgainstModel, loadImages, loadLabels } from "./data/dataset.js";
+import { checkAgainstModel, loadImages, loadLabels } from "./data/dataset.js";
 import { readDataFile } from "./data/files.js";
 import { type RunReport, runPipeline } from "./pipeline/run.js";
 import { type LoihiNet, simulateLoihi } from "./loihi/simulate.js";
 import { NIR_WRITE_VERSION, nirToSnn, readNir, snnToNir, writeNir } from "./nir/index.js";
 import { runGraphPipeline } from "./pipeline/run-graph.js";
 import { TARGET_NAMES } from "./pipeline/targets.js";
-import { requireConvertible } from "./onnx/import.js";
 import { createAnnRunner } from "./ann/infer-wasm.js";
 import { convertAnn, resolveConvertOptions } from "./convert/convert.js";
 import { SingleBar } from "cli-progress";
@@ -35,6 +33,15 @@ import { chartJsSource } from "./report/chart-source.js";
 import { renderReportHtml } from "./report/html.js";
 
 const EXAMPLES: Record<string, () => SnnGraph> = { mlp: mlp784, conv: convNet };
+
+/** --dt and --nir-reset of every command that reads a NIR file ("NIR graphs: …"); `prefix` names what they apply to. */
+function nirDtOption(prefix: string): Option {
+  return new Option("--dt <seconds>", `${prefix}: seconds per step (default: the file's spikewasm_dt, else required)`).argParser(num("--dt", 0));
+}
+
+function nirResetOption(prefix: string): Option {
+  return new Option("--nir-reset <r>", `${prefix}: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)`).choices(["value", "subtract"]);
+}
 
 function int(name: string, min: number) {
   return (v: string): number => {
@@ -52,20 +59,34 @@ function num(name: string, min: number) {
   };
 }
 
-function readText(file: string): string {
+/** Reads a whole input file; a SpikewasmError naming it (and the errno code) when it cannot be read. */
+function readInput(file: string): Buffer {
   try {
-    return readFileSync(file, "utf8");
+    return readFileSync(file);
   } catch (e) {
     throw new SpikewasmError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
+function readText(file: string): string {
+  return readInput(file).toString("utf8");
+}
+
+function readBytes(file: string): Uint8Array {
+  return new Uint8Array(readInput(file));
+}
+
 /** Loads a graph file, or an example by name when `file` is absent. */
-async function loadGraph(file: string | undefined, example: string, o: Record<string, unknown> = {}): Promise<{ graph: SnnGraph; source: string }> {
+async function loadGraph(file: string | undefined, example: string, o: Record<string, unknown>): Promise<{ graph: SnnGraph; source: string }> {
   if (file) return { graph: (await graphFromFile(file, o)).graph, source: file };
-  const make = EXAMPLES[example];
-  if (!make) throw new SpikewasmError(`unknown example '${example}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
-  return { graph: make(), source: `example:${example}` };
+  return { graph: exampleGraph(example), source: `example:${example}` };
+}
+
+/** A built-in example network by name. */
+function exampleGraph(name: string): SnnGraph {
+  const make = EXAMPLES[name];
+  if (!make) throw new SpikewasmError(`unknown example '${name}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
+  return make();
 }
 
 /** Reads inputs from a JSON file: an array of numbers, or an array of samples (nested arrays). */
@@ -145,8 +166,7 @@ async function simulate(file: string | undefined, o: Record<string, unknown>): P
     memory: { parameterBytes: sim.plan.parameterBytes, stateBytes: sim.plan.stateBytes, totalBytes: sim.plan.totalBytes },
     ...s,
   };
-  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
-  if (o.json === "-" || (o.json && o.quiet)) return;
+  if (emitJson(o, report) || (o.json && o.quiet)) return;
   const pad = (x: unknown, w: number) => String(x).padStart(w);
   console.log(`spikewasm ${VERSION}: ${source}, ${s.steps} steps, batch ${s.batch}, ${s.coding} coding, ${sim.backend} backend`);
   console.log(`${"layer".padEnd(12)}${pad("neurons", 9)}${pad("spikes/sample", 15)}${pad("rate/step", 11)}${pad("syn.events/sample", 19)}`);
@@ -159,9 +179,9 @@ async function simulate(file: string | undefined, o: Record<string, unknown>): P
 }
 
 /** Writes a command's result as JSON to `o.json` ("-": standard output); returns true when nothing else is to be printed. */
-function emitJson(o: Record<string, unknown>, report: unknown): boolean {
+function emitJson(o: Record<string, unknown>, report: unknown, indent = 2): boolean {
   if (!o.json) return false;
-  const text = JSON.stringify(report, null, 2) + "\n";
+  const text = JSON.stringify(report, null, indent || undefined) + "\n";
   if (o.json === "-") {
     process.stdout.write(text);
     return true;
@@ -175,28 +195,17 @@ async function checkCommand(file: string, o: Record<string, unknown>): Promise<v
   const { graph } = await graphFromFile(file, o);
   const { shapes, output } = checkGraph(graph);
   const plan = planMemory(graph, o.batch as number);
+  const nodes = graph.nodes.map((node) => ({ id: node.id, kind: node.kind, shape: shapes.get(node.id)!,
+    parameters: ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) + ("recurrent" in node && node.recurrent ? node.recurrent.weights.length : 0) }));
   const report = {
-    spikewasm: VERSION, graph: file, output, batch: plan.batch,
-    nodes: graph.nodes.map((node) => ({ id: node.id, kind: node.kind, shape: shapes.get(node.id)!,
-      parameters: ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) + ("recurrent" in node && node.recurrent ? node.recurrent.weights.length : 0) })),
+    spikewasm: VERSION, graph: file, output, batch: plan.batch, nodes,
     memory: { parameterBytes: plan.parameterBytes, stateBytes: plan.stateBytes, totalBytes: plan.totalBytes },
   };
   if (emitJson(o, report)) return;
   console.log(`${basename(file)}: ${graph.nodes.length} nodes, output '${output}'`);
-  for (const node of graph.nodes) {
-    const params = ("weights" in node ? node.weights.length : 0) + ("bias" in node && node.bias ? node.bias.length : 0) + ("recurrent" in node && node.recurrent ? node.recurrent.weights.length : 0);
-    const shape = shapes.get(node.id)!;
-    console.log(`  ${node.id.padEnd(14)}${node.kind.padEnd(9)}[${shape.join(", ")}]`.padEnd(46) + `${shapeSize(shape)} values, ${params} parameters`);
-  }
+  for (const node of nodes)
+    console.log(`  ${node.id.padEnd(14)}${node.kind.padEnd(9)}[${node.shape.join(", ")}]`.padEnd(46) + `${shapeSize(node.shape)} values, ${node.parameters} parameters`);
   console.log(`memory at batch ${plan.batch}: ${plan.parameterBytes} bytes of parameters + ${plan.stateBytes} bytes of state = ${plan.totalBytes} bytes`);
-}
-
-function readBytes(file: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new SpikewasmError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
 }
 
 /** `inspect`: every ONNX node with shape, parameters, MACs and whether it converts; exit 2 if any does not. */
@@ -205,8 +214,7 @@ function inspectCommand(file: string, o: Record<string, unknown>): number {
   const totals = imp.nodes.reduce((a, n) => ({ params: a.params + n.params, macs: a.macs + n.macs }), { params: 0, macs: 0 });
   const report = { spikewasm: VERSION, model: file, opset: imp.opset, producer: imp.producer, ...totals, convertible: imp.problems.length === 0,
     droppedSoftmax: imp.droppedSoftmax, nodes: imp.nodes, problems: imp.problems };
-  if (o.json) writeAtomic(o.json as string, JSON.stringify(report, null, 2) + "\n");
-  if (!o.json || o.json !== "-") {
+  if (!emitJson(o, report)) {
     console.log(`${file}: opset ${imp.opset}, producer ${imp.producer || "?"}, ${imp.nodes.length} nodes, ${totals.params} parameters, ${totals.macs} MACs per sample`);
     console.log(`${"node".padEnd(24)}${"op".padEnd(20)}${"shape".padEnd(16)}${"params".padStart(10)}${"MACs".padStart(12)}  converts`);
     for (const n of imp.nodes) {
@@ -220,9 +228,7 @@ function inspectCommand(file: string, o: Record<string, unknown>): number {
 }
 
 function exampleCommand(name: string, o: Record<string, unknown>): void {
-  const make = EXAMPLES[name];
-  if (!make) throw new SpikewasmError(`unknown example '${name}' (available: ${Object.keys(EXAMPLES).join(", ")})`);
-  const graph = make();
+  const graph = exampleGraph(name);
   writeAtomic(o.out as string, stringifyGraph(graph) + "\n");
   if (emitJson(o, { spikewasm: VERSION, example: name, file: o.out, nodes: graph.nodes.length })) return;
   console.log(`wrote example '${name}' to ${o.out}`);
@@ -242,6 +248,33 @@ function mnistFile(name: string): string {
   }
 }
 
+/** The labelled test set of `run`: --data and --labels, by default the MNIST test set. */
+function testFiles(o: Record<string, unknown>): { dataFile: string; labelsFile: string } {
+  const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
+  const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
+  if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
+  return { dataFile, labelsFile };
+}
+
+/** Loads the test images (first --limit) and their labels; `input` is what the pipelines take as `test`. */
+function loadTestSet(o: Record<string, unknown>, { dataFile, labelsFile }: { dataFile: string; labelsFile: string }) {
+  const images = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
+  const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
+  const input = { samples: images.samples, count: images.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: images.preprocessing };
+  return { images, labels, input, dataFile, labelsFile };
+}
+
+/** --target as a list of names (empty when absent). */
+function targetList(o: Record<string, unknown>): string[] {
+  return o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [];
+}
+
+/** Runs `job` with a progress bar on stderr (when it is a terminal), cleared when the job ends or fails. */
+async function withProgress<T>(job: (progress: (stage: string, done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const progress = progressPrinter();
+  return job(progress).finally(() => progress("done", 1, 1));
+}
+
 function dataOptions(o: Record<string, unknown>, limit?: number) {
   const list = (v: unknown) => (v === undefined ? undefined : String(v).split(",").map(Number));
   const one = (v: number[] | undefined) => (v && v.length === 1 ? v[0] : v);
@@ -251,26 +284,22 @@ function dataOptions(o: Record<string, unknown>, limit?: number) {
 async function runCommand(modelArg: string | undefined, o: Record<string, unknown>, cmd?: Command): Promise<void> {
   if (modelArg && isGraphFile(modelArg)) return runGraphCommand(modelArg, o);
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
-  const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
-  const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
-  if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
+  const files = testFiles(o);
   const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));
   if (!calFile) throw new SpikewasmError("--data needs --calibration (normalisation data, never the test set)");
   if (o.json && o.json !== "-") checkWritable(o.json as string);
   if (o.report) checkWritable(o.report as string);
   const model = readBytes(modelFile);
-  const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
-  const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
+  const test = loadTestSet(o, files);
   const cal = loadImages(readDataFile(calFile), calFile, dataOptions(o, o.calibrationSamples as number));
-  const inShape = importOnnx(model, modelFile).graph.nodes[0];
-  const expected = inShape.kind === "input" ? inShape.shape : [];
-  checkAgainstModel(test, labels, expected, dataFile, labelsFile);
-  const progress = progressPrinter();
+  const imported = importOnnx(model, modelFile);
+  const inShape = imported.graph.nodes[0];
+  checkAgainstModel(test.images, test.labels, inShape.kind === "input" ? inShape.shape : [], test.dataFile, test.labelsFile);
   // under --protocol the preset sets these options; only flags given on the command line override it
   const given = <T>(key: string, value: T): T | undefined => (!o.protocol || cmd?.getOptionValueSource(key) === "cli" ? value : undefined);
-  const report = await runPipeline({
-    model, modelFile,
-    test: { samples: test.samples, count: test.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: test.preprocessing },
+  const report = await withProgress((progress) => runPipeline({
+    model, modelFile, imported,
+    test: test.input,
     calibration: { samples: cal.samples, count: cal.count, source: calFile },
   }, {
     timesteps: given("timesteps", o.timesteps) as number, batch: o.batch as number, workers: o.workers as number | undefined,
@@ -281,19 +310,19 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     maxPool: o.maxPool as "gate" | "avg",
     protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
-    targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [], cpuWatts: o.cpuWatts as number | undefined,
+    targets: targetList(o), cpuWatts: o.cpuWatts as number | undefined,
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
-  }).finally(() => progress("done", 1, 1));
+  }));
   if (o.report) {
     const chart = chartJsSource();
     writeAtomic(o.report as string, renderReportHtml(report, { chartJs: chart.source, chartJsVersion: chart.version }));
   }
   if (emitJson(o, report)) return;
-  printRun(report, test);
+  printRun(report, test.images.count);
   const proto = (report.options as { protocol?: { name: string; settings: Record<string, unknown> } | null }).protocol;
   if (proto) console.log(`protocol ${proto.name}: ${Object.entries(proto.settings).map(([k, v]) => `${k} ${v}`).join(", ")}; options as run in the JSON report (options.protocol: sources)`);
-  if (o.json) console.log(`report written to ${o.json}`);
+  printWritten(o);
   if (o.report) console.log(`HTML report written to ${o.report}`);
 }
 
@@ -335,16 +364,32 @@ function progressPrinter(): (stage: string, done: number, total: number) => void
   };
 }
 
-function printRun(r: RunReport, test: ImageSet): void {
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  console.log(`spikewasm ${r.spikewasm}: ${r.model.file} (${r.model.params} parameters, ${r.model.macs} MACs), ${test.count} samples, T = ${r.snn.timesteps}, ${r.options.coding} coding, ${r.options.readout} readout`);
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** Accuracy at steps 1, 2, 4, … and at the last step T: "t=1 9.80% · t=2 …". */
+function accuracyMarks(accuracyByStep: ArrayLike<number>, T: number): string {
+  const marks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000].filter((t) => t <= T);
+  if (!marks.includes(T)) marks.push(T);
+  return marks.map((t) => `t=${t} ${pct(accuracyByStep[t - 1])}`).join(" · ");
+}
+
+/** One row of the per-layer activity table (id, kind, neurons, spikes and synops per inference, rate). */
+function layerRow(l: { id: string; kind: string; neurons: number; spikesPerInference: number; synopsPerInference: number; rate: number }): string {
+  return `${l.id.slice(0, 13).padEnd(14)}${l.kind.padEnd(8)}${String(l.neurons).padStart(9)}${l.spikesPerInference.toFixed(0).padStart(12)}${l.synopsPerInference.toExponential(2).padStart(13)}${l.rate.toFixed(3).padStart(8)}`;
+}
+
+/** After the summary: where --json went. */
+function printWritten(o: Record<string, unknown>): void {
+  if (o.json) console.log(`report written to ${o.json}`);
+}
+
+function printRun(r: RunReport, samples: number): void {
+  console.log(`spikewasm ${r.spikewasm}: ${r.model.file} (${r.model.params} parameters, ${r.model.macs} MACs), ${samples} samples, T = ${r.snn.timesteps}, ${r.options.coding} coding, ${r.options.readout} readout`);
   console.log(`DNN accuracy ${pct(r.dnn.accuracy)} · SNN accuracy ${pct(r.snn.accuracy)} · conversion loss ${(100 * r.snn.conversionLoss).toFixed(2)} points`);
-  const marks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000].filter((t) => t <= r.snn.timesteps);
-  if (!marks.includes(r.snn.timesteps)) marks.push(r.snn.timesteps);
-  console.log(`accuracy by step: ${marks.map((t) => `t=${t} ${pct(r.snn.accuracyByStep[t - 1])}`).join(" · ")}`);
+  console.log(`accuracy by step: ${accuracyMarks(r.snn.accuracyByStep, r.snn.timesteps)}`);
   console.log(`${"layer".padEnd(14)}${"kind".padEnd(8)}${"neurons".padStart(9)}${"spikes/inf".padStart(12)}${"synops/inf".padStart(13)}${"rate".padStart(8)}${"corr".padStart(7)}  flags`);
   for (const l of r.snn.layers)
-    console.log(`${l.id.slice(0, 13).padEnd(14)}${l.kind.padEnd(8)}${String(l.neurons).padStart(9)}${l.spikesPerInference.toFixed(0).padStart(12)}${l.synopsPerInference.toExponential(2).padStart(13)}${l.rate.toFixed(3).padStart(8)}${(l.correlation === null ? "–" : l.correlation.toFixed(3)).padStart(7)}  ${l.flags.join("; ")}`);
+    console.log(`${layerRow(l)}${(l.correlation === null ? "–" : l.correlation.toFixed(3)).padStart(7)}  ${l.flags.join("; ")}`);
   console.log(`per inference: ${r.snn.spikesPerInference.toFixed(0)} spikes, ${r.snn.synopsPerInference.toExponential(3)} synaptic operations; ${r.seconds.toFixed(1)} s`);
   const m = (x: { footprintBytes: number; connectionSparsity: number; activationSparsity: number; denseOps: number; effectiveMacs: number; effectiveAcs: number }) =>
     `footprint ${(x.footprintBytes / 1024).toFixed(0)} KiB · connection sparsity ${x.connectionSparsity.toFixed(3)} · activation sparsity ${x.activationSparsity.toFixed(3)} · dense ${x.denseOps.toExponential(2)} · eff. MACs ${x.effectiveMacs.toExponential(2)} · eff. ACs ${x.effectiveAcs.toExponential(2)}`;
@@ -364,7 +409,7 @@ function si(x: number | null, unit: string): string {
 /** The per-target table, the ratios against the NCS2 and Loihi's trade-off over T. */
 function printTargets(r: RunReport): void {
   if (r.targets.length === 0) return;
-  const pct = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(2)}%`);
+  const pctOrDash = (x: number | null) => (x === null ? "–" : pct(x));
   const w = Math.max(8, ...r.targets.map((t) => t.name.length + 2));
   console.log(`${"target".padEnd(w)}${"runs".padEnd(6)}${"accuracy".padStart(9)}${"cores/chips".padStart(13)}${"energy/inf".padStart(13)}${"power".padStart(12)}${"latency".padStart(12)}${"inf/s".padStart(9)}`);
   for (const t of r.targets) {
@@ -373,7 +418,7 @@ function printTargets(r: RunReport): void {
       continue;
     }
     const cc = t.cores !== undefined ? `${t.cores} / ${t.chips}` : "–";
-    console.log(`${t.name.padEnd(w)}${t.model.toUpperCase().padEnd(6)}${pct(t.accuracy).padStart(9)}${cc.padStart(13)}${si(t.energyPerInferenceJ, "J").padStart(13)}` +
+    console.log(`${t.name.padEnd(w)}${t.model.toUpperCase().padEnd(6)}${pctOrDash(t.accuracy).padStart(9)}${cc.padStart(13)}${si(t.energyPerInferenceJ, "J").padStart(13)}` +
       `${si(t.powerW, "W").padStart(12)}${si(t.latencyS, "s").padStart(12)}${(t.inferencesPerS === null ? "–" : t.inferencesPerS.toFixed(0)).padStart(9)}`);
   }
   const cpu = r.targets.find((t) => t.name === "cpu");
@@ -392,10 +437,10 @@ function printTargets(r: RunReport): void {
   const l = r.targets.find((t) => t.name === "loihi" && t.feasible);
   if (l) {
     const rows = l.tradeoff as { timesteps: number; accuracy: number; energyPerInferenceJ: number; latencyS: number }[];
-    console.log(`loihi (estimate; bit-exact quantised run) by timesteps T: ${rows.map((x) => `T=${x.timesteps} ${pct(x.accuracy)} ${si(x.energyPerInferenceJ, "J")} ${si(x.latencyS, "s")}`).join(" · ")}`);
+    console.log(`loihi (estimate; bit-exact quantised run) by timesteps T: ${rows.map((x) => `T=${x.timesteps} ${pctOrDash(x.accuracy)} ${si(x.energyPerInferenceJ, "J")} ${si(x.latencyS, "s")}`).join(" · ")}`);
     const alt = (l.alternatives as { energyPerInferenceJ: number; latencyS: number; powerW: number }[])[0];
     if (alt) console.log(`loihi with SANA-FE's calibrated constants: ${si(alt.energyPerInferenceJ, "J")}/inference, ${si(alt.powerW, "W")}, ${si(alt.latencyS, "s")} latency`);
-    console.log(`loihi: recommended T = ${l.recommendedTimesteps} (${l.recommendation}); float SNN ${pct(l.floatSnnAccuracy as number)} at T = ${r.snn.timesteps}`);
+    console.log(`loihi: recommended T = ${l.recommendedTimesteps} (${l.recommendation}); float SNN ${pctOrDash(l.floatSnnAccuracy as number)} at T = ${r.snn.timesteps}`);
   }
 }
 
@@ -410,8 +455,7 @@ async function loihiSimCommand(file: string, o: Record<string, unknown>): Promis
   }
   const r = await simulateLoihi(net, o.steps as number, { backend: o.backend as "wasm" | "js" });
   const report = { spikewasm: VERSION, node: process.versions.node, net: file, semantics: "NengoLoihi emulator (nengo_loihi/emulator/interface.py), first-generation Loihi", ...r };
-  if (o.json) writeAtomic(o.json as string, JSON.stringify(report) + "\n");
-  if (o.json === "-") return;
+  if (emitJson(o, report, 0)) return;
   for (const w of r.warnings) console.error(`spikewasm: warning: ${w}`);
   console.log(`spikewasm ${VERSION}: ${file}, ${r.steps} steps, ${r.backend} backend`);
   for (const [name, tr] of Object.entries(r.blocks)) {
@@ -431,8 +475,8 @@ export function buildProgram(): Command {
     .command("simulate")
     .description("simulate an SNN graph (JSON) for T steps on a batch and print per-layer activity")
     .argument("[graph]", "graph file: spikewasm graph JSON or NIR (.nir); default: the built-in example")
-    .option("--dt <seconds>", "NIR graphs: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
-    .addOption(new Option("--nir-reset <r>", "NIR graphs: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
+    .addOption(nirDtOption("NIR graphs"))
+    .addOption(nirResetOption("NIR graphs"))
     .option("--example <name>", `built-in network when no graph is given (${Object.keys(EXAMPLES).join(", ")})`, "mlp")
     .option("-T, --steps <n>", "time steps", int("--steps", 1), 100)
     .option("-b, --batch <n>", "samples per run", int("--batch", 1), 1)
@@ -482,8 +526,8 @@ export function buildProgram(): Command {
     .option("--target <list>", `hardware estimates, comma list or 'all' (${TARGET_NAMES.join(", ")})`)
     .option("--loihi-samples <n>", "test samples of the bit-exact Loihi run (default: all)", int("--loihi-samples", 1))
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
-    .option("--dt <seconds>", "NIR models only: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
-    .addOption(new Option("--nir-reset <r>", "NIR models only: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
+    .addOption(nirDtOption("NIR models only"))
+    .addOption(nirResetOption("NIR models only"))
     .option("--json <file>", "write the full report as JSON (- for standard output only)")
     .option("--report <file>", "write a self-contained HTML report (charts, raster of 3 samples, options; opens offline)")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json\n  spikewasm run net.nir --dt 1e-3 --target loihi       # a spiking network from NIR, evaluated as it is")
@@ -493,8 +537,8 @@ export function buildProgram(): Command {
     .description("type-check a graph JSON file and print every node's shape and the memory it needs")
     .argument("<graph>", "graph file: spikewasm graph JSON or NIR (.nir)")
     .option("-b, --batch <n>", "batch size for the memory figure", int("--batch", 1), 1)
-    .option("--dt <seconds>", "NIR graphs: seconds per step (default: the file's spikewasm_dt, else required)", num("--dt", 0))
-    .addOption(new Option("--nir-reset <r>", "NIR graphs: reset to v_reset (NIR's rule) or by subtraction").choices(["value", "subtract"]))
+    .addOption(nirDtOption("NIR graphs"))
+    .addOption(nirResetOption("NIR graphs"))
     .option("--json <file>", "write the result as JSON (- for standard output only)")
     .addHelpText("after", "\nExamples:\n  spikewasm check net.json -b 32\n  spikewasm check net.nir --dt 1e-3 --json -")
     .action((file: string, o: Record<string, unknown>) => checkCommand(file, o));
@@ -540,7 +584,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--reset <r>", "ONNX only: reset after a spike").choices(["subtract", "zero"]).default("subtract"))
     .addOption(new Option("--bias <b>", "ONNX only: biases scaled or dropped").choices(["scale", "drop"]).default("scale"))
     .addOption(new Option("--max-pool <m>", "ONNX only: max pooling as a gate or replaced by average pooling").choices(["gate", "avg"]).default("gate"))
-    .addOption(new Option("--nir-reset <r>", "NIR input: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)").choices(["value", "subtract"]))
+    .addOption(nirResetOption("NIR input"))
     .addHelpText("after", "\nExamples:\n  spikewasm export models/mnist_cnn.onnx --nir cnn.nir       # convert the bundled CNN and write NIR\n  spikewasm export net.nir --graph net.json --dt 1e-4         # a NIR file as spikewasm graph JSON")
     .action((file: string, o: Record<string, unknown>) => exportCommand(file, o));
   return program;
@@ -580,33 +624,25 @@ async function graphFromFile(file: string, o: Record<string, unknown>): Promise<
 
 /** `run net.nir|graph.json`: the SNN evaluated as given (no DNN), optionally estimated on Loihi. */
 async function runGraphCommand(file: string, o: Record<string, unknown>): Promise<void> {
-  const dataFile = (o.data as string) ?? mnistFile("t10k-images-idx3-ubyte");
-  const labelsFile = (o.labels as string) ?? (o.data ? undefined : mnistFile("t10k-labels-idx1-ubyte"));
-  if (!labelsFile) throw new SpikewasmError("--data needs --labels (a file of class indices)");
+  const files = testFiles(o);
   if (o.json && o.json !== "-") checkWritable(o.json as string);
   const { graph, source } = await graphFromFile(file, o);
-  const test = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
-  const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
+  const test = loadTestSet(o, files);
   const input = graph.nodes.find((n) => n.kind === "input");
-  checkAgainstModel(test, labels, input?.kind === "input" ? input.shape : [], dataFile, labelsFile);
-  const progress = progressPrinter();
-  const report = await runGraphPipeline({ graph, graphFile: file, source, test: { samples: test.samples, count: test.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: test.preprocessing } }, {
+  checkAgainstModel(test.images, test.labels, input?.kind === "input" ? input.shape : [], test.dataFile, test.labelsFile);
+  const report = await withProgress((progress) => runGraphPipeline({ graph, graphFile: file, source, test: test.input }, {
     timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number,
-    seed: o.seed as number, readout: o.readout as "count", targets: o.target ? String(o.target).split(",").map((t) => t.trim()).filter(Boolean) : [],
+    seed: o.seed as number, readout: o.readout as "count", targets: targetList(o),
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel, onProgress: progress,
-  }).finally(() => progress("done", 1, 1));
+  }));
   if (emitJson(o, report)) return;
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  console.log(`spikewasm ${report.spikewasm}: ${file} (${report.graph.nodes} nodes, spiking network as given, no DNN), ${test.count} samples, T = ${report.snn.timesteps}, ${report.options.coding} coding`);
-  const marks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000].filter((t) => t <= report.snn.timesteps);
-  if (!marks.includes(report.snn.timesteps)) marks.push(report.snn.timesteps);
-  console.log(`SNN accuracy ${pct(report.snn.accuracy)}; by step: ${marks.map((t) => `t=${t} ${pct(report.snn.accuracyByStep[t - 1])}`).join(" · ")}`);
-  for (const l of report.snn.layers)
-    console.log(`${l.id.slice(0, 13).padEnd(14)}${l.kind.padEnd(8)}${String(l.neurons).padStart(9)}${l.spikesPerInference.toFixed(0).padStart(12)}${l.synopsPerInference.toExponential(2).padStart(13)}${l.rate.toFixed(3).padStart(8)}`);
+  console.log(`spikewasm ${report.spikewasm}: ${file} (${report.graph.nodes} nodes, spiking network as given, no DNN), ${test.images.count} samples, T = ${report.snn.timesteps}, ${report.options.coding} coding`);
+  console.log(`SNN accuracy ${pct(report.snn.accuracy)}; by step: ${accuracyMarks(report.snn.accuracyByStep, report.snn.timesteps)}`);
+  for (const l of report.snn.layers) console.log(layerRow(l));
   for (const t of report.targets)
     console.log(t.feasible ? `target ${t.name}: accuracy ${pct(t.accuracy ?? 0)}, ${t.cores} cores / ${t.chips} chip(s), ${si(t.energyPerInferenceJ, "J")}/inference, ${si(t.powerW, "W")}, ${si(t.latencyS, "s")} latency (estimate)`
       : `target ${t.name}: does not fit — ${t.reason}`);
-  if (o.json) console.log(`report written to ${o.json}`);
+  printWritten(o);
 }
 
 /** `export`: an ONNX model (converted) or a graph file, written as NIR and/or graph JSON. */

@@ -99,7 +99,7 @@ describe("spikewasm CLI", () => {
     }
     expect(JSON.parse(out.join("")).data.samples).toBe(10);
     expect(existsSync("-")).toBe(false);
-  });
+  }, 60_000); // runs six CLI commands, two of them on the bundled model: the default 5 s is too short on a loaded machine
 
   it("inspect lists every node of the bundled model and exits 0", async () => {
     expect(await main(["inspect", new URL("../models/mnist_cnn.onnx", import.meta.url).pathname])).toBe(0);

@@ -12,7 +12,7 @@
  */
 import { SpikewasmError } from "../errors.js";
 import { gunzipBytes, isGzip } from "./gzip.js";
-import { type DType, DTYPE_BYTES, type Tensor, decodeElements, elementCount, formatShape } from "./tensor.js";
+import { type DType, type Tensor, decodeBody } from "./tensor.js";
 
 /** IDX type byte → dtype. */
 export const IDX_TYPES: Readonly<Record<number, DType>> = {
@@ -31,15 +31,7 @@ const hex = (b: number): string => b.toString(16).padStart(2, "0");
 export function parseIdx(bytes: Uint8Array, file: string): Tensor {
   const raw = isGzip(bytes) ? gunzipBytes(bytes, file) : bytes;
   const { dtype, shape, dataOffset } = parseIdxHeader(raw, file);
-  const expected = elementCount(shape) * DTYPE_BYTES[dtype];
-  const actual = raw.length - dataOffset;
-  if (actual < expected) {
-    throw new SpikewasmError(`${file}: IDX data is truncated: shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes after the ${dataOffset}-byte header, found ${actual}`);
-  }
-  if (actual > expected) {
-    throw new SpikewasmError(`${file}: ${actual - expected} trailing bytes after the IDX data (shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes, found ${actual})`);
-  }
-  return { dtype, shape, data: decodeElements(raw, dataOffset, elementCount(shape), dtype, false, file) };
+  return decodeBody(raw, dataOffset, dtype, shape, false, file, "IDX");
 }
 
 /** Reads and checks the IDX header: dtype, shape and where the elements start. */

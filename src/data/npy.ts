@@ -13,7 +13,7 @@
  * No Node imports: bundles for browsers.
  */
 import { SpikewasmError } from "../errors.js";
-import { type DType, DTYPE_BYTES, type Tensor, decodeElements, elementCount, formatShape } from "./tensor.js";
+import { type DType, DTYPE_BYTES, type Tensor, decodeBody } from "./tensor.js";
 
 /** The 6 bytes every NPY file starts with: \x93NUMPY. */
 export const NPY_MAGIC: readonly number[] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -38,15 +38,7 @@ export function isNpy(bytes: Uint8Array): boolean {
 export function parseNpy(bytes: Uint8Array, file: string): Tensor {
   const { headerText, dataOffset } = splitNpyHeader(bytes, file);
   const { dtype, shape } = parseNpyHeader(headerText, file);
-  const expected = elementCount(shape) * DTYPE_BYTES[dtype];
-  const actual = bytes.length - dataOffset;
-  if (actual < expected) {
-    throw new SpikewasmError(`${file}: NPY data is truncated: shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes after the ${dataOffset}-byte header, found ${actual}`);
-  }
-  if (actual > expected) {
-    throw new SpikewasmError(`${file}: ${actual - expected} trailing bytes after the NPY data (shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes, found ${actual})`);
-  }
-  return { dtype, shape, data: decodeElements(bytes, dataOffset, elementCount(shape), dtype, true, file) };
+  return decodeBody(bytes, dataOffset, dtype, shape, true, file, "NPY");
 }
 
 /** Checks magic and version; returns the header dict text and where the elements start. */

@@ -75,6 +75,25 @@ export function decodeElements(
   return out;
 }
 
+/**
+ * Decodes a tensor body: checks that exactly `shape`'s elements of `dtype` follow the `dataOffset`-byte
+ * header (`format` names the file kind in messages), then decodes them.
+ * @throws SpikewasmError naming `file` when the data is truncated or followed by trailing bytes.
+ */
+export function decodeBody(
+  bytes: Uint8Array, dataOffset: number, dtype: DType, shape: number[], littleEndian: boolean, file: string, format: "IDX" | "NPY",
+): Tensor {
+  const expected = elementCount(shape) * DTYPE_BYTES[dtype];
+  const actual = bytes.length - dataOffset;
+  if (actual < expected) {
+    throw new SpikewasmError(`${file}: ${format} data is truncated: shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes after the ${dataOffset}-byte header, found ${actual}`);
+  }
+  if (actual > expected) {
+    throw new SpikewasmError(`${file}: ${actual - expected} trailing bytes after the ${format} data (shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes, found ${actual})`);
+  }
+  return { dtype, shape, data: decodeElements(bytes, dataOffset, elementCount(shape), dtype, littleEndian, file) };
+}
+
 /** int64 → Float64Array, rejecting values outside the safe-integer range (they would lose precision). */
 function decodeInt64(bytes: Uint8Array, offset: number, count: number, le: boolean, file: string): Float64Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 8);

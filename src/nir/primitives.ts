@@ -16,7 +16,7 @@
  * SumPool2d / AvgPool2d (kernel_size, stride, padding); Flatten (start_dim, end_dim, input_type);
  * Input / Output (shape); Delay (delay); Threshold (threshold); NIRGraph (nodes, edges).
  */
-import type { NirData, NirGraph, NirNode, NirPrimitive, NirSubgraph, NirTensor } from "./types.js";
+import { type NirData, type NirGraph, type NirNode, type NirPrimitive, type NirSubgraph, type NirTensor, isSubgraph } from "./types.js";
 
 /** Datasets of one primitive: required and optional names. */
 export interface PrimitiveSpec {
@@ -153,8 +153,8 @@ export function nodeAt(g: NirSubgraph, name: string): NirNode | undefined {
   if (direct !== undefined) return direct;
   for (let i = name.indexOf("."); i >= 0; i = name.indexOf(".", i + 1)) {
     const sub = g.nodes.get(name.slice(0, i));
-    if (sub && sub.type === "NIRGraph") {
-      const inner = nodeAt(sub as NirSubgraph, name.slice(i + 1));
+    if (sub && isSubgraph(sub)) {
+      const inner = nodeAt(sub, name.slice(i + 1));
       if (inner) return inner;
     }
   }

@@ -2,7 +2,7 @@
  * Graph walks of the NIR → SnnGraph conversion: inlining nested subgraphs into one flat graph, finding
  * the edges that close cycles (recurrent connections), and a deterministic topological order.
  */
-import type { NirPrimitive, NirSubgraph } from "./types.js";
+import { type NirPrimitive, type NirSubgraph, isSubgraph } from "./types.js";
 
 /** A graph with nested subgraphs inlined: primitive nodes by full name (file order) and edges. */
 export interface Flat {
@@ -19,11 +19,11 @@ export function inline(g: NirSubgraph, prefix: string, problems: string[], where
   const bypass = new Set<string>();
   for (const [name, node] of g.nodes) {
     const full = prefix + name;
-    if (node.type !== "NIRGraph") {
-      nodes.set(full, node as NirPrimitive);
+    if (!isSubgraph(node)) {
+      nodes.set(full, node);
       continue;
     }
-    const sub = inline(node as NirSubgraph, `${full}.`, problems, where);
+    const sub = inline(node, `${full}.`, problems, where);
     const ins = [...sub.nodes].filter(([, n]) => n.type === "Input").map(([k]) => k);
     const outs = [...sub.nodes].filter(([, n]) => n.type === "Output").map(([k]) => k);
     if (ins.length === 1) entry.set(full, ins[0]);

@@ -7,7 +7,7 @@
 import type * as H5 from "h5wasm";
 import { NirError } from "./errors.js";
 import { loadH5, scratchPath } from "./hdf5.js";
-import type { NirData, NirGraph, NirGroup, NirNode } from "./types.js";
+import { type NirData, type NirGraph, type NirGroup, type NirNode, isSubgraph } from "./types.js";
 
 type Writable = Parameters<H5.Group["create_dataset"]>[0]["data"];
 
@@ -47,7 +47,7 @@ function writeGroup(g: H5.Group, grp: NirGroup, where: string): void {
 
 function writeNode(g: H5.Group, node: NirNode, where: string): void {
   g.create_dataset({ name: "type", data: node.type });
-  if (node.type === "NIRGraph" && "nodes" in node) {
+  if (isSubgraph(node)) {
     const nodes = g.create_group("nodes", true);
     for (const [k, child] of node.nodes) {
       if (k.includes("/") || k === "" || k === "." || k === "..")

@@ -1,19 +1,13 @@
 /** Images and labels → model input (src/data/dataset.ts): layouts, preprocessing, limits, model checks. */
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { SpikewasmError } from "../../src/errors.js";
+import { expectError } from "../helpers/expect-error.js";
 import {
   type ImageSet, checkAgainstModel, describePreprocessing, loadImages, loadLabels, resolveLayout, shapesCompatible,
 } from "../../src/data/dataset.js";
 import type { DType } from "../../src/data/tensor.js";
 import { idxBytes, npyBytes } from "./build-files.js";
 
-const expectError = (f: () => unknown, ...parts: (string | RegExp)[]): void => {
-  let err: unknown;
-  try { f(); } catch (e) { err = e; }
-  expect(err).toBeInstanceOf(SpikewasmError);
-  for (const p of parts) expect((err as Error).message).toMatch(p);
-};
 
 /** A deterministic value for sample n, channel c, row h, column w (distinct, fits in uint8 for small sizes). */
 const pixel = (n: number, c: number, h: number, w: number): number => (n * 97 + c * 31 + h * 7 + w * 3) % 256;

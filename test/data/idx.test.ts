@@ -2,18 +2,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { SpikewasmError } from "../../src/errors.js";
+import { expectError } from "../helpers/expect-error.js";
 import { checkAgainstModel, loadImages, loadLabels } from "../../src/data/dataset.js";
 import { parseIdx } from "../../src/data/idx.js";
 import { idxBytes, withTrailing } from "./build-files.js";
 
 const FILE = "digits-idx3-ubyte";
-const expectError = (f: () => unknown, ...parts: (string | RegExp)[]): void => {
-  let err: unknown;
-  try { f(); } catch (e) { err = e; }
-  expect(err).toBeInstanceOf(SpikewasmError);
-  for (const p of parts) expect((err as Error).message).toMatch(p);
-};
 
 describe("parseIdx", () => {
   it("reads MNIST-style uint8 images (magic 0x00000803) with their shape and values", () => {

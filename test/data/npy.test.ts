@@ -1,18 +1,12 @@
 /** The NPY reader (src/data/npy.ts): versions 1–3, every supported dtype, and each rejection. */
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { SpikewasmError } from "../../src/errors.js";
+import { expectError } from "../helpers/expect-error.js";
 import { parseNpy } from "../../src/data/npy.js";
 import { parseTensor } from "../../src/data/dataset.js";
 import { npyBytes, withTrailing } from "./build-files.js";
 
 const FILE = "x_test.npy";
-const expectError = (f: () => unknown, ...parts: (string | RegExp)[]): void => {
-  let err: unknown;
-  try { f(); } catch (e) { err = e; }
-  expect(err).toBeInstanceOf(SpikewasmError);
-  for (const p of parts) expect((err as Error).message).toMatch(p);
-};
 
 describe("parseNpy", () => {
   it.each([

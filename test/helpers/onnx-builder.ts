@@ -63,3 +63,14 @@ export async function runOrt(bytes: Uint8Array, input: Float32Array, dims: numbe
   const res = await session.run(feeds);
   return res[session.outputNames[0]].data as Float32Array;
 }
+
+/** Row-wise softmax of B rows: what the oracle still applies when the importer dropped a final Softmax. */
+export function softmax(x: Float32Array, B: number): Float32Array {
+  const n = x.length / B, y = new Float32Array(x.length);
+  for (let b = 0; b < B; b++) {
+    const row = x.subarray(b * n, (b + 1) * n), m = Math.max(...row);
+    const e = Array.from(row, (v) => Math.exp(v - m)), s = e.reduce((p, q) => p + q, 0);
+    e.forEach((v, i) => (y[b * n + i] = v / s));
+  }
+  return y;
+}

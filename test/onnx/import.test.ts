@@ -8,21 +8,11 @@ import { createAnnRunner } from "../../src/ann/infer-wasm.js";
 import { SpikewasmError } from "../../src/errors.js";
 import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { Rng } from "../../src/util/rng.js";
-import { buildModel, init, initInt, runOrt } from "../helpers/onnx-builder.js";
+import { buildModel, init, initInt, runOrt, softmax } from "../helpers/onnx-builder.js";
 
 function inputs(n: number, seed: number, nonneg = true): Float32Array {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => (nonneg ? r.uniform() : r.uniform() * 2 - 1));
-}
-
-function softmax(x: Float32Array, B: number): Float32Array {
-  const n = x.length / B, y = new Float32Array(x.length);
-  for (let b = 0; b < B; b++) {
-    const row = x.subarray(b * n, (b + 1) * n), m = Math.max(...row);
-    const e = Array.from(row, (v) => Math.exp(v - m)), s = e.reduce((p, q) => p + q, 0);
-    e.forEach((v, i) => (y[b * n + i] = v / s));
-  }
-  return y;
 }
 
 async function agree(bytes: Uint8Array, inShape: number[], B = 3, tol = 1e-4): Promise<ReturnType<typeof importOnnx>> {

@@ -11,7 +11,7 @@ import { createAnnRunner } from "../../src/ann/infer-wasm.js";
 import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { runPipeline } from "../../src/pipeline/run.js";
 import { Rng } from "../../src/util/rng.js";
-import { type NodeSpec, buildModel, init, initInt, runOrt } from "../helpers/onnx-builder.js";
+import { type NodeSpec, buildModel, init, initInt, runOrt, softmax } from "../helpers/onnx-builder.js";
 
 function randomInputs(n: number, seed: number): Float32Array {
   const r = new Rng(seed);
@@ -23,16 +23,6 @@ function nhwcToNchw(x: Float32Array, B: number, H: number, W: number, C: number)
   const y = new Float32Array(x.length);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) y[((b * C + c) * H + h) * W + w] = x[((b * H + h) * W + w) * C + c];
-  return y;
-}
-
-function softmax(x: Float32Array, B: number): Float32Array {
-  const n = x.length / B, y = new Float32Array(x.length);
-  for (let b = 0; b < B; b++) {
-    const row = x.subarray(b * n, (b + 1) * n), m = Math.max(...row);
-    const e = Array.from(row, (v) => Math.exp(v - m)), s = e.reduce((p, q) => p + q, 0);
-    e.forEach((v, i) => (y[b * n + i] = v / s));
-  }
   return y;
 }
 
