@@ -60,6 +60,24 @@ export interface ChipDescription {
     hopEastWestS: Sourced;
     hopNorthSouthS: Sourced;
     barrierSyncS: Sourced;
+    /**
+     * barrier time as a function of the tiles in use (replaces barrierSyncS when given): `step` takes the
+     * value of the largest key <= tiles (SANA-FE's lookup table), `linear` interpolates between keys
+     */
+    barrierByTiles?: { tiles: number[]; seconds: number[]; rule: "step" | "linear"; source: Sourced };
+  };
+  /**
+   * SANA-FE v2.2's per-neuron and per-message rules (when given, they replace the active/inactive
+   * neuron-update split and the within-tile spike energy):
+   *   soma    access (every neuron, every step) + update (a step where the potential was non-zero,
+   *           input arrived or the bias is non-zero) + spikeOut (a step where it fired);
+   *   message out (per message sent, at the source core) + hops + in (per message received);
+   *   synapse energy/latency per synaptic event by the layer's synapse unit (dense, sparse, conv).
+   */
+  sanafe?: {
+    soma: { accessJ: Sourced; accessS: Sourced; updateJ: Sourced; updateS: Sourced; spikeOutJ: Sourced; spikeOutS: Sourced };
+    message: { outJ: Sourced; outS: Sourced; inJ: Sourced; inS: Sourced };
+    synapse: { denseJ: Sourced; denseS: Sourced; sparseJ: Sourced; sparseS: Sourced; convJ: Sourced; convS: Sourced };
   };
 }
 
@@ -141,50 +159,79 @@ export const LOIHI: ChipDescription = {
       note: `${T2_TIME_VIA}. One value per step is modelled, so the whole-chip mesh (32 tiles) figure is used; a mesh of 1 tile syncs in 113 ns. ` +
         `Was 299 ns from ${SANAFE} (latency_global_barrier): not a Table 2 figure — ${SANAFE_TECH} marks its 299 ns as a stand-in inside the 113-465 ns range, to be replaced by a per-tile function (kept in LOIHI_SANAFE). ` +
         "Multi-chip barriers are longer (microseconds on Pohoiki Springs per Frady et al. 2020, as quoted in the research note above; not verified here) and are not modelled" },
+    barrierByTiles: { tiles: [1, 32], seconds: [113e-9, 465e-9], rule: "linear",
+      source: { value: 465e-9, unit: "s", kind: "derived", source: `${DAVIES_T2}: mesh-wide barrier sync time 113-465 ns for 1-32 tiles`,
+        note: `${T2_TIME_VIA}. Linear in the tiles in use between the two published ends (an estimate: Table 2 gives the range only)` } },
   },
 };
 
 /** Every constant of a chip as a flat list (for reports): path, value, unit, kind, source. */
 export function chipConstants(chip: ChipDescription): Array<{ name: string } & Sourced> {
   const out: Array<{ name: string } & Sourced> = [];
-  for (const [group, obj] of Object.entries(chip)) {
-    if (typeof obj !== "object" || obj === null) continue;
-    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-      if (v && typeof v === "object" && "value" in v) out.push({ name: `${group}.${k}`, ...(v as Sourced) });
+  const walk = (prefix: string, obj: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (!v || typeof v !== "object" || Array.isArray(v)) continue;
+      if ("value" in v && "source" in v) out.push({ name: `${prefix}${k}`, ...(v as Sourced) });
+      else walk(`${prefix}${k}.`, v as Record<string, unknown>);
     }
-  }
+  };
+  walk("", chip as unknown as Record<string, unknown>);
   return out;
 }
 
+const SANAFE22 = "SLAM-Lab/SANA-FE v2.2 Loihi description: sanafe/examples/loihi.yaml @ af110515f480a13929fd595b1b927225a36d048a (release 2.2.7); " +
+  "the same constants in arch/loihi.yaml @ 934b59386a82e7deb1b05ea1393a3c9d375207bb. Release 2.2.1 (docs/conf.py @ 003e5b5d18d3053d7f7afe0f6a851abfc09470d9) lies between them; " +
+  "the description is not stored at that commit, and every priced constant is identical on both sides of it";
+const SANAFE22_RULES = "SLAM-Lab/SANA-FE src/chip.cpp (process_neuron, pipeline_process_axon_out, receive_message), src/models.cpp (LoihiLifModel::update), src/schedule.cpp @ af110515";
+const sf = (value: number, unit: string, what: string, note?: string): Sourced => ({ value, unit, kind: "measured", source: `${SANAFE22}: ${what}`, ...(note ? { note } : {}) });
+
 /**
- * The same chip with SANA-FE's calibrated event costs (issue 4 item 5's alternative set): per-event
- * energies and latencies from SLAM-Lab/SANA-FE arch/loihi.yaml. SANA-FE charges a spike message
- * 76.8 pJ at the sending core's axon_out and nothing within the tile, so spikeWithinTileJ holds the
- * axon_out figure; its "spiking" neuron update maps onto this model's active (spiking) update, and
- * its "active" non-spiking update (72.8 pJ, 9.7 ns) has no separate term here (counted as inactive).
- * Its timing figures (synaptic op 4.0 ns, inactive update 6.0 ns, spiking update 30.0 ns, barrier 299 ns)
- * are SANA-FE's own and differ from Davies et al. 2018 Table 2, which LOIHI uses.
+ * The same chip priced as SANA-FE v2.2 prices it (SANA-FE reports Loihi energy within ~12 % and latency
+ * within ~25 % of silicon, on-chip time only): soma access every step + update when the potential is
+ * non-zero, input arrived or a bias is set + spike out when it fires; one message per destination core,
+ * 111 pJ out + hops + 0 pJ in (16 ns in); synaptic events priced by synapse unit (dense 35.5 pJ / 3.8 ns,
+ * sparse 33.6 / 4.7, conv 24.0 / 3.1); barrier from a lookup by tiles in use (0.6 / 1.0 / 1.4 / 1.8 µs at
+ * 1 / 2 / 4 / 29 tiles). SANA-FE has no static power, no x86 and no host I/O (loihi-system.ts adds those),
+ * and it does not check the synaptic-memory limit (the mapper here does).
  */
 export const LOIHI_SANAFE: ChipDescription = {
   ...LOIHI,
   name: "loihi-sanafe",
   energy: {
     ...LOIHI.energy,
-    synOpJ: { value: 35.5e-12, unit: "J", kind: "measured", source: `${SANAFE}: core_synapses energy_spike 35.5e-12` },
-    neuronUpdateActiveJ: { value: 69.3e-12, unit: "J", kind: "measured", source: `${SANAFE}: core_lif energy_spiking 69.3e-12`,
-      note: "a spiking update; SANA-FE's non-spiking active update (energy_active 72.8e-12) is not separated" },
-    neuronUpdateInactiveJ: { value: 51.2e-12, unit: "J", kind: "measured", source: `${SANAFE}: core_lif energy_inactive 51.2e-12` },
-    spikeWithinTileJ: { value: 76.8e-12, unit: "J", kind: "measured", source: `${SANAFE}: core_out (axon_out) energy 76.8e-12 per spike message`,
-      note: "SANA-FE sets energy_spike_within_tile to 0 and charges the message at axon_out" },
-    hopNorthSouthJ: { value: 4.2e-12, unit: "J", kind: "measured", source: `${SANAFE}: energy_north/south 4.2e-12` },
+    synOpJ: sf(35.5e-12, "J", "loihi_dense_synapse energy_process_spike 35.5e-12"),
+    neuronUpdateActiveJ: sf(51.2e-12 + 21.6e-12 + 69.3e-12, "J", "soma access 51.2e-12 + update 21.6e-12 + spike_out 69.3e-12", "a spiking step; the cost model applies the three terms separately"),
+    neuronUpdateInactiveJ: sf(51.2e-12, "J", "loihi_lif energy_access_neuron 51.2e-12"),
+    spikeWithinTileJ: sf(111e-12, "J", "loihi_out energy_message_out 111e-12 (SANA-FE has no within-tile cost: the message is charged at axon out)"),
+    hopEastWestJ: sf(3.0e-12, "J", "energy_east/west 3.0e-12"),
+    hopNorthSouthJ: sf(4.2e-12, "J", "energy_north/south 4.2e-12", "Davies et al. 2018 Table 2 gives 4.0 pJ"),
   },
   time: {
     ...LOIHI.time,
-    synOpS: { value: 4.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_synapses latency_spike 4.0e-9`,
-      note: "SANA-FE's own figure; above Davies et al. 2018 Table 2's maximum of 3.5 ns" },
-    neuronUpdateActiveS: { value: 30.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_lif latency_spiking 30.0e-9` },
-    neuronUpdateInactiveS: { value: 6.0e-9, unit: "s", kind: "measured", source: `${SANAFE}: core_lif latency_inactive 6.0e-9` },
-    barrierSyncS: { value: 299e-9, unit: "s", kind: "measured", source: `${SANAFE}: latency_global_barrier 299.0e-9`,
-      note: `SANA-FE's figure; ${SANAFE_TECH} describes 299 ns as a stand-in within Table 2's 113-465 ns (1-32 tiles)` },
+    synOpS: sf(3.8e-9, "s", "loihi_dense_synapse latency_process_spike 3.8e-9"),
+    neuronUpdateActiveS: sf(6.0e-9 + 3.7e-9 + 30.0e-9, "s", "soma access 6.0e-9 + update 3.7e-9 + spike_out 30.0e-9"),
+    neuronUpdateInactiveS: sf(6.0e-9, "s", "loihi_lif latency_access_neuron 6.0e-9"),
+    spikeWithinTileS: sf(5.1e-9, "s", "loihi_out latency_message_out 5.1e-9"),
+    hopNorthSouthS: sf(6.5e-9, "s", "latency_north/south 6.5e-9"),
+    hopEastWestS: sf(4.1e-9, "s", "latency_east/west 4.1e-9"),
+    barrierSyncS: sf(1.8e-6, "s", "latency_sync table, 29 tiles: 1.8e-6 (the whole-chip end)"),
+    barrierByTiles: { tiles: [1, 2, 4, 29], seconds: [0.6e-6, 1.0e-6, 1.4e-6, 1.8e-6], rule: "step",
+      source: sf(1.8e-6, "s", "sync_model table, latency_sync {1: 0.6e-6, 2: 1.0e-6, 4: 1.4e-6, 29: 1.8e-6}", `${SANAFE22_RULES}: the value of the largest key <= the tiles holding neurons`) },
+  },
+  sanafe: {
+    soma: {
+      accessJ: sf(51.2e-12, "J", "loihi_lif energy_access_neuron"), accessS: sf(6.0e-9, "s", "loihi_lif latency_access_neuron"),
+      updateJ: sf(21.6e-12, "J", "loihi_lif energy_update_neuron"), updateS: sf(3.7e-9, "s", "loihi_lif latency_update_neuron"),
+      spikeOutJ: sf(69.3e-12, "J", "loihi_lif energy_spike_out"), spikeOutS: sf(30.0e-9, "s", "loihi_lif latency_spike_out"),
+    },
+    message: {
+      outJ: sf(111e-12, "J", "loihi_out energy_message_out"), outS: sf(5.1e-9, "s", "loihi_out latency_message_out"),
+      inJ: sf(0, "J", "loihi_in energy_message_in"), inS: sf(16e-9, "s", "loihi_in latency_message_in"),
+    },
+    synapse: {
+      denseJ: sf(35.5e-12, "J", "loihi_dense_synapse energy_process_spike"), denseS: sf(3.8e-9, "s", "loihi_dense_synapse latency_process_spike"),
+      sparseJ: sf(33.6e-12, "J", "loihi_sparse_synapse energy_process_spike"), sparseS: sf(4.7e-9, "s", "loihi_sparse_synapse latency_process_spike"),
+      convJ: sf(24.0e-12, "J", "loihi_conv_synapse energy_process_spike"), convS: sf(3.1e-9, "s", "loihi_conv_synapse latency_process_spike"),
+    },
   },
 };

@@ -76,10 +76,29 @@ export interface LayerMapping {
   meanHopsY: number;
 }
 
+/**
+ * Where input spikes enter the mesh: an input core (as SANA-FE models host input: packets sent from a
+ * core of the mesh) on the first free core after the layers' cores. It holds no compartments and is
+ * not counted in coresUsed; its packets are priced by cost.ts.
+ */
+export interface InputPlacement {
+  core: number;
+  chip: number;
+  tileX: number;
+  tileY: number;
+  /** input neurons (values of the input node) */
+  neurons: number;
+  /** mean number of destination cores per input spike */
+  meanDestCores: number;
+  meanHopsX: number;
+  meanHopsY: number;
+}
+
 /** The result of mapToLoihi. */
 export interface LoihiMapping {
   chip: string;
   layers: LayerMapping[];
+  input: InputPlacement | null;
   cores: CoreUsage[];
   coresUsed: number;
   chipsUsed: number;
@@ -183,14 +202,18 @@ function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Plac
 }
 
 /** Out-axon slots of every tile of every layer, and each (source tile, destination tile) weight. */
-function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]> } {
+function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]>; inputPairs: { dst: Placed; dstTile: number; n: number }[] } {
+  const inputPairs: { dst: Placed; dstTile: number; n: number }[] = [];
   const out = new Map<Placed, number[]>(placed.map((p) => [p, p.tiles.map(() => 0)]));
   const pairs = new Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]>(placed.map((p) => [p, []]));
   const byId = new Map(placed.map((p) => [p.g.node.id, p]));
   for (const d of placed) {
     d.g.inputs.forEach((inp, k) => {
       const s = byId.get(inp.src);
-      if (!s) return; // an input node: spikes come from the host
+      if (!s) { // an input node: spikes come from the host through the input core
+        d.tiles.forEach((dt, di) => { const n = vol(neededBox(d.g, dt, k, true)); if (n > 0) inputPairs.push({ dst: d, dstTile: di, n }); });
+        return;
+      }
       d.tiles.forEach((dt, di) => {
         const need = neededBox(d.g, dt, k, true);
         // through a flatten of a 3-D source the needed range is mapped conservatively to the whole source
@@ -202,7 +225,7 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
       });
     });
   }
-  return { out, pairs };
+  return { out, pairs, inputPairs };
 }
 
 /**
@@ -266,5 +289,17 @@ function assemble(chip: ChipDescription, placed: Placed[], r: ReturnType<typeof 
       meanDestCores: w / neurons, meanHopsX: w > 0 ? hx / w : 0, meanHopsY: w > 0 ? hy / w : 0,
     };
   });
-  return { chip: chip.name, layers, cores, coresUsed: next, chipsUsed: Math.ceil(next / perChip) };
+  let input: InputPlacement | null = null;
+  const inputNode = placed.flatMap((p) => p.g.inputs).find((inp) => inp.srcIsInput);
+  if (inputNode) {
+    const at = where(next);
+    let w = 0, hx = 0, hy = 0;
+    for (const e of r.inputPairs) {
+      const b = where(coreIndex.get(e.dst)! + e.dstTile);
+      w += e.n; hx += e.n * Math.abs(at.tileX - b.tileX); hy += e.n * Math.abs(at.tileY - b.tileY);
+    }
+    const neurons = vol(full(inputNode.shape3));
+    input = { core: next, ...at, neurons, meanDestCores: w / neurons, meanHopsX: w > 0 ? hx / w : 0, meanHopsY: w > 0 ? hy / w : 0 };
+  }
+  return { chip: chip.name, layers, input, cores, coresUsed: next, chipsUsed: Math.ceil(next / perChip) };
 }

@@ -6,7 +6,7 @@ import { loadImages } from "../../src/data/dataset.js";
 import type { SnnGraph } from "../../src/ir/graph.js";
 import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { Simulator } from "../../src/sim/simulator.js";
-import { activityFromLayerRecords, loihiCost } from "../../src/targets/cost.js";
+import { activityFromLayerRecords, barrierTime, loihiCost } from "../../src/targets/cost.js";
 import { LOIHI, LOIHI_SANAFE, type ChipDescription } from "../../src/targets/loihi.js";
 import { mapToLoihi } from "../../src/targets/mapping.js";
 
@@ -32,7 +32,9 @@ describe("loihiCost on a hand-checkable 2-layer network", () => {
     const fc1 = 4 * T.synOpS.value + 2 * T.neuronUpdateActiveS.value + 1 * T.neuronUpdateInactiveS.value;
     const fc2 = 6 * T.synOpS.value + 0.8 * T.neuronUpdateActiveS.value + 1.2 * T.neuronUpdateInactiveS.value;
     expect(fc1).toBeGreaterThan(fc2);
-    const step = fc1 + T.barrierSyncS.value, latency = 5 * step;
+    // both cores on one tile: Table 2's barrier at its 1-tile end
+    expect(barrierTime(LOIHI, 1)).toBeCloseTo(113 * ns, 18);
+    const step = fc1 + 113 * ns, latency = 5 * step;
     const staticJ = E.staticPowerPerChipW.value * 1 * latency;
     expect(c.breakdown.staticJ).toBeCloseTo(staticJ, 20);
     expect(c.energyPerInferenceJ).toBeCloseTo(dynamic + staticJ, 20);
@@ -55,18 +57,40 @@ describe("loihiCost on a hand-checkable 2-layer network", () => {
     const c = loihiCost(m, activity, chip, 5);
     const dynamic = 50 * E.synOpJ.value + 14 * E.neuronUpdateActiveJ.value + 11 * E.neuronUpdateInactiveJ.value +
       10 * (E.spikeWithinTileJ.value + E.hopEastWestJ.value);
-    const latency = 5 * (4 * T.synOpS.value + 2 * T.neuronUpdateActiveS.value + 1 * T.neuronUpdateInactiveS.value + T.barrierSyncS.value);
+    // two tiles in use: the barrier interpolated between Table 2's 113 ns (1 tile) and 465 ns (32 tiles)
+    const barrier = 113 * ns + (465 - 113) * ns / 31;
+    const latency = 5 * (4 * T.synOpS.value + 2 * T.neuronUpdateActiveS.value + 1 * T.neuronUpdateInactiveS.value + barrier);
     expect(c.breakdown.staticJ).toBeCloseTo(0.5 * latency, 18);
     expect(c.energyPerInferenceJ).toBeCloseTo(dynamic + 0.5 * latency, 18);
   });
 
-  it("prices the same activity with SANA-FE's calibrated set by the same formula", () => {
+  it("prices the same activity by SANA-FE v2.2's rules: soma access + update + spike out, messages at axon out, a barrier by tiles", () => {
     const c = loihiCost(mapToLoihi(net, LOIHI_SANAFE), activity, LOIHI_SANAFE, 5);
-    const hand = 50 * 35.5 * pJ + 14 * 69.3 * pJ + 11 * 51.2 * pJ + 10 * 76.8 * pJ;
-    // fc1 core: 4 x 4 ns + 2 x 30 ns + 1 x 6 ns = 82 ns, plus SANA-FE's 299 ns barrier
-    expect(c.timePerStepS).toBeCloseTo(82 * ns + 299 * ns, 18);
-    const staticJ = LOIHI_SANAFE.energy.staticPowerPerChipW.value * 5 * (82 + 299) * ns;
+    // synapses (dense unit) 50 x 35.5 pJ; soma: 25 neuron-steps x (51.2 access + 21.6 update, updates not measured:
+    // all) + 14 spikes x 69.3 spike out; fc1's 10 spikes x 1 destination core x 111 pJ at axon out, no hops
+    const hand = 50 * 35.5 * pJ + 25 * (51.2 + 21.6) * pJ + 14 * 69.3 * pJ + 10 * 111 * pJ;
+    // fc1 core per step: generation 3 x 6.0 + 3 x 3.7 + 2 spikes x 30.0 + 2 messages x 5.1 = 99.3 ns (> 4 synops x 3.8 ns);
+    // one tile in use: SANA-FE's sync table gives 0.6 us
+    expect(c.barrierS).toBeCloseTo(0.6e-6, 18);
+    expect(c.timePerStepS).toBeCloseTo(99.3 * ns + 600 * ns, 18);
+    const staticJ = LOIHI_SANAFE.energy.staticPowerPerChipW.value * 5 * (99.3 + 600) * ns;
     expect(c.energyPerInferenceJ).toBeCloseTo(hand + staticJ, 20);
+    // measured updates replace the upper bound
+    const measured = loihiCost(mapToLoihi(net, LOIHI_SANAFE), activity.map((a) => ({ ...a, updates: 4 })), LOIHI_SANAFE, 5);
+    expect(c.breakdown.neuronActiveJ - measured.breakdown.neuronActiveJ).toBeCloseTo((25 - 8) * 21.6 * pJ, 20);
+    expect(c.notes.join(" ")).toMatch(/upper bound/);
+    expect(measured.notes.join(" ")).not.toMatch(/upper bound/);
+  });
+
+  it("prices input spikes as messages from the input core, and looks SANA-FE's barrier up by tiles in use", () => {
+    const m = mapToLoihi(net, LOIHI_SANAFE);
+    expect(m.input).not.toBeNull();
+    expect(m.input!.core).toBe(m.coresUsed);
+    expect(m.input!.meanDestCores).toBe(1);
+    const a = loihiCost(m, activity, LOIHI_SANAFE, 5), b = loihiCost(m, activity, LOIHI_SANAFE, 5, { inputSpikesPerInference: 7 });
+    expect(b.breakdown.inputJ).toBeCloseTo(7 * 111 * pJ, 20);
+    expect(b.energyPerInferenceJ - a.energyPerInferenceJ).toBeCloseTo(7 * 111 * pJ, 20);
+    expect([1, 2, 3, 4, 28, 29, 32].map((t) => barrierTime(LOIHI_SANAFE, t))).toEqual([0.6e-6, 1.0e-6, 1.0e-6, 1.4e-6, 1.4e-6, 1.8e-6, 1.8e-6]);
   });
 
   it("rejects missing layers and impossible activity by name", () => {
@@ -96,7 +120,7 @@ describe("the bundled MNIST CNN on Loihi", () => {
     const r = sim.run(imgs.samples.subarray(0, B * 784), { steps: T });
     const cost = loihiCost(m, activityFromLayerRecords(r.layers, B), LOIHI, T);
     expect(cost.energyPerInferenceJ).toBeGreaterThan(0);
-    expect(cost.latencyS).toBeGreaterThan(T * LOIHI.time.barrierSyncS.value);
+    expect(cost.latencyS).toBeGreaterThan(T * barrierTime(LOIHI, 1));
     expect(cost.powerW).toBeCloseTo(cost.energyPerInferenceJ / cost.latencyS, 12);
     console.log(`bundled CNN, T = ${T}: ${(cost.energyPerInferenceJ * 1e6).toFixed(3)} uJ, ${(cost.latencyS * 1e6).toFixed(1)} us, ${(cost.powerW * 1e3).toFixed(2)} mW`);
   });
