@@ -13,6 +13,8 @@ await Promise.all([
   // worker thread of the parallel SNN evaluation, found next to dist/cli.js (src/convert/parallel.ts)
   build({ ...common, entryPoints: ["src/convert/eval-worker.ts"], outfile: "dist/eval-worker.js", platform: "node", packages: "external" }),
   build({ ...common, entryPoints: ["bench/run.ts"], outfile: "dist/bench/run.js", platform: "node", packages: "external" }),
+  // the Loihi system fit against ../shared/LOIHI_MEASURED.md (npm run fit:loihi)
+  build({ ...common, entryPoints: ["bench/loihi-fit.ts"], outfile: "dist/bench/loihi-fit.js", platform: "node", packages: "external" }),
 ]);
 chmodSync("dist/cli.js", 0o755);
-console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js");
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/loihi-fit.js");

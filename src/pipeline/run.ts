@@ -19,6 +19,8 @@ import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity
 import { planMemory } from "../sim/plan.js";
 import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
 import { Simulator } from "../sim/simulator.js";
+import { checkLoihiFlow } from "../targets/loihi-system.js";
+import { checkLoihiConstants } from "../targets/loihi.js";
 import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTarget, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
@@ -70,6 +72,10 @@ export interface RunOptions extends ConvertOptions {
   loihiSamples?: number;
   /** CPU power in watts for the "cpu" target's energy (no default: not measurable from here) */
   cpuWatts?: number;
+  /** Loihi deployment flow the report leads with (default "host"; src/targets/loihi-system.ts) */
+  loihiFlow?: string;
+  /** Loihi per-event constant set: "davies" (Davies et al. 2018 Table 2, default) or "sanafe" (SANA-FE v2.2) */
+  loihiConstants?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
   /**
    * A spike raster of the converted SNN on the first `samples` test samples (default off): the report
@@ -211,10 +217,11 @@ export async function evaluateFloatSnn(snn: SnnGraph, test: TestSet, evOptions: 
 }
 
 /** The Loihi target on the first `loihiSamples` test samples at T = o.timesteps, next to the float SNN's evaluation `ev`. */
-export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation, o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi">): Promise<TargetReport> {
+export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
+  o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants">): Promise<TargetReport> {
   const count = Math.min(o.loihiSamples ?? test.count, test.count);
   return loihiTarget(snn, test.samples, test.labels, count, {
-    steps: o.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
+    flow: checkLoihiFlow(o.loihiFlow ?? "host", "loihiFlow"), constants: checkLoihiConstants(o.loihiConstants ?? "davies", "loihiConstants"), steps: o.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
     onProgress: (d, total) => o.onProgress?.("loihi", d, total),
     evaluate: o.parallelEvaluateLoihi && o.workers !== 1 ? (lg, x, y, c, eo) => o.parallelEvaluateLoihi!(lg, x, y, c, { ...eo, workers: o.workers }) : undefined,
   });
@@ -227,6 +234,8 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   /** steps simulated per sample: the presentation plus the counted half of the pause */
   const simSteps = o.timesteps + Math.floor((o.pause ?? 0) / 2);
   const targetNames = checkTargets(o.targets ?? []);
+  checkLoihiFlow(o.loihiFlow ?? "host", "loihiFlow");
+  checkLoihiConstants(o.loihiConstants ?? "davies", "loihiConstants");
   if (o.loihiSamples !== undefined && (!Number.isInteger(o.loihiSamples) || o.loihiSamples < 1))
     throw new SpikewasmError(`loihiSamples must be an integer >= 1, got ${o.loihiSamples}`);
   if (o.raster) checkRaster(o.raster);

@@ -28,7 +28,9 @@ import type { SnnGraph } from "../ir/graph.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, loihiActivity } from "../loihi/evaluate.js";
 import { type LoihiGraph, quantizeGraph } from "../loihi/quantize.js";
 import { loihiCost } from "../targets/cost.js";
-import { LOIHI, LOIHI_SANAFE, chipConstants } from "../targets/loihi.js";
+import { type ChipDescription, LOIHI, LOIHI_CONSTANT_SETS, LOIHI_SANAFE, type LoihiConstantSet, chipConstants } from "../targets/loihi.js";
+import { type FlowCost, loihiFlows } from "../targets/loihi-flows.js";
+import { LOIHI_SYSTEM, type LoihiFlow, systemConstants } from "../targets/loihi-system.js";
 import { mapToLoihi } from "../targets/mapping.js";
 import { ncs2Cost } from "../targets/ncs2.js";
 import { BRAINSCALES2, brainScaleS2 } from "../targets/brainscales2.js";
@@ -93,6 +95,10 @@ export interface TradeoffRow {
 
 /** Options of loihiTarget. */
 export interface LoihiTargetOptions {
+  /** deployment flow the headline figures are for (default "host") */
+  flow?: LoihiFlow;
+  /** per-event constant set (default "davies") */
+  constants?: LoihiConstantSet;
   steps: number;
   rate: number;
   batch: number;
@@ -115,7 +121,7 @@ export function tradeoffSteps(T: number): number[] {
 
 /** The converted SNN on Loihi: quantised, mapped, run bit-exactly on the test set, costed. */
 export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: LoihiTargetOptions): Promise<TargetReport> {
-  const sources: Source[] = chipConstants(LOIHI).map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }));
+  const sources: Source[] = chipConstants(LOIHI_CONSTANT_SETS[o.constants ?? "davies"]).map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }));
   const base = { name: "loihi", model: "snn" as const, sources };
   const infeasible = (e: unknown): TargetReport => {
     if (!(e instanceof SpikewasmError)) throw e;
@@ -129,39 +135,53 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
     return infeasible(e);
   }
   const ev = await (o.evaluate ?? evaluateLoihi)(lg, samples, labels, count, { steps: o.steps, rate: o.rate, batch: o.batch, onProgress: o.onProgress });
-  const L = lg.latency;
-  const activity = loihiActivity(ev, o.steps);
-  const activityById = new Map(activity.map((a) => [a.id, a]));
-  const c = loihiCost(mapping, activity, LOIHI, o.steps + L);
-  const sanafe = loihiCost(mapping, activity, LOIHI_SANAFE, o.steps + L);
+  const L = lg.latency, flow = o.flow ?? "host", chip = LOIHI_CONSTANT_SETS[o.constants ?? "davies"];
+  const inputLayers = geometries(snn, "loihi").filter((g) => g.inputs.some((i) => i.srcIsInput)).map((g) => g.node.id);
+  /** flows of the bit-exact activity for T = t coding steps (t + L chip steps) */
+  const flowsAt = (t: number, c: ChipDescription = chip) => {
+    const inputSpikes = ev.inputSpikesPerStep.subarray(0, t + L).reduce((a, b) => a + b, 0) / ev.samples;
+    return loihiFlows(mapping, loihiActivity(ev, t), c, t + L, { inputSpikesPerInference: inputSpikes, inputLayers }, flow);
+  };
+  const activityById = new Map(loihiActivity(ev, o.steps).map((a) => [a.id, a]));
+  const main = flowsAt(o.steps), f = main.flows[flow];
+  const other = flowsAt(o.steps, o.constants === "sanafe" ? LOIHI : LOIHI_SANAFE).flows[flow];
   const tradeoff: TradeoffRow[] = tradeoffSteps(o.steps).map((t) => {
-    const ct = t === o.steps ? c : loihiCost(mapping, loihiActivity(ev, t), LOIHI, t + L);
+    const ft = t === o.steps ? f : flowsAt(t).flows[flow];
     return { timesteps: t, chipSteps: t + L, accuracy: ev.accuracyByStep[t - 1], floatAccuracy: o.floatAccuracyByStep[t - 1] ?? null,
-      energyPerInferenceJ: ct.energyPerInferenceJ, latencyS: ct.latencyS, powerW: ct.powerW };
+      energyPerInferenceJ: ft.energyPerInferenceJ, latencyS: ft.latencyS, powerW: ft.powerW };
   });
   const tol = o.tolerance ?? 0.005;
   const recommended = tradeoff.find((r) => r.accuracy >= ev.accuracy - tol) ?? tradeoff[tradeoff.length - 1];
   const q = lg.report;
+  const onChip = main.onChip[flow];
+  const flowSummary = (x: FlowCost) => ({ energyPerInferenceJ: x.energyPerInferenceJ, powerW: x.powerW, latencyS: x.latencyS, inferencesPerS: x.inferencesPerS,
+    timePerStepS: x.timePerStepS, onChipStepS: x.onChipStepS, spikingStepS: x.spikingStepS, perInferenceS: x.perInferenceS, breakdown: x.breakdown, board: x.board });
   return {
-    ...base, accuracy: ev.accuracy, feasible: true, cores: c.cores, chips: c.chips,
-    energyPerInferenceJ: c.energyPerInferenceJ, powerW: c.powerW, latencyS: c.latencyS, inferencesPerS: c.inferencesPerS,
-    floatSnnAccuracy: o.floatAccuracy, chipSteps: o.steps + L, timePerStepS: c.timePerStepS, breakdown: c.breakdown,
-    layers: c.layers.map((l) => ({ ...l, ...activityById.get(l.id) })),
+    ...base, sources: [...sources, ...systemConstants(LOIHI_SYSTEM).map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }))],
+    accuracy: ev.accuracy, feasible: true, cores: onChip.cores, chips: onChip.chips,
+    energyPerInferenceJ: f.energyPerInferenceJ, powerW: f.powerW, latencyS: f.latencyS, inferencesPerS: f.inferencesPerS,
+    flow, constants: o.constants ?? "davies",
+    flows: { host: flowSummary(main.flows.host), bias: flowSummary(main.flows.bias), chip: flowSummary(main.flows.chip) },
+    staticPower: main.static,
+    floatSnnAccuracy: o.floatAccuracy, chipSteps: o.steps + L, timePerStepS: f.timePerStepS, breakdown: f.breakdown,
+    onChip: { timePerStepS: onChip.timePerStepS, barrierS: onChip.barrierS, tiles: onChip.tiles, breakdown: onChip.breakdown, inputSpikes: onChip.inputSpikes },
+    layers: onChip.layers.map((l) => ({ ...l, ...activityById.get(l.id) })),
     quantization: {
       latency: q.latency, reset: q.reset, notes: q.notes,
       layers: q.layers.map((l) => ({ id: l.id, kind: l.kind, wExp: l.wExp, vthMant: l.vthMant, scale: l.scale, rounded: l.rounded, zeroed: l.zeroed,
         saturated: l.saturated, weightRmsError: l.weightRmsError, biasRounded: l.biasRounded, biasSaturated: l.biasSaturated, overflowRisk: l.overflowRisk, reset: l.reset })),
     },
-    mapping: { coresUsed: mapping.coresUsed, chipsUsed: mapping.chipsUsed, layers: mapping.layers, cores: mapping.cores },
-    alternatives: [sanafe].map((a) => ({ constants: "SANA-FE arch/loihi.yaml (silicon-calibrated; LOIHI_SANAFE in src/targets/loihi.ts)",
-      energyPerInferenceJ: a.energyPerInferenceJ, latencyS: a.latencyS, powerW: a.powerW, inferencesPerS: a.inferencesPerS, breakdown: a.breakdown })),
+    mapping: { coresUsed: mapping.coresUsed, chipsUsed: mapping.chipsUsed, input: mapping.input, layers: mapping.layers, cores: mapping.cores },
+    alternatives: [{ constants: o.constants === "sanafe" ? "Davies et al. 2018 Table 2 (LOIHI in src/targets/loihi.ts)" : "SANA-FE v2.2 (silicon-calibrated; LOIHI_SANAFE in src/targets/loihi.ts)",
+      flow, energyPerInferenceJ: other.energyPerInferenceJ, latencyS: other.latencyS, powerW: other.powerW, inferencesPerS: other.inferencesPerS, breakdown: other.breakdown }],
     tradeoff, recommendedTimesteps: recommended.timesteps, recommendation: `smallest T whose bit-exact accuracy is within ${(100 * tol).toFixed(1)} points of T = ${o.steps}'s`,
     notes: [
-      ...c.notes,
+      `deployment flow '${flow}' (--loihi-flow host|bias|chip); 'flows' has all three, 'chip' is the on-chip lower bound`,
+      ...main.notes,
+      ...onChip.notes,
       `accuracy and activity from the bit-exact quantised network on ${count} test samples (integer engine, NengoLoihi emulator arithmetic), regular spike input at rate ${o.rate}; ` +
         `it runs ${o.steps} + ${L} steps per inference (one step of delay per connection)`,
       "trade-off rows for T < the run's T count activity through step T + latency of this run (input still presented during the last latency steps)",
-      "input spikes come from the host and are counted as synaptic operations into the first layer; their routing into the chip is not modelled",
     ],
   };
 }

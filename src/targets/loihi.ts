@@ -9,6 +9,8 @@
  * Code reads only the `ChipDescription` interface; adding a chip means adding a file like this one.
  */
 
+import { SpikewasmError } from "../errors.js";
+
 /** Where a number comes from. */
 export type SourceKind = "measured" | "derived" | "assumed";
 
@@ -235,3 +237,14 @@ export const LOIHI_SANAFE: ChipDescription = {
     },
   },
 };
+
+/** Per-event constant sets of Loihi 1 (`--loihi-constants`). */
+export const LOIHI_CONSTANT_SETS = { davies: LOIHI, sanafe: LOIHI_SANAFE } as const;
+export type LoihiConstantSet = keyof typeof LOIHI_CONSTANT_SETS;
+
+/** Checks a constant-set name (named error, exit 2, for an unknown one). */
+export function checkLoihiConstants(name: string, option = "--loihi-constants"): LoihiConstantSet {
+  if (!Object.hasOwn(LOIHI_CONSTANT_SETS, name))
+    throw new SpikewasmError(`${option}: unknown Loihi constant set '${name}' (available: ${Object.keys(LOIHI_CONSTANT_SETS).join(", ")})`);
+  return name as LoihiConstantSet;
+}
