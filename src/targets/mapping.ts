@@ -20,7 +20,9 @@
  *                   64-bit words. Dense layers use the dense format (no index bits); conv, pool, add
  *                   and concat the sparse format with index bits, their synapses spread evenly over
  *                   the tile's input axons (no weight sharing across positions, which NengoLoihi's
- *                   population axons would allow — so convolution memory is an upper bound).
+ *                   population axons would allow — so convolution memory is an upper bound);
+ *                   with convWeights "shared" (NxTF's convolution connections) a conv tile stores its
+ *                   distinct kernel weights once plus a 64-bit header word per input axon (an estimate).
  * Input nodes hold no compartments: their spikes come from the host and are not placed on cores.
  * Recurrent layers (graph.ts RecurrentConnection) are refused by name (geometry.ts refuseRecurrent):
  * their self-projection is not counted here.
@@ -99,6 +101,8 @@ export interface LoihiMapping {
   chip: string;
   layers: LayerMapping[];
   input: InputPlacement | null;
+  /** how convolution weights were stored (mapToLoihi's option) */
+  convWeights?: ConvWeightStorage;
   cores: CoreUsage[];
   coresUsed: number;
   chipsUsed: number;
@@ -150,7 +154,16 @@ function windowParams(node: PopulationNode): WindowParams | null {
 
 interface TileCost { compartments: number; inputAxons: number; synapses: number; synapseBits: number }
 
-function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
+/** How convolution weights are stored: expanded per input axon (NengoLoihi's sparse format) or shared kernels (NxTF). */
+export type ConvWeightStorage = "expanded" | "shared";
+
+/** Options of mapToLoihi. */
+export interface MapOptions {
+  /** convolution weight storage (default "expanded", an upper bound on memory) */
+  convWeights?: ConvWeightStorage;
+}
+
+function tileCost(chip: ChipDescription, g: Geometry, tile: Box, convWeights: ConvWeightStorage): TileCost {
   const comps = vol(tile);
   const boxes = g.inputs.map((_, k) => neededBox(g, tile, k, true));
   const inputAxons = boxes.reduce((a, b) => a + vol(b), 0);
@@ -168,6 +181,13 @@ function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
   } else if (node.kind === "pool" && w) {
     synapses = (tile.c[1] - tile.c[0]) * tapSum(tile.y, w.s[0], w.p[0], w.k[0], 1, hin) * tapSum(tile.x, w.s[1], w.p[1], w.k[1], 1, win);
   } else synapses = inputAxons; // add / concat: one synapse per source neuron
+  if (node.kind === "conv2d" && w && convWeights === "shared") {
+    // shared kernels (NxTF / NxSDK convolution connections): the tile's distinct weights stored once, plus
+    // one 64-bit word of routing header per input axon — an ESTIMATE of that format's memory
+    const word = chip.synapse.wordBits.value;
+    const kernelBits = (tile.c[1] - tile.c[0]) * (g.inputs[0].inShape3[0] / (node.groups ?? 1)) * w.k[0] * w.k[1] * chip.synapse.weightBits.value;
+    return { compartments: comps, inputAxons, synapses, synapseBits: inputAxons * word + Math.ceil(kernelBits / word) * word };
+  }
   const perAxon = inputAxons > 0 ? Math.ceil(synapses / inputAxons) : 0;
   return { compartments: comps, inputAxons, synapses, synapseBits: inputAxons * bitsPerAxon(chip, perAxon, indexBitsFor(chip, comps)) };
 }
@@ -175,7 +195,7 @@ function tileCost(chip: ChipDescription, g: Geometry, tile: Box): TileCost {
 interface Placed { g: Geometry; split: Shape3; tiles: Box[]; costs: TileCost[] }
 
 /** Smallest split with more than `minTiles` tiles inside the compartment, input-axon and memory limits. */
-function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Placed {
+function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number, convWeights: ConvWeightStorage): Placed {
   const L = chip.limits, id = g.node.id;
   const fanIn = maxNeuronFanIn(g);
   if (fanIn > L.inputAxonsPerCore.value)
@@ -186,7 +206,7 @@ function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number): Plac
     if (count <= minTiles) continue;
     if (count > bestCount) break;
     const tiles = tilesOf(g.shape3, split);
-    const costs = tiles.map((t) => tileCost(chip, g, t));
+    const costs = tiles.map((t) => tileCost(chip, g, t, convWeights));
     const worst = costs.find((c) => c.compartments > L.compartmentsPerCore.value || c.inputAxons > L.inputAxonsPerCore.value || c.synapseBits > L.synapticMemoryBitsPerCore.value);
     if (worst) { last = worst; continue; }
     const axons = costs.reduce((a, c) => a + c.inputAxons, 0);
@@ -232,9 +252,9 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
  * Places a graph on Loihi cores within all limits of `chip`. Throws SpikewasmError (exit code 3)
  * naming the layer, the limit and the numbers when a layer cannot be placed.
  */
-export function mapToLoihi(graph: SnnGraph, chip: ChipDescription): LoihiMapping {
-  const L = chip.limits;
-  const placed = geometries(graph, chip.name).map((g) => chooseSplit(chip, g, 0));
+export function mapToLoihi(graph: SnnGraph, chip: ChipDescription, o: MapOptions = {}): LoihiMapping {
+  const L = chip.limits, cw = o.convWeights ?? "expanded";
+  const placed = geometries(graph, chip.name).map((g) => chooseSplit(chip, g, 0, cw));
   let r = routes(placed);
   for (let iter = 0; ; iter++) {
     const bad = placed.findIndex((p) => r.out.get(p)!.some((n) => n > L.outputAxonsPerCore.value));
@@ -243,13 +263,13 @@ export function mapToLoihi(graph: SnnGraph, chip: ChipDescription): LoihiMapping
     const worst = Math.max(...r.out.get(p)!);
     if (iter > 200) throw new SpikewasmError(`layer '${p.g.node.id}' (${p.g.node.kind}): a core needs ${worst} output axons, limit outputAxonsPerCore ${L.outputAxonsPerCore.value}`, 3);
     try {
-      placed[bad] = chooseSplit(chip, p.g, p.tiles.length);
+      placed[bad] = chooseSplit(chip, p.g, p.tiles.length, cw);
     } catch {
       throw new SpikewasmError(`layer '${p.g.node.id}' (${p.g.node.kind}): a core needs ${worst} output axons, more than the limit outputAxonsPerCore ${L.outputAxonsPerCore.value}, and no finer split fits`, 3);
     }
     r = routes(placed);
   }
-  return assemble(chip, placed, r);
+  return { ...assemble(chip, placed, r), convWeights: cw };
 }
 
 function assemble(chip: ChipDescription, placed: Placed[], r: ReturnType<typeof routes>): LoihiMapping {
