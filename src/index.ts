@@ -20,9 +20,12 @@ export { LoihiEngine, type LoihiRunResult, type LoihiLayerRecord } from "./loihi
 export { evaluateLoihi, evaluateQuantized, loihiActivity, type EvaluateLoihiOptions, type LoihiEvaluation, type EvaluateQuantizedOptions, type QuantizedEvaluation } from "./loihi/evaluate.js";
 export { Rng } from "./util/rng.js";
 export { VERSION } from "./version.js";
-export { LOIHI, LOIHI_SANAFE, chipConstants, type ChipDescription, type Sourced, type SourceKind } from "./targets/loihi.js";
-export { mapToLoihi, bitsPerAxon, type LoihiMapping, type LayerMapping, type CoreUsage, type Box } from "./targets/mapping.js";
-export { loihiCost, activityFromLayerRecords, type LoihiCost, type LayerCost, type LayerActivityPerInference } from "./targets/cost.js";
+export { LOIHI, LOIHI_SANAFE, LOIHI_CONSTANT_SETS, chipConstants, checkLoihiConstants, type ChipDescription, type Sourced, type SourceKind, type LoihiConstantSet } from "./targets/loihi.js";
+export { mapToLoihi, bitsPerAxon, type LoihiMapping, type LayerMapping, type CoreUsage, type Box, type InputPlacement, type MapOptions, type ConvWeightStorage } from "./targets/mapping.js";
+export { loihiCost, activityFromLayerRecords, barrierTime, tilesInUse, type LoihiCost, type LayerCost, type LayerActivityPerInference, type LoihiCostOptions } from "./targets/cost.js";
+export { LOIHI_SYSTEM, LOIHI_FLOWS, checkLoihiFlow, systemConstants, type LoihiFlow, type LoihiSystemDescription } from "./targets/loihi-system.js";
+export { loihiFlows, type LoihiFlows, type FlowCost, type FlowBreakdown, type FlowInputs } from "./targets/loihi-flows.js";
+export { loihiNetCost, mapLoihiNet, netActivity, type NetCost } from "./loihi/net-cost.js";
 export { importOnnx, requireConvertible, type OnnxImport, type OnnxNodeReport } from "./onnx/import.js";
 export { type AnnGraph, type AnnNode, annShapes, annParams, annMacs } from "./ir/ann.js";
 export { inferAnn, argmax } from "./ann/infer.js";

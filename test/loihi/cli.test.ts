@@ -36,3 +36,42 @@ describe("spikewasm loihi-sim", () => {
     expect(err.join("\n")).toMatch(/broken\.json: not valid JSON/);
   });
 });
+
+describe("spikewasm loihi-sim --cost", () => {
+  it("adds the run's cost (flow, energy, latency, power, cores, breakdown with staticJ, synaptic events) and per block", async () => {
+    const file = join(dir, "cost-net.json"), out = join(dir, "cost-trace.json");
+    // 3 input axons spiking at steps 1..3 into a block of 2 (one zero weight); the block spikes once
+    writeFileSync(file, JSON.stringify(net(block(2, { vthMant: 20 }), [[1, 2, 3], [1], []], [[10, 0], [5, 5], [1, 1]])));
+    expect(await main(["loihi-sim", file, "--steps", "4", "--cost", "--loihi-flow", "chip", "--loihi-constants", "sanafe", "--json", out])).toBe(0);
+    const r = JSON.parse(readFileSync(out, "utf8"));
+    expect(r.cost.flow).toBe("chip");
+    expect(r.cost.constants).toBe("sanafe");
+    // input axon 0: 3 spikes x 1 non-zero weight; axon 1: 1 spike x 2; axon 2: never spikes
+    expect(r.cost.synapticEvents).toBe(5);
+    expect(r.cost.blocks.b.synapticEvents).toBe(5);
+    expect([r.cost.cores, r.cost.chips]).toEqual([1, 1]);
+    expect(r.cost.breakdown.staticJ).toBeGreaterThan(0);
+    expect(r.cost.breakdown.x86J).toBe(0);
+    expect(r.cost.energyJ).toBeCloseTo(r.cost.breakdown.dynamicJ + r.cost.breakdown.staticJ + r.cost.breakdown.x86J, 18);
+    expect(Object.keys(r.cost.flows)).toEqual(["host", "bias", "chip"]);
+    expect(r.cost.flows.host.latencyS).toBeGreaterThan(r.cost.flows.chip.latencyS);
+    // the chip flow of a tiny net is the measured one-chip floor, 8 us per step
+    expect(r.cost.latencyS).toBeCloseTo(4 * 8e-6, 12);
+  });
+  it("an unknown flow or constant set exits 2 naming it", async () => {
+    const file = join(dir, "cost-net2.json");
+    writeFileSync(file, JSON.stringify(net(block(1), [[1]], [[1]])));
+    expect(await main(["loihi-sim", file, "--steps", "2", "--cost", "--loihi-flow", "usb"])).toBe(2);
+    expect(err.join("\n")).toMatch(/unknown Loihi deployment flow 'usb'/);
+    expect(await main(["loihi-sim", file, "--steps", "2", "--cost", "--loihi-constants", "intel"])).toBe(2);
+    expect(err.join("\n")).toMatch(/unknown Loihi constant set 'intel' \(available: davies, sanafe\)/);
+  });
+  it("a net that cannot be mapped exits 3 with the limit and the numbers", async () => {
+    const file = join(dir, "too-wide.json"), out = join(dir, "too-wide-trace.json");
+    const n = 4100;
+    writeFileSync(file, JSON.stringify(net(block(1), Array.from({ length: n }, () => []), Array.from({ length: n }, () => [1]))));
+    expect(await main(["loihi-sim", file, "--steps", "1", "--cost", "--json", out])).toBe(3);
+    expect(err.join("\n")).toMatch(/block 'b': 4100 input axons .* more than the 4096 input axons per core .*inputAxonsPerCore/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
