@@ -296,7 +296,18 @@ function dataOptions(o: Record<string, unknown>, limit?: number) {
   return { layout: (o.layout as "auto") ?? "auto", scale: o.scale as number | undefined, mean: one(list(o.mean)), std: one(list(o.std)), limit };
 }
 
+/** --loihi-flow / --loihi-constants given for a run without the loihi target: a named error, not a silent no-op. */
+function checkLoihiOptionsUsed(o: Record<string, unknown>, cmd?: Command): void {
+  const targets = targetList(o);
+  if (targets.includes("loihi") || targets.includes("all")) return;
+  for (const [key, flag] of [["loihiFlow", "--loihi-flow"], ["loihiConstants", "--loihi-constants"]] as const)
+    if (cmd?.getOptionValueSource(key) === "cli")
+      throw new SpikewasmError(`${flag} applies to the loihi target (Loihi 1 as a deployed system); this run's targets are ${targets.length ? targets.join(", ") : "none"} ` +
+        "(loihi2 and the other chips are priced on chip only): add --target loihi or drop the option");
+}
+
 async function runCommand(modelArg: string | undefined, o: Record<string, unknown>, cmd?: Command): Promise<void> {
+  checkLoihiOptionsUsed(o, cmd);
   if (modelArg && isGraphFile(modelArg)) return runGraphCommand(modelArg, o);
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
   const files = testFiles(o);
@@ -664,7 +675,7 @@ async function runGraphCommand(file: string, o: Record<string, unknown>): Promis
   checkAgainstModel(test.images, test.labels, input?.kind === "input" ? input.shape : [], test.dataFile, test.labelsFile);
   const report = await withProgress((progress) => runGraphPipeline({ graph, graphFile: file, source, test: test.input }, {
     timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number,
-    seed: o.seed as number, readout: o.readout as "count", targets: targetList(o),
+    seed: o.seed as number, readout: o.readout as "count", targets: targetList(o), loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string,
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel, onProgress: progress,
   }));
   if (emitJson(o, report)) return;

@@ -88,6 +88,17 @@ function targetsTable(r: RunReport): string {
   return table(["target", "runs", "accuracy", "cores / chips", "energy / inference", "power", "latency", "inferences / s"], rows) + notes;
 }
 
+/** Loihi's deployment flows side by side (headline = probe accounting; board = a power meter's view). */
+function loihiFlowsTable(r: RunReport): string {
+  const l = loihiOf(r);
+  const flows = l?.flows as Record<string, { energyPerInferenceJ: number; powerW: number; latencyS: number; timePerStepS: number; board: { energyPerInferenceJ: number; powerW: number } }> | undefined;
+  if (!l || !flows) return "";
+  const what: Record<string, string> = { host: "input streamed from the host every step (NengoLoihi / NxSDK)", bias: "frame written once as first-layer biases (NxTF)", chip: "on-chip time only, I/O excluded (lower bound)" };
+  const rows = Object.entries(flows).map(([k, f]) => [k === l.flow ? `${k} (this run)` : k, what[k] ?? "", si(f.energyPerInferenceJ, "J"), si(f.powerW, "W"), si(f.latencyS, "s"), si(f.timePerStepS, "s"),
+    `${si(f.board.energyPerInferenceJ, "J")}, ${si(f.board.powerW, "W")}`]);
+  return `<h3>Loihi deployment flows</h3>` + table(["flow", "what", "energy / inference", "power", "latency", "time per step", "board meter (energy, power)"], rows);
+}
+
 function optionsTable(r: RunReport, o: ReportHtmlOptions): string {
   const rows: unknown[][] = Object.entries(r.options).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]);
   rows.push(["targets", r.targets.map((t) => t.name).join(", ") || "none"], ["preprocessing", JSON.stringify(r.data.preprocessing)]);
@@ -158,7 +169,7 @@ export function renderReportHtml(report: RunReport, o: ReportHtmlOptions): strin
     `<h1>${esc(title)}</h1>`, summary(report),
     `<h2>Accuracy</h2>${section("accuracy")}`,
     `<h2>Loihi: which T</h2>${l ? section("loihi") : "<p>No feasible Loihi target in this run.</p>"}`,
-    `<h2>Targets</h2>${targetsTable(report)}${grid("targets")}`,
+    `<h2>Targets</h2>${targetsTable(report)}${loihiFlowsTable(report)}${grid("targets")}`,
     `<h2>Layers</h2>${grid("layers")}`,
     `<h2>Spike raster</h2>${report.snn.raster ? section("raster") : "<p>No raster in this report (runPipeline option <code>raster</code>).</p>"}`,
     `<h2>Loihi mapping</h2>${l ? section("mapping") : "<p>No feasible Loihi target in this run.</p>"}`,

@@ -42,4 +42,31 @@ describe("spikewasm run --report", () => {
     }
     expect(existsSync(`${html}.${process.pid}.tmp`)).toBe(false);
   }, 60_000);
+
+  it("with --target loihi and --loihi-flow bias: the flows table names this run's flow, the JSON carries all three flows", async () => {
+    const html = join(dir, "flows.html"), json = join(dir, "flows.json");
+    expect(await main(["run", "--limit", "16", "-T", "8", "--calibration-samples", "100", "--workers", "1", "--target", "loihi,ncs2", "--loihi-flow", "bias",
+      "--json", json, "--report", html])).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain("Loihi deployment flows");
+    expect(page).toContain("bias (this run)");
+    const l = JSON.parse(readFileSync(json, "utf8")).targets.find((t: { name: string }) => t.name === "loihi");
+    expect(l.flow).toBe("bias");
+    expect(Object.keys(l.flows)).toEqual(["host", "bias", "chip"]);
+    expect(l.latencyS).toBe(l.flows.bias.latencyS);
+    expect(l.flows.bias.breakdown.inputJ).toBe(0);
+    expect(l.flows.chip.latencyS).toBeLessThan(l.flows.bias.latencyS);
+    expect(l.staticPower.usedCoresShareW).toBeLessThan(l.staticPower.wholeChipsW);
+    expect(l.sources.some((s: { name: string }) => s.name === "system.hostPerStepS")).toBe(true);
+  }, 60_000);
+
+  it("--loihi-flow without the loihi target exits 2: the option would otherwise do nothing", async () => {
+    expect(await main(["run", "--limit", "16", "--target", "ncs2,loihi2", "--loihi-flow", "chip"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--loihi-flow applies to the loihi target .* this run's targets are ncs2, loihi2/);
+  });
+
+  it("an unknown --loihi-flow exits 2 before any work, naming the flows", async () => {
+    expect(await main(["run", "--limit", "16", "--target", "loihi", "--loihi-flow", "pcie"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--loihi-flow: unknown Loihi deployment flow 'pcie' \(available: host, bias, chip\)/);
+  });
 });
