@@ -101,6 +101,24 @@ describe("loihiCost on a hand-checkable 2-layer network", () => {
   });
 });
 
+describe("convolution weight storage in the mapping", () => {
+  it("shared kernels (NxTF) need the kernel once per core plus a header word per input axon: fewer cores than the expanded format", () => {
+    const conv: SnnGraph = { nodes: [{ kind: "input", id: "in", shape: [16, 12, 12] },
+      { kind: "conv2d", id: "c", input: "in", outChannels: 32, kernel: [3, 3], weights: new Float32Array(32 * 16 * 9).fill(0.1), neuron: IF }] };
+    const ex = mapToLoihi(conv, LOIHI), sh = mapToLoihi(conv, LOIHI, { convWeights: "shared" });
+    expect(sh.convWeights).toBe("shared");
+    expect(ex.convWeights).toBe("expanded");
+    expect(sh.coresUsed).toBeLessThan(ex.coresUsed);
+    // 3,200 compartments: at least 4 cores of 1,024; with shared kernels the compartments are the binding limit
+    expect(sh.coresUsed).toBe(4);
+    for (const c of sh.cores) {
+      const kernel = Math.ceil(((c.box.c[1] - c.box.c[0]) * 16 * 9 * 8) / 64) * 64;
+      expect(c.synapseBits).toBe(c.inputAxons * 64 + kernel);
+    }
+    expect(sh.layers[0].synapses).toBe(ex.layers[0].synapses); // the same synapses, stored differently
+  });
+});
+
 describe("the bundled MNIST CNN on Loihi", () => {
   it("maps onto one chip within every limit, and costs a simulated inference", async () => {
     const read = (p: string) => new Uint8Array(readFileSync(new URL(p, import.meta.url)));

@@ -62,6 +62,18 @@ describe("Loihi deployment flows on a hand-checkable network", () => {
     expect(r.onChip.host.layers[0].synopJ).toBeGreaterThan(0);
   });
 
+  it("across chips the step floor is the multi-chip one, and static power counts every chip in the board accounting", () => {
+    const wide: SnnGraph = { nodes: [{ kind: "input", id: "in", shape: [1] },
+      { kind: "dense", id: "big", input: "in", units: 130 * 1024, weights: new Float32Array(130 * 1024).fill(0.5), neuron: IF }] };
+    const mw = mapToLoihi(wide, LOIHI);
+    expect(mw.chipsUsed).toBe(2);
+    const f = loihiFlows(mw, [{ id: "big", spikes: 0, synops: 0 }], LOIHI, 10, { inputSpikesPerInference: 0, inputLayers: ["big"] }, "chip").flows.chip;
+    expect(f.onChipStepS).toBe(Math.max(S.step.floorMultiChipS.value, f.spikingStepS + S.step.managementS.value));
+    expect(f.onChipStepS).toBeGreaterThanOrEqual(15 * us);
+    expect(f.board.breakdown.staticJ).toBeCloseTo(2 * 0.029 * f.latencyS, 15);
+    expect(f.breakdown.staticJ).toBeCloseTo(0.029 * (mw.coresUsed / 128) * f.latencyS, 15);
+  });
+
   it("refuses an unknown flow by name, listing the known ones", () => {
     expect(() => checkLoihiFlow("usb")).toThrow(/unknown Loihi deployment flow 'usb' \(available: host, bias, chip\)/);
   });
