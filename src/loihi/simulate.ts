@@ -134,9 +134,10 @@ function validate(net: LoihiNet, warnings: string[]): Plan {
     if (!src) throw new LoihiNetError(`${f}.src`, `unknown input or block '${c?.src}' (known: ${[...byName.keys()].join(", ")})`);
     if (!dst || !blocks.includes(dst as BlockPlan)) throw new LoihiNetError(`${f}.dst`, `unknown block '${c?.dst}' (blocks: ${blocks.map((b) => b.name).join(", ")})`);
     const wExp = intIn(c.wExp, LIMITS.wExp, `${f}.wExp`);
+    const rows = arrayOf(c.weights, src.n, `${f}.weights`); // checked before the matrix is allocated
     const w = new Int32Array(src.n * dst.n);
     let lost = 0;
-    arrayOf(c.weights, src.n, `${f}.weights`).forEach((row, i) => {
+    rows.forEach((row, i) => {
       ints(row, dst.n, LIMITS.weight, `${f}.weights[${i}]`).forEach((m, j) => {
         w[i * dst.n + j] = loihiWeight(m, wExp);
         if (wExp < 0 && m % 2 ** -wExp !== 0) lost++;
@@ -146,6 +147,22 @@ function validate(net: LoihiNet, warnings: string[]): Plan {
     return { src, dst: dst as BlockPlan, w, addr: alloc(w.length) };
   });
   return { bytes: top, inputs, blocks, conns };
+}
+
+/** Default ceiling on the per-step trace simulateLoihi keeps in memory (q, u, v and spikes of every compartment). */
+export const DEFAULT_MAX_TRACE_BYTES = 2 ** 30;
+
+/**
+ * The trace holds q, u and v of every compartment at every step as JS numbers (8 bytes each in the
+ * arrays, more once written as JSON): refuse a run whose trace would pass the budget before any work,
+ * with the bytes needed and the option that lowers them (exit 3).
+ */
+function checkTraceBudget(plan: Plan, steps: number, budget: number): void {
+  const n = plan.blocks.reduce((a, b) => a + b.n, 0);
+  // 8 bytes per value, and four row arrays (q, u, v, spikes) of ~48 bytes of header per block and step
+  const bytes = steps * (n * 3 * 8 + plan.blocks.length * 4 * 48);
+  if (bytes > budget)
+    throw new SpikewasmError(`loihi net: a trace of ${steps} steps × ${n} compartments (q, u, v per step) needs about ${bytes} bytes, more than the ${budget}-byte limit; lower --steps or split the net`, 3);
 }
 
 async function allocate(bytes: number, backend: Backend): Promise<{ memory: WebAssembly.Memory; k: Kernels }> {
@@ -161,7 +178,7 @@ async function allocate(bytes: number, backend: Backend): Promise<{ memory: WebA
 }
 
 /** Runs a Loihi net for `steps` steps (bit-exact with the NengoLoihi emulator); throws LoihiNetError on bad input. */
-export async function simulateLoihi(net: LoihiNet, steps: number, options: { backend?: Backend } = {}): Promise<LoihiResult> {
+export async function simulateLoihi(net: LoihiNet, steps: number, options: { backend?: Backend; maxTraceBytes?: number } = {}): Promise<LoihiResult> {
   const backend = options.backend ?? "wasm";
   if (backend !== "wasm" && backend !== "js") throw new SpikewasmError(`backend must be "wasm" or "js", got ${JSON.stringify(backend)}`);
   if (!Number.isInteger(steps) || steps < 1) throw new LoihiNetError("steps", `must be an integer >= 1, got ${steps}`);
@@ -171,8 +188,10 @@ export async function simulateLoihi(net: LoihiNet, steps: number, options: { bac
   const I = new Int32Array(memory.buffer);
   for (const b of plan.blocks) [b.decayU, b.decayV, b.bias, b.vth, b.refractDelay].forEach((a, r) => I.set(b.regs[r], a >> 2));
   for (const c of plan.conns) I.set(c.w, c.addr >> 2);
+  checkTraceBudget(plan, steps, options.maxTraceBytes ?? DEFAULT_MAX_TRACE_BYTES);
+  // block names are user strings: defined as own properties, so '__proto__' or 'constructor' are ordinary keys
   const trace: Record<string, LoihiBlockTrace> = {};
-  for (const b of plan.blocks) trace[b.name] = { q: [], u: [], v: [], spikes: [] };
+  for (const b of plan.blocks) Object.defineProperty(trace, b.name, { value: { q: [], u: [], v: [], spikes: [] }, enumerable: true, writable: true, configurable: true });
   const row = (a: number, n: number) => Array.from(I.subarray(a >> 2, (a >> 2) + n));
   for (let t = 1; t <= steps; t++) {
     for (const inp of plan.inputs) {

@@ -75,3 +75,24 @@ describe("spikewasm loihi-sim --cost", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("spikewasm loihi-sim on hostile nets", () => {
+  it("a block named __proto__ is an ordinary block in the trace and the cost", async () => {
+    const file = join(dir, "proto.json"), out = join(dir, "proto-trace.json");
+    writeFileSync(file, JSON.stringify(net(block(1, { vthMant: 20, name: "__proto__" }), [[1, 2, 3]], [[10]])));
+    expect(await main(["loihi-sim", file, "--steps", "4", "--cost", "--json", out])).toBe(0);
+    const r = JSON.parse(readFileSync(out, "utf8"));
+    expect(Object.keys(r.blocks)).toEqual(["__proto__"]);
+    expect(r.blocks.__proto__.spikes).toEqual([[], [], [], [0]]);
+    expect(Object.keys(r.cost.blocks)).toEqual(["__proto__"]);
+  });
+  it("a trace larger than the memory budget exits 3 before running, naming the bytes and --steps", async () => {
+    const file = join(dir, "long.json"), out = join(dir, "long-trace.json");
+    writeFileSync(file, JSON.stringify(net(block(5), [[1], [1], [1], [1], [1]], Array.from({ length: 5 }, () => [1, 1, 1, 1, 1]))));
+    const t0 = performance.now();
+    expect(await main(["loihi-sim", file, "--steps", "10000000", "--json", out])).toBe(3);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(err.join("\n")).toMatch(/10000000 steps × 5 compartments .* needs about \d+ bytes, more than the 1073741824-byte limit; lower --steps/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
