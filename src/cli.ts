@@ -14,7 +14,7 @@ import { SpikewasmError } from "./errors.js";
 import { convNet, mlp784, uniformInputs } from "./examples/networks.js";
 import { checkGraph } from "./ir/check.js";
 import { type SnnGraph, shapeSize } from "./ir/graph.js";
-import { parseGraph, stringifyGraph } from "./ir/json.js";
+import { flattenNumbers, parseGraph, stringifyGraph } from "./ir/json.js";
 import { type InputCoding } from "./sim/input.js";
 import { planMemory } from "./sim/plan.js";
 import { type SimResult, Simulator } from "./sim/simulator.js";
@@ -114,9 +114,7 @@ function loadInputs(file: string, n: number, batch: number): Float32Array {
     throw new SpikewasmError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (!Array.isArray(data)) throw new SpikewasmError(`${file}: expected an array of numbers (k samples × ${n} values)`);
-  const flat = (data as unknown[]).flat(Infinity as 1);
-  const bad = flat.findIndex((x) => typeof x !== "number");
-  if (bad >= 0) throw new SpikewasmError(`${file}: element ${bad} is not a number`);
+  const flat = flattenNumbers(data as unknown[], `${file}: element `);
   if (flat.length % n !== 0 || flat.length / n > batch)
     throw new SpikewasmError(`${file}: holds ${flat.length} values; the graph's input has ${n} per sample and the batch is ${batch}`);
   return Float32Array.from(flat as number[]);

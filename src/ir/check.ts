@@ -41,8 +41,11 @@ function checkInts(node: SnnNode, field: string, v: unknown, len: number, min: n
   return v as number[];
 }
 
-function checkFinite(node: SnnNode, field: string, a: Float32Array | undefined, len: number): void {
-  if (a === undefined) return;
+function checkFinite(node: SnnNode, field: string, a: Float32Array | undefined, len: number, required = false): void {
+  if (a === undefined || a === null) {
+    if (required) fail(node, `${field} is missing (${len} values expected)`);
+    return;
+  }
   if (!(a instanceof Float32Array)) fail(node, `${field} must be a Float32Array`);
   if (a.length !== len) fail(node, `${field} has ${a.length} values, expected ${len}`);
   for (let i = 0; i < a.length; i++) {
@@ -83,7 +86,7 @@ function checkCond(node: SnnNode, p: NeuronParams): void {
 
 /** Validates neuron parameters (threshold > 0, leak in (0, 1], ...; "cond_exp": see checkCond). */
 export function checkNeuron(node: SnnNode, p: NeuronParams | undefined): void {
-  if (p === undefined || typeof p !== "object") fail(node, "missing neuron parameters");
+  if (p === undefined || p === null || typeof p !== "object" || Array.isArray(p)) fail(node, p === undefined ? "missing neuron parameters" : `missing neuron parameters: neuron must be an object, got ${JSON.stringify(p)}`);
   if (p.model === "cond_exp") return checkCond(node, p);
   if (p.model !== "if" && p.model !== "lif") fail(node, `neuron.model must be "if", "lif" or "cond_exp", got ${JSON.stringify(p.model)}`);
   if (p.cond !== undefined) fail(node, `neuron.cond applies only to model "cond_exp", not ${JSON.stringify(p.model)}`);
@@ -144,7 +147,7 @@ function conv2dShape(node: Conv2dNode, s: Shape): Shape {
   const oh = windowOut(h, pt, pb, kh, sh, dh);
   const ow = windowOut(w, pl, pr, kw, sw, dw);
   if (oh < 1 || ow < 1) fail(node, `kernel ${kh}x${kw} (dilation ${dh}x${dw}) does not fit input ${h}x${w} with padding`);
-  checkFinite(node, "weights", node.weights, node.outChannels * (c / g) * kh * kw);
+  checkFinite(node, "weights", node.weights, node.outChannels * (c / g) * kh * kw, true);
   checkFinite(node, "bias", node.bias, node.outChannels);
   return [node.outChannels, oh, ow];
 }
@@ -197,7 +200,7 @@ function outputShape(node: SnnNode, ins: Shape[]): Shape {
     case "dense": {
       if (!isPosInt(node.units)) fail(node, `units must be a positive integer, got ${node.units}`);
       const nIn = shapeSize(ins[0]);
-      checkFinite(node, "weights", node.weights, nIn * node.units);
+      checkFinite(node, "weights", node.weights, nIn * node.units, true);
       checkFinite(node, "bias", node.bias, node.units);
       return [node.units];
     }

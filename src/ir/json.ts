@@ -27,15 +27,34 @@ function encodeTensor(a: Float32Array): TensorJson {
   return { dtype: "float32", length: a.length, base64: toBase64(bytes) };
 }
 
+/** Deepest nesting a hand-written tensor may have (a 4-D kernel needs 4). */
+export const MAX_TENSOR_NESTING = 8;
+
+/**
+ * Flattens nested number arrays without recursion (an explicit stack), refusing nesting deeper than
+ * MAX_TENSOR_NESTING and any element that is not a number, naming its index path.
+ */
+export function flattenNumbers(v: unknown[], where: string, maxDepth = MAX_TENSOR_NESTING): number[] {
+  const out: number[] = [];
+  const stack: Array<{ a: unknown[]; i: number; path: string }> = [{ a: v, i: 0, path: "" }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.a.length) { stack.pop(); continue; }
+    const x = top.a[top.i], path = `${top.path}[${top.i}]`;
+    top.i++;
+    if (Array.isArray(x)) {
+      if (stack.length >= maxDepth) throw new SpikewasmError(`${where}${path}: arrays nested more than ${maxDepth} deep`);
+      stack.push({ a: x, i: 0, path });
+    } else if (typeof x === "number") out.push(x);
+    else throw new SpikewasmError(`${where}${path} is not a number (got ${x === null ? "null" : typeof x})`);
+  }
+  return out;
+}
+
 function decodeTensor(v: unknown, where: string): Float32Array {
   if (Array.isArray(v)) {
-    const flat = (v as unknown[]).flat(Infinity as 1) as unknown[];
-    const out = new Float32Array(flat.length);
-    flat.forEach((x, i) => {
-      if (typeof x !== "number") throw new SpikewasmError(`${where}[${i}] is not a number`);
-      out[i] = x;
-    });
-    return out;
+    const flat = flattenNumbers(v, where);
+    return Float32Array.from(flat);
   }
   const t = v as Partial<TensorJson>;
   if (!t || t.dtype !== "float32" || typeof t.base64 !== "string" || typeof t.length !== "number")

@@ -163,3 +163,18 @@ describe("parseGraph errors are SpikewasmErrors naming the source, layer and val
   });
   it("a tensor of another dtype", () => expect(err(one({ dtype: "float64", length: 2, base64: "" }))).toContain("layer 'fc7' weights"));
 });
+
+describe("graph JSON from a careless or hostile hand", () => {
+  it("a weight array nested 100,000 deep is refused by name, without recursion", () => {
+    let deep = "1";
+    for (let i = 0; i < 100_000; i++) deep = `[${deep}]`;
+    const text = `{"nodes":[{"kind":"input","id":"in","shape":[1]},{"kind":"dense","id":"fc","input":"in","units":1,"weights":${deep},"neuron":{"model":"if","threshold":1}}]}`;
+    expect(() => parseGraph(text, "deep.json")).toThrow(/deep\.json: layer 'fc' weights\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]: arrays nested more than 8 deep/);
+  });
+  it("a dense layer without weights and a null neuron are named errors of checkGraph", () => {
+    const noW = parseGraph(`{"nodes":[{"kind":"input","id":"in","shape":[2]},{"kind":"dense","id":"fc","input":"in","units":1,"neuron":{"model":"if","threshold":1}}]}`);
+    expect(() => checkGraph(noW)).toThrow(/layer 'fc' \(dense\): weights is missing \(2 values expected\)/);
+    const nullNeuron = parseGraph(`{"nodes":[{"kind":"input","id":"in","shape":[2]},{"kind":"dense","id":"fc","input":"in","units":1,"weights":[1,1],"neuron":null}]}`);
+    expect(() => checkGraph(nullNeuron)).toThrow(/layer 'fc' \(dense\): missing neuron parameters: neuron must be an object, got null/);
+  });
+});
