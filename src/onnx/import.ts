@@ -100,12 +100,20 @@ export function importOnnx(bytes: Uint8Array, file = "model.onnx"): OnnxImport {
   const users = new Map<string, onnx.INodeProto[]>();
   for (const n of g.node) for (const i of n.input ?? []) if (i) users.set(i, [...(users.get(i) ?? []), n]);
   const constOuts = new Set(g.node.filter((n) => n.opType === "Constant").map((n) => n.output?.[0] ?? ""));
-  const gin = g.input.find((i) => !values.has(i.name ?? ""));
+  const gins = g.input.filter((i) => !values.has(i.name ?? ""));
+  const gin = gins[0];
   if (!gin) throw new SpikewasmError(`${file}: the graph has no input that is not an initializer`);
+  if (gins.length > 1)
+    throw new SpikewasmError(`${file}: the graph has ${gins.length} inputs (${gins.map((i) => `'${i.name}'`).join(", ")}); spikewasm converts models with one input`);
+  const outName = g.output[0]?.name ?? "";
+  if (g.output.length === 0 || !(g.node.some((n) => (n.output ?? []).includes(outName)) || values.has(outName) || g.input.some((i) => i.name === outName)))
+    throw new SpikewasmError(`${file}: the graph output ${g.output.length === 0 ? "is missing" : `'${outName}' is produced by no node`}`);
   const dims = gin.type?.tensorType?.shape?.dim ?? [];
   if (dims.length < 2) throw new SpikewasmError(`${file}: input '${gin.name}' has shape of rank ${dims.length}; expected [N, C, H, W] or [N, features]`);
   const shape = dims.slice(1).map((d, k) => {
     const v = num(d.dimValue as never);
+    if (d.dimValue !== undefined && d.dimValue !== null && !(v > 0) && !d.dimParam)
+      throw new SpikewasmError(`${file}: input '${gin.name}' dimension ${k + 1} is ${v}; dimensions must be >= 1`);
     if (!(v > 0)) throw new SpikewasmError(`${file}: input '${gin.name}' dimension ${k + 1} is dynamic ('${d.dimParam ?? "?"}'); only the batch dimension may be dynamic`);
     return v;
   });
@@ -345,6 +353,8 @@ function handle(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) =>
 
 function dispatch(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => string): Handled {
   const { op, attrs } = c;
+  const domain = c.node.domain ?? "";
+  if (domain !== "" && domain !== "ai.onnx") no(`operator domain '${domain}' is not the standard ONNX domain; '${op}' there is not the standard op`);
   const allConst = c.ins.every((v) => v === undefined || v.kind === "const") && c.ins.length > 0;
   switch (op) {
     case "Constant": {
@@ -410,13 +420,22 @@ function op1d(n: number, unsq: boolean): number[] {
   return unsq ? [n === 1 ? 1 : n] : n === 1 ? [] : [n];
 }
 
+/** A 2-D window attribute (strides, dilations, kernel_shape): two integers >= 1, named when not. */
+function windowInts(c: Ctx, name: string, fallback: number[] | null): [number, number] {
+  const v = c.attrs.ints(name, fallback);
+  if (!v || v.length !== 2 || !v.every((x) => Number.isSafeInteger(x) && x >= 1)) no(`${name} must be 2 integers >= 1 (2-D), got [${(v ?? []).join(", ")}]`);
+  return [v![0], v![1]];
+}
+
 function autoPads(c: Ctx, inH: number, inW: number, k: [number, number], s: [number, number], d: [number, number]): Pads {
   const mode = c.attrs.string("auto_pad", "NOTSET");
   const p = c.attrs.ints("pads", [0, 0, 0, 0])!;
   if (mode === "NOTSET") {
     if (p.length !== 4) no(`pads must have 4 values for 2-D, got [${p.join(", ")}]`);
+    if (!p.every((x) => Number.isSafeInteger(x) && x >= 0)) no(`pads must be integers >= 0, got [${p.join(", ")}]`);
     return [p[0], p[1], p[2], p[3]];
   }
+  if (mode !== "VALID" && mode !== "SAME_UPPER" && mode !== "SAME_LOWER") no(`auto_pad '${mode}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
   if (mode === "VALID") return [0, 0, 0, 0];
   const one = (size: number, kk: number, ss: number, dd: number): [number, number] => {
     const out = Math.ceil(size / ss);
@@ -444,8 +463,9 @@ function conv(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => s
   if (cin !== w.dims[1] * groups) no(`input has ${cin} channels, the weight expects ${w.dims[1]} × group ${groups}`);
   if (w.dims[0] % groups !== 0) no(`${w.dims[0]} output channels are not divisible by group ${groups}`);
   const k: [number, number] = [w.dims[2], w.dims[3]];
-  const s = (c.attrs.ints("strides", [1, 1]) ?? [1, 1]) as [number, number];
-  const d = (c.attrs.ints("dilations", [1, 1]) ?? [1, 1]) as [number, number];
+  if (!(k[0] >= 1 && k[1] >= 1)) no(`the weight's kernel is [${k.join(", ")}]; it must be at least 1 × 1`);
+  const s = windowInts(c, "strides", [1, 1]);
+  const d = windowInts(c, "dilations", [1, 1]);
   const pads = autoPads(c, h, wd, k, s, d);
   if (x.pad) for (let i = 0; i < 4; i++) pads[i] += x.pad[i];
   const b = c.ins[2] ? constIn(c, 2, "the bias") : null;
@@ -527,10 +547,8 @@ function pool(c: Ctx, add: <N extends AnnNode>(n: N) => N, uid: (b: string) => s
   if (c.op === "GlobalAveragePool") {
     k = [h, w]; s = [1, 1]; pads = [0, 0, 0, 0];
   } else {
-    const ks = c.attrs.ints("kernel_shape", null);
-    if (!ks || ks.length !== 2) no("kernel_shape must give 2 values (2-D pooling)");
-    k = [ks![0], ks![1]];
-    s = (c.attrs.ints("strides", [1, 1]) ?? [1, 1]) as [number, number];
+    k = windowInts(c, "kernel_shape", null);
+    s = windowInts(c, "strides", [1, 1]);
     if ((c.attrs.ints("dilations", [1, 1]) ?? [1, 1]).some((d) => d !== 1)) no("dilated pooling is not supported");
     pads = autoPads(c, h, w, k, s, [1, 1]);
     countIncludePad = c.attrs.int("count_include_pad", 0) === 1;

@@ -47,12 +47,17 @@ const T = onnx.TensorProto.DataType;
 /** Reads a TensorProto's values; external data and unsupported types are errors naming the tensor. */
 export function readTensor(t: OnnxTypes.ITensorProto, where: string): ConstTensor {
   const dims = (t.dims ?? []).map((d) => num(d as IntLike));
+  const bad = dims.findIndex((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad >= 0) throw new SpikewasmError(`${where}: tensor '${t.name}' dimension ${bad} is ${dims[bad]}; dimensions must be integers >= 0`);
   const n = dims.reduce((a, b) => a * b, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0)
     throw new SpikewasmError(`${where}: tensor '${t.name}' keeps its data in an external file; re-export the model with the weights inside (torch.onnx.export without external data, or onnx.save(..., save_as_external_data=False))`);
-  const out = new Float64Array(n);
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
   const type = t.dataType ?? 0;
+  // the declared size is checked against the values present before anything is allocated from it
+  const present = raw ? raw.length : (type === T.FLOAT ? t.floatData : type === T.DOUBLE ? t.doubleData : type === T.INT64 ? t.int64Data : t.int32Data)?.length ?? 0;
+  if (n > present) throw new SpikewasmError(`${where}: tensor '${t.name}' declares dims [${dims.join(", ")}] (${n} values) but holds ${raw ? `${present} bytes` : `${present} values`}`);
+  const out = new Float64Array(n);
   if (raw) {
     const buf = new ArrayBuffer(raw.length);
     new Uint8Array(buf).set(raw); // aligned copy
