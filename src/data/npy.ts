@@ -41,6 +41,12 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
   return decodeBody(bytes, dataOffset, dtype, shape, true, file, "NPY");
 }
 
+/** The dtype, shape and data offset of an NPY file from its header alone. */
+export function parseNpyPrefix(bytes: Uint8Array, file: string): { dtype: DType; shape: number[]; dataOffset: number } {
+  const { headerText, dataOffset } = splitNpyHeader(bytes, file);
+  return { ...parseNpyHeader(headerText, file), dataOffset };
+}
+
 /** Checks magic and version; returns the header dict text and where the elements start. */
 function splitNpyHeader(bytes: Uint8Array, file: string): { headerText: string; dataOffset: number } {
   if (bytes.length < 10) throw new SpikewasmError(`${file}: too short for an NPY file (${bytes.length} bytes; the preamble alone has at least 10)`);

@@ -11,6 +11,7 @@ import { type SnnGraph, shapeSize } from "../ir/graph.js";
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
 import { type RunOptions, evaluateFloatSnn, runLoihiTarget } from "./run.js";
+import { checkLabelRange } from "../data/dataset.js";
 import { TARGET_NAMES, type TargetReport, checkTargets, snnActivityTarget } from "./targets.js";
 
 /** Inputs of runGraphPipeline: a checked-on-entry graph and labelled samples in its input's [C, H, W] order. */
@@ -36,6 +37,8 @@ export async function runGraphPipeline(inp: GraphRunInputs, o: GraphRunOptions) 
   const n = shapeSize(shapes.get(input.id)!);
   if (inp.test.samples.length !== inp.test.count * n)
     throw new SpikewasmError(`${inp.test.source}: samples of ${inp.test.samples.length / inp.test.count} values do not match the graph input [${shapes.get(input.id)!.join(", ")}] of ${inp.graphFile}`);
+  if (inp.test.count < 1) throw new SpikewasmError(`${inp.test.source}: no test samples (the data file holds none, or --limit selected none)`);
+  checkLabelRange(inp.test.labels, shapeSize(shapes.get(output)!), inp.test.source);
   const T = o.timesteps;
   const evOptions: EvaluateOptions = {
     timesteps: T, batch: o.batch ?? 32, coding: (o.coding ?? "current") as InputCoding, rate: o.rate ?? 1, seed: o.seed ?? 0, readout: (o.readout ?? "count") as Readout,

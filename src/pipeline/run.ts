@@ -20,6 +20,7 @@ import { planMemory } from "../sim/plan.js";
 import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
 import { Simulator } from "../sim/simulator.js";
 import { checkLoihiFlow } from "../targets/loihi-system.js";
+import { checkLabelRange } from "../data/dataset.js";
 import { checkLoihiConstants } from "../targets/loihi.js";
 import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTarget, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
@@ -247,6 +248,8 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   if (inp.test.samples.length !== inp.test.count * n) throw new SpikewasmError(`${inp.test.source}: samples of ${inp.test.samples.length / inp.test.count} values do not match the model input [${inShape.join(", ")}]`);
   if (inp.calibration.samples.length !== inp.calibration.count * n) throw new SpikewasmError(`${inp.calibration.source}: calibration samples do not match the model input [${inShape.join(", ")}]`);
   if (inp.test.labels.length !== inp.test.count) throw new SpikewasmError(`${inp.test.source}: ${inp.test.count} samples but ${inp.test.labels.length} labels`);
+  if (inp.test.count < 1) throw new SpikewasmError(`${inp.test.source}: no test samples (the data file holds none, or --limit selected none)`);
+  checkLabelRange(inp.test.labels, shapeSize(shapes.get(ann.output ?? ann.nodes[ann.nodes.length - 1].id)!), inp.test.source);
   const convertOptions = resolveConvertOptions(o);
 
   o.onProgress?.("calibration", 0, inp.calibration.count);

@@ -55,7 +55,19 @@ describe("parseNpy", () => {
 
   it("parseTensor reads a gzipped .npy (and tells NPY from IDX by the magic)", () => {
     const plain = npyBytes("<f4", [2, 3], [1, 2, 3, 4, 5, 6], "float32");
-    expect(parseTensor(gzipSync(plain), "x.npy.gz")).toEqual(parseNpy(plain, FILE));
+    expect(parseTensor(gzipSync(plain), "x.npy.gz")).toEqual({ ...parseNpy(plain, FILE), declaredCount: 2 });
+  });
+
+  it("parseTensor with a limit decompresses only the samples it needs from a large .npy.gz, and says how many the file holds", () => {
+    const n = 20_000, vals = Array.from({ length: n * 64 }, (_, i) => i % 251);
+    const gz = gzipSync(npyBytes("<f4", [n, 64], vals, "float32"));
+    const damaged = gz.slice();
+    damaged[damaged.length - 8] ^= 0xff; // beyond the prefix: never read
+    const t = parseTensor(damaged, "big.npy.gz", { limit: 3 });
+    expect(t.shape).toEqual([3, 64]);
+    expect(t.declaredCount).toBe(n);
+    expect(Array.from(t.data.subarray(0, 5))).toEqual([0, 1, 2, 3, 4]);
+    expect(() => parseTensor(damaged, "big.npy.gz")).toThrow(/big\.npy\.gz: gzip member 1 fails its CRC-32 check/);
   });
 
   it("rejects a file shorter than the preamble", () => {
