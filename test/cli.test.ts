@@ -76,6 +76,12 @@ describe("spikewasm CLI", () => {
     expect(await main(["run", "--data", images, "--labels", badLabels, "--calibration", images, "--limit", "20", "--calibration-samples", "50", "--json", out])).toBe(2);
     expect(err.join("\n")).toMatch(/labels-255\.idx: label 7 is 255, but the model has 10 classes \(0\.\.9\)/);
     expect(existsSync(out)).toBe(false);
+    // huge step counts stop before any work with exit 3, the bytes and the options that lower them
+    for (const args of [["run", "-T", "1000000000000", "--limit", "10"], ["run", "-T", "2147483648", "--limit", "10"], ["run", "--pause", "1000000000", "--limit", "10"], ["simulate", "-T", "1000000000000"]]) {
+      expect(await main([...args, "--json", out])).toBe(3);
+      expect(err.join("\n")).toMatch(/per-step records of \d+ steps × \d+ samples needs \d+ bytes, more than the 2147483648-byte limit; lower -T \(--timesteps\), --pause or --batch/);
+      expect(existsSync(out)).toBe(false);
+    }
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
     expect(await main(["simulate", "-T", "0"])).toBe(2);
     expect(await main(["run", "--limit", "5", "--target", "npu"])).toBe(2);

@@ -15,6 +15,7 @@
  *   per connection: weights i32[nSrc][nDst] (effective integer weights)
  */
 import { SpikewasmError } from "../errors.js";
+import { checkMemory } from "../sim/budget.js";
 import { createReferenceKernels } from "../reference/index.js";
 import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
 
@@ -161,8 +162,7 @@ function checkTraceBudget(plan: Plan, steps: number, budget: number): void {
   const n = plan.blocks.reduce((a, b) => a + b.n, 0);
   // 8 bytes per value, and four row arrays (q, u, v, spikes) of ~48 bytes of header per block and step
   const bytes = steps * (n * 3 * 8 + plan.blocks.length * 4 * 48);
-  if (bytes > budget)
-    throw new SpikewasmError(`loihi net: a trace of ${steps} steps × ${n} compartments (q, u, v per step) needs about ${bytes} bytes, more than the ${budget}-byte limit; lower --steps or split the net`, 3);
+  checkMemory(`loihi net: a trace of ${steps} steps × ${n} compartments (q, u, v per step)`, bytes, "lower --steps or split the net", budget);
 }
 
 async function allocate(bytes: number, backend: Backend): Promise<{ memory: WebAssembly.Memory; k: Kernels }> {

@@ -21,6 +21,7 @@ import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../prot
 import { Simulator } from "../sim/simulator.js";
 import { checkLoihiFlow } from "../targets/loihi-system.js";
 import { checkLabelRange } from "../data/dataset.js";
+import { checkMemory } from "../sim/budget.js";
 import { checkLoihiConstants } from "../targets/loihi.js";
 import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTarget, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
 
@@ -197,6 +198,9 @@ function resolveRunOptions(o: RunOptions): RunOptions {
   }
   if (!Number.isInteger(o.timesteps) || o.timesteps < 1) throw new SpikewasmError(`timesteps must be an integer >= 1, got ${o.timesteps}`);
   if (o.pause !== undefined && (!Number.isInteger(o.pause) || o.pause < 0)) throw new SpikewasmError(`pause must be an integer >= 0 steps, got ${o.pause}`);
+  // per-step records (accuracy, spikes and output per step and sample) grow with the steps: refuse before any work
+  const steps = o.timesteps + Math.floor((o.pause ?? 0) / 2);
+  checkMemory(`per-step records of ${steps} steps × ${o.batch ?? 32} samples`, steps * (o.batch ?? 32) * 16 + steps * 64, "lower -T (--timesteps), --pause or --batch");
   return o;
 }
 

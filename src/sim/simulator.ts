@@ -18,6 +18,7 @@
  * src/sim/plan.ts), its membrane is in mV.
  */
 import { SpikewasmError } from "../errors.js";
+import { checkMemory } from "./budget.js";
 import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
 import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, type InputCoding, rngStates, toProbabilities } from "./input.js";
@@ -163,6 +164,8 @@ export class Simulator {
     this.writeInput(inputs, B);
     const recordOut = options.recordOutputPerStep ?? true;
     const out = plan.pops[plan.output];
+    // output counts and membranes per step (8 bytes a value), spikes per step of every population and the input
+    checkMemory(`per-step records of ${T} steps × ${B} samples`, T * B * ((recordOut ? out.n * 8 : 0) + (plan.pops.length + 1) * 4), "lower -T (--timesteps), --pause or --batch");
     const outPerm = perms[plan.output];
     const outCounts = new Int32Array(recordOut ? T * B * out.n : 0);
     const outMembrane = new Float32Array(recordOut ? T * B * out.n : 0);
