@@ -8,7 +8,7 @@ import { LOIHI_CONSTANT_SETS, type LoihiConstantSet, checkLoihiConstants } from 
 import type { LoihiFlow } from "./targets/loihi-system.js";
 import { loihiNetCost } from "./loihi/net-cost.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { SpikewasmError } from "./errors.js";
 import { convNet, mlp784, uniformInputs } from "./examples/networks.js";
@@ -24,7 +24,7 @@ import { importOnnx, requireConvertible } from "./onnx/import.js";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { checkAgainstModel, declaredSampleCount, loadImages, loadLabels } from "./data/dataset.js";
-import { readDataFile } from "./data/files.js";
+import { checkReadable, readDataFile } from "./data/files.js";
 import { type RunReport, runPipeline } from "./pipeline/run.js";
 import { type LoihiNet, simulateLoihi } from "./loihi/simulate.js";
 import { NIR_WRITE_VERSION, nirToSnn, readNir, snnToNir, writeNir } from "./nir/index.js";
@@ -76,6 +76,7 @@ function num(name: string, min: number) {
 
 /** Reads a whole input file; a SpikewasmError naming it (and the errno code) when it cannot be read. */
 function readInput(file: string): Buffer {
+  checkReadable(file);
   try {
     return readFileSync(file);
   } catch (e) {
@@ -122,13 +123,29 @@ function loadInputs(file: string, n: number, batch: number): Float32Array {
 
 /** Writes a file atomically (temporary file + rename): never a half-written output. */
 function writeAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
+  writeAllAtomic([{ file, data: text }]);
+}
+
+/**
+ * Writes several outputs as one: every file goes to a temporary first, and only when all were written are
+ * they renamed into place; on any failure every temporary is removed and no output is replaced.
+ */
+function writeAllAtomic(outputs: Array<{ file: string; data: string | Uint8Array }>): void {
+  const temps: string[] = [];
+  const fail = (file: string, e: unknown): never => {
+    for (const t of temps) rmSync(t, { force: true });
     throw new SpikewasmError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  };
+  for (const { file, data } of outputs) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    temps.push(tmp);
+    try { writeFileSync(tmp, data); } catch (e) { fail(file, e); }
   }
+  // a rename onto a directory would fail after earlier outputs were replaced: refuse it first
+  for (const { file } of outputs) if (statDir(file)) fail(file, Object.assign(new Error("is a directory"), { code: "EISDIR" }));
+  outputs.forEach(({ file }, i) => {
+    try { renameSync(temps[i], file); } catch (e) { fail(file, e); }
+  });
 }
 
 function sum(a: ArrayLike<number>): number {
@@ -341,11 +358,15 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   }));
+  // the report and the JSON are written together: a failure replaces neither
+  const outputs: Array<{ file: string; data: string }> = [];
   if (o.report) {
     const chart = chartJsSource();
-    writeAtomic(o.report as string, renderReportHtml(report, { chartJs: chart.source, chartJsVersion: chart.version }));
+    outputs.push({ file: o.report as string, data: renderReportHtml(report, { chartJs: chart.source, chartJsVersion: chart.version }) });
   }
-  if (emitJson(o, report)) return;
+  if (o.json && o.json !== "-") outputs.push({ file: o.json as string, data: JSON.stringify(report, null, 2) + "\n" });
+  writeAllAtomic(outputs);
+  if (o.json === "-") { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
   printRun(report, test.images.count);
   const proto = (report.options as { protocol?: { name: string; settings: Record<string, unknown> } | null }).protocol;
   if (proto) console.log(`protocol ${proto.name}: ${Object.entries(proto.settings).map(([k, v]) => `${k} ${v}`).join(", ")}; options as run in the JSON report (options.protocol: sources)`);
@@ -706,17 +727,19 @@ async function exportCommand(file: string, o: Record<string, unknown>): Promise<
     })).snn;
   }
   const written: string[] = [];
+  const outputs: Array<{ file: string; data: string | Uint8Array }> = [];
   if (o.nir) {
     const warnings: string[] = [];
     const bytes = await writeNir(snnToNir(graph, { dt: (o.dt as number | undefined) ?? 1e-3, strict: !!o.strict, file, onWarning: (m) => warnings.push(m) }));
     for (const w of warnings) console.error(`spikewasm: warning: ${w}`);
-    writeAtomic(o.nir as string, bytes);
+    outputs.push({ file: o.nir as string, data: bytes });
     written.push(`${o.nir} (NIR ${NIR_WRITE_VERSION}, ${bytes.length} bytes)`);
   }
   if (o.graph) {
-    writeAtomic(o.graph as string, stringifyGraph(graph) + "\n");
+    outputs.push({ file: o.graph as string, data: stringifyGraph(graph) + "\n" });
     written.push(`${o.graph} (spikewasm graph JSON)`);
   }
+  writeAllAtomic(outputs); // both or neither
   if (emitJson(o, { spikewasm: VERSION, source: file, nodes: graph.nodes.length, nir: o.nir ?? null, graph: o.graph ?? null, nirVersion: o.nir ? NIR_WRITE_VERSION : null })) return;
   console.log(`spikewasm ${VERSION}: ${file} (${graph.nodes.length} nodes) written to ${written.join(" and ")}`);
 }

@@ -2,7 +2,7 @@
  * The CLI as a user meets it: exit codes, messages naming the file, no output file on error, and the
  * JSON report of `run` with the fields the issue fixes.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -13,6 +13,18 @@ import { idxBytes } from "./data/build-files.js";
 const err = captureConsole();
 
 const dir = mkdtempSync(join(tmpdir(), "spikewasm-cli-"));
+
+describe("outputs written together", () => {
+  it("a JSON write that fails (its target is a directory) leaves no temporary and does not replace the report", async () => {
+    const html = join(dir, "keep.html"), jsonDir = join(dir, "a-directory.json");
+    writeFileSync(html, "old report");
+    mkdirSync(jsonDir);
+    expect(await main(["run", "--limit", "8", "-T", "4", "--calibration-samples", "50", "--workers", "1", "--report", html, "--json", jsonDir])).toBe(2);
+    expect(err.join("\n")).toMatch(/a-directory\.json: cannot write/);
+    expect(readFileSync(html, "utf8") === "old report").toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 60_000);
+});
 
 describe("spikewasm CLI", () => {
   it("run on the bundled model writes the JSON report with model, data, options, dnn and snn fields", async () => {
@@ -82,6 +94,8 @@ describe("spikewasm CLI", () => {
       expect(err.join("\n")).toMatch(/per-step records of \d+ steps × \d+ samples needs \d+ bytes, more than the 2147483648-byte limit; lower -T \(--timesteps\), --pause or --batch/);
       expect(existsSync(out)).toBe(false);
     }
+    expect(await main(["inspect", "/dev/zero"])).toBe(2);
+    expect(err.join("\n")).toMatch(/\/dev\/zero: not a regular file/);
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
     expect(await main(["simulate", "-T", "0"])).toBe(2);
     expect(await main(["run", "--limit", "5", "--target", "npu"])).toBe(2);
