@@ -8,5 +8,7 @@ export default defineConfig({
     // the suite runs files in parallel on small machines (2 cores) and several tests run the CLI or the
     // bundled model: 5 s (vitest's default) is a timing assertion in disguise; timings belong in bench/
     testTimeout: 30_000,
+    // finds the browser tests' Chromium once per run and prints one line (or why they are skipped)
+    globalSetup: ["test/setup/browser.ts"],
   },
 });

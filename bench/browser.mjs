@@ -4,8 +4,8 @@
 //
 // The same Simulator run in both: the IF network 784-1200-1200-10 of src/examples/networks.ts (mlp784(1)),
 // 1000 steps, Poisson input (uniformInputs(784, 1, 7) × rate 0.1, seed 1), batch 1, no per-step output recording —
-// bench/run.ts's benchmark (a). Node runs dist/index.js; headless Chromium (/usr/bin/chromium via playwright-core,
-// TOOLCHAIN.md's flags, a fresh profile) runs dist/browser.js, the self-contained bundle with the WASM inlined.
+// bench/run.ts's benchmark (a). Node runs dist/index.js; headless Chromium (scripts/chromium.mjs: /usr/bin/chromium, else
+// the npm-shipped @sparticuz/chromium; via playwright-core, TOOLCHAIN.md's flags, a fresh profile) runs dist/browser.js, the self-contained bundle with the WASM inlined.
 // The graph goes to the page as spikewasm graph JSON (float32 weights base64: bit-identical), and both sides'
 // spike totals are compared, so both do exactly the same work.
 //
@@ -20,6 +20,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM_FLAGS, findChromium } from "../scripts/chromium.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -29,7 +30,7 @@ const opt = (name, dflt) => {
 };
 const RUNS = Number(opt("--runs", 15)), ROUNDS = Number(opt("--rounds", 3)), STEPS = Number(opt("--steps", 1000)), WARMUP = 3;
 const EXTRA_FLAGS = (opt("--chromium-flags", "") || "").split(/\s+/).filter(Boolean);
-const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...EXTRA_FLAGS];
+const FLAGS = [...CHROMIUM_FLAGS, ...EXTRA_FLAGS];
 const RUN_OPTIONS = { steps: STEPS, coding: "poisson", rate: 0.1, seed: 1, recordOutputPerStep: false };
 
 let lib;
@@ -41,6 +42,11 @@ try {
   process.exit(2);
 }
 const { chromium } = await import("playwright-core");
+const found = await findChromium();
+if (found.executablePath === null) {
+  console.error(`bench/browser.mjs: no usable Chromium (${found.reason}); apt-get install chromium, or SPIKEWASM_CHROMIUM=/path/to/chromium`);
+  process.exit(2);
+}
 
 /** mlp784 and uniformInputs from src/examples/networks.ts (not in the public API), bundled in memory. */
 async function examples() {
@@ -90,7 +96,7 @@ const server = createServer((req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const url = `http://127.0.0.1:${server.address().port}/`;
 const profile = mkdtempSync(join(tmpdir(), "spikewasm-bench-chromium-"));
-const context = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: FLAGS });
+const context = await chromium.launchPersistentContext(profile, { executablePath: found.executablePath, headless: true, args: FLAGS });
 
 async function browserRound(runs) {
   const page = await context.newPage();
@@ -127,7 +133,7 @@ const same = JSON.stringify(nodeSpikes) === JSON.stringify(browserSpikes);
 const nm = median(node.times), bm = median(browser.times);
 const chromeVersion = /Chrome\/([\d.]+)/.exec(ua)?.[1] ?? ua;
 console.log(`\nIF 784-1200-1200-10, ${STEPS} steps, Poisson input (rate 0.1, seed 1), batch 1; ${ROUNDS} rounds × ${RUNS} timed runs after ${WARMUP} warm-ups`);
-console.log(`node ${process.versions.node} (V8 ${process.versions.v8}) · chromium ${chromeVersion}${EXTRA_FLAGS.length ? ` with ${EXTRA_FLAGS.join(" ")}` : ""} · crossOriginIsolated ${isolated}`);
+console.log(`node ${process.versions.node} (V8 ${process.versions.v8}) · chromium ${chromeVersion} (${found.source})${EXTRA_FLAGS.length ? ` with ${EXTRA_FLAGS.join(" ")}` : ""} · crossOriginIsolated ${isolated}`);
 console.log(`spikes per layer: node ${nodeSpikes.join(", ")} · chromium ${browserSpikes.join(", ")} → ${same ? "identical" : "DIFFERENT (not the same work!)"}`);
 const warmups = (w) => w.map((r) => r.map((v) => v.toFixed(1)).join("/")).join(", ");
 console.log(`                    median     min   cold first run   warm-up runs 2..${WARMUP + 1} (ms, per cold start)`);

@@ -1,6 +1,6 @@
 /**
- * The browser demo (demo/, served by scripts/demo.mjs) in headless Chromium (Debian's /usr/bin/chromium driven by
- * playwright-core; flags from /work/shared/TOOLCHAIN.md, a fresh user-data-dir):
+ * The browser demo (demo/, served by scripts/demo.mjs) in headless Chromium (the system's or the npm-shipped one,
+ * test/setup/browser.ts, driven by playwright-core; flags from TOOLCHAIN.md, a fresh user-data-dir):
  *   - the page converts the bundled CNN in the browser and, for picked MNIST test images, shows the right class and
  *     the same output spike counts at T and the same Loihi estimate (energy, latency, power) as Node computes
  *     here with the same public API on the same input and the same calibration images;
@@ -9,7 +9,7 @@
  * Needs a built WASM module (npm run build:wasm or npm run build); scripts/demo.mjs bundles demo/ itself.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -21,11 +21,10 @@ import {
   LOIHI, Simulator, convertAnn, createAnnRunner, evaluateLoihi, importOnnx, loadImages, loadLabels, loihiActivity, loihiCost, mapToLoihi,
   quantizeGraph, requireConvertible,
 } from "../../src/index.js";
+import { CHROMIUM_FLAGS, chromiumExecutable, skipBrowserTests } from "../helpers/browser.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const SCRIPT = join(ROOT, "scripts/demo.mjs");
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 /** the page's assets: the first 20 test images, the first 100 training images (scripts/demo.mjs) */
 const TEST_COUNT = 20, CALIBRATION_COUNT = 100;
 /** the page's default number of steps, and the Loihi coding rate `spikewasm run` uses */
@@ -88,9 +87,7 @@ async function nodeReference() {
   };
 }
 
-const haveBrowser = existsSync(CHROMIUM);
-
-describe.skipIf(!haveBrowser)("demo page in headless Chromium", () => {
+describe.skipIf(skipBrowserTests)("demo page in headless Chromium", () => {
   let server: ChildProcess;
   let url: string;
   let profile: string;
@@ -101,7 +98,7 @@ describe.skipIf(!haveBrowser)("demo page in headless Chromium", () => {
     server = (await startDemo(["--port", String(port)])).proc;
     url = `http://127.0.0.1:${port}/`;
     profile = mkdtempSync(join(tmpdir(), "spikewasm-chromium-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumExecutable(), headless: true, args: CHROMIUM_FLAGS });
   }, 60_000);
 
   afterAll(async () => {

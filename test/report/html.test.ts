@@ -1,11 +1,11 @@
 /**
  * The HTML report in a real browser: a small real run (bundled MNIST CNN, 40 test images, T = 16,
  * targets loihi, ncs2, cpu, a 3-sample raster) is rendered to one HTML file, opened from disk in
- * headless Chromium (Debian's /usr/bin/chromium via playwright-core, no network), and every Chart.js
+ * headless Chromium (the system's or the npm-shipped one: test/setup/browser.ts; via playwright-core, no network), and every Chart.js
  * chart must hold data and have coloured (data) pixels inside its plot area. Saves a full-page
  * screenshot to test-artifacts/report.png and prints the render time (not asserted).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,10 +16,8 @@ import { type RunReport, runPipeline } from "../../src/pipeline/run.js";
 import { chartJsSource } from "../../src/report/chart-source.js";
 import { reportCharts } from "../../src/report/charts.js";
 import { renderReportHtml } from "../../src/report/html.js";
+import { CHROMIUM_FLAGS, chromiumExecutable, skipBrowserTests } from "../helpers/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-// flags from shared/TOOLCHAIN.md (--headless and --no-sandbox are added by playwright: headless, chromiumSandbox false)
-const FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), "spikewasm-report-"));
@@ -73,15 +71,14 @@ async function open(file: string) {
   return { page, charts, requests, errors, loadToRenderedMs };
 }
 
-describe("HTML report in headless Chromium", () => {
+describe.skipIf(skipBrowserTests)("HTML report in headless Chromium", () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: the report tests need it (Debian: apt-get install -y chromium; .ci/run installs it when missing)`);
+    const executablePath = chromiumExecutable();
     const t0 = performance.now();
     report = await smallRun();
     console.log(`report test: small run in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "spikewasm-chromium-")), {
-      executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 },
+      executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 900 },
     });
   }, 180_000);
 
