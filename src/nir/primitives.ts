@@ -62,6 +62,18 @@ export function tensor(node: NirPrimitive, name: string): NirTensor | undefined 
   return d && d.kind === "tensor" ? d : undefined;
 }
 
+/**
+ * The input shape a node declares in `input_type`: a dataset (NIR 0.x Flatten) or the dataset `input` of an
+ * `input_type` group (NIR ≥ 1.0 writes one on every node). Undefined when absent or a placeholder holding a
+ * 0 (Sinabs writes [0, 0, 0, 0] before NIR's type inference).
+ */
+export function declaredInputShape(node: NirPrimitive): number[] | undefined {
+  const d = node.params.input_type ?? node.groups.input_type?.data.input;
+  if (!d || d.kind !== "tensor" || d.data.length === 0) return undefined;
+  const s = Array.from(d.data);
+  return s.some((x) => !(x > 0)) ? undefined : s;
+}
+
 /** Number of elements of a shape ([] → 1). */
 export function count(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -47,7 +47,8 @@ import type { Conv2dNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } fro
 import { windowOut } from "../ir/check.js";
 import { type NirNeuronParams, consistent, discretise } from "./discretise.js";
 import { NirError } from "./errors.js";
-import { NEURON_PARAMS, count, tensor } from "./primitives.js";
+import { CHAIN_TYPES, type Composite, composeChain, nirPadding } from "./compose.js";
+import { NEURON_PARAMS, count, declaredInputShape, tensor } from "./primitives.js";
 import type { NirGraph, NirPrimitive, NirTensor } from "./types.js";
 import { type Flat, backEdges, inline, topoOrder } from "./walk.js";
 
@@ -63,6 +64,20 @@ export interface NirToSnnOptions {
   file?: string;
   /** Receives approximations and ignored metadata, one message each. */
   onWarning?: (message: string) => void;
+  /** Told of every chain of linear nodes composed into one layer (src/nir/compose.ts), in file order. */
+  onComposed?: (c: ComposedChain) => void;
+}
+
+/** A chain of linear NIR nodes that became the one layer of a population. */
+export interface ComposedChain {
+  /** the neuron node the chain feeds (the population's id) */
+  neuron: string;
+  /** the chain's nodes, in data order */
+  chain: string[];
+  kind: Composite["kind"];
+  /** weights of the composite layer, and of the chain's own nodes */
+  weights: number;
+  chainWeights: number;
 }
 
 const WEIGHTS = new Set(["Affine", "Linear", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d"]);
@@ -100,6 +115,8 @@ class Converter {
     readonly file: string,
     /** neuron node → its recurrent weight node (N → R → N), see the header */
     readonly recurrent: Map<string, string> = new Map(),
+    /** neuron node → the chain of ≥ 2 linear nodes feeding it (data order), see linearChains */
+    readonly chains: Map<string, string[]> = new Map(),
   ) {}
 
   where(name: string): string {
@@ -141,6 +158,9 @@ class Converter {
   /** NeuronParams for a neuron node of n neurons; metadata refines them when consistent. */
   neuron(name: string, n: number): { neuron: NeuronParams; leakBias: Float64Array | null; biasDivisor: number } {
     const node = this.flat.nodes.get(name)!;
+    const declared = declaredInputShape(node); // NIR ≥ 1.0 (e.g. Sinabs' IF): the population's shape, maybe with a batch axis
+    if (declared && count(declared) !== n)
+      this.problems.push(`${this.where(name)}: input_type [${declared.join(", ")}] holds ${count(declared)} values, but its input gives ${n} neurons`);
     const d = discretise(node.type, this.neuronParams(node, n, name), this.dt, this.opts.reset ?? "value", this.problems, this.where(name));
     const meta = node.groups.metadata?.data.spikewasm_neuron;
     if (meta && meta.kind === "strings" && (this.opts.useMetadata ?? true)) {
@@ -209,7 +229,13 @@ class Converter {
     const ps = (this.preds.get(name) ?? []).filter((p) => p !== rec);
     const ops = ps.filter((p) => WEIGHTS.has(this.flat.nodes.get(p)?.type ?? ""));
     const extra = rec ? ` besides its recurrent '${rec}'` : "";
-    if (ops.length === 1 && ps.length === 1) this.weighted(name, ops[0]);
+    const chain = this.chains.get(name);
+    if (chain && ps.length !== 1) {
+      this.problems.push(`${this.where(name)}: sums the chain of linear nodes ${chain.map((x) => `'${x}'`).join(" → ")} and ${ps.length - 1} other input(s)${extra}; a spikewasm population takes one weighted input`);
+      return this.diagnose(name);
+    }
+    if (chain) this.composed(name, chain);
+    else if (ops.length === 1 && ps.length === 1) this.weighted(name, ops[0]);
     else if (ops.length > 0) {
       const others = ps.filter((p) => !ops.includes(p));
       this.problems.push(`${this.where(name)}: sums ${ops.length} weighted input(s) ('${ops.join("', '")}')${others.length ? ` and ${others.length} unweighted ('${others.join("', '")}')` : ""}${extra}; a spikewasm population takes one weighted input, or several unweighted ones (add)${rec ? ", plus one recurrent weight node" : ""}`);
@@ -219,6 +245,38 @@ class Converter {
       return;
     } else this.additive(name, ps);
     if (rec) this.attachRecurrent(name, rec);
+  }
+
+  /**
+   * A population fed by a chain of linear nodes: the chain composed into one Conv2d or Affine
+   * (src/nir/compose.ts), converted like a single weight node; a Flatten in the chain becomes a flatten
+   * node on the chain's source when the composite is dense over a [C, H, W] source.
+   */
+  composed(name: string, chain: string[]): void {
+    const first = chain[0];
+    const src = (this.preds.get(first) ?? [])[0];
+    if (src === undefined || !this.source(src, first)) return this.diagnose(name);
+    if (this.oneD.has(src)) {
+      this.problems.push(`${this.where(first)}: a chain of linear nodes on the 1-D signal '${src}' [${this.nirShape(src)!.join(", ")}] (chains are composed on [N] and [C, H, W] tensors only)`);
+      return this.diagnose(name);
+    }
+    const c = composeChain(chain.map((n) => ({ name: n, node: this.flat.nodes.get(n)! })), this.shapes.get(src)!);
+    if (Array.isArray(c)) {
+      this.problems.push(...c.map((p) => `${this.file}: ${p}`));
+      return this.diagnose(name);
+    }
+    let input = src;
+    if (c.flattenSource) {
+      input = chain.find((n) => this.flat.nodes.get(n)!.type === "Flatten")!;
+      this.emit({ kind: "flatten", id: input, input: src }, [count(this.shapes.get(src)!)]);
+    }
+    // the composite stands in for the chain under a name no node has (messages show the chain)
+    const op = `[${chain.join(" → ")}]`;
+    this.flat.nodes.set(op, c.node);
+    this.preds.set(op, [input]);
+    this.succs.set(op, [name]);
+    this.weighted(name, op);
+    this.opts.onComposed?.({ neuron: name, chain, kind: c.kind, weights: c.weights, chainWeights: c.chainWeights });
   }
 
   /** Gives the population just emitted for neuron `name` its recurrent weights from weight node `rec` ([n, n], NIR [out, in]). */
@@ -278,22 +336,10 @@ class Converter {
 
   /** Padding of a Conv2d/pool as [top, left, bottom, right], or null with a problem. */
   padding(op: NirPrimitive, opName: string, k: [number, number], dil: [number, number], stride: [number, number]): [number, number, number, number] | null {
-    const pd = op.params.padding;
-    if (pd && pd.kind === "strings") {
-      if (pd.data[0] === "valid") return [0, 0, 0, 0];
-      if (pd.data[0] === "same" && stride[0] === 1 && stride[1] === 1) {
-        const th = dil[0] * (k[0] - 1), tw = dil[1] * (k[1] - 1);
-        return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
-      }
-      this.problems.push(`${this.where(opName)}: padding ${JSON.stringify(pd.data[0])} with stride [${stride.join(", ")}] is not supported`);
-      return null;
-    }
-    const p = ints(tensor(op, "padding"), 2);
-    if (!p) {
-      this.problems.push(`${this.where(opName)}: padding must be 1 or 2 integers`);
-      return null;
-    }
-    return [p[0], p[1], p[0], p[1]];
+    const p = nirPadding(op, k, dil, stride);
+    if (typeof p !== "string") return p;
+    this.problems.push(`${this.where(opName)}: ${p}`);
+    return null;
   }
 
   conv(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
@@ -434,12 +480,14 @@ class Converter {
     const s = this.nirShape(ps[0])!; // a 1-D signal [C, 1, L] is flattened as NIR's [C, L] (same order)
     const start = tensor(node, "start_dim")?.data[0] ?? 0;
     const end = tensor(node, "end_dim")?.data[0] ?? -1;
-    const it = tensor(node, "input_type");
+    const it = node.params.input_type ?? node.groups.input_type?.data.input; // a dataset (NIR 0.x) or a group (NIR ≥ 1.0)
+    const itRank = it?.kind === "tensor" ? it.data.length : undefined;
     // whole-tensor flatten: start 0 over [C, H, W], or start 1 when input_type counts a batch axis
-    const whole = (start === 0 && (end === -1 || end === s.length - 1)) || (start === 1 && end === -1 && (!it || it.data.length === s.length + 1 || s.length === 1));
+    const whole = (start === 0 && (end === -1 || end === s.length - 1)) || (start === 1 && end === -1 && (itRank === undefined || itRank === s.length + 1 || s.length === 1));
     if (!whole) this.problems.push(`${this.where(name)}: start_dim ${start}, end_dim ${end} on [${s.join(", ")}] is a partial flatten; spikewasm flattens whole samples only`);
-    if (it && count(it.shape) > 0 && Array.from(it.data).reduce((a, b) => a * b, 1) !== count(s))
-      this.problems.push(`${this.where(name)}: input_type [${Array.from(it.data).join(", ")}] does not match '${ps[0]}' of shape [${s.join(", ")}]`);
+    const declared = declaredInputShape(node); // undefined for Sinabs' placeholder [0, 0, 0, 0]
+    if (declared && count(declared) !== count(s))
+      this.problems.push(`${this.where(name)}: input_type [${declared.join(", ")}] does not match '${ps[0]}' of shape [${s.join(", ")}]`);
     this.emit({ kind: "flatten", id: name, input: ps[0] }, [count(s)]);
   }
 
@@ -469,6 +517,79 @@ function recurrentLoops(flat: Flat, preds: Map<string, string[]>, succs: Map<str
 
 const same1 = (a: string[] | undefined, x: string): boolean => a !== undefined && a.length === 1 && a[0] === x;
 
+/**
+ * Chains of two or more linear nodes (compose.ts CHAIN_TYPES) feeding a neuron node, walked back from the
+ * neuron through nodes with one input and one output, to a source: an Input, a neuron, or a Flatten of one
+ * (which stays a flatten node of its own). Returns neuron → chain in data order; a chain node with several
+ * inputs or outputs is a problem (a linear node shared by two populations, or a sum before the neuron).
+ */
+function linearChains(flat: Flat, preds: Map<string, string[]>, succs: Map<string, string[]>, recurrent: Map<string, string>, problems: string[], file: string): Map<string, string[]> {
+  const type = (n: string) => flat.nodes.get(n)?.type ?? "";
+  const sourceFlatten = (n: string) => type(n) === "Flatten" && (preds.get(n) ?? []).every((p) => type(p) === "Input" || NEURONS.has(type(p)));
+  const linear = (n: string) => CHAIN_TYPES.has(type(n)) && !sourceFlatten(n);
+  const out = new Map<string, string[]>();
+  for (const [name, node] of flat.nodes) {
+    if (!NEURONS.has(node.type)) continue;
+    for (const p of preds.get(name) ?? []) {
+      if (p === recurrent.get(name) || !linear(p)) continue;
+      const chain = [p];
+      for (let x = p; ;) {
+        const ps = preds.get(x) ?? [];
+        if (ps.length !== 1 || !linear(ps[0])) break;
+        x = ps[0];
+        chain.unshift(x);
+      }
+      if (chain.length < 2) continue;
+      const shared = chain.filter((x) => (preds.get(x) ?? []).length !== 1 || (succs.get(x) ?? []).length !== 1);
+      if (shared.length > 0) {
+        problems.push(`${file}: node '${name}' (${node.type}): the chain of linear nodes ${chain.map((x) => `'${x}'`).join(" → ")} has ${shared.map((x) => `'${x}' with ${(preds.get(x) ?? []).length} input(s) and ${(succs.get(x) ?? []).length} output(s)`).join(", ")}; a chain composes into one layer only when each node has one input and one output`);
+        continue;
+      }
+      out.set(name, chain);
+    }
+  }
+  return out;
+}
+
+const fmt = (x: number): string => String(Number(x.toPrecision(4)));
+
+/**
+ * What the file's neurons suggest for dt (for the "needs a time step" message). Time constants: forward
+ * Euler needs dt < the smallest τ; the largest power of ten below it whose per-step decays 1 − dt/τ all
+ * have at most 3 decimals (to float32 precision) is named (a file exported from per-step decays — snnTorch's β = 0.9 at dt = 1e-4
+ * gives τ = 1e-3 — gets its dt back). IF / I neurons only: dt scales their input gain dt·r, and dt = 1/r
+ * adds each step's input once (Sinabs' and Speck's discrete IAF).
+ */
+export function suggestDt(nir: NirGraph): string {
+  const flat = inline(nir, "", [], "");
+  const taus = new Set<number>(), rs = new Set<number>();
+  for (const node of flat.nodes.values()) {
+    for (const k of ["tau", "tau_mem", "tau_syn"]) for (const x of tensor(node, k)?.data ?? []) if (x > 0 && Number.isFinite(x)) taus.add(x);
+    if (node.type === "IF" || node.type === "I") for (const x of tensor(node, "r")?.data ?? []) if (x > 0 && Number.isFinite(x)) rs.add(x);
+  }
+  if (taus.size > 0) {
+    const tmin = Math.min(...taus);
+    const fine = 10 ** Math.floor(Math.log10(tmin / 10) + 1e-9);
+    const listed = [...taus].sort((a, b) => a - b).slice(0, 4).map(fmt).join(", ") + (taus.size > 4 ? ", …" : "");
+    for (let k = Math.floor(Math.log10(tmin)); k > Math.floor(Math.log10(tmin)) - 6; k--) {
+      const dt = 10 ** k;
+      if (!(dt < tmin)) continue;
+      const decays = [...taus].map((t) => 1 - dt / t);
+      if (decays.every((d) => Math.abs(d * 1000 - Math.round(d * 1000)) < 5e-4)) {
+        return `its time constants (${listed} s) suggest --dt ${fmt(dt)} (per-step decays ${[...new Set(decays.map(fmt))].slice(0, 4).join(", ")}: ` +
+          `the dt of a file exported from per-step decays); forward Euler needs dt < ${fmt(tmin)} s, and --dt ${fmt(fine)} (≤ τ/10) follows continuous time closely`;
+      }
+    }
+    return `its time constants (${listed} s) need dt < ${fmt(tmin)} s (forward Euler); --dt ${fmt(fine)} (≤ τ/10) follows continuous time closely`;
+  }
+  if (rs.size === 1) {
+    const r = [...rs][0];
+    return `it has no time constants (IF/I neurons only: dt scales their input gain dt·r); --dt ${fmt(1 / r)} (= 1/r) adds each step's input once, as Sinabs' and Speck's discrete IAF do`;
+  }
+  if (rs.size > 1) return `it has no time constants (IF/I neurons only, r = ${[...rs].slice(0, 4).map(fmt).join(", ")}): dt scales their input gain dt·r`;
+  return "it has no neuron with a time constant or r to suggest one";
+}
+
 /** The dt stored by a spikewasm export, if any. */
 function storedDt(nir: NirGraph): number | undefined {
   const d = nir.groups.metadata?.data.spikewasm_dt;
@@ -484,7 +605,7 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
   const file = options.file ?? "NIR graph";
   const dt = options.dt ?? storedDt(nir);
   if (dt === undefined || !(dt > 0) || !Number.isFinite(dt))
-    throw new NirError("unsupported", file, "needs a time step", [`dt must be a positive number of seconds per step, got ${dt} (the file does not store one)`]);
+    throw new NirError("unsupported", file, "needs a time step", [`dt must be a positive number of seconds per step, got ${dt} (the file does not store one); ${suggestDt(nir)}`]);
   const problems: string[] = [];
   const flat = inline(nir, "", problems, file);
   const names = [...flat.nodes.keys()];
@@ -500,7 +621,9 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
   const cyc = backEdges(names, ffSuccs);
   for (const [a, b] of cyc)
     problems.push(`${file}: recurrent edge '${a}' → '${b}' (a cycle through ${flat.nodes.get(b)?.type} '${b}'); spikewasm expresses only a population's own recurrent weights (neuron → Affine/Linear → the same neuron)`);
-  const c = new Converter(flat, preds, succs, dt, options, file, recurrent);
+  const chains = linearChains(flat, preds, succs, recurrent, problems, file);
+  const inChain = new Set([...chains.values()].flat());
+  const c = new Converter(flat, preds, succs, dt, options, file, recurrent, chains);
   c.problems.push(...problems);
   const back = new Set([...cyc.map(([a, b]) => `${a}\u0000${b}`), ...loopEdge]);
   const order = topoOrder(names, flat.edges.filter(([a, b]) => !back.has(`${a}\u0000${b}`)));
@@ -529,6 +652,7 @@ export function nirToSnn(nir: NirGraph, options: NirToSnnOptions = {}): SnnGraph
         if (got && want !== count(got)) c.problems.push(`${c.where(name)}: shape holds ${want} values, '${ps[0]}' has ${count(got)} neurons`);
       }
     } else if (NEURONS.has(node.type)) c.population(name);
+    else if (inChain.has(name)) continue; // composed with the population it feeds
     else if (node.type === "Flatten") c.flatten(name, node);
     else if ([...recurrent.values()].includes(name)) continue; // converted with its population
     else if (WEIGHTS.has(node.type) || node.type === "Scale") {

@@ -58,7 +58,7 @@ describe("braille (recurrent CubaLIF) files", () => {
 });
 
 describe("nirToSnn lists every unsupported construct at once", () => {
-  it("Delay, per-neuron thresholds, chained weights, two outputs, a 4-D input, dt ≥ tau", () => {
+  it("Delay, per-neuron thresholds, a chain of weights fed by a Delay, two outputs, a 4-D input, dt ≥ tau", () => {
     const w = f32(new Float32Array(9).fill(0.5), [3, 3]);
     const g = graph([
       ["in", p("Input", { shape: i64([1, 1, 1, 3]) })],
@@ -76,7 +76,7 @@ describe("nirToSnn lists every unsupported construct at once", () => {
       "node 'in' (Input): shape [1, 1, 1, 3]; spikewasm inputs are [N], [C, L] (held as [C, 1, L]) or [C, H, W]",
       "node 'n1' (LIF): per-neuron 'v_threshold' varies (1 … 3)",
       "node 'd' (Delay): primitive Delay has no spikewasm equivalent",
-      "node 'w2' (Linear): feeds 'w3' (Linear); a Linear must feed a neuron node",
+      "node 'w2' (Linear): input from 'd' (Delay) — expected an Input, Flatten or neuron node here",
       "node 'n2' (LIF): dt/tau = 0.0001/0.00001 = 10: forward Euler needs 0 < dt < tau",
     ]);
     expect(e.problems.length).toBeGreaterThanOrEqual(6);
