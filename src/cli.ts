@@ -35,6 +35,7 @@ import { convertAnn, resolveConvertOptions } from "./convert/convert.js";
 import { SingleBar } from "cli-progress";
 import { chartJsSource } from "./report/chart-source.js";
 import { renderReportHtml } from "./report/html.js";
+import { inspectCommand } from "./cli/inspect.js";
 
 const EXAMPLES: Record<string, () => SnnGraph> = { mlp: mlp784, conv: convNet };
 
@@ -236,25 +237,6 @@ async function checkCommand(file: string, o: Record<string, unknown>): Promise<v
   for (const node of nodes)
     console.log(`  ${node.id.padEnd(14)}${node.kind.padEnd(9)}[${node.shape.join(", ")}]`.padEnd(46) + `${shapeSize(node.shape)} values, ${node.parameters} parameters`);
   console.log(`memory at batch ${plan.batch}: ${plan.parameterBytes} bytes of parameters + ${plan.stateBytes} bytes of state = ${plan.totalBytes} bytes`);
-}
-
-/** `inspect`: every ONNX node with shape, parameters, MACs and whether it converts; exit 2 if any does not. */
-function inspectCommand(file: string, o: Record<string, unknown>): number {
-  const imp = importOnnx(readBytes(file), file);
-  const totals = imp.nodes.reduce((a, n) => ({ params: a.params + n.params, macs: a.macs + n.macs }), { params: 0, macs: 0 });
-  const report = { spikewasm: VERSION, model: file, opset: imp.opset, producer: imp.producer, ...totals, convertible: imp.problems.length === 0,
-    droppedSoftmax: imp.droppedSoftmax, nodes: imp.nodes, problems: imp.problems };
-  if (!emitJson(o, report)) {
-    console.log(`${file}: opset ${imp.opset}, producer ${imp.producer || "?"}, ${imp.nodes.length} nodes, ${totals.params} parameters, ${totals.macs} MACs per sample`);
-    console.log(`${"node".padEnd(24)}${"op".padEnd(20)}${"shape".padEnd(16)}${"params".padStart(10)}${"MACs".padStart(12)}  converts`);
-    for (const n of imp.nodes) {
-      const shape = n.shape ? `[${n.shape.join(",")}]` : "";
-      console.log(`${n.name.slice(0, 23).padEnd(24)}${n.opType.padEnd(20)}${shape.padEnd(16)}${String(n.params).padStart(10)}${String(n.macs).padStart(12)}  ${n.converts ? "yes" : "NO"}: ${n.note}`);
-    }
-    if (imp.problems.length) console.log(`${imp.problems.length} unsupported node(s): ${imp.problems.map((p) => `'${p.name}' (${p.opType})`).join(", ")}`);
-    else console.log("every node converts");
-  }
-  return imp.problems.length ? 2 : 0;
 }
 
 function exampleCommand(name: string, o: Record<string, unknown>): void {
@@ -605,12 +587,14 @@ export function buildProgram(): Command {
     .action((file: string, o: Record<string, unknown>) => checkCommand(file, o));
   program
     .command("inspect")
-    .description("list every node of an ONNX model: output shape, parameters, MACs, and whether it converts (all problems at once); exit 2 if any node does not")
-    .argument("<model>", "ONNX file")
-    .option("--json <file>", "also write the listing as JSON")
-    .addHelpText("after", "\nExample:\n  spikewasm inspect models/mnist_cnn.onnx")
-    .action((file: string, o: Record<string, unknown>) => {
-      process.exitCode = inspectCommand(file, o);
+    .description("list every node of an ONNX model, a NIR file or a graph JSON file: shape, parameters, MACs or synapses, and whether it converts (all problems at once); exit 2 if any node does not")
+    .argument("<model>", "ONNX file, NIR file (.nir) or spikewasm graph JSON (.json)")
+    .addOption(nirDtOption("NIR files"))
+    .addOption(nirResetOption("NIR files"))
+    .option("--json <file>", "also write the listing as JSON (- for standard output only)")
+    .addHelpText("after", "\nExamples:\n  spikewasm inspect models/mnist_cnn.onnx\n  spikewasm inspect net.nir --dt 1e-3\n  spikewasm inspect net.json")
+    .action(async (file: string, o: Record<string, unknown>) => {
+      process.exitCode = await inspectCommand(file, o, { readBytes, emitJson });
     });
   program
     .command("example")

@@ -202,8 +202,8 @@ function convConv(a: Conv, b: Conv): Conv | string {
   const inside = { top: a.kh <= a.sh + a.pt, left: a.kw <= a.sw + a.pl, bottom: a.sh * a.outH - a.pt >= a.inH, right: a.sw * a.outW - a.pl >= a.inW };
   for (const side of ["top", "left", "bottom", "right"] as const) {
     if (!reads[side]) continue;
-    if (!inside[side]) return `the second one pads the first one's output on the ${side}, where the first one's window still covers input (a pool over a size it does not divide?)`;
-    if (a.bias.some((x) => x !== 0)) return "the second one pads the first one's output, which has a bias";
+    if (!inside[side]) return `it reads the zero padding of the nodes before it on the ${side}, where their window still covers input (a pool over a size it does not divide?)`;
+    if (a.bias.some((x) => x !== 0)) return "it reads the zero padding of the nodes before it, which add a bias";
   }
   const kh = a.sh * (b.kh - 1) + a.kh, kw = a.sw * (b.kw - 1) + a.kw, sh = a.sh * b.sh, sw = a.sw * b.sw;
   const pt = a.sh * b.pt + a.pt, pl = a.sw * b.pl + a.pl;
