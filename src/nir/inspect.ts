@@ -157,7 +157,7 @@ export function inspectNir(nir: NirGraph, options: { dt?: number; reset?: "value
   }
   if (dt === undefined) {
     const s = suggestDt(nir);
-    problems.push(`${file}: needs a time step (--dt): ${s.text}${s.dt !== undefined ? "; the conversion below was checked at that dt" : ""}`);
+    problems.push(`${file}: needs a time step (--dt): ${s.text}${s.dt !== undefined ? "; every node was checked at that dt" : ""}`);
     dt = s.dt;
     dtSource = s.dt !== undefined ? "suggested" : "none";
   }
