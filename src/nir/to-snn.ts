@@ -96,7 +96,8 @@ const same = (a: number[], b: number[]): boolean => a.length === b.length && a.e
 /** Why a primitive that spikewasm cannot express has no equivalent (for the message). */
 const NO_EQUIVALENT: Readonly<Record<string, string>> = {
   Delay: "the simulator has no per-connection delays (every spike reaches its targets within the same step)",
-  Threshold: "a memoryless Heaviside step of its input has no stateful neuron equivalent (spikewasm populations integrate and reset)",
+  Threshold: "a memoryless Heaviside step of its input has no stateful neuron equivalent (spikewasm populations integrate and reset; " +
+    "their leak is in (0, 1], so none forgets its input within a step); where an Affine → Threshold stands for a spiking output layer, export that layer's neurons as IF or LIF",
 };
 
 /** Converter state for one graph. */

@@ -82,9 +82,16 @@ describe("nirToSnn lists every unsupported construct at once", () => {
     expect(e.problems.length).toBeGreaterThanOrEqual(6);
   });
 
-  it("no dt and none stored in the file → NirError", async () => {
+  it("no dt and none stored in the file → NirError naming the dt the file's time constants suggest", async () => {
     const nir = await load("lif_norse.nir");
-    expect(caught(() => nirToSnn(nir, { file: "lif_norse.nir" })).message).toMatch(/lif_norse\.nir: needs a time step: dt must be a positive number/);
+    const e = caught(() => nirToSnn(nir, { file: "lif_norse.nir" }));
+    expect(e.message).toMatch(/lif_norse\.nir: needs a time step: dt must be a positive number/);
+    expect(e.message).toContain("its time constants (0.0025 s) suggest --dt 0.001 (round per-step decays 0.6");
+    expect(e.message).toContain("forward Euler needs dt < 0.0025 s, and --dt 0.0001 (≤ τ/10) follows continuous time closely");
+    // snnTorch's β = 0.9, α = 0.55 exported at dt = 1e-4: the suggestion gives that dt back
+    const braille = await load("braille_noDelay_bias_zero.nir");
+    const eb = caught(() => nirToSnn(braille, { file: "braille.nir" }));
+    expect(eb.message).toContain("suggest --dt 0.0001 (round per-step decays 0.9, 0.55, 0.5");
   });
 
   it("a valid HDF5 file that is not NIR → NirError 'invalid'", async () => {
