@@ -15,7 +15,8 @@ import type { SnnGraph } from "../ir/graph.js";
 import { ints, nirPadding } from "./compose.js";
 import { NirError } from "./errors.js";
 import { NEURON_PARAMS, count, tensor } from "./primitives.js";
-import { type ComposedChain, nirToSnn, storedDt, suggestDt } from "./to-snn.js";
+import { storedDt, suggestDt } from "./dt.js";
+import { type ComposedChain, nirToSnn } from "./to-snn.js";
 import type { NirGraph, NirPrimitive } from "./types.js";
 import { inline, topoOrder } from "./walk.js";
 

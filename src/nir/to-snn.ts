@@ -9,6 +9,12 @@
  *   src_1 [→ Scale_1], …, src_k [→ Scale_k] → N  (k ≥ 1; sources: Input, Flatten or N)
  *                                           → add with scales (Scale must hold one value)
  *   src → Flatten (of a whole [C, H, W] or [C, L]) → flatten
+ *   src → L_1 → … → L_k → N  (k ≥ 2; L: Affine | Linear | Conv2d | SumPool2d | AvgPool2d | Scale | Flatten,
+ *                              each with one input and one output; e.g. Sinabs' SumPool2d → Conv2d and
+ *                              SumPool2d → Flatten → Affine)
+ *                                           → one conv2d or dense layer computing the same linear map
+ *                                             (src/nir/compose.ts; a flatten node on src first when dense
+ *                                             over a [C, H, W] src), or refused with the reason
  *   N → Output                              → the graph's output
  *   N → R → N  (R: Affine | Linear [n, n] whose only input and only output is N; a recurrent edge)
  *                                           → N's population gets `recurrent` (R's weight transposed to
@@ -38,18 +44,20 @@
  * recurrent weight nodes on one population), a recurrent Affine bias on a population without a per-neuron
  * bias (conv2d, pool, add), Delay (the simulator has no per-connection delays: a spike reaches every
  * target within its step, graph.ts), Threshold (a memoryless Heaviside of its input; every spikewasm
- * population is a stateful neuron that integrates and resets), chained or shared weight nodes, a neuron summing a weighted input with other
+ * population is a stateful neuron that integrates and resets), shared weight nodes, chains that do not compose exactly (compose.ts), a neuron summing a weighted input with other
  * inputs, several Input or Output nodes, per-neuron parameters that differ (tau, r, thresholds …),
  * v_leak where the population has no bias (pool, add) or varies within a conv channel, an Affine on a
  * non-1-D input, a partial Flatten, asymmetric or "same" padding with stride > 1, dt ≥ tau.
  */
-import type { Conv2dNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
-import { windowOut } from "../ir/check.js";
+import type { NeuronParams, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { type NirNeuronParams, consistent, discretise } from "./discretise.js";
 import { NirError } from "./errors.js";
-import { CHAIN_TYPES, type Composite, composeChain, nirPadding } from "./compose.js";
+import { type Composite, composeChain } from "./compose.js";
 import { NEURON_PARAMS, count, declaredInputShape, tensor } from "./primitives.js";
 import type { NirGraph, NirPrimitive, NirTensor } from "./types.js";
+import { storedDt, suggestDt } from "./dt.js";
+import { conv1dLayer, convLayer, poolLayer } from "./windows.js";
+import { linearChains, recurrentLoops } from "./structure.js";
 import { type Flat, backEdges, inline, topoOrder } from "./walk.js";
 
 /** Options of nirToSnn. */
@@ -84,12 +92,6 @@ const WEIGHTS = new Set(["Affine", "Linear", "Conv1d", "Conv2d", "SumPool2d", "A
 const NEURONS = new Set(Object.keys(NEURON_PARAMS));
 const SOURCES = new Set(["Input", "Flatten", ...NEURONS]);
 
-const ints = (t: NirTensor | undefined, n: number): number[] | null => {
-  if (!t) return null;
-  const v = Array.from(t.data);
-  if (v.length === 1) return Array(n).fill(v[0]);
-  return v.length === n && v.every(Number.isInteger) ? v : null;
-};
 
 const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -100,8 +102,8 @@ const NO_EQUIVALENT: Readonly<Record<string, string>> = {
     "their leak is in (0, 1], so none forgets its input within a step); where an Affine → Threshold stands for a spiking output layer, export that layer's neurons as IF or LIF",
 };
 
-/** Converter state for one graph. */
-class Converter {
+/** Converter state for one graph (the windowed layers are converted by src/nir/windows.ts). */
+export class Converter {
   readonly problems: string[] = [];
   readonly shapes = new Map<string, Shape>();
   readonly out: SnnNode[] = [];
@@ -327,115 +329,12 @@ class Converter {
       const node: SnnNode = { kind: "dense", id: name, input: src, units, weights, neuron: d.neuron };
       if (bias) node.bias = bias;
       this.emit(node, [units]);
-    } else if (op.type === "Conv1d") this.conv1d(name, op, opName, src, inShape);
+    } else if (op.type === "Conv1d") conv1dLayer(this, name, op, opName, src, inShape);
     else if (this.oneD.has(src)) {
       this.problems.push(`${this.where(opName)}: input '${src}' is a 1-D signal [${this.nirShape(src)!.join(", ")}]; a ${op.type} takes [C, H, W]${op.type === "Conv2d" ? " (use Conv1d)" : ""}`);
       return this.diagnose(name);
-    } else if (op.type === "Conv2d") this.conv(name, op, opName, src, inShape);
-    else this.pool(name, op, opName, src, inShape);
-  }
-
-  /** Padding of a Conv2d/pool as [top, left, bottom, right], or null with a problem. */
-  padding(op: NirPrimitive, opName: string, k: [number, number], dil: [number, number], stride: [number, number]): [number, number, number, number] | null {
-    const p = nirPadding(op, k, dil, stride);
-    if (typeof p !== "string") return p;
-    this.problems.push(`${this.where(opName)}: ${p}`);
-    return null;
-  }
-
-  conv(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
-    const w = tensor(op, "weight")!;
-    if (w.shape.length !== 4) return;
-    const [cout, cinG, kh, kw] = w.shape;
-    const stride = ints(tensor(op, "stride"), 2) as [number, number] | null;
-    const dil = ints(tensor(op, "dilation"), 2) as [number, number] | null;
-    const groups = tensor(op, "groups")?.data[0] ?? 1;
-    if (!stride || !dil) return void this.problems.push(`${this.where(opName)}: stride and dilation must be 1 or 2 integers`);
-    const pad = this.padding(op, opName, [kh, kw], dil, stride);
-    if (!pad) return;
-    if (inShape.length !== 3) return void this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}], expected [C, H, W]`);
-    const [c, h, wd] = inShape;
-    if (c !== cinG * groups) this.problems.push(`${this.where(opName)}: weight [${w.shape.join(", ")}] with groups ${groups} needs ${cinG * groups} input channels, '${src}' has ${c}`);
-    const ish = ints(tensor(op, "input_shape"), 2);
-    if (ish && !same(ish, [h, wd])) this.problems.push(`${this.where(opName)}: input_shape [${ish.join(", ")}] but '${src}' is ${h}×${wd}`);
-    const oh = windowOut(h, pad[0], pad[2], kh, stride[0], dil[0]);
-    const ow = windowOut(wd, pad[1], pad[3], kw, stride[1], dil[1]);
-    const d = this.neuron(name, cout * oh * ow);
-    const node: Conv2dNode = { kind: "conv2d", id: name, input: src, outChannels: cout, kernel: [kh, kw], weights: Float32Array.from(w.data), neuron: d.neuron };
-    if (!same(stride, [1, 1])) node.stride = stride;
-    if (pad.some((x) => x !== 0)) node.padding = pad;
-    if (!same(dil, [1, 1])) node.dilation = dil;
-    if (groups !== 1) node.groups = groups;
-    const bias = this.bias(op, opName, cout, d, oh * ow, name);
-    if (bias) node.bias = bias;
-    // keep the field order of a hand-written node: bias before neuron
-    const { neuron, ...rest } = node;
-    this.emit({ ...rest, neuron }, [cout, oh, ow]);
-  }
-
-  /** Conv1d on a [C, L] signal (graph [C, 1, L]) → conv2d with kernel [1, K] (see the header). */
-  conv1d(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
-    const w = tensor(op, "weight")!;
-    if (w.shape.length !== 3) return;
-    const [cout, cinG, k] = w.shape;
-    const st = ints(tensor(op, "stride"), 1);
-    const dl = ints(tensor(op, "dilation"), 1);
-    const groups = tensor(op, "groups")?.data[0] ?? 1;
-    if (!st || !dl) return void this.problems.push(`${this.where(opName)}: stride and dilation must be 1 integer`);
-    const stride = st[0], dil = dl[0];
-    let pad: [number, number, number, number];
-    const pd = op.params.padding;
-    if (pd && pd.kind === "strings") {
-      const total = dil * (k - 1);
-      if (pd.data[0] === "valid") pad = [0, 0, 0, 0];
-      else if (pd.data[0] === "same" && stride === 1) pad = [0, Math.floor(total / 2), 0, total - Math.floor(total / 2)];
-      else return void this.problems.push(`${this.where(opName)}: padding ${JSON.stringify(pd.data[0])} with stride ${stride} is not supported`);
-    } else {
-      const p = ints(tensor(op, "padding"), 1);
-      if (!p || p[0] < 0) return void this.problems.push(`${this.where(opName)}: padding must be 1 integer ≥ 0, "valid" or "same"`);
-      pad = [0, p[0], 0, p[0]];
-    }
-    if (!this.oneD.has(src))
-      return void this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}]; a Conv1d takes a 1-D signal [C, L] (an Input of shape [C, L] or a Conv1d's neurons)`);
-    const [c, , len] = inShape;
-    if (c !== cinG * groups) this.problems.push(`${this.where(opName)}: weight [${w.shape.join(", ")}] with groups ${groups} needs ${cinG * groups} input channels, '${src}' has ${c}`);
-    const ish = tensor(op, "input_shape");
-    if (ish && count(ish.shape) > 0) {
-      const v = Array.from(ish.data);
-      if (!same(v, [len]) && !same(v, [c, len])) this.problems.push(`${this.where(opName)}: input_shape [${v.join(", ")}] but '${src}' has length ${len}`);
-    }
-    const ol = windowOut(len, pad[1], pad[3], k, stride, dil);
-    if (!(ol >= 1)) return void this.problems.push(`${this.where(opName)}: kernel ${k} (dilation ${dil}) does not fit '${src}' of length ${len} with padding ${pad[1]}`);
-    const d = this.neuron(name, cout * ol);
-    const node: Conv2dNode = { kind: "conv2d", id: name, input: src, outChannels: cout, kernel: [1, k], weights: Float32Array.from(w.data), neuron: d.neuron };
-    if (stride !== 1) node.stride = [1, stride];
-    if (pad.some((x) => x !== 0)) node.padding = pad;
-    if (dil !== 1) node.dilation = [1, dil];
-    if (groups !== 1) node.groups = groups;
-    const bias = this.bias(op, opName, cout, d, ol, name);
-    if (bias) node.bias = bias;
-    const { neuron, ...rest } = node;
-    this.emit({ ...rest, neuron }, [cout, 1, ol]);
-    this.oneD.add(name);
-  }
-
-  pool(name: string, op: NirPrimitive, opName: string, src: string, inShape: Shape): void {
-    const k = ints(tensor(op, "kernel_size"), 2) as [number, number] | null;
-    const stride = ints(tensor(op, "stride"), 2) as [number, number] | null;
-    if (!k || !stride) return void this.problems.push(`${this.where(opName)}: kernel_size and stride must be 1 or 2 integers`);
-    const pad = this.padding(op, opName, k, [1, 1], stride);
-    if (!pad) return;
-    if (inShape.length !== 3) return void this.problems.push(`${this.where(opName)}: input '${src}' has shape [${inShape.join(", ")}], expected [C, H, W]`);
-    const [c, h, w] = inShape;
-    const oh = windowOut(h, pad[0], pad[2], k[0], stride[0]);
-    const ow = windowOut(w, pad[1], pad[3], k[1], stride[1]);
-    const d = this.neuron(name, c * oh * ow);
-    if (d.leakBias) this.problems.push(`${this.where(name)}: v_leak ≠ 0 after a pooling layer (spikewasm pool layers have no bias)`);
-    const node: PoolNode = { kind: "pool", id: name, input: src, mode: op.type === "SumPool2d" ? "sum" : "avg", kernel: k, neuron: d.neuron };
-    if (!same(stride, k)) node.stride = stride;
-    if (pad.some((x) => x !== 0)) node.padding = pad;
-    const { neuron, ...rest } = node;
-    this.emit({ ...rest, neuron }, [c, oh, ow]);
+    } else if (op.type === "Conv2d") convLayer(this, name, op, opName, src, inShape);
+    else poolLayer(this, name, op, opName, src, inShape);
   }
 
   additive(name: string, ps: string[]): void {
@@ -496,106 +395,6 @@ class Converter {
     this.out.push(node);
     this.shapes.set(node.id, shape);
   }
-}
-
-/**
- * Recurrent loops N → R → N: a neuron node N and an Affine/Linear R whose only input and only output is
- * N. Returns N → R; two such R on one N are a problem (spikewasm holds one recurrent matrix).
- */
-function recurrentLoops(flat: Flat, preds: Map<string, string[]>, succs: Map<string, string[]>, problems: string[], file: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [name, node] of flat.nodes) {
-    if (!NEURONS.has(node.type)) continue;
-    const loops = (preds.get(name) ?? []).filter((r) => {
-      const t = flat.nodes.get(r)?.type;
-      return (t === "Affine" || t === "Linear") && same1(preds.get(r), name) && same1(succs.get(r), name);
-    });
-    if (loops.length > 1) problems.push(`${file}: node '${name}' (${node.type}): ${loops.length} recurrent weight nodes ('${loops.join("', '")}'); spikewasm holds one recurrent matrix per population`);
-    else if (loops.length === 1) out.set(name, loops[0]);
-  }
-  return out;
-}
-
-const same1 = (a: string[] | undefined, x: string): boolean => a !== undefined && a.length === 1 && a[0] === x;
-
-/**
- * Chains of two or more linear nodes (compose.ts CHAIN_TYPES) feeding a neuron node, walked back from the
- * neuron through nodes with one input and one output, to a source: an Input, a neuron, or a Flatten of one
- * (which stays a flatten node of its own). Returns neuron → chain in data order; a chain node with several
- * inputs or outputs is a problem (a linear node shared by two populations, or a sum before the neuron).
- */
-function linearChains(flat: Flat, preds: Map<string, string[]>, succs: Map<string, string[]>, recurrent: Map<string, string>, problems: string[], file: string): Map<string, string[]> {
-  const type = (n: string) => flat.nodes.get(n)?.type ?? "";
-  const sourceFlatten = (n: string) => type(n) === "Flatten" && (preds.get(n) ?? []).every((p) => type(p) === "Input" || NEURONS.has(type(p)));
-  const linear = (n: string) => CHAIN_TYPES.has(type(n)) && !sourceFlatten(n);
-  const out = new Map<string, string[]>();
-  for (const [name, node] of flat.nodes) {
-    if (!NEURONS.has(node.type)) continue;
-    for (const p of preds.get(name) ?? []) {
-      if (p === recurrent.get(name) || !linear(p)) continue;
-      const chain = [p];
-      for (let x = p; ;) {
-        const ps = preds.get(x) ?? [];
-        if (ps.length !== 1 || !linear(ps[0])) break;
-        x = ps[0];
-        chain.unshift(x);
-      }
-      if (chain.length < 2) continue;
-      const shared = chain.filter((x) => (preds.get(x) ?? []).length !== 1 || (succs.get(x) ?? []).length !== 1);
-      if (shared.length > 0) {
-        problems.push(`${file}: node '${name}' (${node.type}): the chain of linear nodes ${chain.map((x) => `'${x}'`).join(" → ")} has ${shared.map((x) => `'${x}' with ${(preds.get(x) ?? []).length} input(s) and ${(succs.get(x) ?? []).length} output(s)`).join(", ")}; a chain composes into one layer only when each node has one input and one output`);
-        continue;
-      }
-      out.set(name, chain);
-    }
-  }
-  return out;
-}
-
-const fmt = (x: number): string => String(Number(x.toPrecision(4)));
-
-/**
- * What the file's neurons suggest for dt (for the "needs a time step" message). Time constants: forward
- * Euler needs dt < the smallest τ; the largest power of ten below it whose per-step decays 1 − dt/τ all
- * have at most 3 decimals (to float32 precision) is named: a file exported from per-step decays (snnTorch's
- * β = 0.9 at dt = 1e-4 gives τ = 1e-3) gets its dt back. IF / I neurons only: dt scales their input gain dt·r, and dt = 1/r
- * adds each step's input once (Sinabs' and Speck's discrete IAF).
- */
-export function suggestDt(nir: NirGraph): { dt?: number; text: string } {
-  const flat = inline(nir, "", [], "");
-  const taus = new Set<number>(), rs = new Set<number>();
-  for (const node of flat.nodes.values()) {
-    for (const k of ["tau", "tau_mem", "tau_syn"]) for (const x of tensor(node, k)?.data ?? []) if (x > 0 && Number.isFinite(x)) taus.add(x);
-    if (node.type === "IF" || node.type === "I") for (const x of tensor(node, "r")?.data ?? []) if (x > 0 && Number.isFinite(x)) rs.add(x);
-  }
-  if (taus.size > 0) {
-    const tmin = Math.min(...taus);
-    const fine = 10 ** Math.floor(Math.log10(tmin / 10) + 1e-9);
-    const listed = [...taus].sort((a, b) => a - b).slice(0, 4).map(fmt).join(", ") + (taus.size > 4 ? ", …" : "");
-    const euler = `forward Euler needs dt < ${fmt(tmin)} s, and --dt ${fmt(fine)} (≤ τ/10) follows continuous time closely`;
-    for (let k = Math.floor(Math.log10(tmin)); k > Math.floor(Math.log10(tmin)) - 6; k--) {
-      const dt = 10 ** k;
-      if (!(dt < tmin)) continue;
-      const decays = [...taus].map((t) => 1 - dt / t);
-      if (decays.every((d) => Math.abs(d * 1000 - Math.round(d * 1000)) < 5e-4)) {
-        const shown = [...new Set(decays.map(fmt))].slice(0, 4).join(", ");
-        return { dt, text: `its time constants (${listed} s) suggest --dt ${fmt(dt)} (round per-step decays ${shown}, as a file exported from per-step decays has); ${euler}` };
-      }
-    }
-    return { dt: fine, text: `its time constants (${listed} s) need dt < ${fmt(tmin)} s; ${euler}` };
-  }
-  if (rs.size === 1) {
-    const r = [...rs][0];
-    return { dt: 1 / r, text: `it has no time constants (IF/I neurons only: dt scales their input gain dt·r); --dt ${fmt(1 / r)} (= 1/r) adds each step's input once, as Sinabs' and Speck's discrete IAF do` };
-  }
-  if (rs.size > 1) return { text: `it has no time constants (IF/I neurons only, r = ${[...rs].slice(0, 4).map(fmt).join(", ")}): dt scales their input gain dt·r` };
-  return { text: "it has no neuron with a time constant or r to suggest one" };
-}
-
-/** The dt stored by a spikewasm export, if any. */
-export function storedDt(nir: NirGraph): number | undefined {
-  const d = nir.groups.metadata?.data.spikewasm_dt;
-  return d && d.kind === "tensor" && d.data.length === 1 ? d.data[0] : undefined;
 }
 
 /**
