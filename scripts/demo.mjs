@@ -130,12 +130,19 @@ const TYPES = {
 /** Listens first (a taken port fails at once), builds, then serves; requests during the build get 503. */
 function serve(port, ready) {
   let built = false;
-  const server = createServer((req, res) => {
+  const handle = (req, res) => {
     if (!built) { res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" }).end("building"); return; }
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, "") || "index.html";
+    if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405, { allow: "GET, HEAD" }).end(); return; }
+    let rel;
+    try {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, "") || "index.html";
+    } catch {
+      res.writeHead(400, { "content-type": "text/plain" }).end("bad request: malformed URL");
+      return;
+    }
+    if (rel.includes("\0") || rel.length > 1024) { res.writeHead(400, { "content-type": "text/plain" }).end("bad request: path"); return; }
     const file = resolve(OUT, rel);
-    if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405).end(); return; }
     if (file !== OUT && !file.startsWith(OUT + sep)) { res.writeHead(403).end("forbidden"); return; }
     let body;
     try {
@@ -150,6 +157,20 @@ function serve(port, ready) {
       "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp",
     });
     res.end(req.method === "HEAD" ? undefined : body);
+  };
+  // one malformed request never takes the server down: whatever a handler throws becomes a 400
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch {
+      if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain" }).end("bad request");
+      else res.destroy();
+    }
+  });
+  // requests the HTTP parser rejects (huge headers, bad syntax): answer and close that connection only
+  server.on("clientError", (err, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 ${err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\nconnection: close\r\n\r\n`);
+    else socket.destroy();
   });
   server.on("error", (e) => {
     if (e.code === "EADDRINUSE") console.error(`spikewasm demo: port ${port} on 127.0.0.1 is already in use; choose another with --port N or PORT=N`);
