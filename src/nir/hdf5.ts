@@ -46,3 +46,27 @@ export function hasHdf5Signature(bytes: Uint8Array): boolean {
   }
   return false;
 }
+
+/**
+ * Runs `f` with HDF5's own error-stack printout ("HDF5-DIAG: …", tens of lines per damaged file) kept
+ * off standard error: h5wasm bound its stderr writer when it loaded, so the lines are filtered at
+ * process.stderr (Node); the caller reports the problem in one line instead. Other output passes.
+ */
+export function quietHdf5<T>(f: () => T): T {
+  const stderr = typeof process !== "undefined" ? process.stderr : undefined;
+  if (!stderr || typeof stderr.write !== "function") return f();
+  const write = stderr.write;
+  let inDiag = false;
+  stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
+    if (text.startsWith("HDF5-DIAG")) inDiag = true;
+    else if (!/^\s/.test(text)) inDiag = false;
+    if (inDiag) return true;
+    return (write as (...a: unknown[]) => boolean).call(stderr, chunk, ...rest);
+  }) as typeof stderr.write;
+  try {
+    return f();
+  } finally {
+    stderr.write = write;
+  }
+}

@@ -4,7 +4,8 @@
  */
 import type * as H5 from "h5wasm";
 import { NirError } from "./errors.js";
-import { type H5Api, hasHdf5Signature, loadH5, scratchPath } from "./hdf5.js";
+import { SpikewasmError } from "../errors.js";
+import { type H5Api, hasHdf5Signature, loadH5, quietHdf5, scratchPath } from "./hdf5.js";
 import { validateNir } from "./primitives.js";
 import type { NirData, NirDtype, NirGraph, NirGroup, NirNode, NirSubgraph } from "./types.js";
 
@@ -88,6 +89,10 @@ function toNode(h5: typeof H5, g: H5.Group, file: string, path: string, problems
 
 /** Opens `bytes` in h5wasm's memory file system and calls `f` with the open file. */
 export function withH5File<T>(api: H5Api, bytes: Uint8Array, file: string, f: (h: H5.File) => T): T {
+  return quietHdf5(() => withH5FileLoud(api, bytes, file, f));
+}
+
+function withH5FileLoud<T>(api: H5Api, bytes: Uint8Array, file: string, f: (h: H5.File) => T): T {
   if (!hasHdf5Signature(bytes))
     throw new NirError("corrupt", file, "not a NIR file", [`no HDF5 signature (a .nir file is HDF5; got ${bytes.length} bytes starting ${hex(bytes)})`]);
   const path = scratchPath("read");
@@ -105,6 +110,8 @@ export function withH5File<T>(api: H5Api, bytes: Uint8Array, file: string, f: (h
       return f(h);
     } catch (e) {
       if (e instanceof NirError) throw e;
+      // a dataset too large to hold is a resource limit, not a damaged file
+      if (e instanceof RangeError) throw new SpikewasmError(`${file}: a dataset is too large to read into memory here (${e.message}); the network needs more memory than a WebAssembly instance or typed array can hold`, 3);
       throw new NirError("corrupt", file, "corrupt HDF5", [`reading failed: ${(e as Error).message}`]);
     }
   } finally {
