@@ -111,6 +111,9 @@ export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOp
   if (!(r.percentile > 0 && r.percentile <= 100)) throw new SpikewasmError(`percentile must be in (0, 100], got ${r.percentile}`);
   if (!(r.rateScale > 0 && Number.isFinite(r.rateScale))) throw new SpikewasmError(`rate scale must be a finite number > 0, got ${r.rateScale}`);
   if (!(r.synapseTau >= 0 && Number.isFinite(r.synapseTau))) throw new SpikewasmError(`synapse τ must be >= 0 steps, got ${r.synapseTau}`);
+  // the kernels hold the decay exp(−1/τ) in float32: past ~3.4e7 steps it rounds to 1 (no decay at all)
+  if (r.synapseTau > 0 && Math.fround(Math.exp(-1 / r.synapseTau)) >= 1)
+    throw new SpikewasmError(`synapse τ ${r.synapseTau} steps is too long: its per-step decay exp(−1/τ) rounds to 1 in float32 (τ must be below about 3.3e7 steps; 0 turns the synapse filter off)`);
   return r;
 }
 

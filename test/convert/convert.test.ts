@@ -200,3 +200,11 @@ describe("percentileNonZero (quickselect)", () => {
     }
   });
 });
+
+describe("synapse τ beyond float32", () => {
+  it("a τ whose per-step decay rounds to 1 in float32 is refused by name, not reported as synDecay 1", async () => {
+    const { resolveConvertOptions } = await import("../../src/convert/convert.js");
+    for (const tau of [1e308, 1e8]) expect(() => resolveConvertOptions({ synapseTau: tau })).toThrow(/synapse τ .* is too long: its per-step decay exp\(−1\/τ\) rounds to 1 in float32/);
+    expect(() => resolveConvertOptions({ synapseTau: 1e6 })).not.toThrow();
+  });
+});
