@@ -308,6 +308,9 @@ function checkLoihiOptionsUsed(o: Record<string, unknown>, cmd?: Command): void 
 async function runCommand(modelArg: string | undefined, o: Record<string, unknown>, cmd?: Command): Promise<void> {
   checkLoihiOptionsUsed(o, cmd);
   if (modelArg && isGraphFile(modelArg)) return runGraphCommand(modelArg, o);
+  for (const [key, flag] of [["dt", "--dt"], ["nirReset", "--nir-reset"]] as const)
+    if (cmd?.getOptionValueSource(key) === "cli")
+      throw new SpikewasmError(`${flag} applies to NIR models only; ${modelArg ?? "the bundled model"} is an ONNX model, converted with one step per time step (drop ${flag})`);
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
   const files = testFiles(o);
   const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));

@@ -94,6 +94,8 @@ describe("spikewasm CLI", () => {
       expect(err.join("\n")).toMatch(/per-step records of \d+ steps × \d+ samples needs \d+ bytes, more than the 2147483648-byte limit; lower -T \(--timesteps\), --pause or --batch/);
       expect(existsSync(out)).toBe(false);
     }
+    expect(await main(["run", "--limit", "5", "--dt", "1e-3"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--dt applies to NIR models only; the bundled model is an ONNX model/);
     expect(await main(["inspect", "/dev/zero"])).toBe(2);
     expect(err.join("\n")).toMatch(/\/dev\/zero: not a regular file/);
     expect(await main(["run", "--limit", "5", "--json", join(dir, "missing", "x.json")])).toBe(2);
