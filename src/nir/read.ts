@@ -44,15 +44,21 @@ function readDataset(ds: H5.Dataset): NirData {
   return { kind: "tensor", dtype, shape, data };
 }
 
-function readGroup(h5: typeof H5, g: H5.Group): NirGroup {
+/** A group's datasets and (recursively) subgroups; `skip` names subgroups left unread (a subgraph's 'nodes', read node by node). */
+function readGroup(h5: typeof H5, g: H5.Group, skip: ReadonlySet<string> = NONE): NirGroup {
   const out: NirGroup = { data: {}, groups: {} };
   for (const k of g.keys()) {
+    if (skip.has(k)) continue;
     const o = g.get(k);
     if (o instanceof h5.Group) out.groups[k] = readGroup(h5, o);
     else if (o instanceof h5.Dataset) out.data[k] = readDataset(o);
   }
   return out;
 }
+const NONE: ReadonlySet<string> = new Set();
+/** Deepest nesting of NIRGraph subgraphs read (real exports nest a few levels). */
+export const MAX_SUBGRAPH_DEPTH = 32;
+const SUBGRAPH_NODES: ReadonlySet<string> = new Set(["nodes"]);
 
 function stringOf(d: NirData | undefined): string | undefined {
   return d && d.kind === "strings" && d.data.length === 1 ? d.data[0] : undefined;
@@ -61,7 +67,17 @@ function stringOf(d: NirData | undefined): string | undefined {
 /** A node group → NirNode; problems (no type, bad edges) go to `problems`. */
 function toNode(h5: typeof H5, g: H5.Group, file: string, path: string, problems: string[]): NirNode {
   const where = path === "" ? `${file}: /node` : `${file}: node '${path}'`;
-  const grp = readGroup(h5, g);
+  // a subgraph's own fields only: its 'nodes' are read once each below (reading them here too made
+  // nested subgraphs cost depth² group reads)
+  const typeDs = g.get("type");
+  const isGraph = typeDs instanceof h5.Dataset && stringOf(readDataset(typeDs)) === "NIRGraph";
+  const depth = path === "" ? 0 : path.split(".").length;
+  if (isGraph && depth >= MAX_SUBGRAPH_DEPTH) {
+    // HDF5 opens nested groups by path, so each level costs more than the last: refuse absurd nesting
+    problems.push(`${where}: subgraphs nested more than ${MAX_SUBGRAPH_DEPTH} levels deep (limit MAX_SUBGRAPH_DEPTH)`);
+    return { type: "NIRGraph", nodes: new Map(), edges: [], params: {}, groups: {} };
+  }
+  const grp = readGroup(h5, g, isGraph ? SUBGRAPH_NODES : NONE);
   const type = stringOf(grp.data.type);
   if (type === undefined) problems.push(`${where}: missing or non-string dataset 'type'`);
   const params = { ...grp.data };
