@@ -139,6 +139,7 @@ function show(r: InputResult): void {
   $("loihi-energy").textContent = si(r.loihi.energyJ, "J");
   $("loihi-latency").textContent = si(r.loihi.latencyS, "s");
   $("loihi-power").textContent = si(r.loihi.powerW, "W");
+  $("loihi-chip").textContent = `${si(r.loihi.chipEnergyJ, "J")}, ${si(r.loihi.chipLatencyS, "s")}`;
   $("loihi-cores").textContent = `${r.loihi.cores} / ${r.loihi.chips}`;
   $("loihi-steps").textContent = `${r.steps} + ${r.loihi.chipSteps - r.steps}`;
   $("loihi-synops").textContent = Math.round(r.loihi.synops).toLocaleString("en");

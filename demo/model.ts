@@ -8,14 +8,15 @@
  *   runInput      one 28×28 input: the SNN for T steps (current coding, the CLI's default) with every spike
  *                 recorded; the DNN's own prediction; the quantised net bit-exactly on the integer engine
  *                 (evaluateLoihi, regular spike input at rate 1: what `spikewasm run --target loihi` does)
- *                 and its cost for this input (loihiCost with LOIHI over T + latency chip steps).
+ *                 and its cost for this input: the deployed system in flow host (NengoLoihi/NxSDK, input streamed
+ *                 from the host) and on chip only (flow chip, the lower bound) — flowsOfEvaluation with LOIHI.
  *
  * The simulation is one Simulator.run of T steps (the Simulator resets per run, so T runs of one step
  * would not continue each other); the page replays the recorded spikes step by step.
  */
 import {
   type AnnGraph, type AnnRunner, LOIHI, type LoihiGraph, type LoihiMapping, type SnnGraph, Simulator, argmax, convertAnn, createAnnRunner,
-  evaluateLoihi, importOnnx, loihiActivity, loihiCost, mapToLoihi, quantizeGraph, requireConvertible,
+  evaluateLoihi, flowsOfEvaluation, importOnnx, inputLayersOf, loihiActivity, mapToLoihi, quantizeGraph, requireConvertible,
 } from "../src/index.js";
 
 /** Samples per chunk of the calibration pass (the CLI uses the same). */
@@ -64,6 +65,8 @@ export interface InputResult {
   layers: RasterLayer[];
   loihi: {
     prediction: number; energyJ: number; latencyS: number; powerW: number; cores: number; chips: number; chipSteps: number;
+    /** the same inference on chip only (flow chip: I/O excluded, the lower bound) */
+    chipEnergyJ: number; chipLatencyS: number;
     synops: number; spikes: number;
   };
   /** milliseconds: the SNN run, and the bit-exact Loihi run with its costing */
@@ -126,12 +129,14 @@ export async function runInput(m: DemoModel, x: Float32Array, T: number): Promis
   const t1 = performance.now();
   const ev = await evaluateLoihi(m.lg, x, [0], 1, { steps: T, rate: 1, batch: 1 });
   const activity = loihiActivity(ev, T);
-  const cost = loihiCost(m.mapping, activity, LOIHI, T + m.lg.latency);
+  const flows = flowsOfEvaluation(m.mapping, ev, T, inputLayersOf(m.snn), LOIHI, "host");
+  const cost = flows.flows.host, chip = flows.flows.chip, cores = m.mapping.coresUsed, chips = m.mapping.chipsUsed;
   const loihiMs = performance.now() - t1;
   return {
     steps: T, counts: r.output.counts, membrane: r.output.membrane, prediction, dnnPrediction, layers, simMs, loihiMs,
     loihi: {
-      prediction: ev.predictions[0], energyJ: cost.energyPerInferenceJ, latencyS: cost.latencyS, powerW: cost.powerW, cores: cost.cores, chips: cost.chips,
+      prediction: ev.predictions[0], energyJ: cost.energyPerInferenceJ, latencyS: cost.latencyS, powerW: cost.powerW, cores, chips,
+      chipEnergyJ: chip.energyPerInferenceJ, chipLatencyS: chip.latencyS,
       chipSteps: T + m.lg.latency, synops: activity.reduce((a, l) => a + l.synops, 0), spikes: activity.reduce((a, l) => a + l.spikes, 0),
     },
   };

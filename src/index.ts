@@ -24,7 +24,7 @@ export { LOIHI, LOIHI_SANAFE, LOIHI_CONSTANT_SETS, chipConstants, checkLoihiCons
 export { mapToLoihi, bitsPerAxon, type LoihiMapping, type LayerMapping, type CoreUsage, type Box, type InputPlacement, type MapOptions, type ConvWeightStorage } from "./targets/mapping.js";
 export { loihiCost, activityFromLayerRecords, barrierTime, tilesInUse, type LoihiCost, type LayerCost, type LayerActivityPerInference, type LoihiCostOptions } from "./targets/cost.js";
 export { LOIHI_SYSTEM, LOIHI_FLOWS, checkLoihiFlow, systemConstants, type LoihiFlow, type LoihiSystemDescription } from "./targets/loihi-system.js";
-export { loihiFlows, type LoihiFlows, type FlowCost, type FlowBreakdown, type FlowInputs } from "./targets/loihi-flows.js";
+export { loihiFlows, flowsOfEvaluation, inputLayersOf, type LoihiFlows, type FlowCost, type FlowBreakdown, type FlowInputs } from "./targets/loihi-flows.js";
 export { loihiNetCost, mapLoihiNet, netActivity, type NetCost } from "./loihi/net-cost.js";
 export { importOnnx, requireConvertible, type OnnxImport, type OnnxNodeReport } from "./onnx/import.js";
 export { type AnnGraph, type AnnNode, annShapes, annParams, annMacs } from "./ir/ann.js";

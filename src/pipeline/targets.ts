@@ -29,7 +29,7 @@ import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, loihiAc
 import { type LoihiGraph, quantizeGraph } from "../loihi/quantize.js";
 import { loihiCost } from "../targets/cost.js";
 import { type ChipDescription, LOIHI, LOIHI_CONSTANT_SETS, LOIHI_SANAFE, type LoihiConstantSet, chipConstants } from "../targets/loihi.js";
-import { type FlowCost, loihiFlows } from "../targets/loihi-flows.js";
+import { type FlowCost, flowsOfEvaluation, inputLayersOf } from "../targets/loihi-flows.js";
 import { LOIHI_SYSTEM, type LoihiFlow, systemConstants } from "../targets/loihi-system.js";
 import { mapToLoihi } from "../targets/mapping.js";
 import { ncs2Cost } from "../targets/ncs2.js";
@@ -136,12 +136,9 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   }
   const ev = await (o.evaluate ?? evaluateLoihi)(lg, samples, labels, count, { steps: o.steps, rate: o.rate, batch: o.batch, onProgress: o.onProgress });
   const L = lg.latency, flow = o.flow ?? "host", chip = LOIHI_CONSTANT_SETS[o.constants ?? "davies"];
-  const inputLayers = geometries(snn, "loihi").filter((g) => g.inputs.some((i) => i.srcIsInput)).map((g) => g.node.id);
+  const inputLayers = inputLayersOf(snn);
   /** flows of the bit-exact activity for T = t coding steps (t + L chip steps) */
-  const flowsAt = (t: number, c: ChipDescription = chip) => {
-    const inputSpikes = ev.inputSpikesPerStep.subarray(0, t + L).reduce((a, b) => a + b, 0) / ev.samples;
-    return loihiFlows(mapping, loihiActivity(ev, t), c, t + L, { inputSpikesPerInference: inputSpikes, inputLayers }, flow);
-  };
+  const flowsAt = (t: number, c: ChipDescription = chip) => flowsOfEvaluation(mapping, ev, t, inputLayers, c, flow);
   const activityById = new Map(loihiActivity(ev, o.steps).map((a) => [a.id, a]));
   const main = flowsAt(o.steps), f = main.flows[flow];
   const other = flowsAt(o.steps, o.constants === "sanafe" ? LOIHI : LOIHI_SANAFE).flows[flow];

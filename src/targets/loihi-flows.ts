@@ -11,7 +11,10 @@
  *   chip  as host on chip (the input still arrives as packets, as SANA-FE models it), with no host
  *         I/O time and no x86 power.
  */
+import type { SnnGraph } from "../ir/graph.js";
+import { type LoihiEvaluation, loihiActivity } from "../loihi/evaluate.js";
 import type { LayerActivityPerInference, LoihiCost } from "./cost.js";
+import { geometries } from "./geometry.js";
 import { loihiCost } from "./cost.js";
 import type { ChipDescription } from "./loihi.js";
 import { LOIHI_FLOWS, LOIHI_SYSTEM, type LoihiFlow, type LoihiSystemDescription } from "./loihi-system.js";
@@ -124,4 +127,19 @@ export function loihiFlows(mapping: LoihiMapping, activity: LayerActivityPerInfe
       "flow bias: accuracy and the other layers' activity are the spike-input run's; the input layer's synaptic operations and packets are removed and its neurons counted as updated every step",
     ],
   };
+}
+
+/** Ids of the layers the graph's input feeds directly (their synaptic operations vanish in flow bias). */
+export function inputLayersOf(snn: SnnGraph): string[] {
+  return geometries(snn, "loihi").filter((g) => g.inputs.some((i) => i.srcIsInput)).map((g) => g.node.id);
+}
+
+/**
+ * The flows of a bit-exact evaluation (evaluateLoihi) for T = t coding steps: activity and input spikes
+ * through step t + latency, priced on `chip`.
+ */
+export function flowsOfEvaluation(mapping: LoihiMapping, ev: LoihiEvaluation, t: number, inputLayers: string[], chip: ChipDescription,
+  flow: LoihiFlow = "host"): LoihiFlows & { onChip: Record<LoihiFlow, LoihiCost> } {
+  const inputSpikes = ev.inputSpikesPerStep.subarray(0, t + ev.latency).reduce((a, b) => a + b, 0) / ev.samples;
+  return loihiFlows(mapping, loihiActivity(ev, t), chip, t + ev.latency, { inputSpikesPerInference: inputSpikes, inputLayers }, flow);
 }

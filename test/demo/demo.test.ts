@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  LOIHI, Simulator, convertAnn, createAnnRunner, evaluateLoihi, importOnnx, loadImages, loadLabels, loihiActivity, loihiCost, mapToLoihi,
+  LOIHI, Simulator, convertAnn, createAnnRunner, evaluateLoihi, importOnnx, loadImages, loadLabels, flowsOfEvaluation, inputLayersOf, mapToLoihi,
   quantizeGraph, requireConvertible,
 } from "../../src/index.js";
 import { CHROMIUM_FLAGS, chromiumExecutable, skipBrowserTests } from "../helpers/browser.js";
@@ -82,7 +82,7 @@ async function nodeReference() {
     const x = test.samples.slice(i * 784, (i + 1) * 784);
     const r = sim.run(x, { steps: T, coding: "current" });
     const ev = await evaluateLoihi(lg, x, [labels[i]], 1, { steps: T, rate: 1, batch: 1 });
-    const cost = loihiCost(mapping, loihiActivity(ev, T), LOIHI, T + lg.latency);
+    const cost = flowsOfEvaluation(mapping, ev, T, inputLayersOf(snn), LOIHI, "host").flows.host;
     return { label: labels[i], counts: Array.from(r.output.counts.subarray((T - 1) * 10, T * 10)), loihiPrediction: ev.predictions[0], cost };
   };
 }
