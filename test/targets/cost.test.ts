@@ -9,16 +9,9 @@ import { Simulator } from "../../src/sim/simulator.js";
 import { activityFromLayerRecords, barrierTime, loihiCost } from "../../src/targets/cost.js";
 import { LOIHI, LOIHI_SANAFE, type ChipDescription } from "../../src/targets/loihi.js";
 import { mapToLoihi } from "../../src/targets/mapping.js";
+import { IF, twoLayerActivity, twoLayerNet } from "./helpers.js";
 
-const IF = { model: "if" as const, threshold: 1 };
-/** input [4] -> fc1 (3 IF neurons) -> fc2 (2 IF neurons) */
-const net: SnnGraph = { nodes: [
-  { kind: "input", id: "in", shape: [4] },
-  { kind: "dense", id: "fc1", input: "in", units: 3, weights: new Float32Array(12).fill(0.5), neuron: IF },
-  { kind: "dense", id: "fc2", input: "fc1", units: 2, weights: new Float32Array(6).fill(0.5), neuron: IF },
-] };
-// known activity per inference over T = 5 steps
-const activity = [{ id: "fc1", spikes: 10, synops: 20 }, { id: "fc2", spikes: 4, synops: 30 }];
+const net = twoLayerNet, activity = twoLayerActivity;
 const pJ = 1e-12, ns = 1e-9;
 const E = LOIHI.energy, T = LOIHI.time;
 

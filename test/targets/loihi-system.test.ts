@@ -15,14 +15,9 @@ import { LOIHI } from "../../src/targets/loihi.js";
 import { loihiFlows } from "../../src/targets/loihi-flows.js";
 import { LOIHI_SYSTEM, checkLoihiFlow, systemConstants } from "../../src/targets/loihi-system.js";
 import { mapToLoihi } from "../../src/targets/mapping.js";
+import { IF, twoLayerActivity, twoLayerNet } from "./helpers.js";
 
-const IF = { model: "if" as const, threshold: 1 };
-const net: SnnGraph = { nodes: [
-  { kind: "input", id: "in", shape: [4] },
-  { kind: "dense", id: "fc1", input: "in", units: 3, weights: new Float32Array(12).fill(0.5), neuron: IF },
-  { kind: "dense", id: "fc2", input: "fc1", units: 2, weights: new Float32Array(6).fill(0.5), neuron: IF },
-] };
-const activity = [{ id: "fc1", spikes: 10, synops: 20 }, { id: "fc2", spikes: 4, synops: 30 }];
+const net = twoLayerNet, activity = twoLayerActivity;
 const S = LOIHI_SYSTEM, us = 1e-6;
 
 describe("Loihi deployment flows on a hand-checkable network", () => {
