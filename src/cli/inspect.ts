@@ -3,6 +3,7 @@
  * shape, parameters, synapses (MACs for ONNX) and whether it converts / maps, every problem at once.
  * Returns the exit code: 2 when any node does not convert (or a NIR file has no dt), else 0.
  */
+import type { Command } from "commander";
 import { checkGraph } from "../ir/check.js";
 import { type SnnGraph, type SnnNode, isPopulation, shapeSize } from "../ir/graph.js";
 import { parseGraph } from "../ir/json.js";
@@ -10,8 +11,10 @@ import { inspectNir } from "../nir/inspect.js";
 import { readNir } from "../nir/read.js";
 import { importOnnx } from "../onnx/import.js";
 import { VERSION } from "../version.js";
+import { emitJson, readBytes } from "./io.js";
+import { nirDtOption, nirResetOption } from "./options.js";
 
-/** What the command needs from src/cli.ts (file reading, JSON output). */
+/** What the command reads files and writes JSON with (src/cli/io.ts; injectable for tests). */
 export interface InspectIo {
   readBytes(file: string): Uint8Array;
   /** writes the report as JSON when --json is given; true when nothing else is to be printed */
@@ -105,4 +108,19 @@ function inspectGraphFile(file: string, o: Record<string, unknown>, io: InspectI
     console.log("every node maps (the graph type-checks)");
   }
   return 0;
+}
+
+/** Registers `spikewasm inspect` on the program. */
+export function registerInspect(program: Command): void {
+  program
+    .command("inspect")
+    .description("list every node of an ONNX model, a NIR file or a graph JSON file: shape, parameters, MACs or synapses, and whether it converts (all problems at once); exit 2 if any node does not")
+    .argument("<model>", "ONNX file, NIR file (.nir) or spikewasm graph JSON (.json)")
+    .addOption(nirDtOption("NIR files"))
+    .addOption(nirResetOption("NIR files"))
+    .option("--json <file>", "also write the listing as JSON (- for standard output only)")
+    .addHelpText("after", "\nExamples:\n  spikewasm inspect models/mnist_cnn.onnx\n  spikewasm inspect net.nir --dt 1e-3\n  spikewasm inspect net.json")
+    .action(async (file: string, o: Record<string, unknown>) => {
+      process.exitCode = await inspectCommand(file, o, { readBytes, emitJson });
+    });
 }
