@@ -48,6 +48,8 @@ DEFAULTS = {
     "mlp": dict(epochs=8, lr=1e-3, batch=128),
     "mlp100": dict(epochs=10, lr=1e-3, batch=128),
     "nxtf": dict(epochs=4, lr=2e-3, batch=128),
+    "lenet": dict(epochs=8, lr=2e-3, batch=128),
+    "mlp500": dict(epochs=8, lr=1e-3, batch=128),
 }
 
 
@@ -106,6 +108,34 @@ def build_model(kind: str) -> nn.Module:
             ("flatten", nn.Flatten()),                               # 1024
             ("fc", nn.Linear(64 * 4 * 4, 10)),
         ]))
+    if kind == "lenet":
+        # LeNet-5 with ReLU and average pooling (benchmark model of the few-timestep figures, bench/RESULTS.md).
+        return nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(1, 6, kernel_size=5, padding=2)),    # 6x28x28
+            ("relu1", nn.ReLU()),
+            ("pool1", nn.AvgPool2d(2, count_include_pad=False)),     # 6x14x14
+            ("conv2", nn.Conv2d(6, 16, kernel_size=5)),              # 16x10x10
+            ("relu2", nn.ReLU()),
+            ("pool2", nn.AvgPool2d(2, count_include_pad=False)),     # 16x5x5
+            ("flatten", nn.Flatten()),                               # 400
+            ("fc1", nn.Linear(400, 120)),
+            ("relu3", nn.ReLU()),
+            ("fc2", nn.Linear(120, 84)),
+            ("relu4", nn.ReLU()),
+            ("fc3", nn.Linear(84, 10)),
+        ]))
+    if kind == "mlp500":
+        # 784-500-500-10 ReLU MLP with biases (benchmark model of the few-timestep figures).
+        return nn.Sequential(OrderedDict([
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(784, 500)),
+            ("relu1", nn.ReLU()),
+            ("drop1", nn.Dropout(0.2)),
+            ("fc2", nn.Linear(500, 500)),
+            ("relu2", nn.ReLU()),
+            ("drop2", nn.Dropout(0.2)),
+            ("fc3", nn.Linear(500, 10)),
+        ]))
     raise ValueError(kind)
 
 
@@ -124,7 +154,8 @@ def layer_list(model: nn.Module) -> list:
                      (shape[2] + 2 * m.padding[1] - m.kernel_size[1]) // m.stride[1] + 1]
         elif isinstance(m, nn.AvgPool2d):
             d.update(kernel_size=m.kernel_size, stride=m.stride)
-            shape = [shape[0], shape[1] // m.stride, shape[2] // m.stride]
+            st = m.stride if isinstance(m.stride, int) else m.stride[0]
+            shape = [shape[0], shape[1] // st, shape[2] // st]
         elif isinstance(m, nn.Flatten):
             shape = [int(np.prod(shape))]
         elif isinstance(m, nn.Linear):
@@ -175,7 +206,7 @@ def cpu_name() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=["cnn", "mlp", "mlp100", "nxtf"], required=True)
+    ap.add_argument("--model", choices=list(DEFAULTS), required=True)
     ap.add_argument("--epochs", type=int, default=None, help="default: cnn 8, mlp 8")
     ap.add_argument("--out", required=True, help="output .onnx path (sidecar written to <out>.json)")
     ap.add_argument("--seed", type=int, default=0)

@@ -11,6 +11,9 @@
  * Channel concatenation becomes a relay population (threshold 1) with λ_concat = max_k λ_in,k and
  * scales λ_in,k / λ_concat; its consumers see λ_concat.
  * Channel-wise λ applies to layers whose consumers are all weighted layers.
+ * Normalisation "mse" chooses λ for the run's T instead of by percentile: the λ minimising the error
+ * between the ANN activation clipped and floored at T levels and the activation itself (Li et al., ICML
+ * 2021, "SNN calibration"; src/convert/calibrate/threshold.ts), per layer or per channel as above.
  * NengoDL-style knobs: firing-rate scaling k multiplies every population's input current by k and its
  * outgoing spikes' effect by 1/k (net: the first layer's weights and every bias ×k, hidden weights
  * unchanged); synaptic smoothing gives every population an exponential synapse of time constant τ steps.
@@ -31,11 +34,17 @@ import { type AnnGraph, type AnnNode, annShapes } from "../ir/ann.js";
 import type { CondExpParams, NeuronParams, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { condExpNeuron, shapeSize } from "../ir/graph.js";
 import { SNABSUITE_IF_COND_EXP } from "../reference/cond.js";
+import { mseLambda } from "./calibrate/threshold.js";
 
 /** Conversion options; every field has the documented default. */
 export interface ConvertOptions {
-  /** "percentile" (default) or "max" of the calibration activations; "weight": one global weight scale (header) */
-  normalization?: "percentile" | "max" | "weight";
+  /**
+   * "percentile" (default) or "max" of the calibration activations; "weight": one global weight scale;
+   * "mse": λ minimising the clip-floor error at `timesteps` levels (header)
+   */
+  normalization?: "percentile" | "max" | "weight" | "mse";
+  /** normalization "mse": the number of steps T the thresholds are chosen for (required there) */
+  timesteps?: number;
   /** "weight" normalisation: the largest weight after scaling (default 1; µS for neuron "cond_exp") */
   maxWeight?: number;
   /** neuron model of every population: "if" (default, threshold 1) or "cond_exp" (PyNN IF_cond_exp, `cond`) */
@@ -73,7 +82,7 @@ export interface ConvertOptions {
 }
 
 /** Conversion options with defaults filled; maxWeight only with "weight" normalisation, cond only with neuron "cond_exp". */
-export type ResolvedConvertOptions = Required<Omit<ConvertOptions, "maxWeight" | "cond">> & { maxWeight?: number; cond?: CondExpParams };
+export type ResolvedConvertOptions = Required<Omit<ConvertOptions, "maxWeight" | "cond" | "timesteps">> & { maxWeight?: number; cond?: CondExpParams; timesteps?: number };
 
 /** What conversion did per layer (for reports). */
 export interface ConversionReport {
@@ -92,8 +101,12 @@ export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOp
     neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false, maxPool: o.maxPool ?? "gate",
   };
   if (r.maxPool !== "gate" && r.maxPool !== "avg") throw new SpikewasmError(`maxPool must be "gate" or "avg", got ${JSON.stringify(r.maxPool)}`);
-  if (r.normalization !== "percentile" && r.normalization !== "max" && r.normalization !== "weight")
-    throw new SpikewasmError(`normalization must be "percentile", "max" or "weight", got ${JSON.stringify(r.normalization)}`);
+  if (r.normalization !== "percentile" && r.normalization !== "max" && r.normalization !== "weight" && r.normalization !== "mse")
+    throw new SpikewasmError(`normalization must be "percentile", "max", "weight" or "mse", got ${JSON.stringify(r.normalization)}`);
+  if (r.normalization === "mse") {
+    if (!Number.isInteger(o.timesteps) || o.timesteps! < 1) throw new SpikewasmError(`normalization "mse" chooses thresholds for a number of steps: timesteps must be an integer >= 1, got ${o.timesteps}`);
+    r.timesteps = o.timesteps;
+  }
   if (r.normalization === "weight") {
     r.maxWeight = o.maxWeight ?? 1;
     if (!(r.maxWeight > 0 && Number.isFinite(r.maxWeight))) throw new SpikewasmError(`max weight must be a finite number > 0, got ${r.maxWeight}`);
@@ -162,12 +175,13 @@ function minFrom(a: Float64Array, from: number): number {
 /** λ of a node's activations: one value (layer) or one per channel; non-positive percentiles fall back to 1. */
 function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: ResolvedConvertOptions, perChannel: boolean): number[] {
   const p = o.normalization === "max" ? 100 : o.percentile;
-  if (!perChannel) return [percentileNonZero(acts, p)];
+  const of = o.normalization === "mse" ? (v: ArrayLike<number>) => mseLambda(v, o.timesteps!, o.vInit === "half") : (v: ArrayLike<number>) => percentileNonZero(v, p);
+  if (!perChannel) return [of(acts)];
   const C = shape[0], per = shapeSize(shape) / C, n = shapeSize(shape);
   return Array.from({ length: C }, (_, c) => {
     const vals = new Float32Array(B * per);
     for (let b = 0; b < B; b++) vals.set(acts.subarray(b * n + c * per, b * n + (c + 1) * per), b * per);
-    return percentileNonZero(vals, p);
+    return of(vals);
   });
 }
 

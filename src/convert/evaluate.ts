@@ -8,6 +8,11 @@
  *              is no answer, prediction -1, counted as an error (SNABSuite's spikes_to_labels,
  *              hbp-unibi/SNABSuite source/SNABs/mnist/helper_functions.cpp: "Multiple neurons have the
  *              same decision" gives an invalid label)
+ * Delayed readout (readoutDelay D): from step D + 1 on, count and membrane readouts use only what
+ * happened after step D — spike counts n(t) − n(D) (ties: the membrane), membrane v(t) − v(D) — so the steps the network
+ * needs to fill (charge its layers from rest) do not vote; up to step D the readout is the plain one.
+ * (The "delayed readout" of the few-timestep conversion literature, e.g. the NxTF/Loihi pipelines that skip
+ * the steps a spike needs to cross the network; with "first" it is refused.)
  *
  * Samples are independent, so a set can be split into chunks of consecutive samples: evaluateChunk
  * returns a chunk's raw counts and finalizeEvaluation merges chunks exactly (all sums are integer
@@ -31,6 +36,8 @@ export interface EvaluateOptions {
   readout?: Readout;
   /** steps with input (default `timesteps`); the rest of the run is a pause without input (Simulator inputSteps) */
   inputSteps?: number;
+  /** delayed readout: steps 1..D are not counted from step D + 1 on (header); default 0 */
+  readoutDelay?: number;
   backend?: "wasm" | "js";
   /** called after each batch with the number of samples done */
   onProgress?: (done: number, total: number) => void;
@@ -132,6 +139,7 @@ export interface ChunkOptions extends EvaluateOptions {
 export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: ChunkOptions): Promise<ChunkSums> {
   const T = o.timesteps, readout = o.readout ?? "count", offset = o.sampleOffset ?? 0;
   if (labels.length < count) throw new SpikewasmError(`${labels.length} labels for ${count} samples`);
+  const D = checkReadoutDelay(o.readoutDelay ?? 0, T, readout);
   const batch = Math.min(o.batch ?? 32, count);
   const sim = await Simulator.create(snn, { batch, backend: o.backend });
   const n = sim.plan.input.n;
@@ -144,10 +152,21 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
     const B = Math.min(batch, count - s0);
     const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0, inputSteps: o.inputSteps });
     const first = readout === "first" ? r.layers[sim.plan.output].firstSpike : null;
+    const dc = new Int32Array(out.n), dv = new Float32Array(out.n);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const off = (t * B + b) * out.n;
-        const k = pick(r.output.counts, r.output.membrane, first ? first.subarray(b * out.n, (b + 1) * out.n) : null, off, out.n, readout, t + 1);
+        let k: number;
+        if (D > 0 && t >= D) {
+          // delayed readout: what happened after step D (n(t) − n(D); membrane readout v(t) − v(D))
+          const off0 = ((D - 1) * B + b) * out.n;
+          for (let i = 0; i < out.n; i++) {
+            dc[i] = r.output.counts[off + i] - r.output.counts[off0 + i];
+            // ties of the count readout are broken by the present membrane, as without delay
+            dv[i] = readout === "membrane" ? r.output.membrane[off + i] - r.output.membrane[off0 + i] : r.output.membrane[off + i];
+          }
+          k = pick(dc, dv, null, 0, out.n, readout, t + 1);
+        } else k = pick(r.output.counts, r.output.membrane, first ? first.subarray(b * out.n, (b + 1) * out.n) : null, off, out.n, readout, t + 1);
         if (k === labels[s0 + b]) correct[t]++;
         if (t === T - 1) predictions[s0 + b] = k;
       }
@@ -161,6 +180,13 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
     o.onProgress?.(s0 + B, count);
   }
   return { sampleOffset: offset, samples: count, timesteps: T, correct, predictions, inputSpikes, layers };
+}
+
+/** The readout delay checked against T and the readout: an integer in [0, T), not with "first". */
+export function checkReadoutDelay(D: number, T: number, readout: Readout): number {
+  if (!Number.isInteger(D) || D < 0 || D >= T) throw new SpikewasmError(`readout delay must be an integer in [0, T) = [0, ${T}), got ${D}`);
+  if (D > 0 && readout === "first") throw new SpikewasmError(`readout delay ${D} does not apply to the "first" readout (the first spike may fall in the skipped steps); use count or membrane`);
+  return D;
 }
 
 /** Merges the chunks of a whole set (contiguous, covering samples 0..count-1) into its evaluation. */

@@ -6,7 +6,9 @@
  */
 import { argmax } from "../ann/infer.js";
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
-import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
+import { type ConvertOptions, resolveConvertOptions } from "../convert/convert.js";
+import { type CalibrationOptions, convertCalibrated } from "../convert/calibrate/index.js";
+import type { TuneExclusion } from "../convert/calibrate/tune.js";
 import { type EvaluateOptions, type LayerActivity, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
@@ -36,7 +38,7 @@ export interface RunInputs {
 }
 
 /** Options of a run (conversion options plus simulation options). */
-export interface RunOptions extends ConvertOptions {
+export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "readoutDelay" | "biasCorrection" | "biasCorrectionSamples" | "tune" | "tuneSamples"> {
   /** steps of input presentation per sample (with a pause the run lasts timesteps + floor(pause/2) steps) */
   timesteps: number;
   /**
@@ -232,6 +234,12 @@ export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
   });
 }
 
+/** Knob values --tune leaves out when Loihi is a target: its quantisation (src/loihi/quantize.ts) refuses them. */
+const LOIHI_TUNE_EXCLUDE: TuneExclusion[] = [
+  { knob: "vInit", value: "half", reason: "the Loihi target's quantisation starts every compartment at v = 0" },
+  { knob: "readout", value: "membrane", reason: "the Loihi target's quantisation needs a spiking output layer" },
+];
+
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
@@ -259,7 +267,11 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   o.onProgress?.("calibration", 0, inp.calibration.count);
   const runner = await createAnnRunner(ann, 64);
   const calActs = runner.run(inp.calibration.samples, inp.calibration.count, true);
-  const { snn, report: conv } = convertAnn(ann, calActs, inp.calibration.count, convertOptions);
+  // conversion with the post-training techniques asked for (or chosen by tune) on calibration images only
+  const cc = await convertCalibrated(ann, calActs, inp.calibration, {
+    ...o, ...convertOptions, tuneExclude: targetNames.includes("loihi") ? LOIHI_TUNE_EXCLUDE : [],
+  }, (g, x, y, c, eo) => evaluateFloatSnn(g, { samples: x, labels: y, count: c }, eo, o));
+  const { snn, conversion: conv } = cc;
 
   const dnn = dnnPass(ann, runner, inp.test.samples, inp.test.count);
   let dnnCorrect = 0;
@@ -268,7 +280,8 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   o.onProgress?.("dnn", inp.test.count, inp.test.count);
 
   const evOptions: EvaluateOptions = {
-    timesteps: simSteps, ...(simSteps !== o.timesteps ? { inputSteps: o.timesteps } : {}), batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count",
+    timesteps: simSteps, ...(simSteps !== o.timesteps ? { inputSteps: o.timesteps } : {}), batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0,
+    readout: cc.readout, readoutDelay: cc.readoutDelay,
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
   };
   const ev = await evaluateFloatSnn(snn, inp.test, evOptions, o);
@@ -328,8 +341,9 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
       params: annLayers.reduce((a, l) => a + l.params, 0), macs, droppedSoftmax: imp.droppedSoftmax },
     data: { samples: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null,
       calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
-    options: { ...convertOptions, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: o.readout ?? "count", batch: o.batch ?? 32,
+    options: { ...conv.options, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: cc.readout, readoutDelay: cc.readoutDelay, batch: o.batch ?? 32,
       ...(o.pause !== undefined ? { pause: o.pause, stepsSimulated: simSteps } : {}), ...(o.protocol !== undefined ? { protocol: protocolReport(o) } : {}) },
+    calibration: cc.report,
     dnn: { accuracy: dnnAccuracy, metrics: dnnMetrics },
     snn: {
       timesteps: simSteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,

@@ -1,0 +1,201 @@
+/**
+ * Post-training techniques for few timesteps, applied at conversion on calibration images only (never
+ * test images, never labels), and their report:
+ *   normalization "mse"   threshold per layer/channel chosen for T (Li et al., ICML 2021; ./threshold.ts,
+ *                         applied inside convertAnn)
+ *   biasCorrection        layer-by-layer bias correction (Li et al. 2021 light calibration; ./bias.ts)
+ *   vInit "half"          θ/2 initial potential (Bu et al., AAAI 2022; a conversion option)
+ *   readout / readoutDelay  membrane readout (non-spiking output) and delayed readout (src/convert/evaluate.ts)
+ *   tune                  the best combination for T by agreement with the DNN's predictions (./tune.ts)
+ * convertCalibrated is what `run` calls instead of convertAnn: the plain conversion plus these.
+ */
+import { argmax } from "../../ann/infer.js";
+import type { Activations } from "../../ann/infer.js";
+import { SpikewasmError } from "../../errors.js";
+import type { AnnGraph } from "../../ir/ann.js";
+import type { SnnGraph } from "../../ir/graph.js";
+import type { InputCoding } from "../../sim/input.js";
+import { type ConversionReport, type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert.js";
+import type { EvaluateOptions, Readout, SnnEvaluation } from "../evaluate.js";
+import { type BiasCorrectionLayer, correctBiases } from "./bias.js";
+import { type TuneExclusion, type TuneResult, type TuneSetting, tuneSearch } from "./tune.js";
+
+/** Options of a calibrated conversion: the conversion's, the simulation's, and the techniques'. */
+export interface CalibrationOptions extends ConvertOptions {
+  timesteps: number;
+  coding?: InputCoding;
+  rate?: number;
+  seed?: number;
+  batch?: number;
+  readout?: Readout;
+  /** delayed readout: steps not counted (default 0; src/convert/evaluate.ts) */
+  readoutDelay?: number;
+  /** layer-by-layer bias correction (default false; ./bias.ts) */
+  biasCorrection?: boolean;
+  /** calibration images the bias correction simulates (default 256) */
+  biasCorrectionSamples?: number;
+  /** search the techniques for T on calibration images (default false; ./tune.ts) */
+  tune?: boolean;
+  /** calibration images the search scores candidates on (default 500) */
+  tuneSamples?: number;
+  /** knob values the search leaves out (a target that cannot take them), with the reason */
+  tuneExclude?: TuneExclusion[];
+  /** pause steps of the run (the techniques need a run without a pause) */
+  pause?: number;
+  /** progress of the search: stage "tune", candidates done of total */
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** Calibration images: samples in the model's input order. */
+export interface CalibrationSet {
+  samples: Float32Array;
+  count: number;
+  source: string;
+}
+
+/** SNN evaluation against given labels (here: the DNN's predictions), e.g. over worker threads. */
+export type EvaluateFn = (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions) => Promise<SnnEvaluation>;
+
+/** The report's `calibration` block: which techniques ran, on what, and what the search chose. */
+export interface CalibrationReport {
+  /** every technique as used for the run (after --tune, the chosen ones) */
+  techniques: { normalization: string; granularity: string; vInit: string; biasCorrection: boolean; readout: Readout; readoutDelay: number };
+  /** where the calibration data came from; the test set is never used */
+  data: string;
+  biasCorrection?: { samples: number; layers: BiasCorrectionLayer[] };
+  tune?: TuneResult & { samples: number; criterion: string };
+  notes: string[];
+}
+
+/** The result: the SNN to evaluate, its conversion report, the readout to use and the calibration report. */
+export interface CalibratedConversion {
+  snn: SnnGraph;
+  conversion: ConversionReport;
+  readout: Readout;
+  readoutDelay: number;
+  report: CalibrationReport;
+}
+
+const DEFAULT_BC_SAMPLES = 256;
+const DEFAULT_TUNE_SAMPLES = 500;
+
+/**
+ * Converts `ann` with the techniques of `o` (module header). `acts` are the ANN activations of all
+ * `cal.count` calibration images; `evaluate` scores candidates under `tune` (evaluateSnn, or a parallel one).
+ */
+export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: CalibrationSet, o: CalibrationOptions, evaluate: EvaluateFn): Promise<CalibratedConversion> {
+  check(o, cal);
+  const notes: string[] = [];
+  const bcSamples = Math.min(o.biasCorrectionSamples ?? DEFAULT_BC_SAMPLES, cal.count);
+  if ((o.biasCorrection || o.tune) && bcSamples < (o.biasCorrectionSamples ?? DEFAULT_BC_SAMPLES))
+    notes.push(`bias correction uses ${bcSamples} calibration images (only ${cal.count} given; ${o.biasCorrectionSamples ?? DEFAULT_BC_SAMPLES} asked)`);
+  const data = `${cal.source} (calibration images; no test images, no labels)`;
+  if (!o.tune) {
+    const built = await build(ann, acts, cal, o, settingOf(o), bcSamples);
+    return { snn: built.snn, conversion: built.conversion, readout: o.readout ?? "count", readoutDelay: o.readoutDelay ?? 0, report: { techniques: techniquesOf(o, settingOf(o)), data, ...(built.bc ? { biasCorrection: { samples: bcSamples, layers: built.bc } } : {}), notes } };
+  }
+  const N = Math.min(o.tuneSamples ?? DEFAULT_TUNE_SAMPLES, cal.count);
+  if (N < (o.tuneSamples ?? DEFAULT_TUNE_SAMPLES)) notes.push(`tune scores candidates on ${N} calibration images (only ${cal.count} given)`);
+  if (N < 100) notes.push(`tune: ${N} images decide between candidates to within ${(100 / N).toFixed(1)} points; give more calibration images for a firmer choice`);
+  const output = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
+  const outActs = acts.get(output)!, nOut = outActs.length / cal.count;
+  const dnnPred = argmax(outActs.subarray(0, N * nOut), N);
+  const nIn = cal.samples.length / cal.count;
+  const tuneImages = cal.samples.subarray(0, N * nIn);
+  // graphs share everything but the readout delay: build once per setting without delay
+  const cache = new Map<string, Promise<Awaited<ReturnType<typeof build>>>>();
+  const graphKey = (s: TuneSetting) => `${s.normalization}/${s.granularity}/${s.vInit}/${s.biasCorrection}`;
+  const graph = (s: TuneSetting) => {
+    const key = graphKey(s);
+    if (!cache.has(key)) cache.set(key, build(ann, acts, cal, o, { ...s, readout: "count" }, bcSamples));
+    return cache.get(key)!;
+  };
+  const score = async (ss: TuneSetting[]): Promise<number[]> => {
+    const out: number[] = [];
+    for (const s of ss) {
+      const g = await graph(s);
+      const snn = s.readout === "membrane" ? membraneOutput(g.snn, g.uncorrectedOutputBias) : g.snn;
+      const ev = await evaluate(snn, tuneImages, dnnPred, N, {
+        timesteps: o.timesteps, batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: s.readout, readoutDelay: s.readoutDelay,
+      });
+      out.push(ev.accuracy);
+    }
+    return out;
+  };
+  const result = await tuneSearch(o.timesteps, o.tuneExclude ?? [], score, (_, done, total) => o.onProgress?.("tune", done, total));
+  const chosen = result.chosen;
+  const g = await graph(chosen);
+  const snn = chosen.readout === "membrane" ? membraneOutput(g.snn, g.uncorrectedOutputBias) : g.snn;
+  const conversion = { ...g.conversion, options: { ...g.conversion.options, outputSpiking: chosen.readout !== "membrane" } };
+  for (const e of result.excluded) notes.push(`tune: ${e.knob} ${e.value} not searched: ${e.reason}`);
+  return {
+    snn, conversion, readout: chosen.readout, readoutDelay: chosen.readoutDelay,
+    report: {
+      techniques: techniquesOf(o, chosen), data,
+      ...(chosen.biasCorrection ? { biasCorrection: { samples: bcSamples, layers: g.bc! } } : {}),
+      tune: { ...result, samples: N, criterion: `agreement with the DNN's own predictions on the first ${N} calibration images after T = ${o.timesteps} steps (no labels, no test images)` },
+      notes,
+    },
+  };
+}
+
+/** Refuses what the techniques cannot take, naming it. */
+function check(o: CalibrationOptions, cal: CalibrationSet): void {
+  const any = o.tune || o.biasCorrection || o.normalization === "mse";
+  if (o.tune && !(cal.count >= 1)) throw new SpikewasmError("tune needs calibration data (calibration images of the training set): none given");
+  if (!any) return;
+  const what = o.tune ? "tune" : o.biasCorrection ? "bias correction" : `normalization "mse"`;
+  if (o.neuron === "cond_exp") throw new SpikewasmError(`${what} applies to IF neurons; neuron "cond_exp" cannot take it`);
+  if (o.normalization === "weight") throw new SpikewasmError(`${what} needs data-based normalisation; normalization "weight" (one global scale) cannot take it`);
+  if ((o.pause ?? 0) > 0) throw new SpikewasmError(`${what} assumes the input is presented every step; a pause (${o.pause} steps) cannot take it`);
+  if ((o.biasCorrection || o.tune) && o.bias === "drop") throw new SpikewasmError(`${what}: bias correction adds biases, which bias "drop" removes; use bias "scale"`);
+  if (o.tune && o.readout && o.readout !== "count" && o.readout !== "membrane")
+    throw new SpikewasmError(`tune chooses between the count and membrane readouts; readout "${o.readout}" cannot be tuned`);
+  if (o.biasCorrectionSamples !== undefined && (!Number.isInteger(o.biasCorrectionSamples) || o.biasCorrectionSamples < 1))
+    throw new SpikewasmError(`biasCorrectionSamples must be an integer >= 1, got ${o.biasCorrectionSamples}`);
+  if (o.tuneSamples !== undefined && (!Number.isInteger(o.tuneSamples) || o.tuneSamples < 1))
+    throw new SpikewasmError(`tuneSamples must be an integer >= 1, got ${o.tuneSamples}`);
+}
+
+/** The setting the options ask for (no search). */
+function settingOf(o: CalibrationOptions): TuneSetting {
+  return {
+    normalization: o.normalization === "mse" ? "mse" : "percentile", granularity: o.granularity ?? "layer", vInit: o.vInit ?? "zero",
+    biasCorrection: o.biasCorrection ?? false, readout: o.readout === "membrane" ? "membrane" : "count", readoutDelay: o.readoutDelay ?? 0,
+  };
+}
+
+function techniquesOf(o: CalibrationOptions, s: TuneSetting): CalibrationReport["techniques"] {
+  return { normalization: o.tune ? s.normalization : (o.normalization ?? "percentile"), granularity: s.granularity, vInit: s.vInit,
+    biasCorrection: s.biasCorrection, readout: o.tune ? s.readout : (o.readout ?? "count"), readoutDelay: s.readoutDelay };
+}
+
+/** One setting's SNN: converted, bias-corrected if asked; the output's bias before correction kept for membrane readout. */
+async function build(ann: AnnGraph, acts: Activations, cal: CalibrationSet, o: CalibrationOptions, s: TuneSetting, bcSamples: number) {
+  const co = resolveConvertOptions({
+    ...o, normalization: s.normalization === "mse" ? "mse" : o.normalization, granularity: s.granularity, vInit: s.vInit,
+    outputSpiking: o.tune ? true : (o.outputSpiking ?? true),
+  });
+  const { snn, report: conversion } = convertAnn(ann, acts, cal.count, co);
+  const out = snn.nodes.find((n) => n.id === snn.output);
+  const uncorrectedOutputBias = out && (out.kind === "dense" || out.kind === "conv2d") ? out.bias : undefined;
+  if (!s.biasCorrection) return { snn, conversion, uncorrectedOutputBias, bc: undefined };
+  const r = await correctBiases(snn, acts, conversion.lambdas, cal.samples, {
+    timesteps: o.timesteps, samples: bcSamples, batch: o.batch, coding: o.coding, rate: o.rate, seed: o.seed, rateScale: o.rateScale,
+  });
+  return { snn: r.snn, conversion, uncorrectedOutputBias, bc: r.layers };
+}
+
+/**
+ * The graph with a non-spiking output layer (membrane readout), its bias as converted: the output's
+ * correction targets a spiking rate (clipped at 1), which a membrane readout does not have.
+ */
+function membraneOutput(snn: SnnGraph, bias: Float32Array | undefined): SnnGraph {
+  const nodes = snn.nodes.map((n) => {
+    if (n.id !== snn.output || !("neuron" in n)) return n;
+    const m = { ...n, neuron: { ...n.neuron, spiking: false } };
+    if ((m.kind === "dense" || m.kind === "conv2d")) m.bias = bias;
+    return m;
+  });
+  return { ...snn, nodes };
+}

@@ -1,0 +1,115 @@
+/**
+ * `--tune`: the combination of post-training techniques that works best for the run's T, chosen on
+ * calibration images only. No labels are used: a candidate's score is its agreement with the DNN's own
+ * predictions on the calibration images (the fraction of images whose SNN class after T steps equals the
+ * DNN's argmax), so neither test images nor any labels take part in the choice.
+ *
+ * Search space (every combination; the first five knobs change the converted graph, the delay only the readout):
+ *   normalization  percentile (the run's percentile) | mse (Li et al. 2021 threshold calibration, ./threshold.ts)
+ *   granularity    layer | channel (per-channel λ where the layer allows it)
+ *   vInit          zero | half (θ/2 initial potential, Bu et al., AAAI 2022)
+ *   biasCorrection off | on (Li et al. 2021 light calibration, ./bias.ts)
+ *   readout        count | membrane (non-spiking output layer)
+ * then, for the best of those, the readout delay D ∈ {1, 2, 4, 8} (D < T/2; src/convert/evaluate.ts).
+ * Candidates are ordered by how many techniques they switch on (the run's defaults first), and a
+ * candidate replaces the best so far only with strictly higher agreement: ties go to the simpler one.
+ * Knobs a target cannot take are left out of the space (`exclude`), and the report says so.
+ */
+import { SpikewasmError } from "../../errors.js";
+
+/** One point of the search space. */
+export interface TuneSetting {
+  normalization: "percentile" | "mse";
+  granularity: "layer" | "channel";
+  vInit: "zero" | "half";
+  biasCorrection: boolean;
+  readout: "count" | "membrane";
+  readoutDelay: number;
+}
+
+/** A setting and its agreement with the DNN on the tuning images. */
+export interface TuneCandidate extends TuneSetting {
+  agreement: number;
+}
+
+/** Knob values left out of the search, with the reason the report gives. */
+export interface TuneExclusion {
+  knob: keyof Omit<TuneSetting, "readoutDelay">;
+  value: string | boolean;
+  reason: string;
+}
+
+/** What the search did. */
+export interface TuneResult {
+  chosen: TuneCandidate;
+  candidates: TuneCandidate[];
+  /** the run's defaults (normalization percentile, layer, vInit zero, no bias correction, count, no delay), when in the space */
+  baseline: TuneCandidate | null;
+  excluded: TuneExclusion[];
+}
+
+const SPACE: { [K in keyof Omit<TuneSetting, "readoutDelay">]: TuneSetting[K][] } = {
+  normalization: ["percentile", "mse"],
+  granularity: ["layer", "channel"],
+  vInit: ["zero", "half"],
+  biasCorrection: [false, true],
+  readout: ["count", "membrane"],
+};
+
+/** The readout delays tried on the best setting, for T steps. */
+export function tuneDelays(T: number): number[] {
+  return [1, 2, 4, 8].filter((d) => d < T / 2);
+}
+
+/** Every setting of the space (delay 0) minus the exclusions, simplest first (stable within a complexity). */
+export function tuneSpace(exclude: TuneExclusion[] = []): TuneSetting[] {
+  const allowed = (k: keyof typeof SPACE, v: unknown) => !exclude.some((e) => e.knob === k && e.value === v);
+  const out: TuneSetting[] = [];
+  for (const normalization of SPACE.normalization.filter((v) => allowed("normalization", v)))
+    for (const granularity of SPACE.granularity.filter((v) => allowed("granularity", v)))
+      for (const vInit of SPACE.vInit.filter((v) => allowed("vInit", v)))
+        for (const biasCorrection of SPACE.biasCorrection.filter((v) => allowed("biasCorrection", v)))
+          for (const readout of SPACE.readout.filter((v) => allowed("readout", v)))
+            out.push({ normalization, granularity, vInit, biasCorrection, readout, readoutDelay: 0 });
+  if (out.length === 0) throw new SpikewasmError("tune: every setting is excluded; nothing to search");
+  return out.map((s, i) => ({ s, i, c: complexity(s) })).sort((a, b) => a.c - b.c || a.i - b.i).map((x) => x.s);
+}
+
+/** Number of techniques a setting switches on. */
+export function complexity(s: TuneSetting): number {
+  return Number(s.normalization !== "percentile") + Number(s.granularity !== "layer") + Number(s.vInit !== "zero") +
+    Number(s.biasCorrection) + Number(s.readout !== "count") + Number(s.readoutDelay > 0);
+}
+
+/**
+ * Searches the space (module header). `score(settings)` evaluates settings that share everything but the
+ * readout delay on the tuning images and returns their agreements in order; it is called once per
+ * setting of the space and once with the delays of the best one.
+ */
+export async function tuneSearch(T: number, exclude: TuneExclusion[], score: (s: TuneSetting[]) => Promise<number[]>,
+  onCandidate?: (c: TuneCandidate, done: number, total: number) => void): Promise<TuneResult> {
+  const space = tuneSpace(exclude);
+  const delays = tuneDelays(T);
+  const total = space.length + delays.length;
+  const candidates: TuneCandidate[] = [];
+  let best: TuneCandidate | null = null;
+  const consider = (c: TuneCandidate) => {
+    candidates.push(c);
+    if (!best || c.agreement > best.agreement) best = c;
+    onCandidate?.(c, candidates.length, total);
+  };
+  for (const s of space) consider({ ...s, agreement: (await score([s]))[0] });
+  const b: TuneCandidate = best!;
+  if (delays.length) {
+    const ds = delays.map((readoutDelay) => ({ ...strip(b), readoutDelay }));
+    const ag = await score(ds);
+    ds.forEach((s, i) => consider({ ...s, agreement: ag[i] }));
+  }
+  const baseline = candidates.find((c) => complexity(c) === 0) ?? null;
+  return { chosen: best!, candidates, baseline, excluded: exclude };
+}
+
+function strip(c: TuneCandidate): TuneSetting {
+  const { agreement: _, ...s } = c;
+  return s;
+}
