@@ -14,6 +14,11 @@
  *   2. every layer's compartments step (loihiStep) and write this step's spike list;
  *   3. the input codes step t (regular coding, encodeSpikes; nothing after T).
  *
+ * Input mode "bias" (src/loihi/quantize.ts): no input spikes are coded; the layers fed by the input hold
+ * one bias per compartment and sample (inputBiases, written at the start of each run) and step one sample
+ * at a time (loihiStep with batch 1 on that sample's slice, spike lists packed as for a batch). Initial
+ * voltages (vInit, e.g. θ/2) are written into v at the start of each run.
+ *
  * Memory: planMemory(lg.graph, B) — weights written as i32 (they are integers), `acc` used as q, `v` as
  * v (i32) — plus, after the plan, per layer: u, ref i32[B·n] and the registers decayU, decayV, bias
  * (biasMant·2^biasExp), vth (vthMant·2^6), refractDelay i32[n], channels-last.
@@ -23,7 +28,7 @@ import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, toProbabilities } from "../sim/input.js";
 import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
 import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "../sim/plan.js";
-import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP } from "./quantize.js";
+import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP, inputBiases } from "./quantize.js";
 
 /** One layer's activity over a run. */
 export interface LoihiLayerRecord {
@@ -62,6 +67,8 @@ interface LayerBuffers {
   /** [C, H, W] index of each memory (channels-last) index, null for 1-D */
   perm: Int32Array | null;
   u: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number; vmin: number; vmax: number;
+  /** input mode "bias" and fed by the input: `bias` holds i32[B][n], one per compartment and sample */
+  inputBias: boolean;
 }
 
 /** A quantised graph built into memory, ready to run batches bit-exactly. */
@@ -78,7 +85,7 @@ export class LoihiEngine {
       const unit = (m: number) => (b.l.biasMant.length === 1 ? 0 : b.l.node.kind === "dense" ? m : m % C); // channels-last: channel = m mod C
       for (let m = 0; m < n; m++) {
         const j = unit(m);
-        this.I[(b.bias >> 2) + m] = b.l.biasMant[j] * 2 ** b.l.biasExp[j];
+        if (!b.inputBias) this.I[(b.bias >> 2) + m] = b.l.biasMant[j] * 2 ** b.l.biasExp[j]; // else: per sample, written by run()
         this.I[(b.vth >> 2) + m] = b.l.vthMant * 64;
       }
       this.I.fill(b.l.decayU, b.decayU >> 2, (b.decayU >> 2) + n);
@@ -98,9 +105,9 @@ export class LoihiEngine {
     const layers = plan.pops.map((p): LayerBuffers => {
       const l = byId.get(p.id);
       if (!l) throw new SpikewasmError(`loihi engine: population '${p.id}' is not a quantised layer`);
-      const Bn = plan.batch * p.n;
-      return { p, l, perm: chwPermutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(p.n), vth: alloc(p.n), refractDelay: alloc(p.n),
-        vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1 };
+      const Bn = plan.batch * p.n, inputBias = l.inputCurrent !== undefined;
+      return { p, l, perm: chwPermutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(inputBias ? Bn : p.n), vth: alloc(p.n),
+        refractDelay: alloc(p.n), vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1, inputBias };
     });
     checkMemoryLimit({ ...plan, totalBytes: top, stateBytes: top - 64 - plan.parameterBytes }, WASM_MAX_BYTES);
     let memory: WebAssembly.Memory;
@@ -134,9 +141,12 @@ export class LoihiEngine {
     I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
     for (const b of this.layers) {
       const Bn = B * b.p.n;
-      for (const a of [b.p.v, b.u, b.ref, b.p.total]) I.fill(0, a >> 2, (a >> 2) + Bn);
+      for (const a of [b.u, b.ref, b.p.total]) I.fill(0, a >> 2, (a >> 2) + Bn);
+      I.fill(b.l.vInit, b.p.v >> 2, (b.p.v >> 2) + Bn);
       I.fill(0, b.p.counts >> 2, (b.p.counts >> 2) + B);
+      if (b.inputBias) this.writeInputBiases(b, inputs, B);
     }
+    const spikeInput = this.graph.inputMode === "spikes";
     const steps = T + L;
     const out = this.layers[plan.output], nOut = out.p.n;
     const outCounts = new Int32Array(steps * B * nOut), outV = new Int32Array(steps * B * nOut);
@@ -164,11 +174,16 @@ export class LoihiEngine {
       }
       for (let li = 0; li < layers.length; li++) {
         const b = layers[li];
-        k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts);
+        if (b.inputBias) {
+          // one sample at a time, each with its own biases; spike lists packed one after another
+          let sp = b.p.spikes;
+          for (let bb = 0, off = 0; bb < B; bb++, off += 4 * b.p.n)
+            sp += 4 * k.loihiStep(b.p.acc + off, b.u + off, b.p.v + off, b.ref + off, b.decayU, b.decayV, b.bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, 1, sp, b.p.counts + 4 * bb);
+        } else k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts);
         k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
         spikesPerStep[li].set(I.subarray(b.p.counts >> 2, (b.p.counts >> 2) + B), (t - 1) * B);
       }
-      if (t <= T) k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE.regular, t, inp.rng, inp.spikes, inp.counts);
+      if (t <= T && spikeInput) k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE.regular, t, inp.rng, inp.spikes, inp.counts);
       else I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
       inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
       const o0 = (t - 1) * B * nOut;
@@ -187,5 +202,13 @@ export class LoihiEngine {
       return { id: b.p.id, neurons: n, spikesPerStep: spikesPerStep[li], synopsPerStep: synopsPerStep[li], spikeCounts };
     });
     return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers: records, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };
+  }
+
+  /** Input mode "bias": the samples' currents W·x + b as integer biases, channels-last per sample. */
+  private writeInputBiases(b: LayerBuffers, inputs: ArrayLike<number>, B: number): void {
+    const n = b.p.n, base = b.bias >> 2, perm = b.perm;
+    const { value } = inputBiases(b.l, Float32Array.from(inputs), B);
+    for (let bb = 0; bb < B; bb++)
+      for (let m = 0; m < n; m++) this.I[base + bb * n + m] = value[bb * n + (perm ? perm[m] : m)];
   }
 }

@@ -3,7 +3,8 @@
  * (src/loihi/engine.ts), next to the float SNN's with the same coding (regular spike trains).
  *
  * Readout: the output layer's spike counts after T + L steps (L = latency), ties broken by the higher
- * voltage, then the lower index. Accuracy after t coding steps is read at step t + L of the same run: the
+ * voltage, then the lower index; for a membrane-readout output (quantize.ts "membrane") the largest
+ * counts·vth + v (ties: the lower index). Accuracy after t coding steps is read at step t + L of the same run: the
  * input spikes of steps > t reach the output at step t + 1 + L at the earliest, so it equals the accuracy
  * of a run with T = t exactly. Activity (spikes, synaptic operations) is recorded per step; for a shorter
  * T = t it is counted through step t + L of this run, i.e. with the input still presented during the
@@ -53,6 +54,8 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
   if (samples.length < count * n) throw new SpikewasmError(`evaluateLoihi: ${samples.length} values for ${count} samples of ${n}`);
   const batch = Math.min(o.batch ?? 32, count);
   const engine = await LoihiEngine.create(lg, { batch, backend: o.backend });
+  const outLayer = lg.layers.find((l) => l.id === lg.output)!;
+  const vthOut = lg.readout === "membrane" ? outLayer.vthMant * 64 : 0;
   const steps = T + L;
   const correct = new Float64Array(T), predictions = new Int32Array(count);
   const layers = lg.layers.map((l) => {
@@ -67,7 +70,7 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
     for (let t = 1; t <= T; t++) {
       const off = (t + L - 1) * B * nOut;
       for (let b = 0; b < B; b++) {
-        const p = pickClass(r.output.counts, r.output.v, off + b * nOut, nOut);
+        const p = vthOut > 0 ? pickMembrane(r.output.counts, r.output.v, off + b * nOut, nOut, vthOut) : pickClass(r.output.counts, r.output.v, off + b * nOut, nOut);
         if (p === labels[s0 + b]) correct[t - 1]++;
         if (t === T) predictions[s0 + b] = p;
       }
@@ -85,6 +88,16 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
   }
   const accuracyByStep = Array.from(correct, (c) => c / count);
   return { samples: count, steps: T, latency: L, accuracy: accuracyByStep[T - 1], accuracyByStep, correctByStep: Array.from(correct), predictions, layers, inputSpikesPerStep };
+}
+
+/** Membrane readout of a Loihi output block: the unit with the largest counts·vth + v (the integrated input), ties the lower index. */
+export function pickMembrane(counts: ArrayLike<number>, v: ArrayLike<number>, off: number, n: number, vth: number): number {
+  let best = 0, bv = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = counts[off + i] * vth + v[off + i];
+    if (x > bv) { bv = x; best = i; }
+  }
+  return best;
 }
 
 /** Merges evaluations of consecutive chunks of one data set (same graph and options) into the whole set's. */

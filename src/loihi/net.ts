@@ -9,12 +9,16 @@
  *            in float32): input j spikes at step t when floor(t·p) > floor((t − 1)·p), t = 1..T.
  *   timing   on Loihi every connection delays by one step, so an L-layer net's output lags by L steps:
  *            the readout is the output block's spike counts after T + L steps.
+ *   bias     input mode "bias": the blocks fed by the input get the sample's W·x + b as their per-compartment
+ *            biasMant/biasExp (inputBiases) and no connection from the input (whose axons stay silent);
+ *            the output lags by L − 1 steps.
+ *   vInit    a layer's initial voltage (e.g. θ/2) becomes the block's vInit.
  */
 import { SpikewasmError } from "../errors.js";
 import { shapeSize } from "../ir/graph.js";
 import type { SnnGraph } from "../ir/graph.js";
 import type { Backend } from "../sim/kernels.js";
-import { type LoihiGraph, type LoihiLayer, type QuantizeOptions, type QuantizeReport, VMAX_EXP, VMIN_EXP, quantizeGraph } from "./quantize.js";
+import { type LoihiGraph, type LoihiLayer, type QuantizeOptions, type QuantizeReport, VMAX_EXP, VMIN_EXP, inputBiases, quantizeGraph } from "./quantize.js";
 import { type LoihiBlock, type LoihiConnection, type LoihiNet, simulateLoihi } from "./simulate.js";
 
 /** A quantised network as a Loihi net (inputs for one sample, see withInput) with its report. */
@@ -26,6 +30,8 @@ export interface QuantizedNet {
   outputBlock: string;
   /** the output lags by `latency` steps (one per connection on the input → output path) */
   latency: number;
+  /** "bias": the sample is in the first blocks' biases, and withInput cannot swap it */
+  inputMode: "spikes" | "bias";
 }
 
 /** Largest matrix (n_src × n_dst entries) a layer may expand to in toLoihiNet, by default. */
@@ -80,11 +86,19 @@ export function toLoihiNet(lg: LoihiGraph, o: { input?: ArrayLike<number>; steps
     const n = shapeSize(l.shape), per = n / l.biasMant.length;
     const unit = (j: number) => (l.biasMant.length === 1 ? 0 : l.node.kind === "dense" ? j : Math.floor(j / per)); // [C, H, W]: channel-major
     const f = (x: number) => new Array<number>(n).fill(x);
+    let biasMant = Array.from({ length: n }, (_, j) => l.biasMant[unit(j)] || 0), biasExp = Array.from({ length: n }, (_, j) => l.biasExp[unit(j)]);
+    if (l.inputCurrent) {
+      if (!o.input) throw new SpikewasmError(`toLoihiNet: input mode "bias" needs the sample (input) to set layer '${l.id}''s biases`);
+      if (o.input.length !== lg.input.size) throw new SpikewasmError(`quantize: input has ${o.input.length} values, expected ${lg.input.size}`);
+      const ib = inputBiases(l, Float32Array.from(o.input), 1);
+      biasMant = Array.from(ib.mant);
+      biasExp = Array.from(ib.exp);
+    }
     blocks.push({
-      name: l.id, n, decayU: f(l.decayU), decayV: f(l.decayV), vthMant: f(l.vthMant),
-      biasMant: Array.from({ length: n }, (_, j) => l.biasMant[unit(j)] || 0), biasExp: Array.from({ length: n }, (_, j) => l.biasExp[unit(j)]),
-      refractDelay: f(l.refractDelay), vminExp: VMIN_EXP, vmaxExp: VMAX_EXP,
+      name: l.id, n, decayU: f(l.decayU), decayV: f(l.decayV), vthMant: f(l.vthMant), biasMant, biasExp,
+      refractDelay: f(l.refractDelay), vminExp: VMIN_EXP, vmaxExp: VMAX_EXP, ...(l.vInit !== 0 ? { vInit: f(l.vInit) } : {}),
     });
+    if (l.inputCurrent) continue; // no synapses from the input: its current is the bias
     const max = o.maxSynapseMatrix ?? DEFAULT_MAX_SYNAPSE_MATRIX;
     if (l.kind === "add" || l.kind === "concat") {
       // one-to-one, [C, H, W] order: an add's input neuron j feeds neuron j; a concat's input k feeds its
@@ -106,7 +120,7 @@ export function toLoihiNet(lg: LoihiGraph, o: { input?: ArrayLike<number>; steps
     connections.push({ src: l.src, dst: l.id, wExp: l.wExp, weights: layerMatrix(l, shapeSize(srcShape), srcShape, max) });
   }
   const steps = o.steps ?? 64;
-  const spikeTimes = o.input ? codeInput(o.input, lg.input.size, steps, o.rate ?? 1) : Array.from({ length: lg.input.size }, () => []);
+  const spikeTimes = o.input && lg.inputMode === "spikes" ? codeInput(o.input, lg.input.size, steps, o.rate ?? 1) : Array.from({ length: lg.input.size }, () => []);
   return { inputs: [{ name: lg.input.id, n: lg.input.size, spikeTimes }], blocks, connections };
 }
 
@@ -114,7 +128,7 @@ export function toLoihiNet(lg: LoihiGraph, o: { input?: ArrayLike<number>; steps
 export function quantizeToLoihi(snn: SnnGraph, options: QuantizeOptions & { maxSynapseMatrix?: number } = {}): QuantizedNet {
   const lg = quantizeGraph(snn, options);
   const net = toLoihiNet(lg, options);
-  return { net, report: lg.report, inputName: lg.input.id, inputSize: lg.input.size, outputBlock: lg.output, latency: lg.latency };
+  return { net, report: lg.report, inputName: lg.input.id, inputSize: lg.input.size, outputBlock: lg.output, latency: lg.latency, inputMode: lg.inputMode };
 }
 
 function codeInput(values: ArrayLike<number>, n: number, steps: number, rate: number): number[][] {
@@ -126,6 +140,7 @@ function codeInput(values: ArrayLike<number>, n: number, steps: number, rate: nu
 
 /** The quantised net with its input replaced by the regular coding of `values` over `steps` steps. */
 export function withInput(q: QuantizedNet, values: ArrayLike<number>, steps: number, rate = 1): LoihiNet {
+  if (q.inputMode === "bias") throw new SpikewasmError(`withInput: the net takes its input as biases (input mode "bias"); quantize again with the new input (toLoihiNet(lg, { input }))`);
   return { ...q.net, inputs: [{ name: q.inputName, n: q.inputSize, spikeTimes: codeInput(values, q.inputSize, steps, rate) }] };
 }
 

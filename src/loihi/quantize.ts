@@ -40,11 +40,27 @@
  *            and the report says so (`report.reset`).
  *   firing   float: spike when v ≥ θ; Loihi: when v > vth. With vth = θ·s exactly the two differ only when
  *            the integer v equals vth.
+ *   vInit    the float initial potential (e.g. θ/2, Bu et al. AAAI 2022) becomes the initial voltage
+ *            round(vInit·s) (θ/2 → vthMant·2^5 exactly), written into v before the run (the chip's v state;
+ *            for an IF compartment the same as a one-step bias of that size before the first input).
+ *   membrane a non-spiking output layer (membrane readout) is a block with the largest threshold
+ *            (vthMant 2^17 − 1) and s chosen from its weights and q's range only; the readout value of
+ *            unit j is counts_j·vth + v_j (every threshold crossing counted back, reset to 0 loses nothing
+ *            but the clip at vmax of the crossing step), so it stands for the float membrane.
+ *   input    "spikes" (default): regular rate coding, one input axon per value. "bias" (the NxTF way,
+ *            Rueckauer et al. 2021): the layers fed by the input get W·x + b as a bias current per
+ *            compartment and sample, computed on the host with the float weights times s, as
+ *            biasMant·2^biasExp (13-bit mantissa, the smallest exponent that fits, saturating beyond
+ *            4095·2^7); no input axons or synapses. Their scale puts vth at 2047·2^6 so that a current of
+ *            4θ per step still fits the bias range. Layer 1 integrates the image from step 1: the latency
+ *            is one step shorter. It needs an instantaneous synapse (no synaptic filter) on those layers.
  */
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
+import type { AnnGraph } from "../ir/ann.js";
 import type { AddNode, ConcatNode, Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { isPopulation, shapeSize } from "../ir/graph.js";
+import { inferAnn } from "../ann/infer.js";
 
 /** Options of quantizeGraph / quantizeToLoihi. */
 export interface QuantizeOptions {
@@ -56,6 +72,8 @@ export interface QuantizeOptions {
   steps?: number;
   /** spike probability per step of an input of value 1 (default 1) */
   rate?: number;
+  /** how the input reaches the first layers: "spikes" (default, regular rate coding) or "bias" (module header) */
+  inputMode?: "spikes" | "bias";
 }
 
 /** What quantisation did to one layer (dense, conv2d, or a pool run as a depthwise convolution). */
@@ -104,8 +122,10 @@ export interface LayerQuantization {
 export interface QuantizeReport {
   layers: LayerQuantization[];
   reset: { fallback: boolean; layers: string[]; note: string };
-  /** connections on the input → output path: the output lags by this many steps */
+  /** steps the output lags behind the input */
   latency: number;
+  inputMode: "spikes" | "bias";
+  readout: "count" | "membrane";
   notes: string[];
 }
 
@@ -132,6 +152,15 @@ export interface LoihiLayer {
   decayU: number;
   decayV: number;
   refractDelay: number;
+  /** initial voltage (integer; 0 unless the float layer starts at vInit ≠ 0) */
+  vInit: number;
+  /** non-spiking output (membrane readout): the largest threshold, readout counts·vth + v */
+  membrane: boolean;
+  /**
+   * input mode "bias", layers fed by the input: the host-side current W·x + b times s as a one-layer ANN
+   * (float weights, activation none), evaluated per sample into per-compartment biases (inputBiases)
+   */
+  inputCurrent?: AnnGraph;
 }
 
 /** A quantised network: the integer layers, a graph for the engine's memory plan, and the report. */
@@ -142,8 +171,12 @@ export interface LoihiGraph {
   graph: SnnGraph;
   /** id of the output layer */
   output: string;
-  /** connections on the input → output path */
+  /** steps the output lags behind the input (connections on the input → output path, one fewer with input "bias") */
   latency: number;
+  /** how the input reaches the first layers (module header) */
+  inputMode: "spikes" | "bias";
+  /** "membrane" when the output layer is non-spiking (module header), else "count" */
+  readout: "count" | "membrane";
   report: QuantizeReport;
 }
 
@@ -171,10 +204,10 @@ function roundHalfAway(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
 }
 
-function neuronRegs(id: string, nr: NeuronParams): { decayU: number; decayV: number; refractDelay: number; fallback: boolean } {
+function neuronRegs(id: string, nr: NeuronParams, isOutput = false): { decayU: number; decayV: number; refractDelay: number; fallback: boolean; membrane: boolean } {
   if (nr.model === "cond_exp") throw new SpikewasmError(`quantize: layer '${id}' uses the conductance-based cond_exp neuron; Loihi's compartments are current-based (convert with the IF neuron for Loihi)`);
-  if (nr.spiking === false) throw new SpikewasmError(`quantize: layer '${id}' is non-spiking (membrane readout); convert with a spiking output layer`);
-  if ((nr.vInit ?? 0) !== 0) throw new SpikewasmError(`quantize: layer '${id}': vInit ${nr.vInit} is not supported (Loihi starts at v = 0)`);
+  if (nr.spiking === false && !isOutput) throw new SpikewasmError(`quantize: layer '${id}' is non-spiking but not the output; only the output layer can be read by its membrane on Loihi`);
+  if (!Number.isFinite(nr.vInit ?? 0)) throw new SpikewasmError(`quantize: layer '${id}': vInit ${nr.vInit} is not finite`);
   const reset = nr.reset ?? "subtract";
   if (reset === "value" && (nr.vReset ?? 0) !== 0) throw new SpikewasmError(`quantize: layer '${id}': reset to ${nr.vReset} is not supported (Loihi resets to 0)`);
   const leak = nr.model === "lif" ? nr.leak ?? 1 : 1;
@@ -183,7 +216,8 @@ function neuronRegs(id: string, nr: NeuronParams): { decayU: number; decayV: num
   const refractDelay = (nr.refractory ?? 0) + 1;
   if (decayV < 0 || decayV > 4095 || decayU < 0 || decayU > 4095) throw new SpikewasmError(`quantize: layer '${id}': leak/synDecay out of Loihi's decay range`);
   if (refractDelay > 63) throw new SpikewasmError(`quantize: layer '${id}': refractory ${nr.refractory} exceeds Loihi's 62 steps`);
-  return { decayU, decayV, refractDelay, fallback: reset === "subtract" };
+  const membrane = nr.spiking === false;
+  return { decayU, decayV, refractDelay, fallback: reset === "subtract" && !membrane, membrane };
 }
 
 /**
@@ -193,6 +227,8 @@ function neuronRegs(id: string, nr: NeuronParams): { decayU: number; decayV: num
 interface FloatLayer {
   id: string; kind: LoihiLayer["kind"]; threshold: number; weights: Float32Array; bias?: Float32Array;
   units: number; fanIn: number; unitOfWeight: (i: number) => number;
+  /** non-spiking output: the largest threshold, s from the weights and q's range only */
+  membrane?: boolean;
 }
 
 interface Choice { wExp: number; s: number; vthMant: number; worst: number; fits: boolean }
@@ -207,6 +243,15 @@ const kmaxOf = (e: number) => Math.floor(255 / 2 ** Math.max(-e, 0));
 function choose(L: FloatLayer, e: number, maxW: number, pos: Float64Array, neg: Float64Array, sCap = Infinity): Choice {
   const th = L.threshold, unit = unitOf(e);
   const s0 = Math.min((kmaxOf(e) * unit) / maxW, sCap);
+  if (L.membrane) {
+    let worst = 0;
+    const slack = L.fanIn * 0.5 * unit;
+    for (let j = 0; j < L.units; j++) {
+      const b = L.bias ? L.bias[j] * s0 : 0;
+      worst = Math.max(worst, pos[j] * s0 + slack + Math.max(b, 0), neg[j] * s0 + slack + Math.max(-b, 0));
+    }
+    return { wExp: e, s: s0, vthMant: VTH_MANT_MAX, worst, fits: s0 > 0 && worst <= Q_MAX };
+  }
   const vthMant = Math.floor((th * s0) / 64);
   const s = (vthMant * 64) / th;
   const slack = L.fanIn * 0.5 * unit; // rounding of every weight
@@ -229,7 +274,7 @@ function shrinkAtZero(L: FloatLayer, maxW: number, pos: Float64Array, neg: Float
     Mpos = Math.max(Mpos, pos[j] + Math.max(b, 0));
     M = Math.max(M, Mpos, neg[j] + Math.max(-b, 0));
   }
-  const cap = Math.min((Q_MAX - slack) / M, (VMAX - slack) / (L.threshold + Mpos));
+  const cap = L.membrane ? (Q_MAX - slack) / M : Math.min((Q_MAX - slack) / M, (VMAX - slack) / (L.threshold + Mpos));
   return choose(L, 0, maxW, pos, neg, cap > 0 ? cap : 0);
 }
 
@@ -240,7 +285,7 @@ function chooseScale(L: FloatLayer, wExpOpt: number | "auto", maxW: number, pos:
       if (t.fits) return t;
     }
     const c = shrinkAtZero(L, maxW, pos, neg);
-    if (c.vthMant < 1) throw new SpikewasmError(`quantize: layer '${L.id}': no scale gives a threshold mantissa >= 1 inside q's range (threshold ${L.threshold}, max|w| ${maxW})`);
+    if (c.vthMant < 1 || !(c.s > 0)) throw new SpikewasmError(`quantize: layer '${L.id}': no scale gives a threshold mantissa >= 1 inside q's range (threshold ${L.threshold}, max|w| ${maxW})`);
     return c;
   }
   if (!Number.isInteger(wExpOpt) || wExpOpt < -8 || wExpOpt > 7) throw new SpikewasmError(`quantize: wExp must be an integer in -8..7 or "auto", got ${wExpOpt}`);
@@ -290,7 +335,7 @@ function quantizeWeights(L: FloatLayer, wExpOpt: number | "auto") {
     biasExpMax = Math.max(biasExpMax, e);
     const bi = m * 2 ** e;
     const worst = Math.max(posI[j] + Math.max(bi, 0), negI[j] + Math.max(-bi, 0));
-    if (worst > Q_MAX || c.vthMant * 64 + posI[j] + Math.max(bi, 0) > VMAX) overflowRisk++;
+    if (worst > Q_MAX || (!L.membrane && c.vthMant * 64 + posI[j] + Math.max(bi, 0) > VMAX)) overflowRisk++;
   }
   return {
     c, mant, eff, biasMant, biasExp,
@@ -329,9 +374,14 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
   const resolve = (id: string): string => { const n = byId.get(id)!; return n.kind === "flatten" ? resolve(n.input) : id; };
   const layers: LoihiLayer[] = [], reps: LayerQuantization[] = [];
   const nodes: SnnNode[] = [];
+  const inputMode = options.inputMode ?? "spikes";
+  if (inputMode !== "spikes" && inputMode !== "bias") throw new SpikewasmError(`quantize: inputMode must be "spikes" or "bias", got ${JSON.stringify(inputMode)}`);
+  const outId = resolve(shapes.output);
   for (const n of snn.nodes) {
     if (n.kind === "input" || n.kind === "flatten") { nodes.push(n); continue; }
     if (n.kind === "add" || n.kind === "concat") {
+      if (inputMode === "bias" && n.inputs.some((id) => resolve(id) === input.id))
+        throw new SpikewasmError(`quantize: input "bias": layer '${n.id}' (${n.kind}) reads the input directly; the input can be a bias current only of dense, conv2d or pool layers`);
       const a = quantizeAdd(n, resolve, options.wExp ?? "auto", shapes.shapes.get(n.id)!);
       nodes.push(a.layer.node);
       depth.set(n.id, Math.max(...(a.layer.srcs ?? [a.layer.src]).map((x) => depth.get(x)!)) + 1);
@@ -343,38 +393,52 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     const inS = shapes.shapes.get(n.input)!, outS = shapes.shapes.get(n.id)!;
     const node: DenseNode | Conv2dNode = n.kind === "pool" ? poolAsConv(n, inS[0]) : n;
     const src = resolve(n.input);
-    const regs = neuronRegs(n.id, n.neuron);
+    const regs = neuronRegs(n.id, n.neuron, n.id === outId);
+    if (inputMode === "bias" && src === input.id) {
+      const b = inputBiasLayer(n, node, src, inS, outS, regs);
+      nodes.push(b.layer.node);
+      depth.set(n.id, 1);
+      layers.push(b.layer);
+      reps.push(b.rep);
+      continue;
+    }
     let L: FloatLayer;
     if (node.kind === "dense") {
       L = { id: n.id, kind: "dense", threshold: n.neuron.threshold, weights: node.weights, bias: node.bias, units: node.units,
-        fanIn: shapeSize(inS), unitOfWeight: (i) => i % node.units };
+        fanIn: shapeSize(inS), unitOfWeight: (i) => i % node.units, membrane: regs.membrane };
     } else {
       const per = (inS[0] / (node.groups ?? 1)) * node.kernel[0] * node.kernel[1];
       L = { id: n.id, kind: n.kind === "pool" ? "pool" : "conv2d", threshold: n.neuron.threshold, weights: node.weights, bias: node.bias,
-        units: node.outChannels, fanIn: per, unitOfWeight: (i) => Math.floor(i / per) };
+        units: node.outChannels, fanIn: per, unitOfWeight: (i) => Math.floor(i / per), membrane: regs.membrane };
     }
     const q = quantizeWeights(L, options.wExp ?? "auto");
     const intNode: DenseNode | Conv2dNode = { ...node, weights: q.eff, bias: undefined };
     nodes.push(intNode);
     depth.set(n.id, depth.get(src)! + 1);
     layers.push({ id: n.id, kind: L.kind, src, shape: outS, mant: q.mant, wExp: q.c.wExp, node: intNode, vthMant: q.c.vthMant,
-      biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay });
+      biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
+      vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: regs.membrane });
     reps.push({ id: n.id, kind: L.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: L.fanIn, wExp: q.c.wExp, scale: q.c.s,
       threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
       reset: regs.fallback ? "zero (fallback from subtract)" : "zero" });
   }
-  const output = resolve(shapes.output);
+  const output = outId;
   if (output === input.id) throw new SpikewasmError("quantize: the output is the input; there is no layer to quantise");
-  const latency = depth.get(output)!;
+  const latency = depth.get(output)! - (inputMode === "bias" ? 1 : 0);
+  const readout = layers.find((l) => l.id === output)!.membrane ? "membrane" : "count";
   const fb = reps.filter((l) => l.reset !== "zero").map((l) => l.id);
   const notes: string[] = [];
   const risky = reps.filter((l) => l.overflowRisk > 0);
   if (risky.length) notes.push(`worst-case overflow possible (all sources spiking in one step) in ${risky.map((l) => `'${l.id}' (${l.overflowRisk} units)`).join(", ")}`);
+  if (inputMode === "bias") notes.push(`input as bias current (NxTF): ${layers.filter((l) => l.inputCurrent).map((l) => `'${l.id}'`).join(", ")} get W·x + b per sample, computed on the host; no input spikes`);
+  if (readout === "membrane") notes.push(`membrane readout: output '${output}' has the largest threshold; the class is the largest counts·vth + v`);
+  const v0 = layers.filter((l) => l.vInit !== 0);
+  if (v0.length) notes.push(`initial voltage (e.g. θ/2) in ${v0.map((l) => `'${l.id}' (${l.vInit} = ${(l.vInit / (l.vthMant * 64)).toFixed(3)}·vth)`).join(", ")}`);
   for (const l of reps) if (l.saturated || l.biasSaturated) notes.push(`'${l.id}': ${l.saturated} weights and ${l.biasSaturated} biases saturated`);
   return {
-    input: { id: input.id, shape: inShape, size: shapeSize(inShape) }, layers, graph: { nodes, output }, output, latency,
+    input: { id: input.id, shape: inShape, size: shapeSize(inShape) }, layers, graph: { nodes, output }, output, latency, inputMode, readout,
     report: {
-      layers: reps, latency, notes,
+      layers: reps, latency, inputMode, readout, notes,
       reset: { fallback: fb.length > 0, layers: fb, note: fb.length ? SUBTRACT_RESET_NOTE : "every layer resets to 0 (native on Loihi)" },
     },
   };
@@ -395,11 +459,81 @@ function quantizeAdd(n: AddNode | ConcatNode, resolve: (id: string) => string, w
   const q = quantizeWeights(L, wExp);
   const node: AddNode | ConcatNode = { ...n, scales: Array.from(q.eff) };
   const layer: LoihiLayer = { id: n.id, kind: n.kind, src: srcs[0], srcs, shape, mant: q.mant, wExp: q.c.wExp, node, vthMant: q.c.vthMant,
-    biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay };
+    biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
+    vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: false };
   const rep: LayerQuantization = { id: n.id, kind: n.kind, src: srcs.join(n.kind === "add" ? " + " : " | "), nSrc: shapeSize(shape), n: shapeSize(shape), fanIn: L.fanIn, wExp: q.c.wExp,
     scale: q.c.s, threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
     reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
   return { layer, rep };
+}
+
+/** The float initial potential in integer units: round(vInit·s), inside [vmin, vmax]. */
+function initialVoltage(id: string, nr: NeuronParams, s: number): number {
+  const v = Math.round((nr.vInit ?? 0) * s);
+  if (v > VMAX || v < -(2 ** VMIN_EXP) + 1) throw new SpikewasmError(`quantize: layer '${id}': initial potential ${nr.vInit} is ${v} in integer units, outside v's range`);
+  return v === 0 ? 0 : v; // no -0
+}
+
+/** Threshold mantissa of the layers fed by a bias input: 4θ per step fits the bias range (module header). */
+export const INPUT_BIAS_VTH_MANT = 2047;
+const BIAS_VALUE_MAX = BIAS_MANT_MAX * 2 ** 7;
+
+/**
+ * A layer fed by the input in input mode "bias": no synapses (its weights act on the host), scale
+ * s = INPUT_BIAS_VTH_MANT·64/θ, and the current W·x + b times s as a one-layer ANN evaluated per sample.
+ */
+function inputBiasLayer(n: DenseNode | Conv2dNode | PoolNode, node: DenseNode | Conv2dNode, src: string, inS: Shape, outS: Shape,
+  regs: ReturnType<typeof neuronRegs>): { layer: LoihiLayer; rep: LayerQuantization } {
+  if (regs.decayU !== 4095) throw new SpikewasmError(`quantize: input "bias": layer '${n.id}' has a synaptic filter (synDecay ${n.neuron.synDecay}); a bias current bypasses it — convert without --synapse-tau`);
+  if (regs.membrane) throw new SpikewasmError(`quantize: input "bias": the output layer '${n.id}' reads the input directly; a membrane readout needs at least one layer between them`);
+  const th = n.neuron.threshold, vthMant = INPUT_BIAS_VTH_MANT, s = (vthMant * 64) / th;
+  const units = node.kind === "dense" ? node.units : node.outChannels;
+  const scaled = Float32Array.from(node.weights, (w) => w * s);
+  const bias = node.bias ? Float32Array.from(node.bias, (b) => b * s) : undefined;
+  const inputCurrent: AnnGraph = {
+    nodes: [{ kind: "input", id: src, shape: inS },
+      node.kind === "dense"
+        ? { kind: "dense", id: n.id, input: src, units: node.units, weights: scaled, bias, activation: "none" }
+        : { kind: "conv2d", id: n.id, input: src, outChannels: node.outChannels, kernel: node.kernel, stride: node.stride ?? [1, 1],
+          padding: node.padding ?? [0, 0, 0, 0], dilation: node.dilation ?? [1, 1], groups: node.groups ?? 1, weights: scaled, bias, activation: "none" }],
+    output: n.id,
+  };
+  const zeros = new Int32Array(node.weights.length);
+  const intNode: DenseNode | Conv2dNode = { ...node, weights: new Float32Array(node.weights.length), bias: undefined };
+  const layer: LoihiLayer = { id: n.id, kind: n.kind === "pool" ? "pool" : n.kind, src, shape: outS, mant: zeros, wExp: 0, node: intNode, vthMant,
+    biasMant: new Int32Array(units), biasExp: new Int32Array(units), decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
+    vInit: initialVoltage(n.id, n.neuron, s), membrane: false, inputCurrent };
+  let maxW = 0;
+  for (const w of node.weights) maxW = Math.max(maxW, Math.abs(w));
+  const rep: LayerQuantization = { id: n.id, kind: layer.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: 0, wExp: 0, scale: s, threshold: th, vthMant,
+    maxAbsWeight: maxW, weights: 0, rounded: 0, zeroed: 0, saturated: 0, weightRmsError: 0, biases: units, biasRounded: 0, biasSaturated: 0, biasExpMax: 7,
+    worstStep: BIAS_VALUE_MAX, overflowRisk: 0, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
+    reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
+  return { layer, rep };
+}
+
+/**
+ * The per-sample biases of an input-fed layer in input mode "bias": W·x + b times s for each of the
+ * `count` samples of x ([C, H, W] order), as biasMant·2^biasExp with the smallest biasExp in 0..7 whose
+ * mantissa fits 13 bits (saturating at ±4095·2^7). Returns the integer biases [count][n] ([C, H, W]) and
+ * the mantissas and exponents.
+ */
+export function inputBiases(l: LoihiLayer, x: Float32Array, count: number): { value: Int32Array; mant: Int32Array; exp: Int32Array; saturated: number } {
+  if (!l.inputCurrent) throw new SpikewasmError(`inputBiases: layer '${l.id}' is not fed by a bias input`);
+  const cur = inferAnn(l.inputCurrent, x, count).get(l.id)!;
+  const value = new Int32Array(cur.length), mant = new Int32Array(cur.length), exp = new Int32Array(cur.length);
+  let saturated = 0;
+  for (let i = 0; i < cur.length; i++) {
+    const c = cur[i];
+    let e = 0;
+    while (e < 7 && Math.abs(c) / 2 ** e > BIAS_MANT_MAX) e++;
+    let m = roundHalfAway(c / 2 ** e);
+    if (Math.abs(m) > BIAS_MANT_MAX) { m = Math.sign(m) * BIAS_MANT_MAX; saturated++; }
+    mant[i] = m === 0 ? 0 : m;
+    exp[i] = e;
+    value[i] = m * 2 ** e;
+  }
+  return { value, mant, exp, saturated };
 }
 
 /** The graph with every layer's reset set to reset-to-`mode` (reset to zero is what the quantised net does). */

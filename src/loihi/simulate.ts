@@ -26,6 +26,8 @@ export interface LoihiBlock {
   name: string; n: number;
   decayU: number[]; decayV: number[]; vthMant: number[]; biasMant: number[]; biasExp: number[]; refractDelay: number[];
   vminExp: number; vmaxExp: number;
+  /** optional initial voltage per compartment (default 0), within [vmin, vmax]: the chip's v state written before the run */
+  vInit?: number[];
 }
 /** Dense connection src → dst (a block): weights n_src × n_dst, 8-bit magnitude + sign, exponent wExp. */
 export interface LoihiConnection { src: string; dst: string; weights: number[][]; wExp: number }
@@ -81,6 +83,8 @@ interface InputPlan { name: string; n: number; spikes: number; counts: number; a
 interface BlockPlan {
   name: string; n: number; vmin: number; vmax: number; regs: Int32Array[];
   q: number; u: number; v: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number;
+  /** initial voltages, or null (zeros) */
+  v0: Int32Array | null;
   spikes: number; counts: number;
 }
 interface ConnPlan { src: InputPlan | BlockPlan; dst: BlockPlan; w: Int32Array; addr: number }
@@ -126,7 +130,8 @@ function validate(net: LoihiNet, warnings: string[]): Plan {
     const [q, u, v, ref] = [alloc(n), alloc(n), alloc(n), alloc(n)];
     const regs = [decayU, decayV, bias, vth, refractDelay];
     const ra = regs.map(() => alloc(n));
-    return { name, n, vmin, vmax, regs, q, u, v, ref, decayU: ra[0], decayV: ra[1], bias: ra[2], vth: ra[3], refractDelay: ra[4], spikes: alloc(n), counts: alloc(1) };
+    const v0 = b.vInit === undefined ? null : ints(b.vInit, n, [vmin, vmax], `${f}.vInit`);
+    return { name, n, vmin, vmax, regs, v0, q, u, v, ref, decayU: ra[0], decayV: ra[1], bias: ra[2], vth: ra[3], refractDelay: ra[4], spikes: alloc(n), counts: alloc(1) };
   });
   const byName = new Map<string, InputPlan | BlockPlan>([...inputs, ...blocks].map((p) => [p.name, p]));
   const conns = connsRaw.map((c, k): ConnPlan => {
@@ -187,6 +192,7 @@ export async function simulateLoihi(net: LoihiNet, steps: number, options: { bac
   const { memory, k } = await allocate(plan.bytes, backend);
   const I = new Int32Array(memory.buffer);
   for (const b of plan.blocks) [b.decayU, b.decayV, b.bias, b.vth, b.refractDelay].forEach((a, r) => I.set(b.regs[r], a >> 2));
+  for (const b of plan.blocks) if (b.v0) I.set(b.v0, b.v >> 2);
   for (const c of plan.conns) I.set(c.w, c.addr >> 2);
   checkTraceBudget(plan, steps, options.maxTraceBytes ?? DEFAULT_MAX_TRACE_BYTES);
   // block names are user strings: defined as own properties, so '__proto__' or 'constructor' are ordinary keys

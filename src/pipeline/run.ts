@@ -8,7 +8,6 @@ import { argmax } from "../ann/infer.js";
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, resolveConvertOptions } from "../convert/convert.js";
 import { type CalibrationOptions, convertCalibrated } from "../convert/calibrate/index.js";
-import type { TuneExclusion } from "../convert/calibrate/tune.js";
 import { type EvaluateOptions, type LayerActivity, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
@@ -234,12 +233,6 @@ export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
   });
 }
 
-/** Knob values --tune leaves out when Loihi is a target: its quantisation (src/loihi/quantize.ts) refuses them. */
-const LOIHI_TUNE_EXCLUDE: TuneExclusion[] = [
-  { knob: "vInit", value: "half", reason: "the Loihi target's quantisation starts every compartment at v = 0" },
-  { knob: "readout", value: "membrane", reason: "the Loihi target's quantisation needs a spiking output layer" },
-];
-
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
@@ -269,7 +262,7 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const calActs = runner.run(inp.calibration.samples, inp.calibration.count, true);
   // conversion with the post-training techniques asked for (or chosen by tune) on calibration images only
   const cc = await convertCalibrated(ann, calActs, inp.calibration, {
-    ...o, ...convertOptions, tuneExclude: targetNames.includes("loihi") ? LOIHI_TUNE_EXCLUDE : [],
+    ...o, ...convertOptions,
   }, (g, x, y, c, eo) => evaluateFloatSnn(g, { samples: x, labels: y, count: c }, eo, o));
   const { snn, conversion: conv } = cc;
 

@@ -127,7 +127,7 @@ describe("on the bundled 784-100-100-10 MLP with MNIST training images (no test 
     expect(t.chosen.agreement).toBeGreaterThan(t.baseline!.agreement);
     expect(t.chosen.agreement).toBe(Math.max(...t.candidates.map((c) => c.agreement)));
     const plain = await convertCalibrated(ann, acts, cal, { timesteps: T }, evaluate);
-    const a1 = await agreement(tuned.snn, tuned.readout, tuned.readoutDelay), a0 = await agreement(plain.snn);
+    const a1 = await agreement(tuned.snn, tuned.readout as "count" | "membrane", tuned.readoutDelay), a0 = await agreement(plain.snn);
     // measured: 82.3 % → 99.7 % agreement on the 300 held-out images (the defaults lose at T = 4)
     expect(a1 - a0).toBeGreaterThan(0.1);
     expect(tuned.report.techniques).toMatchObject({ readout: t.chosen.readout, vInit: t.chosen.vInit, readoutDelay: t.chosen.readoutDelay });

@@ -14,6 +14,7 @@ import { toLoihiNet } from "../../src/loihi/net.js";
 import { type LoihiGraph, quantizeGraph } from "../../src/loihi/quantize.js";
 import { simulateLoihi } from "../../src/loihi/simulate.js";
 import { Rng } from "../../src/util/rng.js";
+import { block, net, range } from "./helpers.js";
 
 const sym = (r: Rng, a: number) => a * (2 * r.uniform() - 1);
 
@@ -210,4 +211,63 @@ describe("channel concat on Loihi", () => {
     }
     expect(spikes).toBeGreaterThan(300);
   }, 60_000);
+});
+
+describe("few-timestep techniques on Loihi (issue 12)", () => {
+  /** randomNet with θ/2 initial potentials everywhere, a non-spiking output and no synaptic filter on the input-fed layer. */
+  function halfMembraneNet(r: Rng, k: number): SnnGraph {
+    const g = randomNet(r, k);
+    const nodes = g.nodes.map((n) => {
+      if (!("neuron" in n)) return n;
+      const neuron: NeuronParams = { ...n.neuron, vInit: n.neuron.threshold / 2 };
+      if (n.id === "c1") delete neuron.synDecay;
+      if (n.id === "d2") neuron.spiking = false;
+      return { ...n, neuron };
+    }) as SnnNode[];
+    return { nodes };
+  }
+
+  it("input as bias current, θ/2 initial voltage and a membrane-readout output: the engine equals simulateLoihi", async () => {
+    const r = new Rng(44);
+    let spikes = 0;
+    for (let k = 0; k < 8; k++) {
+      const snn = halfMembraneNet(r, k);
+      const lg = quantizeGraph(snn, { inputMode: "bias" });
+      expect([lg.latency, lg.inputMode, lg.readout]).toEqual([4, "bias", "membrane"]); // one step less: layer 1 integrates from step 1
+      const out = lg.layers.find((l) => l.id === "d2")!;
+      expect([out.membrane, out.vthMant]).toEqual([true, 2 ** 17 - 1]);
+      for (const l of lg.layers) if (l.id !== "d2") expect(l.vInit).toBe(l.vthMant * 32); // θ/2 exactly
+      const n = lg.input.size, T = 16, B = 3;
+      const x = Float32Array.from({ length: B * n }, () => (r.uniform() < 0.3 ? 0 : r.uniform()));
+      spikes += await expectEngineEqualsSimulate(lg, x, B, T, `net ${k}`);
+      // no input spikes at all: the image is in the first layer's biases
+      const run = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
+      expect(run.inputSpikesPerStep.every((c) => c === 0)).toBe(true);
+    }
+    expect(spikes).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it("the θ/2 initial voltage equals a one-step input of θ/2 one step before the first input (IF compartment)", async () => {
+    const r = new Rng(45);
+    const n = 6, nIn = 5, T = 30, vthMant = 1000; // vth/2 = 32000 = 250·2^(6+1)
+    const w = Array.from({ length: nIn }, () => Array.from({ length: n }, () => Math.round(sym(r, 150) + 80)));
+    const times = Array.from({ length: nIn }, () => range(1, T - 1).filter(() => r.uniform() < 0.4));
+    const a = net({ ...block(n, { vthMant }), vInit: new Array<number>(n).fill(vthMant * 32) }, times, w);
+    const b = net(block(n, { vthMant }), times.map((ts) => ts.map((t) => t + 1)), w);
+    b.inputs!.push({ name: "half", n: 1, spikeTimes: [[1]] });
+    b.connections!.push({ src: "half", dst: "b", weights: [new Array<number>(n).fill(250)], wExp: 1 });
+    const ra = await simulateLoihi(a, T), rb = await simulateLoihi(b, T + 1);
+    expect(rb.blocks.b.v.slice(1)).toEqual(ra.blocks.b.v);
+    expect(rb.blocks.b.spikes.slice(1)).toEqual(ra.blocks.b.spikes);
+    expect(ra.blocks.b.spikes.flat().length).toBeGreaterThan(10);
+  });
+
+  it("refuses what the bias input or the membrane readout cannot take, naming the layer", () => {
+    const r = new Rng(46);
+    const g = halfMembraneNet(r, 1);
+    const filtered = { nodes: g.nodes.map((n) => (n.id === "c1" && "neuron" in n ? { ...n, neuron: { ...n.neuron, synDecay: 0.3 } } : n)) as SnnNode[] };
+    expect(() => quantizeGraph(filtered, { inputMode: "bias" })).toThrow(/input "bias": layer 'c1' has a synaptic filter/);
+    const hidden = { nodes: g.nodes.map((n) => (n.id === "d1" && "neuron" in n ? { ...n, neuron: { ...n.neuron, spiking: false } } : n)) as SnnNode[] };
+    expect(() => quantizeGraph(hidden)).toThrow(/layer 'd1' is non-spiking but not the output/);
+  });
 });
