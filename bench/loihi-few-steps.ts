@@ -8,7 +8,7 @@
  * (src/targets/cost.ts) with the bit-exact activity; the host's W·x for the bias input is not costed.
  *
  *   npm run build && node_modules/.bin/esbuild bench/loihi-few-steps.ts --bundle --platform=node --format=esm \
- *     --outfile=dist/bench/loihi-few-steps.mjs && node dist/bench/loihi-few-steps.mjs [N] [T,T,...]
+ *     --outfile=dist/bench/loihi-few-steps.mjs && node dist/bench/loihi-few-steps.mjs [N] [T,T,...] [recipe indices, e.g. 0,2,5]
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -49,19 +49,23 @@ const recipes: { name: string; input: "spikes" | "bias"; o: Partial<CalibrationO
   { name: "bias input", input: "bias", o: {} },
   { name: "bias input + θ/2", input: "bias", o: { vInit: "half" } },
   { name: "bias input + θ/2 + membrane readout", input: "bias", o: { vInit: "half", readout: "membrane", outputSpiking: false } },
+  { name: "bias input + θ/2 + mse λ (reset zero)", input: "bias", o: { vInit: "half", normalization: "mse", reset: "zero" } },
   { name: "bias input + --tune (reset zero)", input: "bias", o: { tune: true, reset: "zero" } },
 ];
+const pick = process.argv[4] ? process.argv[4].split(",").map(Number) : recipes.map((_, i) => i);
 console.log(`bundled CNN, first ${N} MNIST test images, DNN ${(100 * dnn).toFixed(2)} %; Loihi bit-exact (integer engine)`);
 console.log("| recipe | T | chip steps | accuracy | Δ vs DNN (points) | energy / inference | latency | chosen by --tune |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (const T of Ts) {
-  for (const r of recipes) {
+  for (const r of recipes.filter((_, i) => pick.includes(i))) {
     const cc = await convertCalibrated(ann, acts, { samples: cal.samples, count: cal.count, source: "MNIST train[0:1000]" }, { timesteps: T, ...r.o }, evaluate);
     const lg = quantizeGraph(cc.snn, { inputMode: r.input });
     const ev = await evaluateLoihiParallel(lg, test.samples, labels, N, { steps: T, workers: 2, workerUrl });
     const cost = loihiCost(mapToLoihi(cc.snn, LOIHI), loihiActivity(ev, T), LOIHI, T + lg.latency);
     const t = cc.report.techniques;
     const chosen = cc.report.tune ? `${t.normalization}, ${t.granularity}, v-init ${t.vInit}, bc ${t.biasCorrection ? "on" : "off"}, ${t.readout}, delay ${t.readoutDelay}` : "";
+    const acc = (t: number) => `${(100 * ev.accuracyByStep[t - 1]).toFixed(1)}`;
+    console.error(`${r.name} T=${T}: by step ${[1, 2, 4, 8, 16, 32, 64].filter((t) => t <= T).map((t) => `t=${t} ${acc(t)}`).join(" ")}; ${lg.report.notes.join("; ")}`);
     console.log(`| ${r.name} | ${T} | ${T + lg.latency} | ${(100 * ev.accuracy).toFixed(2)} % | ${(100 * (ev.accuracy - dnn)).toFixed(2)} | ${(cost.energyPerInferenceJ * 1e6).toFixed(1)} µJ | ${(cost.latencyS * 1e6).toFixed(0)} µs | ${chosen} |`);
   }
 }

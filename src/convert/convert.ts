@@ -175,7 +175,7 @@ function minFrom(a: Float64Array, from: number): number {
 /** λ of a node's activations: one value (layer) or one per channel; non-positive percentiles fall back to 1. */
 function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: ResolvedConvertOptions, perChannel: boolean): number[] {
   const p = o.normalization === "max" ? 100 : o.percentile;
-  const of = o.normalization === "mse" ? (v: ArrayLike<number>) => mseLambda(v, o.timesteps!, o.vInit === "half") : (v: ArrayLike<number>) => percentileNonZero(v, p);
+  const of = o.normalization === "mse" ? (v: ArrayLike<number>) => mseLambda(v, o.timesteps!, o.vInit === "half", o.reset === "zero") : (v: ArrayLike<number>) => percentileNonZero(v, p);
   if (!perChannel) return [of(acts)];
   const C = shape[0], per = shapeSize(shape) / C, n = shapeSize(shape);
   return Array.from({ length: C }, (_, c) => {

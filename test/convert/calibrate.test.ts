@@ -57,6 +57,16 @@ describe("threshold calibration for T (normalization mse)", () => {
     expect(quantizeActivation(-1, 1, 4, true)).toBe(0);
   });
 
+  it("with reset to zero counts the spikes of an IF neuron with constant input that loses its residual", () => {
+    for (const v0 of [0, 0.5]) {
+      for (let x = 0.01; x < 1.5; x += 0.037) {
+        let v = v0, n = 0;
+        for (let t = 1; t <= 16; t++) { v += x; if (v >= 1) { n++; v = 0; } }
+        expect(quantizeActivation(x, 1, 16, v0 === 0.5, true)).toBeCloseTo(n / 16, 12);
+      }
+    }
+  });
+
   it("needs the run's T and is refused without it", () => {
     const ann = { nodes: [{ kind: "input" as const, id: "in", shape: [2] }, { kind: "dense" as const, id: "o", input: "in", units: 1, weights: new Float32Array([1, 1]), activation: "none" as const }] };
     expect(() => convertAnn(ann, new Map([["o", new Float32Array([1])]]), 1, { normalization: "mse" })).toThrow(/timesteps must be an integer >= 1/);
