@@ -40,3 +40,9 @@ export { OSTRAU_PROTOCOL, PROTOCOLS, getProtocol, type Protocol, type ProtocolNa
 export { uniqueArgmax } from "./convert/evaluate.js";
 export { SNABSUITE_IF_COND_EXP } from "./reference/cond.js";
 export { snabsuiteEnergy } from "./targets/snabsuite.js";
+export { convertCalibrated, type CalibrationOptions, type CalibrationReport, type CalibratedConversion } from "./convert/calibrate/index.js";
+export { mseLambda, quantizeActivation } from "./convert/calibrate/threshold.js";
+export { correctBiases, type BiasCorrectionLayer } from "./convert/calibrate/bias.js";
+export { tuneSpace, type TuneSetting, type TuneResult, type TuneExclusion } from "./convert/calibrate/tune.js";
+export { inputBiases } from "./loihi/input-bias.js";
+export { pickMembrane } from "./loihi/evaluate.js";

@@ -28,7 +28,8 @@ import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, toProbabilities } from "../sim/input.js";
 import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
 import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "../sim/plan.js";
-import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP, inputBiases } from "./quantize.js";
+import { inputBiases } from "./input-bias.js";
+import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP } from "./quantize.js";
 
 /** One layer's activity over a run. */
 export interface LoihiLayerRecord {

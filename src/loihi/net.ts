@@ -18,7 +18,8 @@ import { SpikewasmError } from "../errors.js";
 import { shapeSize } from "../ir/graph.js";
 import type { SnnGraph } from "../ir/graph.js";
 import type { Backend } from "../sim/kernels.js";
-import { type LoihiGraph, type LoihiLayer, type QuantizeOptions, type QuantizeReport, VMAX_EXP, VMIN_EXP, inputBiases, quantizeGraph } from "./quantize.js";
+import { inputBiases } from "./input-bias.js";
+import { type LoihiGraph, type LoihiLayer, type QuantizeOptions, type QuantizeReport, VMAX_EXP, VMIN_EXP, quantizeGraph } from "./quantize.js";
 import { type LoihiBlock, type LoihiConnection, type LoihiNet, simulateLoihi } from "./simulate.js";
 
 /** A quantised network as a Loihi net (inputs for one sample, see withInput) with its report. */

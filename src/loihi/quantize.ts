@@ -54,13 +54,16 @@
  *            4095·2^7); no input axons or synapses. Their scale puts vth at 2047·2^6 so that a current of
  *            4θ per step still fits the bias range. Layer 1 integrates the image from step 1: the latency
  *            is one step shorter. It needs an instantaneous synapse (no synaptic filter) on those layers.
+ * Files: the per-layer scale, weight/bias mantissas and initial voltage are in ./scale.ts; input as bias
+ * current in ./input-bias.ts; this module walks the graph and writes the report.
  */
 import { SpikewasmError } from "../errors.js";
 import { checkGraph } from "../ir/check.js";
 import type { AnnGraph } from "../ir/ann.js";
 import type { AddNode, ConcatNode, Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { isPopulation, shapeSize } from "../ir/graph.js";
-import { inferAnn } from "../ann/infer.js";
+import { inputBiasLayer } from "./input-bias.js";
+import { type FloatLayer, initialVoltage, quantizeWeights } from "./scale.js";
 
 /** Options of quantizeGraph / quantizeToLoihi. */
 export interface QuantizeOptions {
@@ -180,14 +183,7 @@ export interface LoihiGraph {
   report: QuantizeReport;
 }
 
-const Q_MAX = 2 ** 21 - 1;
-/** vmax exponent used for every block (vmax = 2^23 − 1, the largest). */
-export const VMAX_EXP = 7;
-const VMAX = 2 ** (9 + 2 * VMAX_EXP) - 1;
-/** vmin exponent used for every block (vmin = −2^23 + 1, the 24-bit v register). */
-export const VMIN_EXP = 23;
-const VTH_MANT_MAX = 2 ** 17 - 1;
-const BIAS_MANT_MAX = 4095;
+export { VMAX_EXP, VMIN_EXP } from "./scale.js";
 
 /** How subtraction could be emulated on Loihi, and why the quantised net does not. */
 export const SUBTRACT_RESET_NOTE =
@@ -200,11 +196,10 @@ export const SUBTRACT_RESET_NOTE =
   "every connection delays by one step: the −θ arrives one step after the spike, so for that step v is still above threshold and " +
   "the neuron can spike again for the same crossing (rates overshoot, up to one spike per step instead of the float rate).";
 
-function roundHalfAway(x: number): number {
-  return Math.sign(x) * Math.round(Math.abs(x));
-}
+/** A layer's neuron registers, and whether it falls back from subtraction or is a membrane readout. */
+export interface NeuronRegs { decayU: number; decayV: number; refractDelay: number; fallback: boolean; membrane: boolean }
 
-function neuronRegs(id: string, nr: NeuronParams, isOutput = false): { decayU: number; decayV: number; refractDelay: number; fallback: boolean; membrane: boolean } {
+function neuronRegs(id: string, nr: NeuronParams, isOutput = false): NeuronRegs {
   if (nr.model === "cond_exp") throw new SpikewasmError(`quantize: layer '${id}' uses the conductance-based cond_exp neuron; Loihi's compartments are current-based (convert with the IF neuron for Loihi)`);
   if (nr.spiking === false && !isOutput) throw new SpikewasmError(`quantize: layer '${id}' is non-spiking but not the output; only the output layer can be read by its membrane on Loihi`);
   if (!Number.isFinite(nr.vInit ?? 0)) throw new SpikewasmError(`quantize: layer '${id}': vInit ${nr.vInit} is not finite`);
@@ -220,129 +215,6 @@ function neuronRegs(id: string, nr: NeuronParams, isOutput = false): { decayU: n
   return { decayU, decayV, refractDelay, fallback: reset === "subtract" && !membrane, membrane };
 }
 
-/**
- * A layer's float weights seen per "unit" (a dense neuron, or a conv channel whose neurons share the
- * kernel slice and bias): unitOfWeight maps a weight index to its unit.
- */
-interface FloatLayer {
-  id: string; kind: LoihiLayer["kind"]; threshold: number; weights: Float32Array; bias?: Float32Array;
-  units: number; fanIn: number; unitOfWeight: (i: number) => number;
-  /** non-spiking output: the largest threshold, s from the weights and q's range only */
-  membrane?: boolean;
-}
-
-interface Choice { wExp: number; s: number; vthMant: number; worst: number; fits: boolean }
-
-/**
- * The chip shifts a mantissa m by wExp arithmetically, so for e < 0 only multiples of 2^−e are exact: the
- * effective weight is k·unit with unit = 64·2^max(e, 0) and |k| ≤ kmax = floor(255 / 2^max(−e, 0)).
- */
-const unitOf = (e: number) => 64 * 2 ** Math.max(e, 0);
-const kmaxOf = (e: number) => Math.floor(255 / 2 ** Math.max(-e, 0));
-
-function choose(L: FloatLayer, e: number, maxW: number, pos: Float64Array, neg: Float64Array, sCap = Infinity): Choice {
-  const th = L.threshold, unit = unitOf(e);
-  const s0 = Math.min((kmaxOf(e) * unit) / maxW, sCap);
-  if (L.membrane) {
-    let worst = 0;
-    const slack = L.fanIn * 0.5 * unit;
-    for (let j = 0; j < L.units; j++) {
-      const b = L.bias ? L.bias[j] * s0 : 0;
-      worst = Math.max(worst, pos[j] * s0 + slack + Math.max(b, 0), neg[j] * s0 + slack + Math.max(-b, 0));
-    }
-    return { wExp: e, s: s0, vthMant: VTH_MANT_MAX, worst, fits: s0 > 0 && worst <= Q_MAX };
-  }
-  const vthMant = Math.floor((th * s0) / 64);
-  const s = (vthMant * 64) / th;
-  const slack = L.fanIn * 0.5 * unit; // rounding of every weight
-  let worst = 0, worstPos = 0;
-  for (let j = 0; j < L.units; j++) {
-    const b = L.bias ? L.bias[j] * s : 0;
-    worstPos = Math.max(worstPos, pos[j] * s + slack + Math.max(b, 0));
-    worst = Math.max(worst, pos[j] * s + slack + Math.max(b, 0), neg[j] * s + slack + Math.max(-b, 0));
-  }
-  const fits = vthMant >= 1 && vthMant <= VTH_MANT_MAX && worst <= Q_MAX && vthMant * 64 + worstPos <= VMAX;
-  return { wExp: e, s, vthMant, worst, fits };
-}
-
-/** At wExp 0, the largest scale (max |k| below 255) whose worst step still fits. */
-function shrinkAtZero(L: FloatLayer, maxW: number, pos: Float64Array, neg: Float64Array): Choice {
-  const slack = L.fanIn * 0.5 * 64;
-  let M = 0, Mpos = 0;
-  for (let j = 0; j < L.units; j++) {
-    const b = L.bias ? L.bias[j] : 0;
-    Mpos = Math.max(Mpos, pos[j] + Math.max(b, 0));
-    M = Math.max(M, Mpos, neg[j] + Math.max(-b, 0));
-  }
-  const cap = L.membrane ? (Q_MAX - slack) / M : Math.min((Q_MAX - slack) / M, (VMAX - slack) / (L.threshold + Mpos));
-  return choose(L, 0, maxW, pos, neg, cap > 0 ? cap : 0);
-}
-
-function chooseScale(L: FloatLayer, wExpOpt: number | "auto", maxW: number, pos: Float64Array, neg: Float64Array): Choice {
-  if (wExpOpt === "auto") {
-    for (let e = 7; e >= 0; e--) {
-      const t = choose(L, e, maxW, pos, neg);
-      if (t.fits) return t;
-    }
-    const c = shrinkAtZero(L, maxW, pos, neg);
-    if (c.vthMant < 1 || !(c.s > 0)) throw new SpikewasmError(`quantize: layer '${L.id}': no scale gives a threshold mantissa >= 1 inside q's range (threshold ${L.threshold}, max|w| ${maxW})`);
-    return c;
-  }
-  if (!Number.isInteger(wExpOpt) || wExpOpt < -8 || wExpOpt > 7) throw new SpikewasmError(`quantize: wExp must be an integer in -8..7 or "auto", got ${wExpOpt}`);
-  const c = choose(L, wExpOpt, maxW, pos, neg);
-  if (c.vthMant < 1 || c.vthMant > VTH_MANT_MAX) throw new SpikewasmError(`quantize: layer '${L.id}': wExp ${wExpOpt} gives vthMant ${c.vthMant}, outside 1..${VTH_MANT_MAX}`);
-  return c;
-}
-
-/** Quantises one layer's weights, threshold and biases (rules in the module header). */
-function quantizeWeights(L: FloatLayer, wExpOpt: number | "auto") {
-  const W = L.weights;
-  let maxW = 0;
-  const pos = new Float64Array(L.units), neg = new Float64Array(L.units);
-  for (let i = 0; i < W.length; i++) {
-    const w = W[i], j = L.unitOfWeight(i);
-    maxW = Math.max(maxW, Math.abs(w));
-    if (w > 0) pos[j] += w; else neg[j] -= w;
-  }
-  if (maxW === 0) maxW = L.threshold / 255; // all-zero weights: any scale works
-  const c = chooseScale(L, wExpOpt, maxW, pos, neg);
-  const unit = unitOf(c.wExp), kmax = kmaxOf(c.wExp), mul = 2 ** Math.max(-c.wExp, 0);
-  let rounded = 0, zeroed = 0, saturated = 0, se = 0;
-  const posI = new Float64Array(L.units), negI = new Float64Array(L.units);
-  const mant = new Int32Array(W.length), eff = new Float32Array(W.length);
-  for (let i = 0; i < W.length; i++) {
-    const w = W[i], x = (w * c.s) / unit, j = L.unitOfWeight(i);
-    let k = roundHalfAway(x);
-    if (Math.abs(k) > kmax) { k = Math.sign(k) * kmax; saturated++; }
-    if (k !== x) rounded++;
-    if (w !== 0 && k === 0) zeroed++;
-    se += ((k * unit) / c.s - w) ** 2;
-    mant[i] = k * mul; // mantissa: exact under the chip's shift by wExp
-    eff[i] = k * unit;
-    if (k > 0) posI[j] += k * unit; else negI[j] -= k * unit;
-  }
-  const biasMant = new Int32Array(L.units), biasExp = new Int32Array(L.units);
-  let biasRounded = 0, biasSaturated = 0, biasExpMax = 0, overflowRisk = 0;
-  for (let j = 0; j < L.units; j++) {
-    const b = L.bias ? L.bias[j] * c.s : 0;
-    let e = 0;
-    while (e < 7 && Math.abs(b) / 2 ** e > BIAS_MANT_MAX) e++;
-    let m = roundHalfAway(b / 2 ** e);
-    if (Math.abs(m) > BIAS_MANT_MAX) { m = Math.sign(m) * BIAS_MANT_MAX; biasSaturated++; }
-    if (m * 2 ** e !== b) biasRounded++;
-    biasMant[j] = m;
-    biasExp[j] = e;
-    biasExpMax = Math.max(biasExpMax, e);
-    const bi = m * 2 ** e;
-    const worst = Math.max(posI[j] + Math.max(bi, 0), negI[j] + Math.max(-bi, 0));
-    if (worst > Q_MAX || (!L.membrane && c.vthMant * 64 + posI[j] + Math.max(bi, 0) > VMAX)) overflowRisk++;
-  }
-  return {
-    c, mant, eff, biasMant, biasExp,
-    stats: { maxAbsWeight: maxW, weights: W.length, rounded, zeroed, saturated, weightRmsError: Math.sqrt(se / W.length) / maxW,
-      biases: L.bias ? L.units : 0, biasRounded, biasSaturated, biasExpMax, worstStep: c.worst, overflowRisk },
-  };
-}
 
 /** A pool as a depthwise convolution with one constant weight (avg: 1/(KH·KW), sum: 1). */
 function poolAsConv(p: PoolNode, channels: number): Conv2dNode {
@@ -465,75 +337,6 @@ function quantizeAdd(n: AddNode | ConcatNode, resolve: (id: string) => string, w
     scale: q.c.s, threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
     reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
   return { layer, rep };
-}
-
-/** The float initial potential in integer units: round(vInit·s), inside [vmin, vmax]. */
-function initialVoltage(id: string, nr: NeuronParams, s: number): number {
-  const v = Math.round((nr.vInit ?? 0) * s);
-  if (v > VMAX || v < -(2 ** VMIN_EXP) + 1) throw new SpikewasmError(`quantize: layer '${id}': initial potential ${nr.vInit} is ${v} in integer units, outside v's range`);
-  return v === 0 ? 0 : v; // no -0
-}
-
-/** Threshold mantissa of the layers fed by a bias input: 4θ per step fits the bias range (module header). */
-export const INPUT_BIAS_VTH_MANT = 2047;
-const BIAS_VALUE_MAX = BIAS_MANT_MAX * 2 ** 7;
-
-/**
- * A layer fed by the input in input mode "bias": no synapses (its weights act on the host), scale
- * s = INPUT_BIAS_VTH_MANT·64/θ, and the current W·x + b times s as a one-layer ANN evaluated per sample.
- */
-function inputBiasLayer(n: DenseNode | Conv2dNode | PoolNode, node: DenseNode | Conv2dNode, src: string, inS: Shape, outS: Shape,
-  regs: ReturnType<typeof neuronRegs>): { layer: LoihiLayer; rep: LayerQuantization } {
-  if (regs.decayU !== 4095) throw new SpikewasmError(`quantize: input "bias": layer '${n.id}' has a synaptic filter (synDecay ${n.neuron.synDecay}); a bias current bypasses it — convert without --synapse-tau`);
-  if (regs.membrane) throw new SpikewasmError(`quantize: input "bias": the output layer '${n.id}' reads the input directly; a membrane readout needs at least one layer between them`);
-  const th = n.neuron.threshold, vthMant = INPUT_BIAS_VTH_MANT, s = (vthMant * 64) / th;
-  const units = node.kind === "dense" ? node.units : node.outChannels;
-  const scaled = Float32Array.from(node.weights, (w) => w * s);
-  const bias = node.bias ? Float32Array.from(node.bias, (b) => b * s) : undefined;
-  const inputCurrent: AnnGraph = {
-    nodes: [{ kind: "input", id: src, shape: inS },
-      node.kind === "dense"
-        ? { kind: "dense", id: n.id, input: src, units: node.units, weights: scaled, bias, activation: "none" }
-        : { kind: "conv2d", id: n.id, input: src, outChannels: node.outChannels, kernel: node.kernel, stride: node.stride ?? [1, 1],
-          padding: node.padding ?? [0, 0, 0, 0], dilation: node.dilation ?? [1, 1], groups: node.groups ?? 1, weights: scaled, bias, activation: "none" }],
-    output: n.id,
-  };
-  const zeros = new Int32Array(node.weights.length);
-  const intNode: DenseNode | Conv2dNode = { ...node, weights: new Float32Array(node.weights.length), bias: undefined };
-  const layer: LoihiLayer = { id: n.id, kind: n.kind === "pool" ? "pool" : n.kind, src, shape: outS, mant: zeros, wExp: 0, node: intNode, vthMant,
-    biasMant: new Int32Array(units), biasExp: new Int32Array(units), decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    vInit: initialVoltage(n.id, n.neuron, s), membrane: false, inputCurrent };
-  let maxW = 0;
-  for (const w of node.weights) maxW = Math.max(maxW, Math.abs(w));
-  const rep: LayerQuantization = { id: n.id, kind: layer.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: 0, wExp: 0, scale: s, threshold: th, vthMant,
-    maxAbsWeight: maxW, weights: 0, rounded: 0, zeroed: 0, saturated: 0, weightRmsError: 0, biases: units, biasRounded: 0, biasSaturated: 0, biasExpMax: 7,
-    worstStep: BIAS_VALUE_MAX, overflowRisk: 0, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
-  return { layer, rep };
-}
-
-/**
- * The per-sample biases of an input-fed layer in input mode "bias": W·x + b times s for each of the
- * `count` samples of x ([C, H, W] order), as biasMant·2^biasExp with the smallest biasExp in 0..7 whose
- * mantissa fits 13 bits (saturating at ±4095·2^7). Returns the integer biases [count][n] ([C, H, W]) and
- * the mantissas and exponents.
- */
-export function inputBiases(l: LoihiLayer, x: Float32Array, count: number): { value: Int32Array; mant: Int32Array; exp: Int32Array; saturated: number } {
-  if (!l.inputCurrent) throw new SpikewasmError(`inputBiases: layer '${l.id}' is not fed by a bias input`);
-  const cur = inferAnn(l.inputCurrent, x, count).get(l.id)!;
-  const value = new Int32Array(cur.length), mant = new Int32Array(cur.length), exp = new Int32Array(cur.length);
-  let saturated = 0;
-  for (let i = 0; i < cur.length; i++) {
-    const c = cur[i];
-    let e = 0;
-    while (e < 7 && Math.abs(c) / 2 ** e > BIAS_MANT_MAX) e++;
-    let m = roundHalfAway(c / 2 ** e);
-    if (Math.abs(m) > BIAS_MANT_MAX) { m = Math.sign(m) * BIAS_MANT_MAX; saturated++; }
-    mant[i] = m === 0 ? 0 : m;
-    exp[i] = e;
-    value[i] = m * 2 ** e;
-  }
-  return { value, mant, exp, saturated };
 }
 
 /** The graph with every layer's reset set to reset-to-`mode` (reset to zero is what the quantised net does). */
