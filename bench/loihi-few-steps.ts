@@ -44,13 +44,17 @@ const dnnPred = argmax(runner.run(test.samples, N, false).get(ann.output!)!, N);
 const dnn = dnnPred.reduce((a, p, i) => a + (p === labels[i] ? 1 : 0), 0) / N;
 const evaluate = (g: SnnGraph, x: Float32Array, y: Int32Array, c: number, o: Parameters<typeof evaluateSnnParallel>[4]) => evaluateSnnParallel(g, x, y, c, { ...o, workerUrl });
 
-const recipes: { name: string; input: "spikes" | "bias"; o: Partial<CalibrationOptions> }[] = [
+/** --tune scored on the bit-exact Loihi engine itself (bias input) on the calibration images, against the DNN's predictions. */
+const onLoihi = (g: SnnGraph, x: Float32Array, y: Int32Array, c: number, o: Parameters<typeof evaluateSnnParallel>[4]) =>
+  evaluateLoihiParallel(quantizeGraph(g, { inputMode: "bias" }), x, y, c, { steps: o.timesteps, workers: 2, workerUrl });
+const recipes: { name: string; input: "spikes" | "bias"; o: Partial<CalibrationOptions>; score?: typeof onLoihi }[] = [
   { name: "today (spike input)", input: "spikes", o: {} },
   { name: "bias input", input: "bias", o: {} },
   { name: "bias input + θ/2", input: "bias", o: { vInit: "half" } },
   { name: "bias input + θ/2 + membrane readout", input: "bias", o: { vInit: "half", readout: "membrane", outputSpiking: false } },
   { name: "bias input + θ/2 + mse λ (reset zero)", input: "bias", o: { vInit: "half", normalization: "mse", reset: "zero" } },
   { name: "bias input + --tune (reset zero)", input: "bias", o: { tune: true, reset: "zero" } },
+  { name: "bias input + --tune scored on the Loihi engine", input: "bias", o: { tune: true, reset: "zero", tuneReadoutDelay: false }, score: onLoihi },
 ];
 const pick = process.argv[4] ? process.argv[4].split(",").map(Number) : recipes.map((_, i) => i);
 console.log(`bundled CNN, first ${N} MNIST test images, DNN ${(100 * dnn).toFixed(2)} %; Loihi bit-exact (integer engine)`);
@@ -58,7 +62,7 @@ console.log("| recipe | T | chip steps | accuracy | Δ vs DNN (points) | energy 
 console.log("|---|---|---|---|---|---|---|---|");
 for (const T of Ts) {
   for (const r of recipes.filter((_, i) => pick.includes(i))) {
-    const cc = await convertCalibrated(ann, acts, { samples: cal.samples, count: cal.count, source: "MNIST train[0:1000]" }, { timesteps: T, ...r.o }, evaluate);
+    const cc = await convertCalibrated(ann, acts, { samples: cal.samples, count: cal.count, source: "MNIST train[0:1000]" }, { timesteps: T, ...r.o }, r.score ?? evaluate);
     const lg = quantizeGraph(cc.snn, { inputMode: r.input });
     const ev = await evaluateLoihiParallel(lg, test.samples, labels, N, { steps: T, workers: 2, workerUrl });
     const cost = loihiCost(mapToLoihi(cc.snn, LOIHI), loihiActivity(ev, T), LOIHI, T + lg.latency);

@@ -146,9 +146,10 @@ describe("on the bundled 784-100-100-10 MLP with MNIST training images (no test 
   it("leaves out what the target cannot take, and says so", async () => {
     const evaluate = (g: SnnGraph, x: Float32Array, y: Int32Array, c: number, o: Parameters<typeof evaluateSnn>[4]) => evaluateSnn(g, x, y, c, o);
     const r = await convertCalibrated(ann, acts, { ...cal, count: 60, samples: cal.samples.subarray(0, 60 * 784) }, {
-      timesteps: 4, tune: true, tuneExclude: [{ knob: "vInit", value: "half", reason: "test target" }],
+      timesteps: 4, tune: true, tuneExclude: [{ knob: "vInit", value: "half", reason: "test target" }], tuneReadoutDelay: false,
     }, evaluate);
-    expect(r.report.tune!.candidates.every((c) => c.vInit === "zero")).toBe(true);
+    expect(r.report.tune!.candidates.every((c) => c.vInit === "zero" && c.readoutDelay === 0)).toBe(true);
+    expect(r.report.tune!.candidates).toHaveLength(tuneSpace([{ knob: "vInit", value: "half", reason: "" }]).length);
     expect(r.report.notes.join(" ")).toMatch(/vInit half not searched: test target/);
     expect(r.report.notes.join(" ")).toMatch(/tune scores candidates on 60 calibration images/);
   });

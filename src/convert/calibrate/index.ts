@@ -18,7 +18,7 @@ import type { InputCoding } from "../../sim/input.js";
 import { type ConversionReport, type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert.js";
 import type { EvaluateOptions, Readout, SnnEvaluation } from "../evaluate.js";
 import { type BiasCorrectionLayer, correctBiases } from "./bias.js";
-import { type TuneExclusion, type TuneResult, type TuneSetting, tuneSearch } from "./tune.js";
+import { type TuneExclusion, type TuneResult, type TuneSetting, tuneDelays, tuneSearch } from "./tune.js";
 
 /** Options of a calibrated conversion: the conversion's, the simulation's, and the techniques'. */
 export interface CalibrationOptions extends ConvertOptions {
@@ -40,6 +40,8 @@ export interface CalibrationOptions extends ConvertOptions {
   tuneSamples?: number;
   /** knob values the search leaves out (a target that cannot take them), with the reason */
   tuneExclude?: TuneExclusion[];
+  /** false: the search tries no readout delay (a target whose readout already waits for the pipeline); default true */
+  tuneReadoutDelay?: boolean;
   /** pause steps of the run (the techniques need a run without a pause) */
   pause?: number;
   /** progress of the search: stage "tune", candidates done of total */
@@ -53,8 +55,11 @@ export interface CalibrationSet {
   source: string;
 }
 
-/** SNN evaluation against given labels (here: the DNN's predictions), e.g. over worker threads. */
-export type EvaluateFn = (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions) => Promise<SnnEvaluation>;
+/**
+ * SNN evaluation against given labels (here: the DNN's predictions), e.g. over worker threads; only the
+ * accuracy after T steps is used (a target's own engine can score candidates, e.g. the bit-exact Loihi one).
+ */
+export type EvaluateFn = (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions) => Promise<Pick<SnnEvaluation, "accuracy">>;
 
 /** The report's `calibration` block: which techniques ran, on what, and what the search chose. */
 export interface CalibrationReport {
@@ -122,7 +127,7 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
     }
     return out;
   };
-  const result = await tuneSearch(o.timesteps, o.tuneExclude ?? [], score, (_, done, total) => o.onProgress?.("tune", done, total));
+  const result = await tuneSearch(o.timesteps, o.tuneExclude ?? [], score, o.tuneReadoutDelay === false ? [] : tuneDelays(o.timesteps), (_, done, total) => o.onProgress?.("tune", done, total));
   const chosen = result.chosen;
   const g = await graph(chosen);
   const snn = chosen.readout === "membrane" ? membraneOutput(g.snn, g.uncorrectedOutputBias) : g.snn;

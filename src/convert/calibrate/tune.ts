@@ -84,12 +84,11 @@ export function complexity(s: TuneSetting): number {
 /**
  * Searches the space (module header). `score(settings)` evaluates settings that share everything but the
  * readout delay on the tuning images and returns their agreements in order; it is called once per
- * setting of the space and once with the delays of the best one.
+ * setting of the space and once with `delays` (default tuneDelays(T)) on the best one.
  */
-export async function tuneSearch(T: number, exclude: TuneExclusion[], score: (s: TuneSetting[]) => Promise<number[]>,
+export async function tuneSearch(T: number, exclude: TuneExclusion[], score: (s: TuneSetting[]) => Promise<number[]>, delays = tuneDelays(T),
   onCandidate?: (c: TuneCandidate, done: number, total: number) => void): Promise<TuneResult> {
   const space = tuneSpace(exclude);
-  const delays = tuneDelays(T);
   const total = space.length + delays.length;
   const candidates: TuneCandidate[] = [];
   let best: TuneCandidate | null = null;
