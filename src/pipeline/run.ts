@@ -265,6 +265,8 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
     ...o, ...convertOptions,
   }, (g, x, y, c, eo) => evaluateFloatSnn(g, { samples: x, labels: y, count: c }, eo, o));
   const { snn, conversion: conv } = cc;
+  if (o.tune && targetNames.includes("loihi") && convertOptions.reset !== "zero")
+    cc.report.notes.push("tune scored the float SNN with reset by subtraction; the Loihi target resets to zero: --reset zero tunes for what Loihi runs");
 
   const dnn = dnnPass(ann, runner, inp.test.samples, inp.test.count);
   let dnnCorrect = 0;

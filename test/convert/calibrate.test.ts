@@ -171,6 +171,25 @@ describe("on the bundled 784-100-100-10 MLP with MNIST training images (no test 
 });
 
 describe("CLI", () => {
+  it("run --tune --reset zero --target loihi: the tuned SNN (θ/2, membrane readout and all) deploys on Loihi and the report records the choice", async () => {
+    const { mkdtempSync, readFileSync: rf } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const out = join(mkdtempSync(join(tmpdir(), "spikewasm-tune-")), "r.json");
+    expect(await main(["run", "--limit", "40", "-T", "8", "--calibration-samples", "120", "--tune-samples", "60", "--bias-correction-samples", "40",
+      "--tune", "--reset", "zero", "--target", "loihi", "--loihi-samples", "20", "--workers", "1", "--json", out])).toBe(0);
+    const r = JSON.parse(rf(out, "utf8"));
+    const t = r.calibration.tune;
+    expect(t.samples).toBe(60);
+    expect(t.criterion).toMatch(/no labels, no test images/);
+    expect(t.chosen.agreement).toBeGreaterThanOrEqual(t.baseline.agreement);
+    expect(r.calibration.techniques).toMatchObject({ vInit: t.chosen.vInit, readout: t.chosen.readout, readoutDelay: t.chosen.readoutDelay });
+    expect(r.options).toMatchObject({ readout: t.chosen.readout, readoutDelay: t.chosen.readoutDelay, vInit: t.chosen.vInit });
+    const loihi = r.targets.find((x: { name: string }) => x.name === "loihi");
+    expect(loihi.feasible).toBe(true); // θ/2 and a membrane output quantise (before: refused)
+    if (t.chosen.vInit === "half") expect(loihi.quantization.notes.join(" ")).toMatch(/initial voltage/);
+  }, 120_000);
+
   it("run --tune with the conductance-based protocol exits 2 with a named error, no stack", async () => {
     expect(await main(["run", "--limit", "10", "--calibration-samples", "20", "--tune", "--protocol", "ostrau", "--workers", "1"])).toBe(2);
     expect(err.join("\n")).toMatch(/tune applies to IF neurons; neuron "cond_exp" cannot take it/);
