@@ -54,6 +54,9 @@
  *            4095·2^7); no input axons or synapses. Their scale puts vth at 2047·2^6 so that a current of
  *            4θ per step still fits the bias range. Layer 1 integrates the image from step 1: the latency
  *            is one step shorter. It needs an instantaneous synapse (no synaptic filter) on those layers.
+ *            With Loihi's reset to zero a constant current aliases (rate 1/ceil(θ/x): every x in (θ/2, θ)
+ *            fires every other step), which spike-train input dithers away: on the bundled CNN bias input
+ *            measured below spike input (bench/RESULTS.md, "Few timesteps"); it pays off with a subtracting reset.
  * Files: the per-layer scale, weight/bias mantissas and initial voltage are in ./scale.ts; input as bias
  * current in ./input-bias.ts; this module walks the graph and writes the report.
  */
