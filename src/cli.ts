@@ -11,6 +11,7 @@ import { registerExample } from "./cli/example.js";
 import { registerExport } from "./cli/export.js";
 import { registerInspect } from "./cli/inspect.js";
 import { registerLoihiSim } from "./cli/loihi-sim.js";
+import { registerOptimize } from "./cli/optimize.js";
 import { registerRun } from "./cli/run.js";
 import { registerSimulate } from "./cli/simulate.js";
 import { SpikewasmError } from "./errors.js";
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerSimulate, registerRun, registerCheck, registerInspect, registerExample, registerLoihiSim, registerExport]) register(program);
+  for (const register of [registerSimulate, registerRun, registerOptimize, registerCheck, registerInspect, registerExample, registerLoihiSim, registerExport]) register(program);
   return program;
 }
 

@@ -15,7 +15,7 @@ export interface ChartSpec {
   /** canvas id, unique in the page */
   id: string;
   /** section the chart belongs to */
-  section: "accuracy" | "loihi" | "targets" | "layers" | "raster" | "mapping";
+  section: "accuracy" | "loihi" | "targets" | "layers" | "raster" | "mapping" | "optimize";
   title: string;
   /** one sentence under the chart: what is plotted and from where */
   caption: string;

@@ -24,7 +24,7 @@ export interface ReportHtmlOptions {
 }
 
 /** HTML-escapes text. */
-function esc(x: unknown): string {
+export function esc(x: unknown): string {
   return String(x).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -44,12 +44,14 @@ export function si(x: number | null | undefined, unit: string): string {
 
 const pctText = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(100 * x).toFixed(2)} %`);
 
-function table(head: string[] | null, rows: unknown[][]): string {
+/** A table of escaped cells (`head` null: no header row). */
+export function table(head: string[] | null, rows: unknown[][]): string {
   return `<table>${head ? `<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead>` : ""}<tbody>` +
     rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
 }
 
-function chartBox(c: ChartSpec): string {
+/** A chart's figure: title, canvas, caption. */
+export function chartBox(c: ChartSpec): string {
   return `<figure class="chart"><figcaption><b>${esc(c.title)}</b></figcaption>` +
     `<div class="box" style="height:${c.height}px"><canvas id="${esc(c.id)}" role="img" aria-label="${esc(c.title)}"></canvas></div>` +
     `<p class="caption">${esc(c.caption)}</p></figure>`;
@@ -175,13 +177,18 @@ export function renderReportHtml(report: RunReport, o: ReportHtmlOptions): strin
     `<h2>Loihi mapping</h2>${l ? section("mapping") : "<p>No feasible Loihi target in this run.</p>"}`,
     `<h2>Options and versions</h2>${optionsTable(report, o)}`,
   ].join("\n");
+  return renderPage(title, body, charts, o.chartJs);
+}
+
+/** A self-contained page: the body, the charts' specs as JSON, Chart.js inlined and the page script that draws them. */
+export function renderPage(title: string, body: string, charts: ChartSpec[], chartJs: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head>
 <body>
 ${body}
 <script type="application/json" id="spikewasm-charts">${scriptJson(charts)}</script>
-<script>${o.chartJs.replace(/<\/script/gi, "<\\/script")}</script>
+<script>${chartJs.replace(/<\/script/gi, "<\\/script")}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>
 `;

@@ -1,0 +1,200 @@
+/**
+ * `spikewasm optimize`: a search over the coding steps T and the conversion knobs for the deployment on
+ * Loihi, each candidate evaluated BIT-EXACTLY (the integer engine, NengoLoihi emulator arithmetic) on
+ * validation images and priced in the chosen deployment flow (src/targets/loihi-flows.ts); the Pareto
+ * front of accuracy against energy and latency, the chosen point, and its accuracy on the test set.
+ *
+ *   candidates  every knob combination (optimizeKnobs: thresholds, initial membrane, readout, input)
+ *               × every T in `timesteps`: one bit-exact run of max(T) steps per knob combination gives
+ *               the accuracy at every t ≤ max(T) (evaluateLoihi reads step t + latency, which equals a
+ *               run of T = t exactly) and the activity through t + latency; thresholds chosen for T
+ *               ("mse") are converted and run once per T;
+ *   data        calibration images set the normalisation; VALIDATION images — training images after the
+ *               calibration ones, never the test set — score the candidates; the DNN's accuracy on the
+ *               same validation images is the reference of `maxLoss`;
+ *   choice      among candidates within `maxLoss` points of the DNN on validation, the lowest energy per
+ *               inference (then the lowest latency, then the smaller T); none within: the most accurate;
+ *   test        the chosen point alone is run on the test samples: its accuracy there is reported, not used.
+ * A candidate is on the front when no other is at least as accurate, as cheap in energy and as fast,
+ * and strictly better in one of them.
+ */
+import type { AnnGraph } from "../ir/ann.js";
+import { createAnnRunner } from "../ann/infer-wasm.js";
+import { argmax } from "../ann/infer.js";
+import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
+import { SpikewasmError } from "../errors.js";
+import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi } from "../loihi/evaluate.js";
+import { type LoihiGraph, type QuantizeOptions, quantizeGraph } from "../loihi/quantize.js";
+import { flowsOfEvaluation, inputLayersOf } from "../targets/loihi-flows.js";
+import { LOIHI_CONSTANT_SETS, type LoihiConstantSet } from "../targets/loihi.js";
+import type { LoihiFlow } from "../targets/loihi-system.js";
+import { mapToLoihi } from "../targets/mapping.js";
+import { VERSION } from "../version.js";
+
+/** One knob combination of the search: conversion and quantisation options and a name for the report. */
+export interface OptimizeKnob {
+  name: string;
+  convert: ConvertOptions;
+  quantize?: QuantizeOptions;
+}
+
+/**
+ * The knobs searched (post-training only, no retraining; sources in src/convert/calibrate/):
+ *   thresholds  the 99.9th or 99.99th activation percentile, or chosen for T ("mse": the clip-floor
+ *               error at T levels, Li et al. ICML 2021 — one conversion and run per T);
+ *   v0          the θ/2 initial membrane (Bu et al., AAAI 2022), Loihi's initial voltage;
+ *   readout     spike counts, or the membrane of a non-spiking output block;
+ *   input       (with `biasInput`) the image as a bias current of the first layer (NxTF), priced in flow bias.
+ */
+export function optimizeKnobs(o: { biasInput?: boolean } = {}): OptimizeKnob[] {
+  const out: OptimizeKnob[] = [];
+  const norms: Array<[string, ConvertOptions]> = [["p99.9", { normalization: "percentile", percentile: 99.9 }], ["p99.99", { normalization: "percentile", percentile: 99.99 }],
+    ["mse", { normalization: "mse" }]];
+  for (const [nn, norm] of norms)
+    for (const half of [false, true])
+      for (const membrane of [false, true])
+        for (const bias of o.biasInput ? [false, true] : [false]) {
+          const name = [nn, half ? "v0=θ/2" : "", membrane ? "membrane" : "", bias ? "bias input" : ""].filter(Boolean).join(" ");
+          out.push({ name, convert: { ...norm, ...(half ? { vInit: "half" as const } : {}), ...(membrane ? { outputSpiking: false } : {}) },
+            ...(bias ? { quantize: { inputMode: "bias" as const } } : {}) });
+        }
+  return out;
+}
+
+/** Labelled images as the search takes them. */
+export interface LabelledSet { samples: Float32Array; labels: Int32Array; count: number; source: string }
+
+/** Options of optimizeLoihi. */
+export interface OptimizeOptions {
+  /** coding steps to consider (each >= 1) */
+  timesteps: number[];
+  /** largest accuracy loss against the DNN on validation, in points (0..100) */
+  maxLoss: number;
+  flow?: LoihiFlow;
+  constants?: LoihiConstantSet;
+  /** default optimizeKnobs({ biasInput }) */
+  knobs?: OptimizeKnob[];
+  /** also search the image as a bias current of the first layer (flow bias) */
+  biasInput?: boolean;
+  rate?: number;
+  batch?: number;
+  /** the bit-exact evaluation (the CLI passes its worker-thread version) */
+  evaluate?: (lg: LoihiGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateLoihiOptions) => Promise<LoihiEvaluation>;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** One (knob, T) point of the search. */
+export interface OptimizeCandidate {
+  knob: string;
+  /** the deployment flow it is priced in (flow bias for bias input) */
+  flow: LoihiFlow;
+  timesteps: number;
+  chipSteps: number;
+  /** bit-exact accuracy on the validation images */
+  accuracy: number;
+  energyPerInferenceJ: number;
+  latencyS: number;
+  powerW: number;
+  cores: number;
+  pareto: boolean;
+}
+
+/** Checks the search's options (named errors, exit 2). */
+export function checkOptimizeOptions(o: OptimizeOptions): void {
+  if (!(o.maxLoss >= 0 && o.maxLoss <= 100)) throw new SpikewasmError(`--max-loss must be between 0 and 100 points, got ${o.maxLoss}`);
+  if (o.timesteps.length === 0 || !o.timesteps.every((t) => Number.isInteger(t) && t >= 1 && t <= 100_000))
+    throw new SpikewasmError(`--timesteps must be a comma list of integers in 1..100000, got ${o.timesteps.join(",") || "nothing"}`);
+  if (o.knobs && o.knobs.length === 0) throw new SpikewasmError("optimize: no knob combinations to search");
+}
+
+/** Marks the candidates no other candidate dominates (accuracy ↑, energy ↓, latency ↓). */
+export function markPareto(c: OptimizeCandidate[]): void {
+  for (const a of c) {
+    a.pareto = !c.some((b) => b !== a && b.accuracy >= a.accuracy && b.energyPerInferenceJ <= a.energyPerInferenceJ && b.latencyS <= a.latencyS &&
+      (b.accuracy > a.accuracy || b.energyPerInferenceJ < a.energyPerInferenceJ || b.latencyS < a.latencyS));
+  }
+}
+
+/** The chosen candidate: the cheapest within the loss budget, else the most accurate. */
+export function chooseCandidate(c: OptimizeCandidate[], floor: number): { chosen: OptimizeCandidate; withinBudget: boolean } {
+  const ok = c.filter((x) => x.accuracy >= floor - 1e-12);
+  const byCost = (a: OptimizeCandidate, b: OptimizeCandidate) => a.energyPerInferenceJ - b.energyPerInferenceJ || a.latencyS - b.latencyS || a.timesteps - b.timesteps;
+  if (ok.length > 0) return { chosen: [...ok].sort(byCost)[0], withinBudget: true };
+  return { chosen: [...c].sort((a, b) => b.accuracy - a.accuracy || byCost(a, b))[0], withinBudget: false };
+}
+
+/** Searches T and the knobs for `ann` on Loihi; see the module header. */
+export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, validation: LabelledSet, test: LabelledSet, o: OptimizeOptions) {
+  checkOptimizeOptions(o);
+  const t0 = performance.now();
+  const knobs = o.knobs ?? optimizeKnobs({ biasInput: o.biasInput }), flow = o.flow ?? "host", constants = o.constants ?? "davies", chip = LOIHI_CONSTANT_SETS[constants];
+  const ts = [...new Set(o.timesteps)].sort((a, b) => a - b), Tmax = ts[ts.length - 1];
+  const evaluate = o.evaluate ?? evaluateLoihi;
+  const runner = await createAnnRunner(ann, 64);
+  const calActs = runner.run(calibration.samples, calibration.count, true);
+  const outId = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
+  const dnnPred = argmax(runner.run(validation.samples, validation.count, false).get(outId)!, validation.count);
+  let dnnCorrect = 0;
+  for (let i = 0; i < validation.count; i++) if (dnnPred[i] === validation.labels[i]) dnnCorrect++;
+  const dnnAccuracy = dnnCorrect / validation.count;
+  const floor = dnnAccuracy - o.maxLoss / 100;
+
+  const candidates: OptimizeCandidate[] = [];
+  const refused: Array<{ knob: string; reason: string }> = [];
+  const kept = new Map<string, LoihiGraph>();
+  for (let k = 0; k < knobs.length; k++) {
+    const knob = knobs[k], stage = `knob ${k + 1}/${knobs.length}`;
+    const kflow: LoihiFlow = knob.quantize?.inputMode === "bias" ? "bias" : flow;
+    // thresholds chosen for T need a conversion (and a run) per T; the others one run of max(T) for every t
+    const perT = knob.convert.normalization === "mse";
+    for (const steps of perT ? ts : [Tmax]) {
+      o.onProgress?.(stage, 0, validation.count);
+      let lg: LoihiGraph, mapping, inputLayers: string[];
+      try {
+        const { snn } = convertAnn(ann, calActs, calibration.count, resolveConvertOptions({ ...knob.convert, ...(perT ? { timesteps: steps } : {}) }));
+        lg = quantizeGraph(snn, knob.quantize ?? {});
+        mapping = mapToLoihi(snn, chip);
+        inputLayers = inputLayersOf(snn);
+      } catch (e) {
+        if (!(e instanceof SpikewasmError)) throw e;
+        refused.push({ knob: knob.name, reason: e.message });
+        break;
+      }
+      const ev = await evaluate(lg, validation.samples, validation.labels, validation.count, { steps, rate: o.rate ?? 1, batch: o.batch ?? 32,
+        onProgress: (d, t) => o.onProgress?.(stage, d, t) });
+      for (const t of perT ? [steps] : ts) {
+        const f = flowsOfEvaluation(mapping, ev, t, inputLayers, chip, kflow).flows[kflow];
+        candidates.push({ knob: knob.name, flow: kflow, timesteps: t, chipSteps: t + ev.latency, accuracy: ev.accuracyByStep[t - 1], energyPerInferenceJ: f.energyPerInferenceJ,
+          latencyS: f.latencyS, powerW: f.powerW, cores: mapping.coresUsed, pareto: false });
+        kept.set(`${knob.name}@${t}`, lg);
+      }
+    }
+  }
+  if (candidates.length === 0) throw new SpikewasmError(`optimize: no candidate could be deployed on Loihi (${refused.map((r) => `${r.knob}: ${r.reason}`).join("; ")})`);
+  markPareto(candidates);
+  const { chosen, withinBudget } = chooseCandidate(candidates, floor);
+
+  // the chosen point on the test set (reported only; nothing above saw it)
+  o.onProgress?.("test", 0, test.count);
+  const evTest = await evaluate(kept.get(`${chosen.knob}@${chosen.timesteps}`)!, test.samples, test.labels, test.count, { steps: chosen.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32,
+    onProgress: (d, t) => o.onProgress?.("test", d, t) });
+  const testDnn = argmax(runner.run(test.samples, test.count, false).get(outId)!, test.count);
+  let testDnnCorrect = 0;
+  for (let i = 0; i < test.count; i++) if (testDnn[i] === test.labels[i]) testDnnCorrect++;
+  o.onProgress?.("done", 1, 1);
+
+  return {
+    spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined, seconds: (performance.now() - t0) / 1000,
+    target: "loihi", flow, constants,
+    data: { calibration: { source: calibration.source, samples: calibration.count }, validation: { source: validation.source, samples: validation.count },
+      test: { source: test.source, samples: test.count } },
+    selection: `candidates scored bit-exactly on ${validation.count} validation images (training images after the ${calibration.count} calibration ones; never the test set); ` +
+      `chosen: the lowest energy per inference in flow '${flow}' within ${o.maxLoss} points of the DNN on validation (then latency, then T)`,
+    maxLoss: o.maxLoss, dnnValidationAccuracy: dnnAccuracy, timesteps: ts, knobs: knobs.map((k) => ({ name: k.name, convert: k.convert })), refused,
+    candidates, pareto: candidates.filter((c) => c.pareto),
+    chosen: { ...chosen, withinBudget, testAccuracy: evTest.accuracy, dnnTestAccuracy: testDnnCorrect / test.count },
+  };
+}
+
+/** The report optimizeLoihi returns. */
+export type OptimizeReport = Awaited<ReturnType<typeof optimizeLoihi>>;
