@@ -6,7 +6,10 @@
  * (λ, bias correction, tune) uses MNIST training images only (the CLI's default), never the test set.
  *
  *   npm run build && node bench/few-steps.mjs --out bench/few-steps [--limit 2000] [--T 8,16,32,64]
- *     [--configs default,vhalf,mse,bc,membrane,tune] MODEL.onnx ...
+ *     [--configs default,vhalf,mse,bc,membrane,tune] [--data-dir DIR] MODEL.onnx ...
+ *
+ * --data-dir: another IDX data set laid out as MNIST (DIR/{t10k,train}-{images-idx3,labels-idx1}-ubyte[.gz], e.g.
+ * Debian's /usr/share/datasets/fashion-mnist): test images and labels from t10k, calibration from train.
  *
  * Writes OUT/<model>-T<t>-<config>.json (the full reports; an existing file is reused, so an interrupted
  * run resumes) and prints a markdown table: rows model × config, columns T.
@@ -36,6 +39,10 @@ const out = opt("--out", "bench/few-steps");
 const limit = opt("--limit", "2000");
 const Ts = opt("--T", "8,16,32,64").split(",").map(Number);
 const configs = opt("--configs", Object.keys(CONFIGS).join(",")).split(",");
+const dataDir = opt("--data-dir", undefined);
+const gz = (f) => (existsSync(join(dataDir, f)) ? join(dataDir, f) : join(dataDir, `${f}.gz`));
+const dataArgs = dataDir
+  ? ["--data", gz("t10k-images-idx3-ubyte"), "--labels", gz("t10k-labels-idx1-ubyte"), "--calibration", gz("train-images-idx3-ubyte")] : [];
 const models = args;
 if (models.length === 0) {
   console.error("usage: node bench/few-steps.mjs [--out DIR] [--limit N] [--T 8,16] [--configs default,tune] MODEL.onnx ...");
@@ -53,7 +60,7 @@ for (const model of models) {
       const file = join(out, `${name}-T${T}-${c}.json`);
       if (!existsSync(file)) {
         const t0 = Date.now();
-        execFileSync("node", ["dist/cli.js", "run", model, "--limit", limit, "-T", String(T), ...CONFIGS[c], "--json", file], { stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("node", ["dist/cli.js", "run", model, ...dataArgs, "--limit", limit, "-T", String(T), ...CONFIGS[c], "--json", file], { stdio: ["ignore", "ignore", "inherit"] });
         console.error(`${name} T=${T} ${c}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
       const r = JSON.parse(readFileSync(file, "utf8"));

@@ -90,6 +90,8 @@ export interface ConversionReport {
   options: ResolvedConvertOptions;
   /** "weight" normalisation: the global factor s (maxWeight / largest positive ANN weight) and that weight */
   weightScale?: { factor: number; maxAnnWeight: number; layer: string };
+  /** stated fallbacks, e.g. layers kept layer-wise under granularity "channel" */
+  notes: string[];
 }
 
 /** Options with defaults filled. */
@@ -214,7 +216,7 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   const chanOf = new Map<string, (i: number) => number>(); // element index -> index into the λ vector
   const syn = o.synapseTau > 0 ? Math.exp(-1 / o.synapseTau) : 0;
   const nodes: SnnNode[] = [];
-  const report: ConversionReport = { lambdas: [], options: o };
+  const report: ConversionReport = { lambdas: [], options: o, notes: [] };
   const global = o.normalization === "weight" ? globalWeightScale(ann, o.maxWeight!) : null;
   if (global) report.weightScale = global;
   const neuron = (id: string, threshold: number): NeuronParams => o.cond ? condExpNeuron(o.cond, o.cond.dt, o.cond.accumulate) : ({
@@ -261,6 +263,8 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
     // "weight" normalisation needs no calibration data (its λ only serve the report's diagnosis)
     if (!a && !global) throw new SpikewasmError(`no calibration activations for layer '${n.id}'`);
     const perChan = o.granularity === "channel" && n.id !== output && (n.kind === "conv2d" || n.kind === "dense") && absorbs(n.id);
+    if (o.granularity === "channel" && (n.kind === "conv2d" || n.kind === "dense") && !perChan)
+      report.notes.push(`layer '${n.id}': one λ for the whole layer (channel-wise needs every consumer to be a dense or conv layer that absorbs per-channel factors${n.id === output ? "; the output layer keeps one" : ""})`);
     const l = a ? lambdaOf(a, s, count, o, perChan) : [1];
     lambda.set(n.id, l);
     if (l.length > 1) chanOf.set(n.id, s.length === 3 ? (i) => Math.floor(i / (s[1] * s[2])) : (i) => i);

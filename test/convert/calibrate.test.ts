@@ -154,6 +154,13 @@ describe("on the bundled 784-100-100-10 MLP with MNIST training images (no test 
     expect(r.report.notes.join(" ")).toMatch(/tune scores candidates on 60 calibration images/);
   });
 
+  it("states which layers stay layer-wise under channel-wise normalisation (here the output)", () => {
+    const { report } = convertAnn(ann, acts, cal.count, { granularity: "channel" });
+    expect(report.notes).toHaveLength(1);
+    expect(report.notes[0]).toMatch(new RegExp(`layer '${ann.output}': one λ for the whole layer .*the output layer keeps one`));
+    expect(report.lambdas.filter((l) => l.lambda.length > 1).length).toBe(2); // the two hidden layers
+  });
+
   it("refuses combinations the techniques cannot take, naming them", async () => {
     const evaluate = () => Promise.reject(new Error("not reached"));
     const bad = async (o: Parameters<typeof convertCalibrated>[3], re: RegExp) => {

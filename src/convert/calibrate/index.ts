@@ -97,6 +97,7 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
   const data = `${cal.source} (calibration images; no test images, no labels)`;
   if (!o.tune) {
     const built = await build(ann, acts, cal, o, settingOf(o), bcSamples);
+    notes.push(...built.conversion.notes);
     return { snn: built.snn, conversion: built.conversion, readout: o.readout ?? "count", readoutDelay: o.readoutDelay ?? 0, report: { techniques: techniquesOf(o, settingOf(o)), data, ...(built.bc ? { biasCorrection: { samples: bcSamples, layers: built.bc } } : {}), notes } };
   }
   const N = Math.min(o.tuneSamples ?? DEFAULT_TUNE_SAMPLES, cal.count);
@@ -133,6 +134,7 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
   const snn = chosen.readout === "membrane" ? membraneOutput(g.snn, g.uncorrectedOutputBias) : g.snn;
   const conversion = { ...g.conversion, options: { ...g.conversion.options, outputSpiking: chosen.readout !== "membrane" } };
   for (const e of result.excluded) notes.push(`tune: ${e.knob} ${e.value} not searched: ${e.reason}`);
+  notes.push(...g.conversion.notes);
   return {
     snn, conversion, readout: chosen.readout, readoutDelay: chosen.readoutDelay,
     report: {
