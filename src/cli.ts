@@ -11,6 +11,7 @@ import { registerExample } from "./cli/example.js";
 import { registerExport } from "./cli/export.js";
 import { registerInspect } from "./cli/inspect.js";
 import { registerLoihiSim } from "./cli/loihi-sim.js";
+import { registerMerge } from "./cli/merge.js";
 import { registerOptimize } from "./cli/optimize.js";
 import { registerRun } from "./cli/run.js";
 import { registerSimulate } from "./cli/simulate.js";
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerSimulate, registerRun, registerOptimize, registerCheck, registerInspect, registerExample, registerLoihiSim, registerExport]) register(program);
+  for (const register of [registerSimulate, registerRun, registerOptimize, registerCheck, registerInspect, registerExample, registerLoihiSim, registerExport, registerMerge]) register(program);
   return program;
 }
 

@@ -10,7 +10,7 @@ import { checkAgainstModel, loadImages } from "../data/dataset.js";
 import { readDataFile } from "../data/files.js";
 import { SpikewasmError } from "../errors.js";
 import { importOnnx } from "../onnx/import.js";
-import { runPipeline } from "../pipeline/run.js";
+import { type RunOptions, runPipeline } from "../pipeline/run.js";
 import { runGraphPipeline } from "../pipeline/run-graph.js";
 import { TARGET_NAMES } from "../pipeline/targets.js";
 import { chartJsSource } from "../report/chart-source.js";
@@ -21,6 +21,7 @@ import { graphFromFile, isGraphFile } from "./graphs.js";
 import { checkWritable, emitJson, printWritten, readBytes, writeAllAtomic } from "./io.js";
 import { int, loihiConstantsOption, loihiFlowOption, nirDtOption, nirResetOption, num } from "./options.js";
 import { printRun } from "./run-print.js";
+import { splitRunCommand } from "./run-split.js";
 
 /** --loihi-flow / --loihi-constants given for a run without the loihi target: a named error, not a silent no-op. */
 function checkLoihiOptionsUsed(o: Record<string, unknown>, cmd?: Command): void {
@@ -52,11 +53,8 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   checkAgainstModel(test.images, test.labels, inShape.kind === "input" ? inShape.shape : [], test.dataFile, test.labelsFile, test.labelsDeclared);
   // under --protocol the preset sets these options; only flags given on the command line override it
   const given = <T>(key: string, value: T): T | undefined => (!o.protocol || cmd?.getOptionValueSource(key) === "cli" ? value : undefined);
-  const report = await withProgress((progress) => runPipeline({
-    model, modelFile, imported,
-    test: test.input,
-    calibration: { samples: cal.samples, count: cal.count, source: calFile },
-  }, {
+  const inputs = { model, modelFile, imported, test: test.input, calibration: { samples: cal.samples, count: cal.count, source: calFile } };
+  const options = (progress: (stage: string, done: number, total: number) => void): RunOptions => ({
     timesteps: given("timesteps", o.timesteps) as number, batch: o.batch as number, workers: o.workers as number | undefined,
     coding: given("coding", o.coding as "current"), rate: given("rate", o.rate as number), seed: o.seed as number,
     readout: given("readout", o.readout as "count"), normalization: given("norm", o.norm as "percentile"), percentile: o.percentile as number,
@@ -71,7 +69,9 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string,
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
-  }));
+  });
+  if (o.shard) return splitRunCommand(inputs, options, o);
+  const report = await withProgress((progress) => runPipeline(inputs, options(progress)));
   // the report and the JSON are written together: a failure replaces neither
   const outputs: Array<{ file: string; data: string }> = [];
   if (o.report) {
@@ -161,6 +161,7 @@ export function registerRun(program: Command): void {
     .addOption(nirResetOption("NIR models only"))
     .option("--json <file>", "write the full report as JSON (- for standard output only)")
     .option("--report <file>", "write a self-contained HTML report (charts, raster of 3 samples, options; opens offline)")
+    .option("--shard <k/n>", "evaluate only shard k of n (1 <= k <= n) and write a partial report to --json; combine all n with spikewasm merge")
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json\n  spikewasm run net.nir --dt 1e-3 --target loihi       # a spiking network from NIR, evaluated as it is")
     .action((file: string | undefined, o: Record<string, unknown>, cmd: Command) => runCommand(file, o, cmd));
 }

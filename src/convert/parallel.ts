@@ -25,7 +25,7 @@ import { SpikewasmError } from "../errors.js";
 import { type SnnGraph, shapeSize } from "../ir/graph.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, mergeLoihiEvaluations } from "../loihi/evaluate.js";
 import type { LoihiGraph } from "../loihi/quantize.js";
-import { type ChunkOptions, type ChunkSums, type EvaluateOptions, type SnnEvaluation, evaluateSnn, finalizeEvaluation } from "./evaluate.js";
+import { type ChunkOptions, type ChunkSums, type EvaluateOptions, type SnnEvaluation, evaluateChunk, finalizeEvaluation } from "./evaluate.js";
 
 /** Options of evaluateSnnParallel: evaluateSnn's plus the number of workers. */
 export interface ParallelEvaluateOptions extends EvaluateOptions {
@@ -48,13 +48,23 @@ export type EvalMessage =
 
 /** Runs evaluateSnn's work in worker threads; the result equals evaluateSnn(snn, samples, labels, count, options). */
 export async function evaluateSnnParallel(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, options: ParallelEvaluateOptions): Promise<SnnEvaluation> {
-  const { workers, workerUrl, onProgress, ...o } = options;
+  return finalizeEvaluation(await evaluateSnnChunksParallel(snn, samples, labels, count, options));
+}
+
+/**
+ * The raw chunk sums of evaluateSnnParallel (one per worker, in order). With `sampleOffset` (a multiple of
+ * the batch) the samples are a range of a larger set starting there: its Poisson seeds and the chunks'
+ * offsets are those of the whole set, so chunks of several ranges merge exactly (src/distributed/).
+ */
+export async function evaluateSnnChunksParallel(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number,
+  options: ParallelEvaluateOptions & { sampleOffset?: number }): Promise<ChunkSums[]> {
+  const { workers, workerUrl, onProgress, sampleOffset = 0, ...o } = options;
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${workers}`);
   if (labels.length < count) throw new SpikewasmError(`${labels.length} labels for ${count} samples`);
   const batch = Math.min(o.batch ?? 32, count);
   const batches = batch > 0 ? Math.ceil(count / batch) : 0;
   const W = Math.min(workers ?? availableParallelism(), batches);
-  if (W <= 1) return evaluateSnn(snn, samples, labels, count, options);
+  if (W <= 1) return [await evaluateChunk(snn, samples, labels, count, { ...o, onProgress, sampleOffset })];
   // values per sample, from the graph (samples may hold more than `count` samples, as for evaluateSnn)
   const input = snn.nodes.find((node) => node.kind === "input");
   if (!input || input.kind !== "input") throw new SpikewasmError("the graph has no input node");
@@ -66,9 +76,9 @@ export async function evaluateSnnParallel(snn: SnnGraph, samples: Float32Array, 
     kind: "snn", graph, count: c.count,
     samples: samples.slice(c.start * n, (c.start + c.count) * n),
     labels: labels.slice(c.start, c.start + c.count),
-    options: { ...o, batch, sampleOffset: c.start },
+    options: { ...o, batch, sampleOffset: sampleOffset + c.start },
   }));
-  return finalizeEvaluation(parts as ChunkSums[]);
+  return parts as ChunkSums[];
 }
 
 /** Contiguous chunks of whole batches over W workers: the first `batches % W` chunks get one batch more. */

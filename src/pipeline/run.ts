@@ -4,11 +4,10 @@
  * DNN-activation / SNN-rate correlation per layer (with saturated and silent layers flagged).
  * The CLI (`spikewasm run`) only reads files and prints; browsers can call this with bytes.
  */
-import { argmax } from "../ann/infer.js";
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, resolveConvertOptions } from "../convert/convert.js";
 import { type CalibrationOptions, convertCalibrated } from "../convert/calibrate/index.js";
-import { type EvaluateOptions, type LayerActivity, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
+import { type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
@@ -16,7 +15,8 @@ import { type OnnxImport, importOnnx, requireConvertible } from "../onnx/import.
 import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
-import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds, connectionSparsity, parameterBytes } from "./metrics.js";
+import { connectionSparsity, parameterBytes } from "./metrics.js";
+import { type RunStatic, dnnRange, finishRun } from "./run-sums.js";
 import { planMemory } from "../sim/plan.js";
 import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
 import { Simulator } from "../sim/simulator.js";
@@ -24,7 +24,7 @@ import { checkLoihiFlow } from "../targets/loihi-system.js";
 import { checkLabelRange } from "../data/dataset.js";
 import { checkMemory } from "../sim/budget.js";
 import { checkLoihiConstants } from "../targets/loihi.js";
-import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTarget, compareTargets, cpuTarget, loihiTarget, ncs2Target } from "./targets.js";
+import { type LoihiTargetOptions, type TargetReport, checkTargets, snnActivityTarget, cpuTarget, loihiTarget } from "./targets.js";
 
 /** Inputs of a run: model bytes and samples already in the model's [C, H, W] order. */
 export interface RunInputs {
@@ -145,51 +145,6 @@ async function spikeRaster(snn: SnnGraph, samples: Float32Array, labels: Int32Ar
   return { samples: B, steps: T, labels: Array.from(labels.subarray(0, B)), layers };
 }
 
-/** Per-layer DNN-vs-SNN diagnosis: the layer's activity plus how well its rates track the DNN. */
-export interface LayerDiagnosis extends Omit<LayerActivity, "spikeCountsSum"> {
-  /** Pearson correlation of the per-neuron mean DNN activation / λ and the SNN firing rate */
-  correlation: number | null;
-  /** fraction of neurons firing at >= 0.95 spikes per step */
-  saturatedFraction: number;
-  /** fraction of neurons silent in the SNN whose DNN activation is > 5% of λ */
-  silentFraction: number;
-  flags: string[];
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
-}
-
-/** DNN inference in chunks: predictions and the per-neuron mean activation of every node. */
-function dnnPass(ann: AnnGraph, runner: AnnRunner, samples: Float32Array, count: number, chunk = 256) {
-  const shapes = annShapes(ann);
-  const zeros = new ZeroCounter(computeNodeIds(ann));
-  runner.resetStats();
-  const n = shapeSize(shapes.get(ann.nodes[0].id)!);
-  const predictions = new Int32Array(count);
-  const means = new Map<string, Float64Array>([...shapes].map(([id, s]) => [id, new Float64Array(shapeSize(s))]));
-  for (let s0 = 0; s0 < count; s0 += chunk) {
-    const B = Math.min(chunk, count - s0);
-    const acts = runner.run(samples.subarray(s0 * n, (s0 + B) * n), B, true);
-    predictions.set(argmax(acts.get(ann.output!)!, B), s0);
-    zeros.add(acts);
-    for (const [id, a] of acts) {
-      const m = means.get(id)!, size = m.length;
-      for (let b = 0; b < B; b++) for (let j = 0; j < size; j++) m[j] += a[b * size + j];
-    }
-  }
-  for (const m of means.values()) for (let j = 0; j < m.length; j++) m[j] /= count;
-  const stats = runner.stats();
-  const effectiveMacs = new Map([...(stats?.effectiveMacs ?? new Map<string, number>())].map(([id, v]) => [id, v / count]));
-  return { predictions, means, activationSparsity: zeros.sparsity, effectiveMacs: stats ? effectiveMacs : null };
-}
-
 /** Options with the protocol preset applied (explicit fields win) and the pause checked. */
 function resolveRunOptions(o: RunOptions): RunOptions {
   if (o.protocol !== undefined) {
@@ -233,9 +188,26 @@ export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
   });
 }
 
-/** Runs the whole pipeline; returns the report (JSON-ready). */
-export async function runPipeline(inp: RunInputs, o: RunOptions) {
-  const t0 = performance.now();
+/** What every range of a run shares: the resolved options, the imported and converted model, the DNN runner. */
+export interface RunContext {
+  o: RunOptions;
+  ann: AnnGraph;
+  snn: SnnGraph;
+  runner: AnnRunner;
+  /** values per sample */
+  n: number;
+  /** the SNN's populations (id, neurons) in plan order: the layers of the evaluation */
+  populations: { id: string; size: number }[];
+  evOptions: EvaluateOptions;
+  /** the report's sample-independent part */
+  static: RunStatic;
+}
+
+/**
+ * Everything before the test set is evaluated: options checked, the model imported, normalised on the
+ * calibration data and converted. Deterministic: every shard and queue worker computes the same context.
+ */
+export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunContext> {
   o = resolveRunOptions(o);
   /** steps simulated per sample: the presentation plus the counted half of the pause */
   const simSteps = o.timesteps + Math.floor((o.pause ?? 0) / 2);
@@ -267,90 +239,60 @@ export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const { snn, conversion: conv } = cc;
   if (o.tune && targetNames.includes("loihi") && convertOptions.reset !== "zero")
     cc.report.notes.push("tune scored the float SNN with reset by subtraction; the Loihi target resets to zero: --reset zero tunes for what Loihi runs");
-
-  const dnn = dnnPass(ann, runner, inp.test.samples, inp.test.count);
-  let dnnCorrect = 0;
-  for (let i = 0; i < inp.test.count; i++) if (dnn.predictions[i] === inp.test.labels[i]) dnnCorrect++;
-  const dnnAccuracy = dnnCorrect / inp.test.count;
-  o.onProgress?.("dnn", inp.test.count, inp.test.count);
+  const plan = planMemory(snn, 1);
 
   const evOptions: EvaluateOptions = {
     timesteps: simSteps, ...(simSteps !== o.timesteps ? { inputSteps: o.timesteps } : {}), batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0,
     readout: cc.readout, readoutDelay: cc.readoutDelay,
     onProgress: (d, t) => o.onProgress?.("snn", d, t),
   };
-  const ev = await evaluateFloatSnn(snn, inp.test, evOptions, o);
-
-  const layers: LayerDiagnosis[] = ev.layers.map((l) => {
-    const lam = conv.lambdas.find((x) => x.id === l.id)?.lambda ?? [1];
-    const mean = dnn.means.get(l.id)!;
-    const s = shapes.get(l.id)!;
-    const per = s.length === 3 ? s[1] * s[2] : 1;
-    const target = Array.from(mean, (a, j) => a / (lam.length === 1 ? lam[0] : lam[Math.floor(j / per)]));
-    const rates = Array.from(l.spikeCountsSum, (c) => c / (inp.test.count * simSteps));
-    const saturatedFraction = rates.filter((r) => r >= 0.95).length / rates.length;
-    const silentFraction = rates.filter((r, j) => r === 0 && target[j] > 0.05).length / rates.length;
-    const correlation = pearson(target, rates);
-    const flags: string[] = [];
-    if (saturatedFraction > 0.01) flags.push(`saturated: ${(100 * saturatedFraction).toFixed(1)}% of neurons fire at >= 0.95 spikes/step`);
-    if (silentFraction > 0.05) flags.push(`silent: ${(100 * silentFraction).toFixed(1)}% of neurons never fire though the DNN activates them`);
-    if (l.rate === 0) flags.push("silent layer: no spikes at all");
-    return { id: l.id, kind: l.kind, neurons: l.neurons, spikesPerInference: l.spikesPerInference, synopsPerInference: l.synopsPerInference,
-      rate: l.rate, correlation, saturatedFraction, silentFraction, flags };
-  });
-
   const annLayers = ann.nodes.map((node) => ({
     id: node.id, kind: node.kind, shape: shapes.get(node.id)!, params: annParams(node),
     macs: annMacs(node, annInputs(node).map((id) => shapes.get(id)!)[0], shapes.get(node.id)!),
     activation: "activation" in node ? node.activation : undefined,
   }));
-  const macs = annLayers.reduce((a, l) => a + l.macs, 0);
-  const T = o.timesteps;
-  const fedByInput = new Set(ann.nodes.filter((nd) => annInputs(nd).includes(ann.nodes[0].id)).map((nd) => nd.id));
-  const snnInputMacs = (o.coding ?? "current") === "current" && dnn.effectiveMacs
-    ? T * [...dnn.effectiveMacs].filter(([id]) => fedByInput.has(id)).reduce((a, [, v]) => a + v, 0) : 0;
-  const neurons = ev.layers.reduce((a, l) => a + l.neurons, 0);
-  const csp = connectionSparsity(ann), pbytes = parameterBytes(ann);
-  const dnnMetrics: NeuroBenchMetrics = {
-    footprintBytes: pbytes, connectionSparsity: csp, activationSparsity: dnn.activationSparsity, denseOps: macs,
-    effectiveMacs: dnn.effectiveMacs ? [...dnn.effectiveMacs.values()].reduce((a, v) => a + v, 0) : macs, effectiveAcs: 0,
-  };
-  const snnMetrics: NeuroBenchMetrics = {
-    footprintBytes: pbytes + planMemory(snn, 1).stateBytes, connectionSparsity: csp,
-    activationSparsity: 1 - ev.layers.reduce((a, l) => a + l.spikesPerInference, 0) / (neurons * simSteps),
-    denseOps: macs * simSteps, effectiveMacs: snnInputMacs, effectiveAcs: ev.synopsPerInference - snnInputMacs,
-  };
-  const raster = o.raster ? await spikeRaster(snn, inp.test.samples, inp.test.labels, inp.test.count, n, o) : undefined;
-  const targets: TargetReport[] = [];
-  for (const t of targetNames) {
-    if (t === "cpu") targets.push(cpuTarget(runner, inp.test.samples, inp.test.count, n, dnnAccuracy, o.cpuWatts));
-    else if (t === "ncs2") targets.push(ncs2Target(macs, annLayers.filter((l) => l.kind === "dense").reduce((a, l) => a + l.macs, 0), dnnAccuracy));
-    // model time actually simulated (presentation + the counted half of a pause)
-    else if (t !== "loihi") targets.push(snnActivityTarget(t, snn, ev, ev.timesteps));
-    else targets.push(await runLoihiTarget(snn, inp.test, ev, o));
-  }
-  return {
-    spikewasm: VERSION, node: typeof process !== "undefined" ? process.versions?.node : undefined,
-    seconds: (performance.now() - t0) / 1000,
+  const populations = plan.pops.map((p) => ({ id: p.id, size: p.n }));
+  const stat: RunStatic = {
     model: { file: inp.modelFile, opset: imp.opset, producer: imp.producer, layers: annLayers,
-      params: annLayers.reduce((a, l) => a + l.params, 0), macs, droppedSoftmax: imp.droppedSoftmax },
-    data: { samples: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null,
-      calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
+      params: annLayers.reduce((a, l) => a + l.params, 0), macs: annLayers.reduce((a, l) => a + l.macs, 0), droppedSoftmax: imp.droppedSoftmax },
+    data: { source: inp.test.source, preprocessing: inp.test.preprocessing ?? null, calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
     options: { ...conv.options, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: cc.readout, readoutDelay: cc.readoutDelay, batch: o.batch ?? 32,
       ...(o.pause !== undefined ? { pause: o.pause, stepsSimulated: simSteps } : {}), ...(o.protocol !== undefined ? { protocol: protocolReport(o) } : {}) },
     calibration: cc.report,
-    dnn: { accuracy: dnnAccuracy, metrics: dnnMetrics },
-    snn: {
-      timesteps: simSteps, accuracy: ev.accuracy, accuracyByStep: ev.accuracyByStep, conversionLoss: dnnAccuracy - ev.accuracy,
-      ...(conv.weightScale ? { weightScale: conv.weightScale } : {}),
-      spikesPerInference: ev.spikesPerInference, synopsPerInference: ev.synopsPerInference, inputSpikesPerInference: ev.inputSpikesPerInference,
-      normalization: conv.lambdas, layers, metrics: snnMetrics,
-      ...(raster ? { raster } : {}),
-    },
-    targets,
-    comparison: compareTargets(targets),
+    targets: targetNames,
+    simSteps,
+    lambdas: conv.lambdas,
+    ...(conv.weightScale ? { weightScale: conv.weightScale } : {}),
+    populationShapes: populations.map(({ id }) => [id, shapes.get(id)!] as [string, number[]]),
+    fedByInput: ann.nodes.filter((nd) => annInputs(nd).includes(ann.nodes[0].id)).map((nd) => nd.id),
+    denseMacs: annLayers.filter((l) => l.kind === "dense").reduce((a, l) => a + l.macs, 0),
+    parameterBytes: parameterBytes(ann), connectionSparsity: connectionSparsity(ann), stateBytes: plan.stateBytes,
   };
+  return { o, ann, snn, runner, n, populations, evOptions, static: stat };
+}
+
+/** Runs the whole pipeline; returns the report (JSON-ready). */
+export async function runPipeline(inp: RunInputs, o: RunOptions) {
+  const t0 = performance.now();
+  const ctx = await prepareRun(inp, o);
+  o = ctx.o;
+  const dnn = await dnnRange(ctx, inp.test, 0, inp.test.count);
+  o.onProgress?.("dnn", inp.test.count, inp.test.count);
+  const ev = await evaluateFloatSnn(ctx.snn, inp.test, ctx.evOptions, o);
+  const raster = o.raster ? await spikeRaster(ctx.snn, inp.test.samples, inp.test.labels, inp.test.count, ctx.n, o) : undefined;
+  const dnnAccuracy = dnn.correct / dnn.count;
+  const targets = new Map<string, TargetReport>();
+  for (const t of ctx.static.targets) {
+    if (t === "cpu") targets.set(t, cpuTarget(ctx.runner, inp.test.samples, inp.test.count, ctx.n, dnnAccuracy, o.cpuWatts));
+    // model time actually simulated (presentation + the counted half of a pause)
+    else if (t === "loihi") targets.set(t, await runLoihiTarget(ctx.snn, inp.test, ev, o));
+    else if (t !== "ncs2") targets.set(t, snnActivityTarget(t, ctx.snn, ev, ev.timesteps));
+  }
+  return finishRun(ctx.static, dnn, ev, {
+    seconds: (performance.now() - t0) / 1000, node: typeof process !== "undefined" ? process.versions?.node : undefined,
+    target: (name) => targets.get(name), raster,
+  });
 }
 
 /** The report runPipeline returns. */
-export type RunReport = Awaited<ReturnType<typeof runPipeline>>;
+export type RunReport = ReturnType<typeof finishRun>;

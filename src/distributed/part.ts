@@ -1,0 +1,200 @@
+/**
+ * Partial run reports: a range of the test set evaluated by one shard (`run --shard k/n`) or one queue
+ * job, as raw sums (DnnSums, the SNN's ChunkSums) plus the run's sample-independent part; `mergeParts`
+ * checks that the parts belong to one run and count every sample exactly once, adds the sums and builds
+ * the report with the same finishRun as a one-process run, so the JSON is the same bit for bit apart
+ * from timings.
+ */
+import { type ChunkSums, evaluateChunk, finalizeEvaluation } from "../convert/evaluate.js";
+import { evaluateSnnChunksParallel } from "../convert/parallel.js";
+import { SpikewasmError } from "../errors.js";
+import { type RunContext, type RunInputs, type RunOptions, prepareRun } from "../pipeline/run.js";
+import { type DnnSums, type RunStatic, dnnRange, finishRun, mergeDnnSums } from "../pipeline/run-sums.js";
+import { ExactSums } from "../util/exact-sum.js";
+import { VERSION } from "../version.js";
+import { type SampleRange, runFingerprint } from "./shard.js";
+
+export const PART_FORMAT = "spikewasm-run-part/1";
+
+/** One part of a run (JSON). */
+export interface RunPart {
+  format: typeof PART_FORMAT;
+  spikewasm: string;
+  node: string | undefined;
+  /** the run's identity (runFingerprint): equal in every part of one run */
+  fingerprint: string;
+  /** `--shard k/n` that wrote it; null for a queue job */
+  shard: { index: number; count: number } | null;
+  samples: { start: number; count: number; total: number };
+  seconds: number;
+  static: RunStatic;
+  dnn: { correct: number; predictions: number[]; zeros: number; all: number; effectiveMacs: [string, number][] | null; means: { id: string; partials: number[][] }[] };
+  snn: { chunks: ChunkJson[] };
+}
+
+type ChunkJson = Omit<ChunkSums, "correct" | "predictions" | "layers"> & {
+  correct: number[]; predictions: number[];
+  layers: { id: string; kind: string; neurons: number; spikes: number; synops: number; spikeCountsSum: number[] }[];
+};
+
+/** Targets a part can carry: those computed from the merged sums alone (the others need the whole run in one place). */
+export const PART_TARGETS = ["ncs2"];
+
+/** Refuses what a split run cannot give: a raster, targets other than ncs2. `how` names the split ("--shard", "--queue"). */
+export function checkSplittable(o: RunOptions, how: string): void {
+  const other = (o.targets ?? []).filter((t) => !PART_TARGETS.includes(t));
+  if (other.length) throw new SpikewasmError(`--target ${other.join(",")} with ${how}: the bit-exact Loihi run, the CPU timing and the chip mappings need the whole run in one process; ` +
+    `a split run gives ${PART_TARGETS.join(", ")} only (run those targets without ${how}, e.g. with --loihi-samples on a subset)`);
+  if (o.raster) throw new SpikewasmError(`--report with ${how}: the HTML report's spike raster needs the model; write the JSON with ${how} and merge, or run without it`);
+}
+
+/** What evaluatePart needs besides inputs and options. */
+export interface PartOptions {
+  shard?: { index: number; count: number } | null;
+  /** SNN worker threads (default: all cores) */
+  workers?: number;
+  /** awaited between batches (a queue worker renews its job lock there) */
+  yieldBetween?: () => Promise<void>;
+  /** samples done within the range */
+  onProgress?: (done: number, total: number) => void;
+  /** a context already prepared for these inputs and options (a queue worker keeps one per run) */
+  context?: RunContext;
+  fingerprint?: string;
+}
+
+/** Evaluates the test samples of `range` and returns the part. */
+export async function evaluatePart(inp: RunInputs, o: RunOptions, range: SampleRange, p: PartOptions = {}): Promise<RunPart> {
+  const t0 = performance.now();
+  const ctx = p.context ?? await prepareRun(inp, o);
+  const { start, count } = range;
+  const dnn = await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween);
+  const n = ctx.n;
+  const chunks = count === 0 ? [] : p.yieldBetween
+    ? await evaluateChunkYielding(ctx, inp, range, p)
+    : await evaluateSnnChunksParallel(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
+      { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress: (d, t) => { p.onProgress?.(d, t); ctx.evOptions.onProgress?.(d, t); } });
+  return {
+    format: PART_FORMAT, spikewasm: VERSION, node: process.versions.node, fingerprint: p.fingerprint ?? runFingerprint(inp, o),
+    shard: p.shard ?? null, samples: { start, count, total: inp.test.count }, seconds: (performance.now() - t0) / 1000,
+    static: ctx.static, dnn: dnnJson(dnn), snn: { chunks: chunks.map(chunkJson) },
+  };
+}
+
+/** One batch at a time in this thread, awaiting yieldBetween after each (a queue job). */
+async function evaluateChunkYielding(ctx: RunContext, inp: RunInputs, range: SampleRange, p: PartOptions): Promise<ChunkSums[]> {
+  const batch = ctx.static.options.batch as number, n = ctx.n, out: ChunkSums[] = [];
+  for (let s = range.start; s < range.start + range.count; s += batch) {
+    const c = Math.min(batch, range.start + range.count - s);
+    out.push(await evaluateChunk(ctx.snn, inp.test.samples.subarray(s * n, (s + c) * n), inp.test.labels.subarray(s, s + c), c,
+      { ...ctx.evOptions, batch, sampleOffset: s, onProgress: undefined }));
+    p.onProgress?.(s + c - range.start, range.count);
+    await p.yieldBetween!();
+  }
+  return out;
+}
+
+function dnnJson(d: DnnSums): RunPart["dnn"] {
+  return { correct: d.correct, predictions: Array.from(d.predictions), zeros: d.zeros, all: d.all, effectiveMacs: d.effectiveMacs,
+    means: d.means.map(({ id, sums }) => ({ id, partials: sums.toJSON() })) };
+}
+
+function chunkJson(c: ChunkSums): ChunkJson {
+  return { ...c, correct: Array.from(c.correct), predictions: Array.from(c.predictions),
+    layers: c.layers.map((l) => ({ ...l, spikeCountsSum: Array.from(l.spikeCountsSum) })) };
+}
+
+/** A part as read from `file`: shape checked, every problem named with the file and the field. */
+export function parsePart(value: unknown, file: string): RunPart {
+  const bad = (what: string): never => { throw new SpikewasmError(`${file}: not a spikewasm run part (${what})`); };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) bad("not a JSON object");
+  const p = value as RunPart;
+  if (p.format !== PART_FORMAT) bad(`format ${JSON.stringify(p.format)}, expected ${PART_FORMAT}: write parts with spikewasm run --shard k/n --json part.json`);
+  const int = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  if (typeof p.fingerprint !== "string" || !p.static || typeof p.static !== "object") bad("fingerprint or static missing");
+  if (!p.samples || !int(p.samples.start) || !int(p.samples.count) || !int(p.samples.total) || p.samples.start + p.samples.count > p.samples.total) bad("samples: {start, count, total} expected");
+  if (!p.dnn || !Array.isArray(p.dnn.predictions) || p.dnn.predictions.length !== p.samples.count || !Array.isArray(p.dnn.means)) bad("dnn sums missing or of the wrong length");
+  if (!p.snn || !Array.isArray(p.snn.chunks)) bad("snn.chunks missing");
+  let next = p.samples.start;
+  for (const c of p.snn.chunks) {
+    if (!c || c.sampleOffset !== next || !int(c.samples) || !Array.isArray(c.correct) || !Array.isArray(c.layers)) bad(`snn chunk at sample ${c?.sampleOffset} does not continue at ${next}`);
+    next += c.samples;
+  }
+  if (next !== p.samples.start + p.samples.count) bad(`snn chunks cover samples ${p.samples.start}..${next - 1}, the part says ${p.samples.start}..${p.samples.start + p.samples.count - 1}`);
+  return p;
+}
+
+/** The first path where two JSON values differ ("options.timesteps: 64 vs 32"), or null. */
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  const show = (v: unknown) => { const s = JSON.stringify(v) ?? "absent"; return s.length > 60 ? `${s.slice(0, 57)}...` : s; };
+  return `${path}: ${show(a)} vs ${show(b)}`;
+}
+
+/**
+ * Merges the parts of one run into its report. Named errors (exit 2): parts of different spikewasm
+ * versions, models, data or options; a sample in two parts; samples in none (with the missing shards).
+ */
+export function mergeParts(parts: { file: string; part: RunPart }[]) {
+  if (parts.length === 0) throw new SpikewasmError("merge: no parts given");
+  const [first] = parts;
+  for (const { file, part } of parts.slice(1)) {
+    if (part.spikewasm !== first.part.spikewasm) throw new SpikewasmError(`${file} was written by spikewasm ${part.spikewasm}, ${first.file} by ${first.part.spikewasm}: merge parts of one version`);
+    if (part.fingerprint !== first.part.fingerprint) {
+      const d = firstDifference(first.part.static, part.static, "") ?? (part.samples.total !== first.part.samples.total ? `samples: ${first.part.samples.total} vs ${part.samples.total} test samples` : "the model, data or calibration bytes (their hash differs)");
+      throw new SpikewasmError(`${first.file} and ${file} are parts of different runs: ${d} (in that order)`);
+    }
+    if (JSON.stringify(part.shard?.count) !== JSON.stringify(first.part.shard?.count))
+      throw new SpikewasmError(`${file} is ${part.shard ? `shard ${part.shard.index}/${part.shard.count}` : "a queue part"}, ${first.file} ${first.part.shard ? `shard ${first.part.shard.index}/${first.part.shard.count}` : "a queue part"}: merge the parts of one split`);
+  }
+  const total = first.part.samples.total;
+  const sorted = [...parts].sort((a, b) => a.part.samples.start - b.part.samples.start || a.part.samples.count - b.part.samples.count);
+  const shardsGiven = new Map<number, string>();
+  for (const { file, part } of sorted) {
+    if (!part.shard) continue;
+    const other = shardsGiven.get(part.shard.index);
+    if (other) throw new SpikewasmError(`shard ${part.shard.index}/${part.shard.count} given twice: ${other} and ${file}`);
+    shardsGiven.set(part.shard.index, file);
+  }
+  const missingShards = first.part.shard ? Array.from({ length: first.part.shard.count }, (_, i) => i + 1).filter((k) => !shardsGiven.has(k)) : [];
+  const missing = missingShards.length ? ` (missing: shard${missingShards.length > 1 ? "s" : ""} ${missingShards.map((k) => `${k}/${first.part.shard!.count}`).join(", ")})` : "";
+  let next = 0, prev = "";
+  for (const { file, part } of sorted) {
+    const { start, count } = part.samples;
+    if (count === 0) continue;
+    if (start < next) throw new SpikewasmError(`samples ${start}..${Math.min(next, start + count) - 1} are in both ${prev} and ${file}: every sample must be counted once`);
+    if (start > next) throw new SpikewasmError(`samples ${next}..${start - 1} of ${total} are in no part${missing}`);
+    next = start + count;
+    prev = file;
+  }
+  if (next < total) throw new SpikewasmError(`samples ${next}..${total - 1} of ${total} are in no part${missing}`);
+
+  const live = sorted.filter(({ part }) => part.samples.count > 0).map(({ file, part }) => ({ file, part }));
+  const dnn = mergeDnnSums(live.map(({ file, part }) => dnnSums(part, file)));
+  const ev = finalizeEvaluation(live.flatMap(({ part }) => part.snn.chunks.map(chunkSums)));
+  return finishRun(first.part.static, dnn, ev, { seconds: parts.reduce((a, p) => a + p.part.seconds, 0), node: first.part.node });
+}
+
+function dnnSums(p: RunPart, file: string): DnnSums {
+  const d = p.dnn;
+  return { start: p.samples.start, count: p.samples.count, correct: d.correct, predictions: Int32Array.from(d.predictions), zeros: d.zeros, all: d.all,
+    effectiveMacs: d.effectiveMacs, means: d.means.map(({ id, partials }) => ({ id, sums: exact(partials, `${file}: dnn.means '${id}'`) })) };
+}
+
+function exact(partials: number[][], what: string): ExactSums {
+  try {
+    return ExactSums.fromJSON(partials, what);
+  } catch (e) {
+    throw new SpikewasmError((e as Error).message);
+  }
+}
+
+function chunkSums(c: ChunkJson): ChunkSums {
+  return { ...c, correct: Float64Array.from(c.correct), predictions: Int32Array.from(c.predictions),
+    layers: c.layers.map((l) => ({ ...l, spikeCountsSum: Float64Array.from(l.spikeCountsSum) })) };
+}

@@ -1,0 +1,108 @@
+/**
+ * Exact sums of many floating-point values, one per element of a vector (e.g. a mean activation per
+ * neuron over a test set), that can be split over any number of parts and merged with a result that
+ * does not depend on the split: each element keeps its running sum exactly as a short list of
+ * non-overlapping doubles in increasing magnitude (Shewchuk's expansion, the "partials" of Python's
+ * math.fsum: R. Hettinger's msum recipe), and `value` rounds that exact sum once, correctly. Adding the
+ * same values in any order, or the parts' partials in any order, gives the same exact sum and hence the
+ * same double, bit for bit — which a plain running `+=` does not (floating-point addition is not
+ * associative). Typically one or two partials per element; the storage grows when more are needed.
+ */
+
+export class ExactSums {
+  /** partials of element j at p[j·width .. j·width + len[j]) */
+  private p: Float64Array;
+  private len: Uint16Array;
+  private width = 2;
+
+  constructor(readonly size: number) {
+    this.p = new Float64Array(size * this.width);
+    this.len = new Uint16Array(size);
+  }
+
+  /** Adds x to element j (exactly). */
+  add(j: number, x: number): void {
+    const w = this.width, base = j * w, n = this.len[j], p = this.p;
+    let i = 0;
+    for (let k = 0; k < n; k++) {
+      let y = p[base + k];
+      if (Math.abs(x) < Math.abs(y)) { const t = x; x = y; y = t; }
+      const hi = x + y, lo = y - (hi - x);
+      if (lo !== 0) p[base + i++] = lo;
+      x = hi;
+    }
+    if (i >= this.width) this.grow(); // i partials kept (all of them) and x still to store
+    this.p[j * this.width + i] = x;
+    this.len[j] = i + 1;
+  }
+
+  /** Adds values[offset + j] to element j for every j. */
+  addRow(values: ArrayLike<number>, offset = 0): void {
+    for (let j = 0; j < this.size; j++) {
+      const x = values[offset + j];
+      if (x !== 0) this.add(j, x);
+    }
+  }
+
+  /** Adds every partial of `other` (same size) into this: the exact sum of both. */
+  merge(other: ExactSums): void {
+    if (other.size !== this.size) throw new Error(`ExactSums.merge: sizes ${this.size} and ${other.size}`);
+    for (let j = 0; j < this.size; j++) for (const x of other.partials(j)) this.add(j, x);
+  }
+
+  /** The partials of element j (non-overlapping, increasing magnitude). */
+  partials(j: number): number[] {
+    const base = j * this.width;
+    return Array.from(this.p.subarray(base, base + this.len[j]));
+  }
+
+  /** The exact sum of element j rounded once to the nearest double (ties to even), as math.fsum. */
+  value(j: number): number {
+    const base = j * this.width, p = this.p;
+    let n = this.len[j];
+    if (n === 0) return 0;
+    let hi = p[base + --n], lo = 0;
+    while (n > 0) {
+      const x = hi, y = p[base + --n];
+      hi = x + y;
+      lo = y - (hi - x);
+      if (lo !== 0) break;
+    }
+    if (n > 0 && ((lo < 0 && p[base + n - 1] < 0) || (lo > 0 && p[base + n - 1] > 0))) {
+      const y = lo * 2, x = hi + y;
+      if (y === x - hi) hi = x;
+    }
+    return hi;
+  }
+
+  /** Every element's rounded sum. */
+  values(): Float64Array {
+    const out = new Float64Array(this.size);
+    for (let j = 0; j < this.size; j++) out[j] = this.value(j);
+    return out;
+  }
+
+  /** JSON form: each element's partials (an empty list for an element with nothing added). */
+  toJSON(): number[][] {
+    return Array.from({ length: this.size }, (_, j) => this.partials(j));
+  }
+
+  /** Rebuilds sums from their JSON form (checked: a list of finite-number lists). */
+  static fromJSON(v: unknown, what: string): ExactSums {
+    if (!Array.isArray(v)) throw new TypeError(`${what}: expected a list of partial-sum lists`);
+    const s = new ExactSums(v.length);
+    v.forEach((ps, j) => {
+      if (!Array.isArray(ps) || !ps.every((x) => typeof x === "number" && Number.isFinite(x))) throw new TypeError(`${what}[${j}]: expected a list of finite numbers`);
+      for (const x of ps) s.add(j, x);
+    });
+    return s;
+  }
+
+  /** Doubles the partials per element (kept in place: element j's list stays at j·width). */
+  private grow(): void {
+    const w = this.width, nw = w * 2, np = new Float64Array(this.size * nw);
+    for (let j = 0; j < this.size; j++) np.set(this.p.subarray(j * w, j * w + this.len[j]), j * nw);
+    this.p = np;
+    this.width = nw;
+  }
+}

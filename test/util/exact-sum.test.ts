@@ -1,0 +1,52 @@
+/** ExactSums: the correctly rounded exact sum, whatever the order of the values or the split into parts. */
+import { describe, expect, it } from "vitest";
+import { ExactSums } from "../../src/util/exact-sum.js";
+import { Rng } from "../../src/util/rng.js";
+
+/** The exact sum, correctly rounded, by BigInt: every value is a multiple of 2^-200 here. */
+function reference(values: number[]): number {
+  let s = 0n;
+  const scale = 2 ** 100;
+  for (const v of values) s += BigInt(v * scale) * 2n ** 100n; // v · 2^200, exact (v·2^100 is an integer here)
+  return Number(s) / 2 ** 100 / 2 ** 100;
+}
+
+describe("ExactSums", () => {
+  it("keeps what a running += loses", () => {
+    const s = new ExactSums(1);
+    for (const v of [1e16, 1, -1e16]) s.add(0, v);
+    expect(1e16 + 1 - 1e16).toBe(0);
+    expect(s.value(0)).toBe(1);
+  });
+
+  it("gives the correctly rounded sum for any order and any split into merged parts (wide magnitudes, float32 values)", () => {
+    const r = new Rng(7), rng = () => r.uniform();
+    for (let trial = 0; trial < 40; trial++) {
+      const values = Array.from({ length: 300 }, () => Math.fround((rng() - 0.3) * 2 ** Math.floor(rng() * 80 - 40)));
+      const want = reference(values);
+      const whole = new ExactSums(1);
+      for (const v of values) whole.add(0, v);
+      expect(whole.value(0)).toBe(want);
+      // shuffled, split in three parts, merged in another order, through JSON
+      const order = values.map((v, i) => [rng(), v] as const).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+      const cut1 = Math.floor(rng() * 300), cut2 = cut1 + Math.floor(rng() * (300 - cut1));
+      const parts = [order.slice(0, cut1), order.slice(cut1, cut2), order.slice(cut2)].map((vs) => {
+        const p = new ExactSums(1);
+        for (const v of vs) p.add(0, v);
+        return ExactSums.fromJSON(JSON.parse(JSON.stringify(p.toJSON())), "part");
+      });
+      const merged = new ExactSums(1);
+      for (const p of [parts[2], parts[0], parts[1]]) merged.merge(p);
+      expect(merged.value(0)).toBe(want);
+    }
+  });
+
+  it("grows past two partials per element when the magnitudes need it", () => {
+    const s = new ExactSums(2);
+    const values = [2 ** 60, 1, 2 ** -60, 2 ** 120, -(2 ** 60)];
+    for (const v of values) { s.add(1, v); s.add(0, 3); }
+    expect(s.partials(1).length).toBeGreaterThan(2);
+    expect(s.value(1)).toBe(reference(values));
+    expect(s.value(0)).toBe(15);
+  });
+});
