@@ -15,6 +15,7 @@ import { registerMerge } from "./cli/merge.js";
 import { registerOptimize } from "./cli/optimize.js";
 import { registerRun } from "./cli/run.js";
 import { registerSimulate } from "./cli/simulate.js";
+import { registerWorker } from "./cli/worker.js";
 import { SpikewasmError } from "./errors.js";
 import { VERSION } from "./version.js";
 
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerSimulate, registerRun, registerOptimize, registerCheck, registerInspect, registerExample, registerLoihiSim, registerExport, registerMerge]) register(program);
+  for (const register of [registerSimulate, registerRun, registerOptimize, registerCheck, registerInspect, registerExample, registerLoihiSim, registerExport, registerMerge, registerWorker]) register(program);
   return program;
 }
 

@@ -28,3 +28,9 @@ export async function splitRunCommand(inputs: RunInputs, options: (progress: Pro
   console.log(`spikewasm ${VERSION}: shard ${shard.index}/${shard.count} of ${inputs.modelFile}: ${span}, ${part.seconds.toFixed(1)} s`);
   console.log(`part written to ${o.json}; when all ${shard.count} are done: spikewasm merge <the ${shard.count} parts> --json report.json`);
 }
+
+/** `run --queue`: the report from jobs on Redis (src/distributed/coordinator.ts; bullmq loaded only here). */
+export async function queueReport(inputs: RunInputs, options: (progress: Progress) => RunOptions, o: Record<string, unknown>, progress: Progress) {
+  const { runOnQueue } = await import("../distributed/coordinator.js");
+  return runOnQueue(inputs, options(() => {}), { queue: String(o.queue), timeoutS: o.queueTimeout as number, onProgress: progress });
+}

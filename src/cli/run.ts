@@ -21,7 +21,7 @@ import { graphFromFile, isGraphFile } from "./graphs.js";
 import { checkWritable, emitJson, printWritten, readBytes, writeAllAtomic } from "./io.js";
 import { int, loihiConstantsOption, loihiFlowOption, nirDtOption, nirResetOption, num } from "./options.js";
 import { printRun } from "./run-print.js";
-import { splitRunCommand } from "./run-split.js";
+import { queueReport, splitRunCommand } from "./run-split.js";
 
 /** --loihi-flow / --loihi-constants given for a run without the loihi target: a named error, not a silent no-op. */
 function checkLoihiOptionsUsed(o: Record<string, unknown>, cmd?: Command): void {
@@ -70,8 +70,11 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   });
-  if (o.shard) return splitRunCommand(inputs, options, o);
-  const report = await withProgress((progress) => runPipeline(inputs, options(progress)));
+  if (o.shard || o.queue) {
+    if (o.shard && o.queue) throw new SpikewasmError("--shard and --queue split a run in two different ways: give one of them");
+    if (o.shard) return splitRunCommand(inputs, options, o);
+  }
+  const report = await withProgress((progress) => (o.queue ? queueReport(inputs, options, o, progress) : runPipeline(inputs, options(progress))));
   // the report and the JSON are written together: a failure replaces neither
   const outputs: Array<{ file: string; data: string }> = [];
   if (o.report) {
@@ -162,6 +165,8 @@ export function registerRun(program: Command): void {
     .option("--json <file>", "write the full report as JSON (- for standard output only)")
     .option("--report <file>", "write a self-contained HTML report (charts, raster of 3 samples, options; opens offline)")
     .option("--shard <k/n>", "evaluate only shard k of n (1 <= k <= n) and write a partial report to --json; combine all n with spikewasm merge")
+    .option("--queue <redis-url>", "split the run into jobs on a Redis queue (redis://[:password@]host:port[/db]) that spikewasm worker processes run; the report is the one-process report")
+    .option("--queue-timeout <s>", "--queue: stop with an error when no job progresses for this many seconds", num("--queue-timeout", 1), 300)
     .addHelpText("after", "\nExamples:\n  spikewasm run                                  # bundled CNN on the 10,000 MNIST test images\n  spikewasm run model.onnx --data x.npy --labels y.npy --calibration train.npy -T 128 --json out.json\n  spikewasm run net.nir --dt 1e-3 --target loihi       # a spiking network from NIR, evaluated as it is")
     .action((file: string | undefined, o: Record<string, unknown>, cmd: Command) => runCommand(file, o, cmd));
 }

@@ -1,0 +1,109 @@
+/**
+ * Redis for the job queue: the URL checked and shown without its password, a connection that fails
+ * fast with a named error instead of retrying forever, and the run's inputs (model, test and
+ * calibration data, options) stored once per run under its fingerprint — jobs carry only a range.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { SpikewasmError } from "../errors.js";
+import type { RunInputs, RunOptions } from "../pipeline/run.js";
+import { VERSION } from "../version.js";
+import { plainOptions } from "./shard.js";
+
+/** The BullMQ queue every spikewasm run and worker use. */
+export const QUEUE_NAME = "spikewasm-run";
+/** How long the stored inputs of a run stay in Redis after its last use (seconds). */
+const INPUTS_TTL_S = 7 * 24 * 3600;
+
+/** A checked Redis URL; `shown` never holds the password. */
+export interface RedisTarget { url: string; shown: string }
+
+/** Checks redis://[user[:password]@]host[:port][/db] (or rediss://) and hides the password for messages. */
+export function parseRedisUrl(url: string, flag = "--queue"): RedisTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new SpikewasmError(`${flag} must be a Redis URL redis://[:password@]host:port[/db], got '${redactText(url)}'`);
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new SpikewasmError(`${flag} must be a Redis URL redis://host:port[/db], got the scheme '${u.protocol}'`);
+  if (!u.hostname) throw new SpikewasmError(`${flag}: no host in the Redis URL ${redact(u)}`);
+  const db = u.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d+$/.test(db)) throw new SpikewasmError(`${flag}: the database in ${redact(u)} must be a number (redis://host:port/0), got '${db}'`);
+  return { url, shown: redact(u) };
+}
+
+function redact(u: URL): string {
+  const c = new URL(u.href);
+  if (c.password) c.password = "***";
+  return c.href.replace(/\/$/, "");
+}
+
+/** Any text with a password of a redis URL in it masked (for messages built from user input). */
+export function redactText(s: string): string {
+  return s.replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]*@/g, "$1***@");
+}
+
+/**
+ * Connects and pings within `timeoutS`; a named error (exit 2) for an unreachable server or a refused
+ * password. `blocking`: the options BullMQ's workers and event listeners need (no request retry limit).
+ */
+export async function connectRedis(t: RedisTarget, timeoutS = 10, blocking = false): Promise<Redis> {
+  const opts: RedisOptions = { lazyConnect: true, connectTimeout: timeoutS * 1000, enableOfflineQueue: true,
+    maxRetriesPerRequest: blocking ? null : 1, retryStrategy: (times) => (times > 20 ? null : Math.min(200 * times, 2000)) };
+  const client = new Redis(t.url, opts);
+  let lastError = "";
+  client.on("error", (e: Error) => { lastError = redactText(e.message); });
+  const fail = (why: string): never => {
+    client.disconnect();
+    throw new SpikewasmError(`cannot use Redis at ${t.shown}: ${why}`);
+  };
+  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutS} s`)), timeoutS * 1000).unref());
+  try {
+    await Promise.race([(async () => {
+      // the first connection fails fast: no retries until it has worked once
+      client.options.retryStrategy = () => null;
+      await client.connect();
+      await client.ping();
+    })(), timer]);
+  } catch (e) {
+    const raw = redactText((e as Error).message);
+    const m = /Connection is closed|no answer/.test(raw) && lastError ? lastError : raw || lastError;
+    if (/WRONGPASS|NOAUTH|invalid password|AUTH/i.test(m)) fail(`the server refused the credentials (${m.split("\n")[0]})`);
+    fail(`${m || lastError} (waited up to ${timeoutS} s; is redis-server running there?)`);
+  }
+  client.options.retryStrategy = opts.retryStrategy;
+  return client;
+}
+
+const key = (run: string) => `spikewasm:run:${run}`;
+
+/** Stores the run's inputs once (an existing copy is kept) and refreshes their expiry. */
+export async function storeRunInputs(r: Redis, run: string, inp: RunInputs, o: RunOptions): Promise<void> {
+  const k = key(run);
+  if (!(await r.exists(k))) {
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const meta = { spikewasm: VERSION, modelFile: inp.modelFile, options: plainOptions(o),
+      test: { count: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null },
+      calibration: { count: inp.calibration.count, source: inp.calibration.source } };
+    await r.hset(k, { meta: JSON.stringify(meta), model: bytes(inp.model), test: bytes(inp.test.samples), labels: bytes(inp.test.labels), calibration: bytes(inp.calibration.samples) });
+  }
+  await r.expire(k, INPUTS_TTL_S);
+}
+
+/** The run's inputs and options as stored, or null when they are not (expired, deleted, another database). */
+export async function loadRunInputs(r: Redis, run: string): Promise<{ inputs: RunInputs; options: RunOptions; version: string } | null> {
+  const k = key(run);
+  const [meta, model, test, labels, calibration] = await Promise.all(["meta", "model", "test", "labels", "calibration"].map((f) => r.hgetBuffer(k, f)));
+  if (!meta || !model || !test || !labels || !calibration) return null;
+  const m = JSON.parse(meta.toString("utf8")) as { spikewasm: string; modelFile: string; options: RunOptions; test: { count: number; source: string; preprocessing: unknown };
+    calibration: { count: number; source: string } };
+  const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return {
+    version: m.spikewasm, options: m.options,
+    inputs: {
+      model: new Uint8Array(model), modelFile: m.modelFile,
+      test: { samples: f32(test), count: m.test.count, labels: new Int32Array(labels.buffer.slice(labels.byteOffset, labels.byteOffset + labels.byteLength)), source: m.test.source, preprocessing: m.test.preprocessing },
+      calibration: { samples: f32(calibration), count: m.calibration.count, source: m.calibration.source },
+    },
+  };
+}

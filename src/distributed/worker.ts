@@ -1,0 +1,111 @@
+/**
+ * A queue worker (`spikewasm worker --queue redis://…`): a BullMQ Worker that takes jobs of the run
+ * queue — a range of whole batches of one run — and returns their partial reports. It loads a run's
+ * inputs from Redis once and keeps the converted model for the next jobs of that run. Between batches it
+ * yields, so BullMQ renews the job's lock; a worker that dies mid-job stops renewing it and BullMQ's
+ * stalled-job check hands the job to another worker (the job id is deterministic, so its result is
+ * counted once). SIGTERM / SIGINT: the current job is finished, then the worker exits.
+ *
+ * One process runs one job at a time (the simulation is synchronous); `concurrency` > 1 starts that
+ * many worker processes of this command, one per core by default.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { SpikewasmError } from "../errors.js";
+import { type RunContext, prepareRun } from "../pipeline/run.js";
+import { VERSION } from "../version.js";
+import { type RunPart, evaluatePart } from "./part.js";
+import { QUEUE_NAME, type RedisTarget, connectRedis, loadRunInputs } from "./redis.js";
+
+/** What a job carries: the run (its fingerprint, under which the inputs are stored) and the range. */
+export interface RunJobData { run: string; spikewasm: string; start: number; count: number }
+
+export interface WorkerOptions {
+  /** seconds without a lock renewal after which a job counts as stalled and is retried elsewhere (default 30) */
+  stallTimeoutS?: number;
+  /** called for each job done (tests, logging) */
+  log?: (line: string) => void;
+}
+
+/** Runs one worker (one job at a time) until SIGTERM/SIGINT; resolves when it has stopped. */
+export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Promise<void> {
+  const stallMs = (o.stallTimeoutS ?? 30) * 1000;
+  const log = o.log ?? ((line: string) => console.log(line));
+  const probe = await connectRedis(target); // a named error now rather than endless reconnects
+  probe.disconnect();
+  const connection = await connectRedis(target, 10, true);
+  const contexts = new Map<string, Promise<{ ctx: RunContext; inputs: Awaited<ReturnType<typeof loadRunInputs>> & object }>>();
+  const contextFor = (run: string) => {
+    let c = contexts.get(run);
+    if (!c) {
+      c = (async () => {
+        const stored = await loadRunInputs(connection, run);
+        if (!stored) throw new UnrecoverableError(`the inputs of run ${run.slice(0, 12)} are not in Redis at ${target.shown} (expired or deleted): start the run again`);
+        return { ctx: await prepareRun(stored.inputs, stored.options), inputs: stored };
+      })();
+      c.catch(() => contexts.delete(run));
+      contexts.set(run, c);
+      for (const k of [...contexts.keys()].slice(0, -2)) contexts.delete(k); // keep the last two runs
+    }
+    return c;
+  };
+  const processor = async (job: Job<RunJobData, RunPart>): Promise<RunPart> => {
+    const d = job.data;
+    if (d.spikewasm !== VERSION) throw new UnrecoverableError(`job ${job.id} is from spikewasm ${d.spikewasm}; this worker runs spikewasm ${VERSION}: run workers of the same version`);
+    const t0 = performance.now();
+    log(`spikewasm worker ${process.pid}: job ${job.id}: samples ${d.start}..${d.start + d.count - 1} started`);
+    let ctx: RunContext, inputs;
+    try {
+      ({ ctx, inputs } = await contextFor(d.run));
+    } catch (e) {
+      if (e instanceof SpikewasmError) throw new UnrecoverableError(e.message); // bad input: the same everywhere
+      throw e;
+    }
+    const part = await evaluatePart(inputs.inputs, inputs.options, { start: d.start, count: d.count }, {
+      context: ctx, fingerprint: d.run, yieldBetween: () => new Promise((r) => setImmediate(r)),
+      onProgress: (done) => { job.updateProgress(done).catch(() => undefined); },
+    });
+    log(`spikewasm worker ${process.pid}: job ${job.id}: samples ${d.start}..${d.start + d.count - 1} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return part;
+  };
+  const worker = new Worker<RunJobData, RunPart>(QUEUE_NAME, processor, {
+    connection, concurrency: 1, lockDuration: stallMs, stalledInterval: stallMs, maxStalledCount: 5,
+  });
+  worker.on("error", (e) => log(`spikewasm worker ${process.pid}: ${e.message}`));
+  await worker.waitUntilReady();
+  log(`spikewasm worker ${process.pid} (spikewasm ${VERSION}) waiting for jobs on ${target.shown}`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`spikewasm worker ${process.pid}: ${sig}: finishing the current job, then stopping`);
+      worker.close().then(() => connection.quit()).catch(() => undefined).finally(resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}
+
+/**
+ * `concurrency` worker processes of this command (`argv`: how to start one: node, the CLI, its
+ * arguments with --concurrency 1); SIGTERM/SIGINT are passed on and this resolves when all have stopped.
+ * Resolves with the first non-zero exit code of a child (0 when all stopped cleanly).
+ */
+export function runWorkerProcesses(concurrency: number, argv: string[]): Promise<number> {
+  const children: ChildProcess[] = [];
+  let code = 0, left = concurrency;
+  return new Promise((resolve) => {
+    const forward = (sig: NodeJS.Signals) => { for (const c of children) if (c.exitCode === null) c.kill(sig); };
+    process.once("SIGTERM", () => forward("SIGTERM"));
+    process.once("SIGINT", () => forward("SIGINT"));
+    for (let i = 0; i < concurrency; i++) {
+      const c = spawn(process.execPath, argv, { stdio: "inherit" });
+      children.push(c);
+      c.on("exit", (exit, sig) => {
+        if (code === 0 && exit !== 0 && sig === null) { code = exit ?? 1; forward("SIGTERM"); }
+        if (--left === 0) resolve(code);
+      });
+    }
+  });
+}
