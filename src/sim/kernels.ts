@@ -31,6 +31,14 @@ export interface Kernels {
     x: number, batch: number, inH: number, inW: number, inC: number, w: number,
     outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, acc: number,
   ): number;
+  /** dense path of denseSpikes (assembly/masked.ts): the same sums and events, via a spike mask in scratch `mask` (i32[B*nIn]) */
+  denseSpikesMasked(spikes: number, counts: number, batch: number, nIn: number, w: number, nOut: number, acc: number, mask: number): number;
+  /** dense path of conv2dSpikes (assembly/masked.ts): gather tables gatherY/gatherX, scratch `mask` (i32[B*inH*inW*inC]) */
+  conv2dSpikesMasked(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number,
+    gatherY: number, gatherX: number, acc: number, mask: number,
+  ): number;
   poolSpikes(
     spikes: number, counts: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number,
     winY: number, winX: number, scale: number, recip: number, acc: number,
@@ -78,7 +86,7 @@ export interface Kernels {
 
 /** The registration list: the names both back ends must provide. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues",
+  "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues", "denseSpikesMasked", "conv2dSpikesMasked",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
   "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
   "loihiAccumulate", "loihiConv2dSpikes", "loihiAddSpikes", "loihiConcatSpikes", "loihiStep", "condStep",

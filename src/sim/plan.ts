@@ -7,6 +7,7 @@
  *   parameters         per population and source: weights in kernel layout; recurrent weights f32[n][n]
  *                      (memory order, rows of n as denseSpikes reads them); bias (f32[n], expanded
  *                      per neuron, channels-last); conv tap tables (i32[inH][1+2KH], i32[inW][1+2KW]);
+ *                      conv gather tables (i32[outH][1+2KH], i32[outW][1+2KW]; the masked path);
  *                      pool window ranges (i32[inH][2], i32[inW][2]) and reciprocals (f32[outH*outW])
  *   state, batch B     input: values f32[B*nIn] (spike coding: firing probabilities), spikes i32[B*nIn],
  *                      counts i32[B], rng u32[B][4] (per-sample xoshiro128** states of Poisson coding),
@@ -14,6 +15,8 @@
  *                      per population: v, acc f32[B*n]; syn f32[B*n] (only with synDecay > 0);
  *                      ref i32[B*n] (only with refractory > 0); spikes i32[B*n + 3]; counts i32[B];
  *                      total, first i32[B*n]; current f32[B*n] (only when fed by the input)
+ *                      mask i32[B*nIn] for the largest dense/conv2d source input: the spike-mask scratch
+ *                      of the masked (dense SIMD) kernels, shared by all sources (assembly/masked.ts)
  *                      "cond_exp" populations (PyNN IF_cond_exp, kernel condStep): v in mV; acc is the
  *                      excitatory accumulator accE (µS); accI f32[B*n] the inhibitory one (split mode
  *                      only; signed mode: 0 and acc holds the signed sum); gE, gI f32[B*n] conductances
@@ -68,7 +71,9 @@ export type SourcePlan = SourceOp & { inhibitory?: boolean; uncounted?: boolean 
 export type SourceOp =
   | { op: "dense"; from: number; w: number; nIn: number; nOut: number }
   | { op: "conv2d"; from: number; w: number; inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
-      kh: number; kw: number; groups: number; tapsY: number; tapsX: number }
+      kh: number; kw: number; groups: number; tapsY: number; tapsX: number;
+      /** gather tables of the masked path, i32[outH][1+2KH] / i32[outW][1+2KW] = [count, k0, in0, ...] */
+      gatherY: number; gatherX: number }
   | { op: "pool"; from: number; inH: number; inW: number; C: number; outH: number; outW: number;
       winY: number; winX: number; scale: number; recip: number;
       /** max pooling (maxPoolSpikes / maxPoolValues) instead of avg/sum (then scale = recip = 0); null for avg/sum */
@@ -133,6 +138,8 @@ export interface MemoryPlan {
   pops: PopulationPlan[];
   /** index of the output population */
   output: number;
+  /** spike-mask scratch of the masked kernels, i32[B × largest dense/conv2d source input] (0 if none) */
+  mask: number;
   /** bytes of weights, biases and derived constants */
   parameterBytes: number;
   /** bytes of the engine's own buffers (state, spike lists, records kept in memory) */
@@ -237,6 +244,28 @@ function convTaps(n: number, k: number, stride: number, pad: number, dil: number
       c++;
     }
     t[p * row] = c;
+  }
+  return t;
+}
+
+/**
+ * Conv gather table of one axis (assembly/masked.ts), the transpose of convTaps: for each output index
+ * o, the (k, p) pairs with p = o*stride - pad + k*dil inside [0, inN), k ascending, as
+ * i32[outN][1 + 2K] = [count, k0, p0, k1, p1, ...].
+ */
+function convGather(outN: number, k: number, stride: number, pad: number, dil: number, inN: number): Int32Array {
+  const row = 1 + 2 * k;
+  const t = new Int32Array(outN * row);
+  for (let o = 0; o < outN; o++) {
+    let c = 0;
+    for (let kk = 0; kk < k; kk++) {
+      const p = o * stride - pad + kk * dil;
+      if (p < 0 || p >= inN) continue;
+      t[o * row + 1 + 2 * c] = kk;
+      t[o * row + 2 + 2 * c] = p;
+      c++;
+    }
+    t[o * row] = c;
   }
   return t;
 }
@@ -347,9 +376,11 @@ export function planMemory(graph: SnnGraph, batch: number): MemoryPlan {
         s.max.total = s.from === -1 ? input.total : pops[s.from].total;
         s.max.passes = A.alloc(4 * batch * p.n);
       }
+  const maskIn = Math.max(0, ...pops.flatMap((p) => p.sources.map((s) => (s.op === "dense" ? s.nIn : s.op === "conv2d" ? s.inH * s.inW * s.inC : 0))));
+  const mask = maskIn > 0 ? A.alloc(4 * batch * maskIn) : 0;
   const output = pops.findIndex((p) => p.id === shapes.output);
   return {
-    batch, input, pops, output, parameterBytes, stateBytes: A.top - 64 - parameterBytes, totalBytes: A.top, initData, shapes,
+    batch, input, pops, output, mask, parameterBytes, stateBytes: A.top - 64 - parameterBytes, totalBytes: A.top, initData, shapes,
   };
 }
 
@@ -400,6 +431,7 @@ function planSources(
         op: "conv2d", from: src.pop, w: param(convWeights(node, inC)), inH, inW, inC, outH: out[1], outW: out[2], outC: out[0],
         kh, kw, groups: node.groups ?? 1,
         tapsY: param(convTaps(inH, kh, sh, padT, dh, out[1])), tapsX: param(convTaps(inW, kw, sw, padL, dw, out[2])),
+        gatherY: param(convGather(out[1], kh, sh, padT, dh, inH)), gatherX: param(convGather(out[2], kw, sw, padL, dw, inW)),
       }];
     }
     case "pool": {

@@ -22,6 +22,7 @@ import { checkMemory } from "./budget.js";
 import { type PopulationNode, type Shape, type SnnGraph } from "../ir/graph.js";
 import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, type InputCoding, rngStates, toProbabilities } from "./input.js";
+import { type KernelPath, accumulateSpikes } from "./accumulate.js";
 import { type Backend, type Kernels, createWasmKernels } from "./kernels.js";
 import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "./plan.js";
 
@@ -33,6 +34,8 @@ export interface SimulatorOptions {
   backend?: Backend;
   /** Memory limit in bytes (default 4 GiB, the wasm32 maximum); a larger graph is refused. */
   maxMemoryBytes?: number;
+  /** Kernel of dense and conv2d sources (src/sim/accumulate.ts): "auto" (default, by spike density), "scatter" or "masked"; results are identical. */
+  kernelPath?: KernelPath;
 }
 
 /** Options of one run. */
@@ -124,6 +127,7 @@ export class Simulator {
     memory: WebAssembly.Memory,
     /** the back end in use */
     readonly backend: Backend,
+    private readonly path: KernelPath,
   ) {
     this.F = new Float32Array(memory.buffer);
     this.I = new Int32Array(memory.buffer);
@@ -145,7 +149,9 @@ export class Simulator {
       throw new SpikewasmError(`could not allocate ${plan.totalBytes} bytes of WebAssembly memory for this graph at batch ${plan.batch}: ${(e as Error).message}`, 3);
     }
     const kernels = backend === "wasm" ? await createWasmKernels(memory) : createReferenceKernels(memory);
-    return new Simulator(plan, kernels, memory, backend);
+    const path = options.kernelPath ?? "auto";
+    if (path !== "auto" && path !== "scatter" && path !== "masked") throw new SpikewasmError(`kernelPath must be "auto", "scatter" or "masked", got ${JSON.stringify(path)}`);
+    return new Simulator(plan, kernels, memory, backend, path);
   }
 
   /**
@@ -192,14 +198,14 @@ export class Simulator {
         const p = plan.pops[pi];
         // recurrent first: p.spikes/p.counts still hold this population's spikes of step t−1 (its
         // neuronStep of this step has not run yet; zeroed by reset for t = 1)
-        if (p.recurrent) events[pi] += accumulateSpikes(k, p.recurrent, p.spikes, p.counts, B, p.acc);
+        if (p.recurrent) events[pi] += accumulateSpikes(k, p.recurrent, p.spikes, p.counts, B, p.acc, plan.mask, I, "scatter");
         // the precomputed current holds the input only under current coding (it is stale otherwise)
         if (p.current !== 0 && !spiking && inputOn) k.addInto(p.acc, p.current, B * p.n);
         if (p.currentI !== 0 && !spiking && inputOn) k.addInto(p.accI, p.currentI, B * p.n);
         for (const s of p.sources) {
           if (s.from === -1 && !spiking) continue;
           const src = s.from === -1 ? plan.input : plan.pops[s.from];
-          const ev = accumulateSpikes(k, s, src.spikes, src.counts, B, s.inhibitory ? p.accI : p.acc);
+          const ev = accumulateSpikes(k, s, src.spikes, src.counts, B, s.inhibitory ? p.accI : p.acc, plan.mask, I, this.path);
           if (!s.uncounted) events[pi] += ev;
         }
         const nr = p.neuron, c = p.cond;
@@ -298,27 +304,6 @@ export class Simulator {
       }
       return macs;
     });
-  }
-}
-
-/** Calls the spike-driven kernel of a source; returns its synaptic events. */
-function accumulateSpikes(k: Kernels, s: SourcePlan, spikes: number, counts: number, B: number, acc: number): number {
-  switch (s.op) {
-    case "dense":
-      return k.denseSpikes(spikes, counts, B, s.nIn, s.w, s.nOut, acc);
-    case "conv2d":
-      return k.conv2dSpikes(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
-    case "pool": {
-      const m = s.max;
-      if (m)
-        return k.maxPoolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX,
-          m.total, m.passes, acc);
-      return k.poolSpikes(spikes, counts, B, s.inH, s.inW, s.C, s.outH, s.outW, s.winY, s.winX, s.scale, s.recip, acc);
-    }
-    case "add":
-      return k.addSpikes(spikes, counts, B, s.n, s.scale, acc);
-    case "concat":
-      return k.concatSpikes(spikes, counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, s.scale, acc);
   }
 }
 
