@@ -14,7 +14,8 @@ await Promise.all([
   build({ ...common, entryPoints: ["src/convert/eval-worker.ts"], outfile: "dist/eval-worker.js", platform: "node", packages: "external" }),
   build({ ...common, entryPoints: ["bench/run.ts"], outfile: "dist/bench/run.js", platform: "node", packages: "external" }),
   // the Loihi system fit against ../shared/LOIHI_MEASURED.md (npm run fit:loihi)
+  build({ ...common, entryPoints: ["bench/crossover.ts"], outfile: "dist/bench/crossover.js", platform: "node", packages: "external" }),
   build({ ...common, entryPoints: ["bench/loihi-fit.ts"], outfile: "dist/bench/loihi-fit.js", platform: "node", packages: "external" }),
 ]);
 chmodSync("dist/cli.js", 0o755);
-console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/loihi-fit.js");
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js");

@@ -14,10 +14,21 @@ import type { SourcePlan } from "./plan.js";
 export type KernelPath = "auto" | "scatter" | "masked";
 
 /**
- * Spike density (spikes / (batch × inputs)) at and above which the masked path is used, measured with
- * bench/crossover.ts on the project machine (2-vCPU AMD EPYC, node 20; bench/RESULTS.md "Crossover").
+ * Spike density (spikes / (batch × inputs)) at and above which a source uses the masked path, from
+ * bench/crossover.ts on the project machine (2-vCPU AMD EPYC, node 20.20, batch 32, loaded by other
+ * jobs; bench/RESULTS.md "Kernel crossover"): conv2d 6→16 5×5 and 16→32 3×3 cross at 30 %, 32→64 3×3 at
+ * 40 %, so 0.35 for convolutions whose output channels per group fill whole f32x4 blocks; a conv with
+ * a scalar tail (1→6 5×5) only crosses at 90 %. Dense layers: 70–90 % with weights in L2 (400→120,
+ * 1568→128), never below 90 % when the weights stream from L3 (784→1200, 1200→1200: the masked path
+ * reads every weight once per sample, the scatter only the spiking rows), so dense sources whose
+ * weights exceed 1 MiB never switch. Below the crossover, at the 5–15 % at which converted networks run,
+ * the scatter is 2–10× faster than the masked path on these shapes.
  */
-export const MASKED_CROSSOVER = { dense: 0.5, conv2d: 0.5 } as const;
+export function maskedCrossover(s: SourcePlan): number {
+  if (s.op === "conv2d") return (s.outC / s.groups) % 4 === 0 ? 0.35 : 0.9;
+  if (s.op === "dense") return s.nIn * s.nOut * 4 <= 1 << 20 ? 0.8 : Infinity;
+  return Infinity;
+}
 
 /** Calls the spike-driven kernel of a source; returns its synaptic events. `mask`: MemoryPlan.mask. */
 export function accumulateSpikes(
@@ -25,10 +36,10 @@ export function accumulateSpikes(
 ): number {
   switch (s.op) {
     case "dense":
-      if (useMasked(path, s.op, I, counts, B, s.nIn)) return k.denseSpikesMasked(spikes, counts, B, s.nIn, s.w, s.nOut, acc, mask);
+      if (useMasked(path, s, I, counts, B, s.nIn)) return k.denseSpikesMasked(spikes, counts, B, s.nIn, s.w, s.nOut, acc, mask);
       return k.denseSpikes(spikes, counts, B, s.nIn, s.w, s.nOut, acc);
     case "conv2d":
-      if (useMasked(path, s.op, I, counts, B, s.inH * s.inW * s.inC))
+      if (useMasked(path, s, I, counts, B, s.inH * s.inW * s.inC))
         return k.conv2dSpikesMasked(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups,
           s.tapsY, s.tapsX, s.gatherY, s.gatherX, acc, mask);
       return k.conv2dSpikes(spikes, counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, acc);
@@ -44,9 +55,11 @@ export function accumulateSpikes(
   }
 }
 
-function useMasked(path: KernelPath, op: "dense" | "conv2d", I: Int32Array, counts: number, B: number, nIn: number): boolean {
+function useMasked(path: KernelPath, s: SourcePlan, I: Int32Array, counts: number, B: number, nIn: number): boolean {
   if (path !== "auto") return path === "masked";
+  const d = maskedCrossover(s);
+  if (d > 1) return false;
   let spikes = 0;
   for (let b = 0, c = counts >> 2; b < B; b++) spikes += I[c + b];
-  return spikes >= MASKED_CROSSOVER[op] * B * nIn;
+  return spikes >= d * B * nIn;
 }
