@@ -5,6 +5,8 @@
  *   (b) conv net 28×28×1 → conv 32 3×3 → conv 64 3×3 stride 2 → dense 10, same inputs, 1000 steps
  *   (c) the bundled MNIST CNN quantised for Loihi on the integer engine (bit-exact arithmetic), MNIST
  *       test images as regular spike trains, T = 64 coding steps + the latency
+ *   (d) converted MNIST models (MLP, LeNet with average pooling, CNN with BN and max pooling; bench/models.ts):
+ *       SNN ms per image at T = 64, kernel chosen by density and scatter forced; and the whole `run` with 1 and 2 workers
  *   kernels alone: neuronStep (IF and LIF) and denseSpikes with weights in cache and streaming.
  * Figures: synaptic events per second (weight additions), neuron updates per second, wall time; the
  * median of several repetitions after a warm-up run. Timings are measured here, never asserted in tests.
@@ -24,6 +26,7 @@ import { loadImages } from "../src/data/dataset.js";
 import { LoihiEngine } from "../src/loihi/engine.js";
 import { quantizeGraph } from "../src/loihi/quantize.js";
 import { importOnnx, requireConvertible } from "../src/onnx/import.js";
+import { convertedModel, wholeRun } from "./models.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -171,6 +174,14 @@ async function main(): Promise<void> {
     log(await neuronKernel(backend, false));
     log(await neuronKernel(backend, true));
   }
+  const nImages = quick ? 256 : 1000;
+  for (const [label, model] of [["MLP 784-1200-1200-10", "models/mnist_mlp.onnx"], ["LeNet-5, average pooling", "bench/models/lenet_avg_mnist.onnx"],
+    ["CNN with BN and max pooling", "bench/models/cnn_bn_max_mnist.onnx"]])
+    for (const path of ["auto", "scatter"] as const) {
+      const m = await convertedModel(label, model, nImages, quick ? 1 : 3, path);
+      log({ ...m, backend: "wasm", batch: 32 });
+    }
+  const whole = wholeRun(quick ? 256 : 1000, quick ? 1 : 3);
   const planA = (await Simulator.create(a, { batch: 1 })).plan;
   const ratio = planA.stateBytes / planA.parameterBytes;
 
@@ -189,6 +200,8 @@ async function main(): Promise<void> {
     ...rows.map((r) => `| ${r.bench} | ${r.backend} | ${r.batch} | ${r.seconds.toFixed(4)} | ${fmt(r.events / r.seconds)} | ${fmt(r.neuronUpdates / r.seconds)} | ${r.note} |`),
     "",
     `WASM / TS reference speed-up at batch 1: (a) ${speed("(a)")}×, (b) ${speed("(b)")}×.`,
+    `Whole \`spikewasm run\` of the bundled CNN, first ${quick ? 256 : 1000} test images, T = 64, process wall time: ` +
+      `${whole.one.toFixed(1)} s with 1 worker, ${whole.two.toFixed(1)} s with 2 (speed-up ${(whole.one / whole.two).toFixed(2)}×; median of ${quick ? 1 : 3}, interleaved).`,
     `Memory of (a) at batch 1: ${planA.parameterBytes} bytes of weights, ${planA.stateBytes} bytes of engine buffers ` +
       `(${(100 * ratio).toFixed(2)}% of the weights).`,
   ].join("\n");
