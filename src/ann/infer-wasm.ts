@@ -8,7 +8,7 @@
 import type { Activation, AnnGraph } from "../ir/ann.js";
 import type { SnnGraph, SnnNode } from "../ir/graph.js";
 import { createWasmKernels } from "../sim/kernels.js";
-import { type MemoryPlan, chwIndexOfMem, planMemory } from "../sim/plan.js";
+import { type MemoryPlan, chwPermutation, planMemory } from "../sim/plan.js";
 import { accumulateValues } from "../sim/simulator.js";
 import { type Activations, inferAnn } from "./infer.js";
 
@@ -95,13 +95,15 @@ function forwardChunk(
   acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined, macs: Map<string, number>,
 ): Activations {
   const inp = plan.input;
-  const toChw = chwIndexOfMem(inp.shape);
+  // permutation tables rather than chwIndexOfMem's closure: the closure's % and / per element were
+  // 7 % of a `run` profile (bench/RESULTS.md, issue 16)
+  const toChw = chwPermutation(inp.shape);
   const hw = inp.shape.length === 3 ? inp.shape[1] * inp.shape[2] : inp.n;
   const res: Activations = new Map();
   const inVals = new Float32Array(B * inp.n);
   for (let b = 0; b < B; b++)
     for (let m = 0; m < inp.n; m++) {
-      const i = toChw(m), v = x[b * inp.n + i];
+      const i = toChw ? toChw[m] : m, v = x[b * inp.n + i];
       const c = Math.floor(i / hw);
       const y = pre ? v * pre.scale[c] + pre.shift[c] : v;
       F[(inp.values >> 2) + b * inp.n + m] = y;
@@ -119,9 +121,10 @@ function forwardChunk(
     const v = p.v >> 2, bias = p.bias >> 2;
     for (let b = 0; b < B; b++)
       for (let j = 0; j < p.n; j++) F[v + b * p.n + j] = activate(a, F[acc + b * p.n + j] + (p.bias ? F[bias + j] : 0));
-    const toC = chwIndexOfMem(p.memShape);
+    const toC = chwPermutation(p.memShape);
     const y = new Float32Array(len);
-    for (let b = 0; b < B; b++) for (let m = 0; m < p.n; m++) y[b * p.n + toC(m)] = F[v + b * p.n + m];
+    if (!toC) y.set(F.subarray(v, v + len));
+    else for (let b = 0; b < B; b++) for (let m = 0; m < p.n; m++) y[b * p.n + toC[m]] = F[v + b * p.n + m];
     res.set(p.id, y);
   }
   return res;
