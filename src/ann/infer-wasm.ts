@@ -5,6 +5,7 @@
  * activation on the host. Float32 accumulation (the TypeScript reference in infer.ts accumulates in
  * float64; they agree to ~1e-6 relative). A graph the plan cannot hold uses the TypeScript reference.
  */
+import { fitBatch } from "../sim/fit-batch.js";
 import type { Activation, AnnGraph } from "../ir/ann.js";
 import type { SnnGraph, SnnNode } from "../ir/graph.js";
 import { createWasmKernels } from "../sim/kernels.js";
@@ -52,7 +53,7 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
   if (!g) return fallback;
   let plan: MemoryPlan;
   try {
-    plan = planMemory(g, batch);
+    plan = fitBatch(g, batch).plan; // a smaller batch when the asked one does not fit in WebAssembly memory
   } catch {
     return fallback; // a structure the simulator's plan refuses (e.g. adding differently shaped flattened tensors)
   }
@@ -73,8 +74,8 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
     },
     run(x: Float32Array, count: number, all: boolean): Activations {
       const out: Activations = new Map();
-      for (let s0 = 0; s0 < count; s0 += batch) {
-        const B = Math.min(batch, count - s0);
+      for (let s0 = 0; s0 < count; s0 += plan.batch) {
+        const B = Math.min(plan.batch, count - s0);
         const chunk = forwardChunk(plan, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs);
         samples += B;
         for (const n of ann.nodes) if (n.kind === "flatten") chunk.set(n.id, chunk.get(n.input)!); // same [C, H, W]-order data

@@ -17,7 +17,8 @@ import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { connectionSparsity, parameterBytes } from "./metrics.js";
 import { type RunStatic, dnnRange, finishRun } from "./run-sums.js";
-import { planMemory } from "../sim/plan.js";
+import { WASM_MAX_BYTES, planMemory } from "../sim/plan.js";
+import { fitBatch } from "../sim/fit-batch.js";
 import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
 import { Simulator } from "../sim/simulator.js";
 import { checkLoihiFlow } from "../targets/loihi-system.js";
@@ -69,6 +70,11 @@ export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "re
   parallelEvaluate?: (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions & { workers?: number }) => Promise<SnnEvaluation>;
   /** the same for the bit-exact Loihi run (Node: evaluateLoihiParallel) */
   parallelEvaluateLoihi?: LoihiTargetOptions["evaluate"];
+  /**
+   * WebAssembly memory limit of the SNN simulation in bytes (default and maximum 4 GiB, wasm32): the batch
+   * is lowered to the largest that fits (reported as options.batchFromMemoryPlan); one sample too many is exit 3.
+   */
+  memoryLimitBytes?: number;
   /** hardware targets to estimate ("loihi", "ncs2", "cpu"; src/pipeline/targets.ts) */
   targets?: string[];
   /** test samples the bit-exact Loihi run uses (default: all of them) */
@@ -240,6 +246,10 @@ export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunCont
   if (o.tune && targetNames.includes("loihi") && convertOptions.reset !== "zero")
     cc.report.notes.push("tune scored the float SNN with reset by subtraction; the Loihi target resets to zero: --reset zero tunes for what Loihi runs");
   const plan = planMemory(snn, 1);
+  // the batch from the memory plan: a model whose requested batch does not fit in WebAssembly memory runs at a smaller one
+  const requestedBatch = o.batch ?? 32;
+  const fit = fitBatch(snn, requestedBatch, o.memoryLimitBytes ?? WASM_MAX_BYTES);
+  if (fit.batch !== requestedBatch) o = { ...o, batch: fit.batch };
 
   const evOptions: EvaluateOptions = {
     timesteps: simSteps, ...(simSteps !== o.timesteps ? { inputSteps: o.timesteps } : {}), batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0,
@@ -257,7 +267,9 @@ export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunCont
       params: annLayers.reduce((a, l) => a + l.params, 0), macs: annLayers.reduce((a, l) => a + l.macs, 0), droppedSoftmax: imp.droppedSoftmax },
     data: { source: inp.test.source, preprocessing: inp.test.preprocessing ?? null, calibration: { samples: inp.calibration.count, source: inp.calibration.source } },
     options: { ...conv.options, timesteps: o.timesteps, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: cc.readout, readoutDelay: cc.readoutDelay, batch: o.batch ?? 32,
-      ...(o.pause !== undefined ? { pause: o.pause, stepsSimulated: simSteps } : {}), ...(o.protocol !== undefined ? { protocol: protocolReport(o) } : {}) },
+      ...(o.pause !== undefined ? { pause: o.pause, stepsSimulated: simSteps } : {}), ...(o.protocol !== undefined ? { protocol: protocolReport(o) } : {}),
+      ...(fit.batch !== requestedBatch ? { batchFromMemoryPlan: { requested: requestedBatch, requestedBytes: fit.requestedBytes, batch: fit.batch, bytes: fit.plan.totalBytes,
+        limitBytes: o.memoryLimitBytes ?? WASM_MAX_BYTES } } : {}) },
     calibration: cc.report,
     targets: targetNames,
     simSteps,
