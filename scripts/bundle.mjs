@@ -16,6 +16,8 @@ await Promise.all([
   // the Loihi system fit against ../shared/LOIHI_MEASURED.md (npm run fit:loihi)
   build({ ...common, entryPoints: ["bench/crossover.ts"], outfile: "dist/bench/crossover.js", platform: "node", packages: "external" }),
   build({ ...common, entryPoints: ["bench/loihi-fit.ts"], outfile: "dist/bench/loihi-fit.js", platform: "node", packages: "external" }),
+  // CIFAR-shaped VGG-11 and ResNet-18 on the engine (npm run bench:cifar)
+  build({ ...common, entryPoints: ["bench/cifar.ts"], outfile: "dist/bench/cifar.js", platform: "node", packages: "external" }),
 ]);
 chmodSync("dist/cli.js", 0o755);
-console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js");
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js, dist/bench/cifar.js");

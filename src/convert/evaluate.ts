@@ -133,6 +133,8 @@ export interface ChunkOptions extends EvaluateOptions {
    * equal the seeds of one pass over the whole set. onProgress reports the chunk's own samples.
    */
   sampleOffset?: number;
+  /** awaited after each batch (a queue worker lets BullMQ renew its job lock there) */
+  yieldBetween?: () => Promise<void>;
 }
 
 /** Runs the SNN on a chunk of `count` samples (count × input size values) and returns raw sums. */
@@ -178,6 +180,7 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
     });
     inputSpikes += r.inputSpikesPerStep.reduce((a, v) => a + v, 0);
     o.onProgress?.(s0 + B, count);
+    if (o.yieldBetween) await o.yieldBetween();
   }
   return { sampleOffset: offset, samples: count, timesteps: T, correct, predictions, inputSpikes, layers };
 }

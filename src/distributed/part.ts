@@ -80,30 +80,11 @@ export async function evaluatePart(inp: RunInputs, o: RunOptions, range: SampleR
   };
 }
 
-/** One batch at a time in this thread, awaiting yieldBetween after each (a queue job); the batches' counts added into one chunk. */
+/** In this thread, awaiting yieldBetween after each batch (a queue job): one Simulator for the whole range. */
 async function evaluateChunkYielding(ctx: RunContext, inp: RunInputs, range: SampleRange, p: PartOptions): Promise<ChunkSums[]> {
-  const batch = ctx.static.options.batch as number, n = ctx.n;
-  let sum: ChunkSums | undefined;
-  for (let s = range.start; s < range.start + range.count; s += batch) {
-    const c = Math.min(batch, range.start + range.count - s);
-    const b = await evaluateChunk(ctx.snn, inp.test.samples.subarray(s * n, (s + c) * n), inp.test.labels.subarray(s, s + c), c,
-      { ...ctx.evOptions, batch, sampleOffset: s, onProgress: undefined });
-    sum = sum ? addChunks(sum, b) : b;
-    p.onProgress?.(s + c - range.start, range.count);
-    await p.yieldBetween!();
-  }
-  return sum ? [sum] : [];
-}
-
-/** Two consecutive chunks as one (every field is an integer count: the sums are exact). */
-function addChunks(a: ChunkSums, b: ChunkSums): ChunkSums {
-  const predictions = new Int32Array(a.samples + b.samples);
-  predictions.set(a.predictions);
-  predictions.set(b.predictions, a.samples);
-  return { sampleOffset: a.sampleOffset, samples: a.samples + b.samples, timesteps: a.timesteps, correct: a.correct.map((v, t) => v + b.correct[t]), predictions,
-    inputSpikes: a.inputSpikes + b.inputSpikes,
-    layers: a.layers.map((l, i) => ({ ...l, spikes: l.spikes + b.layers[i].spikes, synops: l.synops + b.layers[i].synops,
-      spikeCountsSum: l.spikeCountsSum.map((v, j) => v + b.layers[i].spikeCountsSum[j]) })) };
+  const { start, count } = range, n = ctx.n;
+  return [await evaluateChunk(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
+    { ...ctx.evOptions, sampleOffset: start, onProgress: p.onProgress, yieldBetween: p.yieldBetween })];
 }
 
 function dnnJson(d: DnnSums): RunPart["dnn"] {
