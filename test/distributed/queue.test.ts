@@ -34,9 +34,11 @@ function freePort(): Promise<number> {
 
 /** Starts redis-server with a password on a free port; the reason when it cannot. */
 async function startRedis(): Promise<{ proc: ChildProcess; port: number } | string> {
-  const bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(existsSync)
+  // SPIKEWASM_REDIS_SERVER: the binary to use (a path that does not exist shows the skip)
+  const given = process.env.SPIKEWASM_REDIS_SERVER;
+  const bin = given !== undefined ? (existsSync(given) ? given : undefined) : ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(existsSync)
     ?? (spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim() || undefined);
-  if (!bin) return "no redis-server on this machine (Debian: apt-get install redis-server)";
+  if (!bin) return `no redis-server on this machine${given !== undefined ? ` (SPIKEWASM_REDIS_SERVER=${given} does not exist)` : ""} (Debian: apt-get install redis-server)`;
   const port = await freePort();
   const proc = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", PASSWORD], { stdio: "ignore" });
   const client = new Redis({ port, host: "127.0.0.1", password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
