@@ -129,7 +129,8 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   };
   let lg, mapping;
   try {
-    lg = quantizeGraph(snn);
+    // flow bias deploys the NxTF way: the image as a bias current of the first layer, run bit-exactly so
+    lg = quantizeGraph(snn, { inputMode: (o.flow ?? "host") === "bias" ? "bias" : "spikes" });
     mapping = mapToLoihi(snn, LOIHI);
   } catch (e) {
     return infeasible(e);
@@ -174,6 +175,8 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
     tradeoff, recommendedTimesteps: recommended.timesteps, recommendation: `smallest T whose bit-exact accuracy is within ${(100 * tol).toFixed(1)} points of T = ${o.steps}'s`,
     notes: [
       `deployment flow '${flow}' (--loihi-flow host|bias|chip); 'flows' has all three, 'chip' is the on-chip lower bound`,
+      flow === "bias" ? "flow bias: the quantised network takes the image as a bias current of its first layer (quantizeGraph inputMode \"bias\"), so accuracy and activity are that network's; the host and chip rows price the same run" :
+        "accuracy and activity from spike-train input (the host streams spikes); --loihi-flow bias runs the image as a first-layer bias current instead",
       ...main.notes,
       ...onChip.notes,
       `accuracy and activity from the bit-exact quantised network on ${count} test samples (integer engine, NengoLoihi emulator arithmetic), regular spike input at rate ${o.rate}; ` +
