@@ -4,7 +4,7 @@
  *   - SNN evaluation alone, one thread: the ONNX model converted with the defaults of `run`
  *     (99.9th-percentile normalisation on 1,000 training images, constant-current input, count
  *     readout), the first n test images at T = 64, batch 32; ms per image, accuracy, spikes per image;
- *     with the kernel chosen per layer by spike density ("auto") and with the scatter forced.
+ *     with the kernel chosen per layer and step by spike density ("auto") and with the masked path forced.
  *   - the whole `spikewasm run` (import, calibration, DNN pass, SNN evaluation, report) of the bundled
  *     CNN with 1 and 2 worker threads, wall time of the process, runs interleaved.
  */

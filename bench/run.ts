@@ -6,7 +6,7 @@
  *   (c) the bundled MNIST CNN quantised for Loihi on the integer engine (bit-exact arithmetic), MNIST
  *       test images as regular spike trains, T = 64 coding steps + the latency
  *   (d) converted MNIST models (MLP, LeNet with average pooling, CNN with BN and max pooling; bench/models.ts):
- *       SNN ms per image at T = 64, kernel chosen by density and scatter forced; and the whole `run` with 1 and 2 workers
+ *       SNN ms per image at T = 64, kernel chosen by density and the masked path forced; the whole `run` with 1 and 2 workers
  *   kernels alone: neuronStep (IF and LIF) and denseSpikes with weights in cache and streaming.
  * Figures: synaptic events per second (weight additions), neuron updates per second, wall time; the
  * median of several repetitions after a warm-up run. Timings are measured here, never asserted in tests.
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   const nImages = quick ? 256 : 1000;
   for (const [label, model] of [["MLP 784-1200-1200-10", "models/mnist_mlp.onnx"], ["LeNet-5, average pooling", "bench/models/lenet_avg_mnist.onnx"],
     ["CNN with BN and max pooling", "bench/models/cnn_bn_max_mnist.onnx"]])
-    for (const path of ["auto", "scatter"] as const) {
+    for (const path of ["auto", "masked"] as const) {
       const m = await convertedModel(label, model, nImages, quick ? 1 : 3, path);
       log({ ...m, backend: "wasm", batch: 32 });
     }
