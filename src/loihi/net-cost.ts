@@ -24,10 +24,16 @@ import type { LoihiFlow } from "../targets/loihi-system.js";
 import { type CoreUsage, type LayerMapping, type LoihiMapping, bitsPerAxon } from "../targets/mapping.js";
 import type { LoihiNet, LoihiResult } from "./simulate.js";
 
-/** Rows of `weights` (sources) with at least one non-zero entry, and the non-zero count per row. */
-function rowStats(weights: number[][]): { rows: number; perRow: number[] } {
-  const perRow = weights.map((r) => r.reduce((a, w) => a + (w !== 0 ? 1 : 0), 0));
-  return { rows: perRow.filter((k) => k > 0).length, perRow };
+/** Non-zero weights per source row of a connection, and the rows with any (computed once per connection). */
+const ROW_STATS = new WeakMap<number[][], { rows: number; perRow: number[]; total: number }>();
+function rowStats(weights: number[][]): { rows: number; perRow: number[]; total: number } {
+  let st = ROW_STATS.get(weights);
+  if (!st) {
+    const perRow = weights.map((r) => r.reduce((a, w) => a + (w !== 0 ? 1 : 0), 0));
+    st = { rows: perRow.filter((k) => k > 0).length, perRow, total: perRow.reduce((x, y) => x + y, 0) };
+    ROW_STATS.set(weights, st);
+  }
+  return st;
 }
 
 /** Places every block of a Loihi net on cores within the chip's limits (exit 3 naming the block and limit). */
@@ -49,7 +55,7 @@ export function mapLoihiNet(net: LoihiNet, chip: ChipDescription): LoihiMapping 
     while (bits(k) > L.synapticMemoryBitsPerCore.value && k < b.n) k++;
     if (bits(k) > L.synapticMemoryBitsPerCore.value)
       throw new SpikewasmError(`block '${b.name}': ${bits(k)} bits of synaptic memory per core even at one compartment per core, limit synapticMemoryBitsPerCore ${L.synapticMemoryBitsPerCore.value}`, 3);
-    const synapses = into.reduce((a, c) => a + rowStats(c.weights).perRow.reduce((x, y) => x + y, 0), 0);
+    const synapses = into.reduce((a, c) => a + rowStats(c.weights).total, 0);
     const base = next;
     next += k;
     return { b, k, base, fanIn, synapses };

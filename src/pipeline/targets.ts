@@ -121,7 +121,8 @@ export function tradeoffSteps(T: number): number[] {
 
 /** The converted SNN on Loihi: quantised, mapped, run bit-exactly on the test set, costed. */
 export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: LoihiTargetOptions): Promise<TargetReport> {
-  const sources: Source[] = chipConstants(LOIHI_CONSTANT_SETS[o.constants ?? "davies"]).map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }));
+  const sources: Source[] = [...chipConstants(LOIHI_CONSTANT_SETS[o.constants ?? "davies"]), ...systemConstants(LOIHI_SYSTEM)]
+    .map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }));
   const base = { name: "loihi", model: "snn" as const, sources };
   const infeasible = (e: unknown): TargetReport => {
     if (!(e instanceof SpikewasmError)) throw e;
@@ -155,7 +156,7 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   const flowSummary = (x: FlowCost) => ({ energyPerInferenceJ: x.energyPerInferenceJ, powerW: x.powerW, latencyS: x.latencyS, inferencesPerS: x.inferencesPerS,
     timePerStepS: x.timePerStepS, onChipStepS: x.onChipStepS, spikingStepS: x.spikingStepS, perInferenceS: x.perInferenceS, breakdown: x.breakdown, board: x.board });
   return {
-    ...base, sources: [...sources, ...systemConstants(LOIHI_SYSTEM).map((c) => ({ name: c.name, value: c.value, unit: c.unit, kind: c.kind, source: c.source, ...(c.note ? { note: c.note } : {}) }))],
+    ...base,
     accuracy: ev.accuracy, feasible: true, cores: onChip.cores, chips: onChip.chips,
     energyPerInferenceJ: f.energyPerInferenceJ, powerW: f.powerW, latencyS: f.latencyS, inferencesPerS: f.inferencesPerS,
     flow, constants: o.constants ?? "davies",

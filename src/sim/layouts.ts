@@ -71,24 +71,35 @@ export function convWeights(node: Conv2dNode, cin: number): Float32Array {
 }
 
 /**
+ * A table of (k, index) pairs per row: row r holds [count, k0, x0, k1, x1, ...] for the kernel offsets
+ * k = 0..K−1 (ascending) whose `pair(r, k)` is an index (null: no pair), i32[rows][1 + 2K].
+ */
+function pairTable(rows: number, k: number, pair: (r: number, kk: number) => number | null): Int32Array {
+  const row = 1 + 2 * k;
+  const t = new Int32Array(rows * row);
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (let kk = 0; kk < k; kk++) {
+      const x = pair(r, kk);
+      if (x === null) continue;
+      t[r * row + 1 + 2 * c] = kk;
+      t[r * row + 2 + 2 * c] = x;
+      c++;
+    }
+    t[r * row] = c;
+  }
+  return t;
+}
+
+/**
  * Conv tap table of one axis: for each input index p, the (k, o) pairs with p + pad - k*dil = o*stride,
  * 0 <= o < outN, as i32[N][1 + 2K] = [count, k0, o0, k1, o1, ...] (assembly/conv2d.ts).
  */
 export function convTaps(n: number, k: number, stride: number, pad: number, dil: number, outN: number): Int32Array {
-  const row = 1 + 2 * k;
-  const t = new Int32Array(n * row);
-  for (let p = 0; p < n; p++) {
-    let c = 0;
-    for (let kk = 0; kk < k; kk++) {
-      const q = p + pad - kk * dil;
-      if (q < 0 || q % stride !== 0 || q / stride >= outN) continue;
-      t[p * row + 1 + 2 * c] = kk;
-      t[p * row + 2 + 2 * c] = q / stride;
-      c++;
-    }
-    t[p * row] = c;
-  }
-  return t;
+  return pairTable(n, k, (p, kk) => {
+    const q = p + pad - kk * dil;
+    return q < 0 || q % stride !== 0 || q / stride >= outN ? null : q / stride;
+  });
 }
 
 /**
@@ -97,20 +108,10 @@ export function convTaps(n: number, k: number, stride: number, pad: number, dil:
  * i32[outN][1 + 2K] = [count, k0, p0, k1, p1, ...].
  */
 export function convGather(outN: number, k: number, stride: number, pad: number, dil: number, inN: number): Int32Array {
-  const row = 1 + 2 * k;
-  const t = new Int32Array(outN * row);
-  for (let o = 0; o < outN; o++) {
-    let c = 0;
-    for (let kk = 0; kk < k; kk++) {
-      const p = o * stride - pad + kk * dil;
-      if (p < 0 || p >= inN) continue;
-      t[o * row + 1 + 2 * c] = kk;
-      t[o * row + 2 + 2 * c] = p;
-      c++;
-    }
-    t[o * row] = c;
-  }
-  return t;
+  return pairTable(outN, k, (o, kk) => {
+    const p = o * stride - pad + kk * dil;
+    return p < 0 || p >= inN ? null : p;
+  });
 }
 
 /** Pool window ranges of one axis: for each input index p, [first, last] output whose window covers it. */

@@ -32,7 +32,7 @@
  * below are the fit's.
  */
 import { SpikewasmError } from "../errors.js";
-import type { Sourced } from "./loihi.js";
+import { type Sourced, sourcedConstants } from "./loihi.js";
 
 /** Deployment flows of a Loihi 1 system. */
 export const LOIHI_FLOWS = ["host", "bias", "chip"] as const;
@@ -101,14 +101,5 @@ export const LOIHI_SYSTEM: LoihiSystemDescription = {
 
 /** The system's constants as a flat list (for reports). */
 export function systemConstants(sys: LoihiSystemDescription): Array<{ name: string } & Sourced> {
-  const out: Array<{ name: string } & Sourced> = [];
-  const walk = (prefix: string, obj: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(obj)) {
-      if (!v || typeof v !== "object") continue;
-      if ("value" in v) out.push({ name: `${prefix}${k}`, ...(v as Sourced) });
-      else walk(`${prefix}${k}.`, v as Record<string, unknown>);
-    }
-  };
-  walk("system.", sys as unknown as Record<string, unknown>);
-  return out;
+  return sourcedConstants(sys, "system.");
 }

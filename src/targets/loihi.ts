@@ -167,18 +167,23 @@ export const LOIHI: ChipDescription = {
   },
 };
 
-/** Every constant of a chip as a flat list (for reports): path, value, unit, kind, source. */
-export function chipConstants(chip: ChipDescription): Array<{ name: string } & Sourced> {
+/** Every `Sourced` constant of a description object, at any depth, as a flat list named by its path (for reports). */
+export function sourcedConstants(obj: object, prefix = ""): Array<{ name: string } & Sourced> {
   const out: Array<{ name: string } & Sourced> = [];
-  const walk = (prefix: string, obj: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(obj)) {
+  const walk = (at: string, o: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(o)) {
       if (!v || typeof v !== "object" || Array.isArray(v)) continue;
-      if ("value" in v && "source" in v) out.push({ name: `${prefix}${k}`, ...(v as Sourced) });
-      else walk(`${prefix}${k}.`, v as Record<string, unknown>);
+      if ("value" in v && "source" in v) out.push({ name: `${at}${k}`, ...(v as Sourced) });
+      else walk(`${at}${k}.`, v as Record<string, unknown>);
     }
   };
-  walk("", chip as unknown as Record<string, unknown>);
+  walk(prefix, obj as Record<string, unknown>);
   return out;
+}
+
+/** Every constant of a chip as a flat list (for reports): path, value, unit, kind, source. */
+export function chipConstants(chip: ChipDescription): Array<{ name: string } & Sourced> {
+  return sourcedConstants(chip);
 }
 
 const SANAFE22 = "SLAM-Lab/SANA-FE v2.2 Loihi description: sanafe/examples/loihi.yaml @ af110515f480a13929fd595b1b927225a36d048a (release 2.2.7); " +
