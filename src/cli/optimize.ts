@@ -10,7 +10,7 @@ import { checkAgainstModel, loadImages, loadLabels } from "../data/dataset.js";
 import { readDataFile } from "../data/files.js";
 import { SpikewasmError } from "../errors.js";
 import { importOnnx, requireConvertible } from "../onnx/import.js";
-import { type LabelledSet, type OptimizeReport, checkOptimizeOptions, optimizeLoihi } from "../pipeline/optimize.js";
+import { type LabelledSet, type OptimizeOptions, type OptimizeReport, checkOptimizeOptions, optimizeKnobs, optimizeLoihi } from "../pipeline/optimize.js";
 import { chartJsSource } from "../report/chart-source.js";
 import { renderOptimizeHtml } from "../report/optimize-html.js";
 import type { LoihiConstantSet } from "../targets/loihi.js";
@@ -34,8 +34,10 @@ async function optimizeCommand(modelArg: string | undefined, o: Record<string, u
   const timesteps = o.timesteps as number[];
   checkOptimizeOptions({ timesteps, maxLoss: o.maxLoss as number });
   for (const out of [o.report, o.json === "-" ? undefined : o.json]) if (out) checkWritable(out as string);
+  if (o.queue) (await import("../distributed/redis.js")).parseRedisUrl(String(o.queue)); // a bad URL before any work
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
-  const ann = requireConvertible(importOnnx(readBytes(modelFile), modelFile));
+  const model = readBytes(modelFile);
+  const ann = requireConvertible(importOnnx(model, modelFile));
   const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));
   const calLabelsFile = (o.calibrationLabels as string) ?? (o.calibration ? undefined : mnistFile("train-labels-idx1-ubyte"));
   if (!calFile) throw new SpikewasmError("--data needs --calibration (calibration and validation images, never the test set)");
@@ -52,11 +54,20 @@ async function optimizeCommand(modelArg: string | undefined, o: Record<string, u
   const test = loadTestSet(o, testFiles(o));
   const inShape = ann.nodes[0];
   checkAgainstModel(test.images, test.labels, inShape.kind === "input" ? inShape.shape : [], test.dataFile, test.labelsFile, test.labelsDeclared);
-  const report = await withProgress((progress) => optimizeLoihi(ann, calibration, validation, { ...test.input, count: test.images.count }, {
+  const testSet: LabelledSet = { ...test.input, count: test.images.count };
+  const options: OptimizeOptions = {
     timesteps, maxLoss: o.maxLoss as number, biasInput: !!o.biasInput, flow: o.loihiFlow as LoihiFlow, constants: o.loihiConstants as LoihiConstantSet, batch: o.batch as number,
     evaluate: o.workers === 1 ? undefined : (lg, x, y, c, eo) => evaluateLoihiParallel(lg, x, y, c, { ...eo, workers: o.workers as number | undefined }),
-    onProgress: progress,
-  }));
+  };
+  const report = await withProgress(async (progress) => {
+    if (!o.queue) return optimizeLoihi(ann, calibration, validation, testSet, { ...options, onProgress: progress });
+    // --queue: the bit-exact evaluations as jobs for spikewasm worker (src/distributed/optimize-queue.ts; bullmq loaded only here)
+    const { withOptimizeQueue } = await import("../distributed/optimize-queue.js");
+    const knobs = optimizeKnobs({ biasInput: options.biasInput });
+    const inputs = { model, modelFile, calibration, validation, test: testSet, knobs, rate: options.rate ?? 1, batch: options.batch ?? 32 };
+    return withOptimizeQueue(inputs, { queue: String(o.queue), timeoutS: o.queueTimeout as number, onProgress: progress },
+      (evaluateMany) => optimizeLoihi(ann, calibration, validation, testSet, { ...options, knobs, evaluateMany, onProgress: progress }));
+  });
   const outputs: Array<{ file: string; data: string }> = [];
   if (o.report) outputs.push({ file: o.report as string, data: renderOptimizeHtml(report, { chartJs: chartJsSource().source }) });
   if (o.json && o.json !== "-") outputs.push({ file: o.json as string, data: JSON.stringify({ model: modelFile, ...report }, null, 2) + "\n" });
@@ -107,6 +118,8 @@ export function registerOptimize(program: Command): void {
     .option("--std <s>", "divide per channel (comma list)")
     .option("--json <file>", "write the full report as JSON (- for standard output only)")
     .option("--report <file>", "write a self-contained HTML report with the Pareto front")
-    .addHelpText("after", "\nExamples:\n  spikewasm optimize --max-loss 0.5 --report opt.html      # the bundled CNN\n  spikewasm optimize model.onnx -T 8,16,32 --loihi-flow bias --json opt.json")
+    .option("--queue <redis-url>", "evaluate the candidates as jobs on a Redis queue (redis://[:password@]host:port[/db]) that spikewasm worker processes run; the report is the one-process report")
+    .option("--queue-timeout <s>", "--queue: stop with an error when no job progresses for this many seconds", num("--queue-timeout", 1), 300)
+    .addHelpText("after", "\nExamples:\n  spikewasm optimize --max-loss 0.5 --report opt.html      # the bundled CNN\n  spikewasm optimize model.onnx -T 8,16,32 --loihi-flow bias --json opt.json\n  spikewasm optimize --queue redis://queue.example:6379/0 --json opt.json   # with spikewasm worker --queue … on any machines")
     .action((file: string | undefined, o: Record<string, unknown>) => optimizeCommand(file, o));
 }

@@ -116,7 +116,7 @@ async function runChunks(workerUrl: URL | string | undefined, chunks: { start: n
  */
 export async function evaluateLoihiParallel(lg: LoihiGraph, samples: Float32Array, labels: Int32Array, count: number,
   options: EvaluateLoihiOptions & { workers?: number; workerUrl?: URL | string }): Promise<LoihiEvaluation> {
-  const { workers, workerUrl, onProgress, ...o } = options;
+  const { workers, workerUrl, onProgress, yieldBetween: _y, ...o } = options;
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${workers}`);
   const batch = Math.max(1, Math.min(o.batch ?? 32, count));
   const W = Math.min(workers ?? availableParallelism(), Math.ceil(count / batch));

@@ -131,6 +131,22 @@ function firstDifference(a: unknown, b: unknown, path: string): string | null {
 }
 
 /**
+ * Checks that ranges sorted by start cover samples 0..total-1, each exactly once (named errors, exit 2;
+ * `missing` is added to a gap's message). `what` names the samples ("samples", "validation samples of …").
+ */
+export function checkCountedOnce(sorted: { file: string; start: number; count: number }[], total: number, missing = "", what = "samples"): void {
+  let next = 0, prev = "";
+  for (const { file, start, count } of sorted) {
+    if (count === 0) continue;
+    if (start < next) throw new SpikewasmError(`${what} ${start}..${Math.min(next, start + count) - 1} are in both ${prev} and ${file}: every sample must be counted once`);
+    if (start > next) throw new SpikewasmError(`${what} ${next}..${start - 1} of ${total} are in no part${missing}`);
+    next = start + count;
+    prev = file;
+  }
+  if (next < total) throw new SpikewasmError(`${what} ${next}..${total - 1} of ${total} are in no part${missing}`);
+}
+
+/**
  * Merges the parts of one run into its report. Named errors (exit 2): parts of different spikewasm
  * versions, models, data or options; a sample in two parts; samples in none (with the missing shards).
  */
@@ -157,16 +173,7 @@ export function mergeParts(parts: { file: string; part: RunPart }[]) {
   }
   const missingShards = first.part.shard ? Array.from({ length: first.part.shard.count }, (_, i) => i + 1).filter((k) => !shardsGiven.has(k)) : [];
   const missing = missingShards.length ? ` (missing: shard${missingShards.length > 1 ? "s" : ""} ${missingShards.map((k) => `${k}/${first.part.shard!.count}`).join(", ")})` : "";
-  let next = 0, prev = "";
-  for (const { file, part } of sorted) {
-    const { start, count } = part.samples;
-    if (count === 0) continue;
-    if (start < next) throw new SpikewasmError(`samples ${start}..${Math.min(next, start + count) - 1} are in both ${prev} and ${file}: every sample must be counted once`);
-    if (start > next) throw new SpikewasmError(`samples ${next}..${start - 1} of ${total} are in no part${missing}`);
-    next = start + count;
-    prev = file;
-  }
-  if (next < total) throw new SpikewasmError(`samples ${next}..${total - 1} of ${total} are in no part${missing}`);
+  checkCountedOnce(sorted.map(({ file, part }) => ({ file, ...part.samples })), total, missing);
 
   const live = sorted.filter(({ part }) => part.samples.count > 0).map(({ file, part }) => ({ file, part }));
   const dnn = mergeDnnSums(live.map(({ file, part }) => dnnSums(part, file)));

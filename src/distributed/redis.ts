@@ -77,33 +77,46 @@ export async function connectRedis(t: RedisTarget, timeoutS = 10, blocking = fal
 
 const key = (run: string) => `spikewasm:run:${run}`;
 
+/** Stores the fields under `k` once (an existing copy is kept; the data under one key is named by its hash) and refreshes their expiry. */
+export async function storeOnce(r: Redis, k: string, fields: () => Record<string, string | Buffer>): Promise<void> {
+  if (!(await r.exists(k))) await r.hset(k, fields());
+  await r.expire(k, INPUTS_TTL_S);
+}
+
+/** The fields under `k`, or null when one is missing (expired, deleted, another database). */
+export async function loadFields<K extends string>(r: Redis, k: string, names: readonly K[]): Promise<Record<K, Buffer> | null> {
+  const values = await Promise.all(names.map((f) => r.hgetBuffer(k, f)));
+  if (values.some((v) => !v)) return null;
+  return Object.fromEntries(names.map((n, i) => [n, values[i]])) as Record<K, Buffer>;
+}
+
+/** The bytes of a typed array (a view: no copy). */
+export const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+export const float32Of = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+export const int32Of = (b: Buffer): Int32Array => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
 /** Stores the run's inputs once (an existing copy is kept) and refreshes their expiry. */
 export async function storeRunInputs(r: Redis, run: string, inp: RunInputs, o: RunOptions): Promise<void> {
-  const k = key(run);
-  if (!(await r.exists(k))) {
-    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  await storeOnce(r, key(run), () => {
     const meta = { spikewasm: VERSION, modelFile: inp.modelFile, options: plainOptions(o),
       test: { count: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null },
       calibration: { count: inp.calibration.count, source: inp.calibration.source } };
-    await r.hset(k, { meta: JSON.stringify(meta), model: bytes(inp.model), test: bytes(inp.test.samples), labels: bytes(inp.test.labels), calibration: bytes(inp.calibration.samples) });
-  }
-  await r.expire(k, INPUTS_TTL_S);
+    return { meta: JSON.stringify(meta), model: bytesOf(inp.model), test: bytesOf(inp.test.samples), labels: bytesOf(inp.test.labels), calibration: bytesOf(inp.calibration.samples) };
+  });
 }
 
 /** The run's inputs and options as stored, or null when they are not (expired, deleted, another database). */
 export async function loadRunInputs(r: Redis, run: string): Promise<{ inputs: RunInputs; options: RunOptions; version: string } | null> {
-  const k = key(run);
-  const [meta, model, test, labels, calibration] = await Promise.all(["meta", "model", "test", "labels", "calibration"].map((f) => r.hgetBuffer(k, f)));
-  if (!meta || !model || !test || !labels || !calibration) return null;
-  const m = JSON.parse(meta.toString("utf8")) as { spikewasm: string; modelFile: string; options: RunOptions; test: { count: number; source: string; preprocessing: unknown };
+  const f = await loadFields(r, key(run), ["meta", "model", "test", "labels", "calibration"] as const);
+  if (!f) return null;
+  const m = JSON.parse(f.meta.toString("utf8")) as { spikewasm: string; modelFile: string; options: RunOptions; test: { count: number; source: string; preprocessing: unknown };
     calibration: { count: number; source: string } };
-  const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   return {
     version: m.spikewasm, options: m.options,
     inputs: {
-      model: new Uint8Array(model), modelFile: m.modelFile,
-      test: { samples: f32(test), count: m.test.count, labels: new Int32Array(labels.buffer.slice(labels.byteOffset, labels.byteOffset + labels.byteLength)), source: m.test.source, preprocessing: m.test.preprocessing },
-      calibration: { samples: f32(calibration), count: m.calibration.count, source: m.calibration.source },
+      model: new Uint8Array(f.model), modelFile: m.modelFile,
+      test: { samples: float32Of(f.test), count: m.test.count, labels: int32Of(f.labels), source: m.test.source, preprocessing: m.test.preprocessing },
+      calibration: { samples: float32Of(f.calibration), count: m.calibration.count, source: m.calibration.source },
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A queue worker (`spikewasm worker --queue redis://…`): a BullMQ Worker that takes jobs of the run
- * queue — a range of whole batches of one run — and returns their partial reports. It loads a run's
- * inputs from Redis once and keeps the converted model for the next jobs of that run. Between batches it
+ * queue — a range of whole batches of one run, or of one candidate of an optimize search
+ * (optimize-worker.ts) — and returns their partial results. It loads a run's inputs from Redis once and
+ * keeps the converted model for the next jobs of that run. Between batches it
  * yields, so BullMQ renews the job's lock; a worker that dies mid-job stops renewing it and BullMQ's
  * stalled-job check hands the job to another worker (the job id is deterministic, so its result is
  * counted once). SIGTERM / SIGINT: the current job is finished, then the worker exits.
@@ -14,11 +15,16 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { SpikewasmError } from "../errors.js";
 import { type RunContext, prepareRun } from "../pipeline/run.js";
 import { VERSION } from "../version.js";
+import type { OptimizeJobData, OptimizePart } from "./optimize-part.js";
+import { optimizeProcessor, recentCache } from "./optimize-worker.js";
 import { type RunPart, evaluatePart } from "./part.js";
 import { QUEUE_NAME, type RedisTarget, connectRedis, loadRunInputs } from "./redis.js";
 
-/** What a job carries: the run (its fingerprint, under which the inputs are stored) and the range. */
-export interface RunJobData { run: string; spikewasm: string; start: number; count: number }
+/** What a `run --queue` job carries: the run (its fingerprint, under which the inputs are stored) and the range. */
+export interface RunJobData { kind?: "run"; run: string; spikewasm: string; start: number; count: number }
+
+/** Any job of the queue: a run's range or an optimize candidate's range (optimize-part.ts). */
+export type QueueJobData = RunJobData | OptimizeJobData;
 
 export interface WorkerOptions {
   /** seconds without a lock renewal after which a job counts as stalled and is retried elsewhere (default 30) */
@@ -34,26 +40,14 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
   const probe = await connectRedis(target); // a named error now rather than endless reconnects
   probe.disconnect();
   const connection = await connectRedis(target, 10, true);
-  const contexts = new Map<string, Promise<{ ctx: RunContext; inputs: Awaited<ReturnType<typeof loadRunInputs>> & object }>>();
-  const contextFor = (run: string) => {
-    let c = contexts.get(run);
-    if (!c) {
-      c = (async () => {
-        const stored = await loadRunInputs(connection, run);
-        if (!stored) throw new UnrecoverableError(`the inputs of run ${run.slice(0, 12)} are not in Redis at ${target.shown} (expired or deleted): start the run again`);
-        return { ctx: await prepareRun(stored.inputs, stored.options), inputs: stored };
-      })();
-      c.catch(() => contexts.delete(run));
-      contexts.set(run, c);
-      for (const k of [...contexts.keys()].slice(0, -2)) contexts.delete(k); // keep the last two runs
-    }
-    return c;
-  };
-  const processor = async (job: Job<RunJobData, RunPart>): Promise<RunPart> => {
+  const runs = recentCache<{ ctx: RunContext; inputs: Awaited<ReturnType<typeof loadRunInputs>> & object }>(2);
+  const contextFor = (run: string) => runs(run, async () => {
+    const stored = await loadRunInputs(connection, run);
+    if (!stored) throw new UnrecoverableError(`the inputs of run ${run.slice(0, 12)} are not in Redis at ${target.shown} (expired or deleted): start the run again`);
+    return { ctx: await prepareRun(stored.inputs, stored.options), inputs: stored };
+  });
+  const runRange = async (job: Job<RunJobData, RunPart>): Promise<RunPart> => {
     const d = job.data;
-    if (d.spikewasm !== VERSION) throw new UnrecoverableError(`job ${job.id} is from spikewasm ${d.spikewasm}; this worker runs spikewasm ${VERSION}: run workers of the same version`);
-    const t0 = performance.now();
-    log(`spikewasm worker ${process.pid}: job ${job.id}: samples ${d.start}..${d.start + d.count - 1} started`);
     let ctx: RunContext, inputs;
     try {
       ({ ctx, inputs } = await contextFor(d.run));
@@ -61,14 +55,23 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
       if (e instanceof SpikewasmError) throw new UnrecoverableError(e.message); // bad input: the same everywhere
       throw e;
     }
-    const part = await evaluatePart(inputs.inputs, inputs.options, { start: d.start, count: d.count }, {
+    return evaluatePart(inputs.inputs, inputs.options, { start: d.start, count: d.count }, {
       context: ctx, fingerprint: d.run, yieldBetween: () => new Promise((r) => setImmediate(r)),
       onProgress: (done) => { job.updateProgress(done).catch(() => undefined); },
     });
-    log(`spikewasm worker ${process.pid}: job ${job.id}: samples ${d.start}..${d.start + d.count - 1} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  const optimizeJob = optimizeProcessor(connection, target);
+  const processor = async (job: Job<QueueJobData, RunPart | OptimizePart>): Promise<RunPart | OptimizePart> => {
+    const d = job.data;
+    if (d.spikewasm !== VERSION) throw new UnrecoverableError(`job ${job.id} is from spikewasm ${d.spikewasm}; this worker runs spikewasm ${VERSION}: run workers of the same version`);
+    const t0 = performance.now();
+    const what = `${d.kind === "optimize" ? `optimize knob ${d.knob} T=${d.steps} ${d.set} ` : ""}samples ${d.start}..${d.start + d.count - 1}`;
+    log(`spikewasm worker ${process.pid}: job ${job.id}: ${what} started`);
+    const part = d.kind === "optimize" ? await optimizeJob(job as Job<OptimizeJobData, OptimizePart>) : await runRange(job as Job<RunJobData, RunPart>);
+    log(`spikewasm worker ${process.pid}: job ${job.id}: ${what} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return part;
   };
-  const worker = new Worker<RunJobData, RunPart>(QUEUE_NAME, processor, {
+  const worker = new Worker<QueueJobData, RunPart | OptimizePart>(QUEUE_NAME, processor, {
     connection, concurrency: 1, lockDuration: stallMs, stalledInterval: stallMs, maxStalledCount: 5,
   });
   worker.on("error", (e) => log(`spikewasm worker ${process.pid}: ${e.message}`));

@@ -28,6 +28,8 @@ export interface EvaluateLoihiOptions {
   batch?: number;
   backend?: Backend;
   onProgress?: (done: number, total: number) => void;
+  /** awaited after each batch (a queue worker renews its job lock there) */
+  yieldBetween?: () => Promise<void>;
 }
 
 /** Accuracy and per-step activity of the quantised net. */
@@ -85,6 +87,7 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
     });
     for (let i = 0; i < r.inputSpikesPerStep.length; i++) inputSpikesPerStep[Math.floor(i / B)] += r.inputSpikesPerStep[i];
     o.onProgress?.(s0 + B, count);
+    if (o.yieldBetween) await o.yieldBetween();
   }
   const accuracyByStep = Array.from(correct, (c) => c / count);
   return { samples: count, steps: T, latency: L, accuracy: accuracyByStep[T - 1], accuracyByStep, correctByStep: Array.from(correct), predictions, layers, inputSpikesPerStep };

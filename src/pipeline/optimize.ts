@@ -19,8 +19,9 @@
  * and strictly better in one of them.
  */
 import type { AnnGraph } from "../ir/ann.js";
+import type { SnnGraph } from "../ir/graph.js";
 import { createAnnRunner } from "../ann/infer-wasm.js";
-import { argmax } from "../ann/infer.js";
+import { type Activations, argmax } from "../ann/infer.js";
 import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
 import { SpikewasmError } from "../errors.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi } from "../loihi/evaluate.js";
@@ -80,6 +81,8 @@ export interface OptimizeOptions {
   batch?: number;
   /** the bit-exact evaluation (the CLI passes its worker-thread version) */
   evaluate?: (lg: LoihiGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateLoihiOptions) => Promise<LoihiEvaluation>;
+  /** all evaluations of one set at once (`optimize --queue`: jobs on Redis); default: `evaluate` on each in turn */
+  evaluateMany?: EvaluateMany;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -123,61 +126,100 @@ export function chooseCandidate(c: OptimizeCandidate[], floor: number): { chosen
   return { chosen: [...c].sort((a, b) => b.accuracy - a.accuracy || byCost(a, b))[0], withinBudget: false };
 }
 
+/** What every conversion of a search shares: the DNN runner and the calibration activations (a queue worker computes the same). */
+export interface OptimizeSetup {
+  ann: AnnGraph;
+  runner: Awaited<ReturnType<typeof createAnnRunner>>;
+  calActs: Activations;
+  calibrationCount: number;
+  outId: string;
+}
+
+export async function optimizeSetup(ann: AnnGraph, calibration: { samples: Float32Array; count: number }): Promise<OptimizeSetup> {
+  const runner = await createAnnRunner(ann, 64);
+  return { ann, runner, calActs: runner.run(calibration.samples, calibration.count, true), calibrationCount: calibration.count,
+    outId: ann.output ?? ann.nodes[ann.nodes.length - 1].id };
+}
+
+/** Thresholds chosen for T ("mse") need a conversion and a run per T; the other knobs one run of max(T) for every t. */
+export const knobPerStep = (k: OptimizeKnob): boolean => k.convert.normalization === "mse";
+
+/** The SNN and its quantised graph for `knob` (converted for T = `convertSteps` when the knob is per-T, else null). */
+export function convertCandidate(setup: OptimizeSetup, knob: OptimizeKnob, convertSteps: number | null): { snn: SnnGraph; lg: LoihiGraph } {
+  const { snn } = convertAnn(setup.ann, setup.calActs, setup.calibrationCount, resolveConvertOptions({ ...knob.convert, ...(convertSteps !== null ? { timesteps: convertSteps } : {}) }));
+  return { snn, lg: quantizeGraph(snn, knob.quantize ?? {}) };
+}
+
+/** One bit-exact evaluation the search needs: knob `knob` (its index), converted for `convertSteps`, run for `steps`. */
+export interface OptimizeEvaluation { knob: number; convertSteps: number | null; steps: number; lg: LoihiGraph }
+
+/** Runs the evaluations on a labelled set, in order (the local default; the queue passes its own, src/distributed/optimize-queue.ts). */
+export type EvaluateMany = (evals: OptimizeEvaluation[], set: "validation" | "test", data: LabelledSet, o: { rate: number; batch: number }) => Promise<LoihiEvaluation[]>;
+
+function evaluateInTurn(o: OptimizeOptions, knobs: number): EvaluateMany {
+  const evaluate = o.evaluate ?? evaluateLoihi;
+  return async (evals, set, data, eo) => {
+    const out: LoihiEvaluation[] = [];
+    for (const e of evals) {
+      const stage = set === "test" ? "test" : `knob ${e.knob + 1}/${knobs}`;
+      o.onProgress?.(stage, 0, data.count);
+      out.push(await evaluate(e.lg, data.samples, data.labels, data.count, { ...eo, steps: e.steps, onProgress: (d, t) => o.onProgress?.(stage, d, t) }));
+    }
+    return out;
+  };
+}
+
 /** Searches T and the knobs for `ann` on Loihi; see the module header. */
 export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, validation: LabelledSet, test: LabelledSet, o: OptimizeOptions) {
   checkOptimizeOptions(o);
   const t0 = performance.now();
   const knobs = o.knobs ?? optimizeKnobs({ biasInput: o.biasInput }), flow = o.flow ?? "host", constants = o.constants ?? "davies", chip = LOIHI_CONSTANT_SETS[constants];
   const ts = [...new Set(o.timesteps)].sort((a, b) => a - b), Tmax = ts[ts.length - 1];
-  const evaluate = o.evaluate ?? evaluateLoihi;
-  const runner = await createAnnRunner(ann, 64);
-  const calActs = runner.run(calibration.samples, calibration.count, true);
-  const outId = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
+  const evaluateMany = o.evaluateMany ?? evaluateInTurn(o, knobs.length);
+  const eo = { rate: o.rate ?? 1, batch: o.batch ?? 32 };
+  const setup = await optimizeSetup(ann, calibration);
+  const { runner, outId } = setup;
   const dnnPred = argmax(runner.run(validation.samples, validation.count, false).get(outId)!, validation.count);
   let dnnCorrect = 0;
   for (let i = 0; i < validation.count; i++) if (dnnPred[i] === validation.labels[i]) dnnCorrect++;
   const dnnAccuracy = dnnCorrect / validation.count;
   const floor = dnnAccuracy - o.maxLoss / 100;
 
-  const candidates: OptimizeCandidate[] = [];
+  // every conversion first, then all their evaluations at once (the queue runs them side by side)
   const refused: Array<{ knob: string; reason: string }> = [];
-  const kept = new Map<string, LoihiGraph>();
+  const planned: Array<OptimizeEvaluation & { mapping: ReturnType<typeof mapToLoihi>; inputLayers: string[] }> = [];
   for (let k = 0; k < knobs.length; k++) {
-    const knob = knobs[k], stage = `knob ${k + 1}/${knobs.length}`;
-    const kflow: LoihiFlow = knob.quantize?.inputMode === "bias" ? "bias" : flow;
-    // thresholds chosen for T need a conversion (and a run) per T; the others one run of max(T) for every t
-    const perT = knob.convert.normalization === "mse";
+    const knob = knobs[k], perT = knobPerStep(knob);
     for (const steps of perT ? ts : [Tmax]) {
-      o.onProgress?.(stage, 0, validation.count);
-      let lg: LoihiGraph, mapping, inputLayers: string[];
       try {
-        const { snn } = convertAnn(ann, calActs, calibration.count, resolveConvertOptions({ ...knob.convert, ...(perT ? { timesteps: steps } : {}) }));
-        lg = quantizeGraph(snn, knob.quantize ?? {});
-        mapping = mapToLoihi(snn, chip);
-        inputLayers = inputLayersOf(snn);
+        const { snn, lg } = convertCandidate(setup, knob, perT ? steps : null);
+        planned.push({ knob: k, convertSteps: perT ? steps : null, steps, lg, mapping: mapToLoihi(snn, chip), inputLayers: inputLayersOf(snn) });
       } catch (e) {
         if (!(e instanceof SpikewasmError)) throw e;
         refused.push({ knob: knob.name, reason: e.message });
         break;
       }
-      const ev = await evaluate(lg, validation.samples, validation.labels, validation.count, { steps, rate: o.rate ?? 1, batch: o.batch ?? 32,
-        onProgress: (d, t) => o.onProgress?.(stage, d, t) });
-      for (const t of perT ? [steps] : ts) {
-        const f = flowsOfEvaluation(mapping, ev, t, inputLayers, chip, kflow).flows[kflow];
-        candidates.push({ knob: knob.name, flow: kflow, timesteps: t, chipSteps: t + ev.latency, accuracy: ev.accuracyByStep[t - 1], energyPerInferenceJ: f.energyPerInferenceJ,
-          latencyS: f.latencyS, powerW: f.powerW, cores: mapping.coresUsed, pareto: false });
-        kept.set(`${knob.name}@${t}`, lg);
-      }
     }
   }
+  const evs = await evaluateMany(planned.map(({ knob, convertSteps, steps, lg }) => ({ knob, convertSteps, steps, lg })), "validation", validation, eo);
+  const candidates: OptimizeCandidate[] = [];
+  const kept = new Map<string, OptimizeEvaluation>();
+  planned.forEach((p, i) => {
+    const knob = knobs[p.knob], ev = evs[i];
+    const kflow: LoihiFlow = knob.quantize?.inputMode === "bias" ? "bias" : flow;
+    for (const t of p.convertSteps !== null ? [p.steps] : ts) {
+      const f = flowsOfEvaluation(p.mapping, ev, t, p.inputLayers, chip, kflow).flows[kflow];
+      candidates.push({ knob: knob.name, flow: kflow, timesteps: t, chipSteps: t + ev.latency, accuracy: ev.accuracyByStep[t - 1], energyPerInferenceJ: f.energyPerInferenceJ,
+        latencyS: f.latencyS, powerW: f.powerW, cores: p.mapping.coresUsed, pareto: false });
+      kept.set(`${knob.name}@${t}`, { knob: p.knob, convertSteps: p.convertSteps, steps: t, lg: p.lg });
+    }
+  });
   if (candidates.length === 0) throw new SpikewasmError(`optimize: no candidate could be deployed on Loihi (${refused.map((r) => `${r.knob}: ${r.reason}`).join("; ")})`);
   markPareto(candidates);
   const { chosen, withinBudget } = chooseCandidate(candidates, floor);
 
   // the chosen point on the test set (reported only; nothing above saw it)
-  o.onProgress?.("test", 0, test.count);
-  const evTest = await evaluate(kept.get(`${chosen.knob}@${chosen.timesteps}`)!, test.samples, test.labels, test.count, { steps: chosen.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32,
-    onProgress: (d, t) => o.onProgress?.("test", d, t) });
+  const [evTest] = await evaluateMany([kept.get(`${chosen.knob}@${chosen.timesteps}`)!], "test", test, eo);
   const testDnn = argmax(runner.run(test.samples, test.count, false).get(outId)!, test.count);
   let testDnnCorrect = 0;
   for (let i = 0; i < test.count; i++) if (testDnn[i] === test.labels[i]) testDnnCorrect++;
