@@ -6,9 +6,8 @@
  * redis-server the suite is skipped with one line — unless SPIKEWASM_REQUIRE_REDIS=1 (.ci/run), which
  * makes that a failure.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -17,47 +16,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
 import { QUEUE_NAME } from "../../src/distributed/redis.js";
 import { captureConsole } from "../helpers/console.js";
+import { cliBundle, freePort, startRedis, startWorker as startWorkerOn, waitFor } from "../helpers/redis.js";
 
 const err = captureConsole();
 const PASSWORD = "pw-Zq81-never-printed";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts redis-server with a password on a free port; the reason when it cannot. */
-async function startRedis(): Promise<{ proc: ChildProcess; port: number } | string> {
-  // SPIKEWASM_REDIS_SERVER: the binary to use (a path that does not exist shows the skip)
-  const given = process.env.SPIKEWASM_REDIS_SERVER;
-  const bin = given !== undefined ? (existsSync(given) ? given : undefined) : ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(existsSync)
-    ?? (spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim() || undefined);
-  if (!bin) return `no redis-server on this machine${given !== undefined ? ` (SPIKEWASM_REDIS_SERVER=${given} does not exist)` : ""} (Debian: apt-get install redis-server)`;
-  const port = await freePort();
-  const proc = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", PASSWORD], { stdio: "ignore" });
-  const client = new Redis({ port, host: "127.0.0.1", password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  client.on("error", () => undefined);
-  for (let i = 0; i < 50; i++) {
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return { proc, port };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  proc.kill("SIGKILL");
-  return `redis-server (${bin}) did not answer on port ${port} within 5 s`;
-}
-
-const redis = await startRedis();
+const redis = await startRedis(PASSWORD);
 const required = process.env.SPIKEWASM_REQUIRE_REDIS === "1";
 if (typeof redis === "string" && !required) console.warn(`test/distributed/queue.test.ts skipped: ${redis}`);
 
@@ -71,37 +35,13 @@ describe.runIf(required || typeof redis !== "string")("run --queue and spikewasm
   const workers: ChildProcess[] = [];
   afterAll(() => { for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL"); });
 
-  /** The CLI from the current sources, bundled where node_modules resolves (bullmq is external). */
-  async function cliBundle(): Promise<string> {
-    const out = join(process.cwd(), "node_modules", ".cache", "spikewasm-test", "cli.mjs");
-    mkdirSync(join(out, ".."), { recursive: true });
-    const { build } = await import("esbuild");
-    await build({ entryPoints: ["src/bin.ts"], bundle: true, format: "esm", platform: "node", target: "es2022", packages: "external", outfile: out, logLevel: "silent" });
-    return out;
-  }
-
-  /** A worker process; its output lines collected. */
-  function startWorker(cli: string): { proc: ChildProcess; lines: string[] } {
-    const proc = spawn(process.execPath, [cli, "worker", "--queue", url, "--concurrency", "1", "--stall-timeout", "2"], { stdio: ["ignore", "pipe", "pipe"] });
-    const lines: string[] = [];
-    for (const s of [proc.stdout!, proc.stderr!]) s.on("data", (b: Buffer) => lines.push(...b.toString().split("\n").filter(Boolean)));
-    workers.push(proc);
-    return { proc, lines };
-  }
-
-  const waitFor = async (cond: () => boolean, what: string, seconds = 60) => {
-    for (let t = 0; t < seconds * 20; t++) {
-      if (cond()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
+  const startWorker = (cli: string) => startWorkerOn(cli, url, workers);
 
   it("two workers, one killed mid-job: the merged report is the one-process report; the password is never shown", async () => {
     if (!server) throw new Error(`SPIKEWASM_REQUIRE_REDIS=1 but no Redis: ${redis}`);
     const one = join(dir, "one.json"), queued = join(dir, "queued.json");
     expect(await main([...args, "--workers", "1", "--json", one])).toBe(0);
-    const cli = await cliBundle();
+    const cli = await cliBundle("queue");
     const a = startWorker(cli), b = startWorker(cli);
     await waitFor(() => [a, b].every((w) => w.lines.some((l) => l.includes("waiting for jobs"))), "both workers to start");
     const run = main([...args, "--queue", url, "--queue-timeout", "60", "--json", queued]);
