@@ -64,7 +64,7 @@ async function optimizeCommand(modelArg: string | undefined, o: Record<string, u
     // --queue: the bit-exact evaluations as jobs for spikewasm worker (src/distributed/optimize-queue.ts; bullmq loaded only here)
     const { withOptimizeQueue } = await import("../distributed/optimize-queue.js");
     const knobs = optimizeKnobs({ biasInput: options.biasInput });
-    const inputs = { model, modelFile, calibration, validation, test: testSet, knobs, rate: options.rate ?? 1, batch: options.batch ?? 32 };
+    const inputs = { validation, test: testSet, knobs, rate: options.rate ?? 1, batch: options.batch ?? 32 };
     return withOptimizeQueue(inputs, { queue: String(o.queue), timeoutS: o.queueTimeout as number, onProgress: progress },
       (evaluateMany) => optimizeLoihi(ann, calibration, validation, testSet, { ...options, knobs, evaluateMany, onProgress: progress }));
   });

@@ -1,33 +1,31 @@
 /**
- * What `optimize --queue` stores once in Redis and its workers read back: the model, the calibration,
- * validation and test images, the knobs and the engine options, under the search's fingerprint (the
- * version, every byte and every option) — a job carries only the fingerprint, a candidate and a range.
- * `graphDigest` names a quantised graph by its integers, so the coordinator can check that a worker ran
- * the very graph it priced (a worker converting differently, e.g. another Node's Math, is a named error).
+ * What `optimize --queue` stores once in Redis and its workers read back: the validation and test images
+ * with their labels and the engine options under the search's fingerprint, and each candidate's quantised
+ * graph under its digest (graphDigest: its integers and registers) — converted here once, so every worker
+ * runs the very graph the coordinator prices and no worker converts. A job carries only the fingerprint,
+ * the digest, T, the set and a range.
  */
 import { createHash } from "node:crypto";
+import { deserialize, serialize } from "node:v8";
 import type { Redis } from "ioredis";
 import type { LoihiGraph } from "../loihi/quantize.js";
-import type { LabelledSet, OptimizeKnob } from "../pipeline/optimize.js";
+import type { LabelledSet } from "../pipeline/optimize.js";
 import { VERSION } from "../version.js";
 import { bytesOf, float32Of, int32Of, loadFields, storeOnce } from "./redis.js";
 
-/** The inputs of a search's bit-exact evaluations. */
+/** The inputs of a search's bit-exact evaluations besides the graphs. */
 export interface OptimizeInputs {
-  model: Uint8Array;
-  modelFile: string;
-  calibration: { samples: Float32Array; count: number };
   validation: LabelledSet;
   test: LabelledSet;
-  knobs: OptimizeKnob[];
   rate: number;
   batch: number;
 }
 
 const key = (run: string) => `spikewasm:optimize:${run}`;
-const settings = (i: OptimizeInputs) => JSON.stringify({ knobs: i.knobs, rate: i.rate, batch: i.batch, calibration: i.calibration.count, validation: i.validation.count, test: i.test.count });
+const graphKey = (digest: string) => `spikewasm:optimize-graph:${digest}`;
+const settings = (i: OptimizeInputs) => JSON.stringify({ rate: i.rate, batch: i.batch, validation: i.validation.count, test: i.test.count });
 
-/** sha256 over the version, the model, every image and label and the settings: the identity of a search's evaluations. */
+/** sha256 over the version, every image and label and the settings: the identity of a search's data. */
 export function optimizeFingerprint(i: OptimizeInputs): string {
   const h = createHash("sha256");
   const part = (label: string, data: string | ArrayBufferView) => {
@@ -36,9 +34,6 @@ export function optimizeFingerprint(i: OptimizeInputs): string {
     h.update(bytes);
   };
   part("spikewasm", VERSION);
-  part("model", i.model);
-  part("modelFile", i.modelFile);
-  part("calibration", i.calibration.samples);
   for (const set of ["validation", "test"] as const) {
     part(set, i[set].samples);
     part(`${set}Labels`, i[set].labels);
@@ -47,31 +42,41 @@ export function optimizeFingerprint(i: OptimizeInputs): string {
   return h.digest("hex");
 }
 
-/** Stores the search's inputs once (an existing copy is kept) and refreshes their expiry. */
+/** Stores the search's data once (an existing copy is kept) and refreshes their expiry. */
 export async function storeOptimizeInputs(r: Redis, run: string, i: OptimizeInputs): Promise<void> {
   await storeOnce(r, key(run), () => ({
-    meta: JSON.stringify({ spikewasm: VERSION, modelFile: i.modelFile, settings: JSON.parse(settings(i)), sources: { validation: i.validation.source, test: i.test.source } }),
-    model: bytesOf(i.model), calibration: bytesOf(i.calibration.samples),
+    meta: JSON.stringify({ spikewasm: VERSION, settings: JSON.parse(settings(i)), sources: { validation: i.validation.source, test: i.test.source } }),
     validation: bytesOf(i.validation.samples), validationLabels: bytesOf(i.validation.labels), test: bytesOf(i.test.samples), testLabels: bytesOf(i.test.labels),
   }));
 }
 
-/** The search's inputs as stored, or null when they are not (expired, deleted, another database). */
-export async function loadOptimizeInputs(r: Redis, run: string): Promise<{ inputs: OptimizeInputs; version: string } | null> {
-  const f = await loadFields(r, key(run), ["meta", "model", "calibration", "validation", "validationLabels", "test", "testLabels"] as const);
+/** The search's data as stored, or null when they are not (expired, deleted, another database). */
+export async function loadOptimizeInputs(r: Redis, run: string): Promise<OptimizeInputs | null> {
+  const f = await loadFields(r, key(run), ["meta", "validation", "validationLabels", "test", "testLabels"] as const);
   if (!f) return null;
-  const m = JSON.parse(f.meta.toString("utf8")) as { spikewasm: string; modelFile: string; sources: { validation: string; test: string };
-    settings: { knobs: OptimizeKnob[]; rate: number; batch: number; calibration: number; validation: number; test: number } };
+  const m = JSON.parse(f.meta.toString("utf8")) as { sources: { validation: string; test: string }; settings: { rate: number; batch: number; validation: number; test: number } };
   const s = m.settings;
   return {
-    version: m.spikewasm,
-    inputs: {
-      model: new Uint8Array(f.model), modelFile: m.modelFile, calibration: { samples: float32Of(f.calibration), count: s.calibration },
-      validation: { samples: float32Of(f.validation), labels: int32Of(f.validationLabels), count: s.validation, source: m.sources.validation },
-      test: { samples: float32Of(f.test), labels: int32Of(f.testLabels), count: s.test, source: m.sources.test },
-      knobs: s.knobs, rate: s.rate, batch: s.batch,
-    },
+    validation: { samples: float32Of(f.validation), labels: int32Of(f.validationLabels), count: s.validation, source: m.sources.validation },
+    test: { samples: float32Of(f.test), labels: int32Of(f.testLabels), count: s.test, source: m.sources.test }, rate: s.rate, batch: s.batch,
   };
+}
+
+/** Stores a candidate's graph once under its digest (V8's structured serialisation: typed arrays as they are). */
+export async function storeGraph(r: Redis, digest: string, lg: LoihiGraph): Promise<void> {
+  await storeOnce(r, graphKey(digest), () => ({ node: process.versions.node, graph: serialize(lg) }));
+}
+
+/** A stored graph; null when it is not stored; a named error when this Node.js cannot read it. */
+export async function loadGraph(r: Redis, digest: string): Promise<LoihiGraph | null> {
+  const f = await loadFields(r, graphKey(digest), ["node", "graph"] as const);
+  if (!f) return null;
+  try {
+    return deserialize(f.graph) as LoihiGraph;
+  } catch (e) {
+    throw new Error(`graph ${digest.slice(0, 12)} was stored by Node.js ${f.node.toString()} and cannot be read by Node.js ${process.versions.node} (${(e as Error).message}): ` +
+      "run coordinator and workers on one Node.js major version");
+  }
 }
 
 /** sha256 of a quantised graph's integers and registers (not its report or derived engine nodes). */

@@ -1,7 +1,7 @@
 /**
  * A job of `optimize --queue` and its result: one candidate's bit-exact evaluation (evaluateLoihi's
  * integer sums) on a range of whole batches of the validation or test images. The coordinator checks
- * that a result is the one its job asked for (the search, candidate, set, range and graph), that each
+ * that a result is the one its job asked for (the search's data, the graph, T, the set and range), that each
  * candidate's ranges count every sample exactly once, and adds them with mergeLoihiEvaluations — integer
  * counts in float64, so the sum equals a one-process evaluation's bit for bit.
  */
@@ -16,9 +16,9 @@ export interface OptimizeJobData {
   kind: "optimize";
   run: string;
   spikewasm: string;
-  /** index into the stored knobs; the graph converted for T = convertSteps (null: the knob is not per-T) */
-  knob: number;
-  convertSteps: number | null;
+  /** digest of the candidate's stored graph (optimize-inputs.ts) and its name for logs */
+  graph: string;
+  candidate: string;
   /** coding steps the engine runs */
   steps: number;
   set: "validation" | "test";
@@ -31,8 +31,6 @@ export interface OptimizePart {
   format: typeof OPTIMIZE_PART_FORMAT;
   spikewasm: string;
   job: OptimizeJobData;
-  /** graphDigest of the graph the worker ran */
-  graph: string;
   seconds: number;
   evaluation: EvaluationJson;
 }
@@ -53,10 +51,10 @@ function evaluationOf(j: EvaluationJson): LoihiEvaluation {
       spikeCountsSum: Float64Array.from(l.spikeCountsSum) })) };
 }
 
-const JOB_FIELDS = ["kind", "run", "spikewasm", "knob", "convertSteps", "steps", "set", "start", "count"] as const;
+const JOB_FIELDS = ["kind", "run", "spikewasm", "graph", "steps", "set", "start", "count"] as const;
 
-/** A job's result checked against the job (`id`, `want`) and the graph the coordinator priced (`graph`); named errors otherwise. */
-export function parseOptimizePart(value: unknown, id: string, want: OptimizeJobData, graph: string): LoihiEvaluation {
+/** A job's result checked against the job (`id`, `want`: the search, graph, T, set and range); named errors otherwise. */
+export function parseOptimizePart(value: unknown, id: string, want: OptimizeJobData): LoihiEvaluation {
   const bad = (what: string): never => { throw new SpikewasmError(`job ${id}: not the result of this search's job (${what})`); };
   if (typeof value !== "object" || value === null || Array.isArray(value)) bad("not a JSON object");
   const p = value as OptimizePart;
@@ -64,9 +62,6 @@ export function parseOptimizePart(value: unknown, id: string, want: OptimizeJobD
   for (const f of JOB_FIELDS)
     if (p.job?.[f] !== want[f])
       bad(`${f} ${JSON.stringify(p.job?.[f])}, expected ${JSON.stringify(want[f])}: the queue holds jobs of another model or version under this id; clear it (a fresh database number in the URL) and run again`);
-  if (p.graph !== graph)
-    throw new SpikewasmError(`job ${id}: the worker converted the candidate to another integer graph than this process (digest ${String(p.graph).slice(0, 12)} vs ${graph.slice(0, 12)}): ` +
-      "run coordinator and workers with the same spikewasm and Node.js versions");
   const e = p.evaluation;
   const T = want.steps;
   if (!e || e.samples !== want.count || e.steps !== T || !Array.isArray(e.correctByStep) || e.correctByStep.length !== T || !Array.isArray(e.predictions) ||

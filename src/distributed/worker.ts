@@ -65,7 +65,7 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
     const d = job.data;
     if (d.spikewasm !== VERSION) throw new UnrecoverableError(`job ${job.id} is from spikewasm ${d.spikewasm}; this worker runs spikewasm ${VERSION}: run workers of the same version`);
     const t0 = performance.now();
-    const what = `${d.kind === "optimize" ? `optimize knob ${d.knob} T=${d.steps} ${d.set} ` : ""}samples ${d.start}..${d.start + d.count - 1}`;
+    const what = `${d.kind === "optimize" ? `optimize ${d.candidate} ${d.set} ` : ""}samples ${d.start}..${d.start + d.count - 1}`;
     log(`spikewasm worker ${process.pid}: job ${job.id}: ${what} started`);
     const part = d.kind === "optimize" ? await optimizeJob(job as Job<OptimizeJobData, OptimizePart>) : await runRange(job as Job<RunJobData, RunPart>);
     log(`spikewasm worker ${process.pid}: job ${job.id}: ${what} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,7 +1,7 @@
 /**
  * `optimize --queue` with `spikewasm worker`: a local redis-server with a password on a free loopback
  * port, two worker processes (the CLI bundled from the current sources), one killed with SIGKILL
- * mid-run: the JSON and the HTML equal the one-process optimize's (the JSON apart from `seconds`). Bad
+ * mid-job: the JSON and the HTML equal the one-process optimize's (the JSON apart from `seconds`). Bad
  * input: an unreachable Redis, no worker within --queue-timeout, a worker of another spikewasm version
  * → named errors, exit 2, nothing written and nothing left waiting on the queue. Without a redis-server
  * the Redis suite is skipped with one line — unless SPIKEWASM_REQUIRE_REDIS=1, which makes that a failure.
@@ -34,10 +34,10 @@ function evaluation(start: number, count: number): LoihiEvaluation {
 }
 
 describe("optimize parts: checked against their job, every sample counted once", () => {
-  const job = (start: number, count: number): OptimizeJobData => ({ kind: "optimize", run: "r".repeat(64), spikewasm: "0.1.0", knob: 3, convertSteps: null, steps: 2, set: "validation", start, count });
-  const part = (start: number, count: number) => ({ format: OPTIMIZE_PART_FORMAT, spikewasm: "0.1.0", job: job(start, count), graph: "g", seconds: 0, evaluation: evaluationJson(evaluation(start, count)) });
+  const job = (start: number, count: number): OptimizeJobData => ({ kind: "optimize", run: "r".repeat(64), spikewasm: "0.1.0", graph: "g".repeat(64), candidate: "p99.9 T=2", steps: 2, set: "validation", start, count });
+  const part = (start: number, count: number) => ({ format: OPTIMIZE_PART_FORMAT, spikewasm: "0.1.0", job: job(start, count), seconds: 0, evaluation: evaluationJson(evaluation(start, count)) });
   it("merges ranges in any order into the whole set's sums", () => {
-    const parts = [[4, 3], [0, 4], [7, 1]].map(([s, c]) => ({ file: `job ${s}`, start: s, count: c, evaluation: parseOptimizePart(JSON.parse(JSON.stringify(part(s, c))), `j${s}`, job(s, c), "g") }));
+    const parts = [[4, 3], [0, 4], [7, 1]].map(([s, c]) => ({ file: `job ${s}`, start: s, count: c, evaluation: parseOptimizePart(JSON.parse(JSON.stringify(part(s, c))), `j${s}`, job(s, c)) }));
     const m = mergeOptimizeParts(parts, 8, "validation samples");
     expect(m.samples).toBe(8);
     expect(Array.from(m.predictions)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -50,10 +50,11 @@ describe("optimize parts: checked against their job, every sample counted once",
     expect(() => mergeOptimizeParts([p(0, 4)], 6, "validation samples")).toThrow(/validation samples 4\.\.5 of 6 are in no part/);
   });
   it("refuses a result of another job, search or graph by name", () => {
-    expect(() => parseOptimizePart(part(0, 4), "j", job(4, 4), "g")).toThrow(/job j: not the result of this search's job \(start 0, expected 4: the queue holds jobs of another model or version/);
-    expect(() => parseOptimizePart({ ...part(0, 4), job: { ...job(0, 4), run: "other" } }, "j", job(0, 4), "g")).toThrow(/run "other", expected "rrrr/);
-    expect(() => parseOptimizePart(part(0, 4), "j", job(0, 4), "h")).toThrow(/another integer graph than this process/);
-    expect(() => parseOptimizePart({ format: "spikewasm-run-part/1" }, "j", job(0, 4), "g")).toThrow(/format "spikewasm-run-part\/1"/);
+    expect(() => parseOptimizePart(part(0, 4), "j", job(4, 4))).toThrow(/job j: not the result of this search's job \(start 0, expected 4: the queue holds jobs of another model or version/);
+    expect(() => parseOptimizePart({ ...part(0, 4), job: { ...job(0, 4), run: "other" } }, "j", job(0, 4))).toThrow(/run "other", expected "rrrr/);
+    expect(() => parseOptimizePart({ ...part(0, 4), job: { ...job(0, 4), graph: "h" } }, "j", job(0, 4))).toThrow(/graph "h", expected "gggg/);
+    expect(() => parseOptimizePart({ ...part(0, 4), evaluation: evaluationJson(evaluation(0, 3)) }, "j", job(0, 4))).toThrow(/evaluation of 3 samples at T = 2, expected 4/);
+    expect(() => parseOptimizePart({ format: "spikewasm-run-part/1" }, "j", job(0, 4))).toThrow(/format "spikewasm-run-part\/1"/);
   });
 });
 
