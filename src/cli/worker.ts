@@ -1,7 +1,7 @@
 /**
- * `spikewasm worker --queue redis://…`: processes the jobs of `run … --queue` until SIGTERM/SIGINT (the
- * current job is finished first). One process per core by default (--concurrency): each takes one job
- * at a time (src/distributed/worker.ts).
+ * `spikewasm worker --queue redis://…`: processes the jobs of `run … --queue` and `optimize … --queue`
+ * (one command for both) until SIGTERM/SIGINT (the current job is finished first). One process per core
+ * by default (--concurrency): each takes one job at a time (src/distributed/worker.ts).
  */
 import type { Command } from "commander";
 import { availableParallelism } from "node:os";
@@ -23,7 +23,7 @@ async function workerCommand(o: Record<string, unknown>): Promise<void> {
 export function registerWorker(program: Command): void {
   program
     .command("worker")
-    .description("process the jobs of spikewasm run --queue (on this or any machine) until SIGTERM/SIGINT, which finish the current job first")
+    .description("process the jobs of spikewasm run --queue and optimize --queue (on this or any machine) until SIGTERM/SIGINT, which finish the current job first")
     .requiredOption("--queue <redis-url>", "the Redis of the runs: redis://[:password@]host:port[/db]")
     .option("--concurrency <n>", "jobs at a time, one process each (default: the cores of this machine)", int("--concurrency", 1))
     .option("--stall-timeout <s>", "a job whose worker has not renewed its lock for this long is retried by another worker", num("--stall-timeout", 1), 30)

@@ -1,7 +1,7 @@
 /**
  * What `optimize --queue` stores once in Redis and its workers read back: the validation and test images
  * with their labels and the engine options under the search's fingerprint, and each candidate's quantised
- * graph under its digest (graphDigest: its integers and registers) — converted here once, so every worker
+ * graph under its digest (graphDigest: all it holds but the report) — converted here once, so every worker
  * runs the very graph the coordinator prices and no worker converts. A job carries only the fingerprint,
  * the digest, T, the set and a range.
  */
@@ -79,7 +79,7 @@ export async function loadGraph(r: Redis, digest: string): Promise<LoihiGraph | 
   }
 }
 
-/** sha256 of a quantised graph's integers and registers (not its report or derived engine nodes). */
+/** sha256 of a quantised graph: everything the engine reads (not the quantisation report). */
 export function graphDigest(lg: LoihiGraph): string {
   const h = createHash("sha256");
   const walk = (v: unknown): void => {
@@ -99,6 +99,7 @@ export function graphDigest(lg: LoihiGraph): string {
       h.update("}");
     } else h.update(`${JSON.stringify(v ?? null)};`);
   };
-  walk({ input: lg.input, output: lg.output, latency: lg.latency, inputMode: lg.inputMode, readout: lg.readout, layers: lg.layers.map(({ node: _node, ...l }) => l) });
+  const { report: _report, ...rest } = lg;
+  walk(rest);
   return h.digest("hex");
 }

@@ -75,7 +75,8 @@ export class QueueSession {
   async collect<D, P>(jobs: WaveJob<D>[], o: WaveOptions<P>): Promise<P[]> {
     const { queue, events, target } = this;
     const wanted = new Map(jobs.map((j) => [j.id, j as WaveJob<unknown>]));
-    const total = jobs.reduce((a, j) => a + j.samples, 0);
+    // two jobs with one id (two candidates with the same graph) are one job
+    const total = [...wanted.values()].reduce((a, j) => a + j.samples, 0);
     const results = new Map<string, P>();
     const progress = new Map<string, number>();
     let last = performance.now(), settle: ((e?: Error) => void) | undefined;
@@ -109,12 +110,12 @@ export class QueueSession {
     events.on("failed", onFailed);
     events.on("progress", onProgress);
     try {
-      this.added.push(...jobs.map((j) => j.id));
-      await queue.addBulk(jobs.map(({ id, name, data }) => ({ name, data, opts: { jobId: id, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } } })));
-      (o.notice ?? ((l: string) => console.error(l)))(`spikewasm: ${jobs.length} jobs of ${total} samples (${o.label}) on ${target.shown} (queue ${QUEUE_NAME}); ` +
+      this.added.push(...wanted.keys());
+      await queue.addBulk([...wanted.values()].map(({ id, name, data }) => ({ name, data, opts: { jobId: id, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } } })));
+      (o.notice ?? ((l: string) => console.error(l)))(`spikewasm: ${wanted.size} jobs of ${total} samples (${o.label}) on ${target.shown} (queue ${QUEUE_NAME}); ` +
         `waiting for workers (start them with: spikewasm worker --queue ${target.shown})`);
       // jobs finished or failed before the events were heard (e.g. the same work queued earlier)
-      for (const { id } of jobs) {
+      for (const id of wanted.keys()) {
         const job = await Job.fromId(queue, id);
         const state = job ? await job.getState() : "unknown";
         if (state === "completed") await take(id);
