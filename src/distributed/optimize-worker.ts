@@ -30,7 +30,8 @@ export function recentCache<V>(keep: number): (key: string, make: () => Promise<
 /** The processor of optimize jobs for a worker connected to `target`. */
 export function optimizeProcessor(connection: Redis, target: RedisTarget): (job: Job<OptimizeJobData, OptimizePart>) => Promise<OptimizePart> {
   const searches = recentCache<OptimizeInputs>(2);
-  const graphs = recentCache<LoihiGraph>(64);
+  // jobs come candidate by candidate: a few graphs suffice (a large model's graph is large)
+  const graphs = recentCache<LoihiGraph>(4);
   const missing = (what: string) => new UnrecoverableError(`${what} is not in Redis at ${target.shown} (expired or deleted): start the optimize again`);
   return async (job) => {
     const d = job.data;
