@@ -44,6 +44,8 @@ export interface OptimizeKnob {
  *               error at T levels, Li et al. ICML 2021 — one conversion and run per T);
  *   v0          the θ/2 initial membrane (Bu et al., AAAI 2022), Loihi's initial voltage;
  *   readout     spike counts, or the membrane of a non-spiking output block;
+ *   reset       Loihi's reset to zero, or reset by subtraction emulated with two compartments per neuron
+ *               (NxTF; src/loihi/quantize.ts "reset"), which costs compartments, cores and energy per step;
  *   input       (with `biasInput`) the image as a bias current of the first layer (NxTF), priced in flow bias.
  */
 export function optimizeKnobs(o: { biasInput?: boolean } = {}): OptimizeKnob[] {
@@ -53,11 +55,13 @@ export function optimizeKnobs(o: { biasInput?: boolean } = {}): OptimizeKnob[] {
   for (const [nn, norm] of norms)
     for (const half of [false, true])
       for (const membrane of [false, true])
-        for (const bias of o.biasInput ? [false, true] : [false]) {
-          const name = [nn, half ? "v0=θ/2" : "", membrane ? "membrane" : "", bias ? "bias input" : ""].filter(Boolean).join(" ");
-          out.push({ name, convert: { ...norm, ...(half ? { vInit: "half" as const } : {}), ...(membrane ? { outputSpiking: false } : {}) },
-            ...(bias ? { quantize: { inputMode: "bias" as const } } : {}) });
-        }
+        for (const subtract of [false, true])
+          for (const bias of o.biasInput ? [false, true] : [false]) {
+            const name = [nn, half ? "v0=θ/2" : "", membrane ? "membrane" : "", subtract ? "subtract" : "", bias ? "bias input" : ""].filter(Boolean).join(" ");
+            const quantize: QuantizeOptions = { ...(bias ? { inputMode: "bias" as const } : {}), ...(subtract ? { reset: "subtract" as const } : {}) };
+            out.push({ name, convert: { ...norm, ...(half ? { vInit: "half" as const } : {}), ...(membrane ? { outputSpiking: false } : {}) },
+              ...(Object.keys(quantize).length ? { quantize } : {}) });
+          }
   return out;
 }
 
@@ -153,7 +157,7 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
       try {
         const { snn } = convertAnn(ann, calActs, calibration.count, resolveConvertOptions({ ...knob.convert, ...(perT ? { timesteps: steps } : {}) }));
         lg = quantizeGraph(snn, knob.quantize ?? {});
-        mapping = mapToLoihi(snn, chip);
+        mapping = mapToLoihi(snn, chip, { subtract: new Set(lg.report.reset.emulated) });
         inputLayers = inputLayersOf(snn);
       } catch (e) {
         if (!(e instanceof SpikewasmError)) throw e;
@@ -190,7 +194,7 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
       test: { source: test.source, samples: test.count } },
     selection: `candidates scored bit-exactly on ${validation.count} validation images (training images after the ${calibration.count} calibration ones; never the test set); ` +
       `chosen: the lowest energy per inference in flow '${flow}' within ${o.maxLoss} points of the DNN on validation (then latency, then T)`,
-    maxLoss: o.maxLoss, dnnValidationAccuracy: dnnAccuracy, timesteps: ts, knobs: knobs.map((k) => ({ name: k.name, convert: k.convert })), refused,
+    maxLoss: o.maxLoss, dnnValidationAccuracy: dnnAccuracy, timesteps: ts, knobs: knobs.map((k) => ({ name: k.name, convert: k.convert, ...(k.quantize ? { quantize: k.quantize } : {}) })), refused,
     candidates, pareto: candidates.filter((c) => c.pareto),
     chosen: { ...chosen, withinBudget, testAccuracy: evTest.accuracy, dnnTestAccuracy: testDnnCorrect / test.count },
   };

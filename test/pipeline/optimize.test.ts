@@ -52,6 +52,10 @@ describe("spikewasm optimize on the bundled CNN", () => {
     expect(Math.abs(ra.chosen.testAccuracy * 20 - Math.round(ra.chosen.testAccuracy * 20))).toBeLessThan(1e-9);
     expect(ra.chosen.testAccuracy).toBeGreaterThanOrEqual(0.8);
     expect(ra.flow).toBe("host");
+    // reset by subtraction is a knob: as many candidates as with reset to zero, on more cores (two compartments per neuron)
+    const sub = ra.candidates.filter((c: OptimizeCandidate) => / subtract/.test(c.knob)), zero = ra.candidates.filter((c: OptimizeCandidate) => !/ subtract/.test(c.knob));
+    expect(sub.length).toBe(zero.length);
+    expect(Math.min(...sub.map((c: OptimizeCandidate) => c.cores))).toBeGreaterThan(Math.max(...zero.map((c: OptimizeCandidate) => c.cores)));
     const page = readFileSync(html, "utf8");
     expect(page).toContain('id="chart-pareto-energy"');
     expect(page).not.toMatch(/<script[^>]+src=/);
