@@ -26,6 +26,11 @@ export function loihiResetOption(): Option {
     "or subtract (emulated the NxTF way: two compartments per neuron and a self-connection of weight -threshold, priced in the mapping and the energy)")
     .default("zero").choices(["zero", "subtract"]);
 }
+/** --loihi-subtract-layers: the layers --loihi-reset subtract emulates (default all). */
+export function loihiSubtractLayersOption(): Option {
+  return new Option("--loihi-subtract-layers <ids>", "with --loihi-reset subtract: emulate it only in these layers (comma list of layer ids, e.g. what optimize chose); the others reset to zero")
+    .argParser((v: string) => v.split(",").map((x) => x.trim()).filter(Boolean));
+}
 /** --loihi-constants: the per-event constant set of the Loihi estimate. */
 export function loihiConstantsOption(): Option {
   return new Option("--loihi-constants <set>", "Loihi per-event constants: davies (Davies et al. 2018 Table 2) or sanafe (SANA-FE v2.2)")

@@ -96,6 +96,8 @@ export interface QuantizeOptions {
   inputMode?: "spikes" | "bias";
   /** layers that reset by subtraction: "zero" (default) falls back to Loihi's reset to zero, "subtract" emulates it (module header) */
   reset?: "zero" | "subtract";
+  /** with reset "subtract": emulate it only in these layers (ids), the others fall back to zero (default: every layer) */
+  subtractLayers?: string[];
 }
 
 /** What quantisation did to one layer (dense, conv2d, or a pool run as a depthwise convolution). */
@@ -276,6 +278,13 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
   const outId = resolve(shapes.output);
   const resetMode = options.reset ?? "zero";
   if (resetMode !== "zero" && resetMode !== "subtract") throw new SpikewasmError(`quantize: reset must be "zero" or "subtract", got ${JSON.stringify(resetMode)}`);
+  const only = options.subtractLayers;
+  if (only) {
+    const known = new Set(snn.nodes.filter((n) => "neuron" in n).map((n) => n.id));
+    const bad = only.filter((id) => !known.has(id));
+    if (bad.length) throw new SpikewasmError(`quantize: subtractLayers names ${bad.map((b) => `'${b}'`).join(", ")}, not a layer of the network (layers: ${[...known].join(", ")})`);
+  }
+  const modeOf = (id: string) => (resetMode === "subtract" && (!only || only.includes(id)) ? "subtract" : "zero");
   /** the self-connection of an emulated subtractive reset, from the layer's final vthMant */
   const selfOf = (id: string, regs: NeuronRegs, vthMant: number) => {
     if (!regs.subtract) return null;
@@ -289,7 +298,7 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     if (n.kind === "add" || n.kind === "concat") {
       if (inputMode === "bias" && n.inputs.some((id) => resolve(id) === input.id))
         throw new SpikewasmError(`quantize: input "bias": layer '${n.id}' (${n.kind}) reads the input directly; the input can be a bias current only of dense, conv2d or pool layers`);
-      const a = quantizeAdd(n, resolve, options.wExp ?? "auto", shapes.shapes.get(n.id)!, resetMode);
+      const a = quantizeAdd(n, resolve, options.wExp ?? "auto", shapes.shapes.get(n.id)!, modeOf(n.id));
       nodes.push(a.layer.node);
       depth.set(n.id, Math.max(...(a.layer.srcs ?? [a.layer.src]).map((x) => depth.get(x)!)) + 1);
       layers.push(a.layer);
@@ -300,7 +309,7 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     const inS = shapes.shapes.get(n.input)!, outS = shapes.shapes.get(n.id)!;
     const node: DenseNode | Conv2dNode = n.kind === "pool" ? poolAsConv(n, inS[0]) : n;
     const src = resolve(n.input);
-    const regs = neuronRegs(n.id, n.neuron, n.id === outId, resetMode);
+    const regs = neuronRegs(n.id, n.neuron, n.id === outId, modeOf(n.id));
     if (inputMode === "bias" && src === input.id) {
       const b = inputBiasLayer(n, node, src, inS, outS, regs);
       b.layer.subtract = selfOf(n.id, regs, b.layer.vthMant);

@@ -15,6 +15,8 @@
  *   choice      among candidates within `maxLoss` points of the DNN on validation, the lowest energy per
  *               inference (then the lowest latency, then the smaller T); none within: the most accurate;
  *   test        the chosen point alone is run on the test samples: its accuracy there is reported, not used.
+ *   layers      the best reset-by-subtraction candidate is refined layer by layer (refineSubtract below):
+ *               the emulation dropped from the largest layers while validation accuracy holds;
  * A candidate is on the front when no other is at least as accurate, as cheap in energy and as fast,
  * and strictly better in one of them.
  */
@@ -80,6 +82,8 @@ export interface OptimizeOptions {
   knobs?: OptimizeKnob[];
   /** also search the image as a bias current of the first layer (flow bias) */
   biasInput?: boolean;
+  /** refine the best reset-by-subtraction candidate layer by layer (default true; optimizeLoihi's refineSubtract) */
+  refineSubtract?: boolean;
   rate?: number;
   batch?: number;
   /** the bit-exact evaluation (the CLI passes its worker-thread version) */
@@ -146,12 +150,12 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
   const candidates: OptimizeCandidate[] = [];
   const refused: Array<{ knob: string; reason: string }> = [];
   const kept = new Map<string, LoihiGraph>();
-  for (let k = 0; k < knobs.length; k++) {
-    const knob = knobs[k], stage = `knob ${k + 1}/${knobs.length}`;
+  /** Converts, quantises, maps and runs one knob (at `only` T, or every T), adding its candidates; false when refused. */
+  const runKnob = async (knob: OptimizeKnob, stage: string, only?: number): Promise<boolean> => {
     const kflow: LoihiFlow = knob.quantize?.inputMode === "bias" ? "bias" : flow;
     // thresholds chosen for T need a conversion (and a run) per T; the others one run of max(T) for every t
     const perT = knob.convert.normalization === "mse";
-    for (const steps of perT ? ts : [Tmax]) {
+    for (const steps of only !== undefined ? [only] : perT ? ts : [Tmax]) {
       o.onProgress?.(stage, 0, validation.count);
       let lg: LoihiGraph, mapping, inputLayers: string[];
       try {
@@ -162,16 +166,42 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
       } catch (e) {
         if (!(e instanceof SpikewasmError)) throw e;
         refused.push({ knob: knob.name, reason: e.message });
-        break;
+        return false;
       }
       const ev = await evaluate(lg, validation.samples, validation.labels, validation.count, { steps, rate: o.rate ?? 1, batch: o.batch ?? 32,
         onProgress: (d, t) => o.onProgress?.(stage, d, t) });
-      for (const t of perT ? [steps] : ts) {
+      for (const t of perT || only !== undefined ? [steps] : ts) {
         const f = flowsOfEvaluation(mapping, ev, t, inputLayers, chip, kflow).flows[kflow];
         candidates.push({ knob: knob.name, flow: kflow, timesteps: t, chipSteps: t + ev.latency, accuracy: ev.accuracyByStep[t - 1], energyPerInferenceJ: f.energyPerInferenceJ,
           latencyS: f.latencyS, powerW: f.powerW, cores: mapping.coresUsed, pareto: false });
         kept.set(`${knob.name}@${t}`, lg);
       }
+    }
+    return true;
+  };
+  for (let k = 0; k < knobs.length; k++) await runKnob(knobs[k], `knob ${k + 1}/${knobs.length}`);
+  if (o.refineSubtract !== false) await refineSubtract();
+
+  /**
+   * Reset by subtraction layer by layer: two compartments per neuron cost most in the largest layers, and
+   * not every layer needs the residual. From the best subtracting candidate (the cheapest within the loss
+   * budget, else the most accurate), drop the emulation from one layer at a time, largest first, keeping a
+   * drop when the validation accuracy at that candidate's T does not fall; every evaluated set is a candidate.
+   */
+  async function refineSubtract(): Promise<void> {
+    const subtracting = candidates.filter((c) => knobs.find((k) => k.name === c.knob)?.quantize?.reset === "subtract");
+    if (subtracting.length === 0) return;
+    const base = chooseCandidate(subtracting, floor).chosen;
+    const knob = knobs.find((k) => k.name === base.knob)!, lg = kept.get(`${base.knob}@${base.timesteps}`)!;
+    const size = (id: string) => lg.layers.find((l) => l.id === id)!.shape.reduce((a, b) => a + b, 1);
+    let keep = [...lg.report.reset.emulated], acc = base.accuracy;
+    const order = [...keep].sort((a, b) => size(b) - size(a));
+    for (let i = 0; i < order.length && keep.length > 1; i++) {
+      const next = keep.filter((id) => id !== order[i]), dropped = lg.report.reset.emulated.filter((id) => !next.includes(id));
+      const trial: OptimizeKnob = { ...knob, name: `${knob.name} (not in ${dropped.join(", ")})`, quantize: { ...knob.quantize, subtractLayers: next } };
+      if (!(await runKnob(trial, `subtract layers ${i + 1}/${order.length}`, base.timesteps))) continue;
+      const c = candidates[candidates.length - 1];
+      if (c.accuracy >= acc) { keep = next; acc = c.accuracy; }
     }
   }
   if (candidates.length === 0) throw new SpikewasmError(`optimize: no candidate could be deployed on Loihi (${refused.map((r) => `${r.knob}: ${r.reason}`).join("; ")})`);

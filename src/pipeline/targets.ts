@@ -99,6 +99,8 @@ export interface LoihiTargetOptions {
   flow?: LoihiFlow;
   /** layers that reset by subtraction: "zero" (default, Loihi's native reset) or "subtract" (emulated, two compartments) */
   reset?: "zero" | "subtract";
+  /** with reset "subtract": only these layers */
+  subtractLayers?: string[];
   /** per-event constant set (default "davies") */
   constants?: LoihiConstantSet;
   steps: number;
@@ -133,7 +135,7 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   let lg, mapping;
   try {
     // flow bias deploys the NxTF way: the image as a bias current of the first layer, run bit-exactly so
-    lg = quantizeGraph(snn, { inputMode: (o.flow ?? "host") === "bias" ? "bias" : "spikes", reset: o.reset ?? "zero" });
+    lg = quantizeGraph(snn, { inputMode: (o.flow ?? "host") === "bias" ? "bias" : "spikes", reset: o.reset ?? "zero", subtractLayers: o.subtractLayers });
     mapping = mapToLoihi(snn, LOIHI, { subtract: new Set(lg.report.reset.emulated) });
   } catch (e) {
     return infeasible(e);

@@ -134,5 +134,10 @@ describe("reset by subtraction emulated on Loihi (two compartments, NxTF)", () =
     expect(self.wExp).toBe(lg.layers[0].subtract!.wExp);
     expect(self.weights).toEqual([[-lg.layers[0].subtract!.mant, 0], [0, -lg.layers[0].subtract!.mant]]);
     expect(written.blocks[0].keepVoltage).toBe(true);
+    // subtractLayers: only those layers, unknown ids named
+    const two: SnnGraph = { nodes: [...snn.nodes, { kind: "dense", id: "e", input: "d", units: 2, weights: Float32Array.from([0.7, 0.1, 0.2, 0.6]), neuron: { model: "if", threshold: 1, reset: "subtract" } }] };
+    const some = quantizeGraph(two, { reset: "subtract", subtractLayers: ["e"] });
+    expect([some.report.reset.emulated, some.report.reset.layers]).toEqual([["e"], ["d"]]);
+    expect(() => quantizeGraph(two, { reset: "subtract", subtractLayers: ["x"] })).toThrow(/subtractLayers names 'x', not a layer of the network \(layers: d, e\)/);
   });
 });
