@@ -14,10 +14,14 @@
 //                                                               overflow, its numpy int32 sum wraps)
 //   6. v[i]  = clamp(v[i], vmin, vmax)
 //   7. if ref[i] > 0: v[i] = 0                                 (the voltage integrates, then is zeroed)
-//   8. spike = v[i] > vth[j];  on a spike: v[i] = 0, ref[i] = refractDelay[j]
+//   8. spike = v[i] > vth[j];  on a spike: v[i] = 0 (unless keepV), ref[i] = refractDelay[j]
 //   9. ref[i] = max(ref[i] - 1, 0)
 // so a spike at step t holds v at 0 for steps t+1 .. t+refractDelay-1 (refractDelay 1: no hold); u keeps
 // integrating during the hold.
+// keepV = 1 (a block-wide flag) leaves v as it is on a spike: the block stands for NxTF's two-compartment
+// neuron for reset by subtraction (Rueckauer et al. 2021), whose integrating dendrite never resets while its
+// soma spikes when the dendrite's v passes vth; the subtraction arrives as a self-connection of weight -vth
+// one step later (src/loihi/quantize.ts, "reset"). Used with refractDelay 1 only (the host checks).
 //
 // decayInt(x, r) = sign(x) * ((|x| * r) >> DECAY_BITS)   -- rounding toward zero; |x|*r needs 44 bits (i64).
 // Note the current decay's offset of 1 (emulator: decay_int(..., offset=1)): decayU = 0 still decays
@@ -146,7 +150,7 @@ export function loihiConcatSpikes(
 // @ts-ignore: decorator
 @inline function stepOne(
   o: usize, p: usize, q: usize, u: usize, v: usize, ref: usize,
-  decayU: usize, decayV: usize, bias: usize, vth: usize, refractDelay: usize, vmin: i32, vmax: i32
+  decayU: usize, decayV: usize, bias: usize, vth: usize, refractDelay: usize, vmin: i32, vmax: i32, keepV: bool
 ): bool {
   const qi = wrapSigned(load<i32>(q + o), Q_BITS);
   store<i32>(q + o, qi);
@@ -159,7 +163,7 @@ export function loihiConcatSpikes(
   if (r > 0) vi = 0;
   const fire = vi > load<i32>(vth + p);
   if (fire) {
-    vi = 0;
+    if (!keepV) vi = 0;
     r = load<i32>(refractDelay + p);
   }
   store<i32>(v + o, vi);
@@ -169,7 +173,8 @@ export function loihiConcatSpikes(
 
 /**
  * Advances B×n compartments by one step (order above) and writes the spike list.
- * vmin, vmax: the block's voltage limits. @returns the number of spikes in the whole batch.
+ * vmin, vmax: the block's voltage limits; keepV: 1 = v is not zeroed on a spike (header, step 8).
+ * @returns the number of spikes in the whole batch.
  *
  * Groups of 4 compartments whose current decay is instantaneous (decayU 4095: u = q, as
  * decayInt(u, 0) = 0) and whose voltage does not decay (decayV 0: decayInt(v, 4096) = v) — every
@@ -180,9 +185,10 @@ export function loihiConcatSpikes(
 export function loihiStep(
   q: usize, u: usize, v: usize, ref: usize,
   decayU: usize, decayV: usize, bias: usize, vth: usize, refractDelay: usize,
-  vmin: i32, vmax: i32, n: i32, batch: i32, spikes: usize, counts: usize
+  vmin: i32, vmax: i32, n: i32, batch: i32, spikes: usize, counts: usize, keepV: i32
 ): i32 {
   let written: i32 = 0;
+  const keep = keepV != 0;
   const sq: i32 = 31 - Q_BITS, su: i32 = 31 - U_BITS;
   const vMin = i32x4.splat(vmin), vMax = i32x4.splat(vmax), zero = i32x4.splat(0), one = i32x4.splat(1);
   const instant = i32x4.splat((1 << DECAY_BITS) - 1);
@@ -202,7 +208,7 @@ export function loihiStep(
         let r = v128.load(ref + o);
         vi = v128.andnot(vi, i32x4.gt_s(r, zero));
         const fire = i32x4.gt_s(vi, v128.load(vth + p));
-        v128.store(v + o, v128.andnot(vi, fire));
+        v128.store(v + o, keep ? vi : v128.andnot(vi, fire));
         r = v128.bitselect(v128.load(refractDelay + p), r, fire);
         v128.store(ref + o, i32x4.max_s(i32x4.sub(r, one), zero));
         let mask = i32x4.bitmask(fire);
@@ -213,7 +219,7 @@ export function loihiStep(
         }
       } else {
         for (let k = j; k < j + 4; k++) {
-          if (stepOne(o + (<usize>(k - j) << 2), <usize>k << 2, q, u, v, ref, decayU, decayV, bias, vth, refractDelay, vmin, vmax)) {
+          if (stepOne(o + (<usize>(k - j) << 2), <usize>k << 2, q, u, v, ref, decayU, decayV, bias, vth, refractDelay, vmin, vmax, keep)) {
             store<i32>(spikes + (<usize>written << 2), k);
             written++;
           }
@@ -221,7 +227,7 @@ export function loihiStep(
       }
     }
     for (; j < n; j++) {
-      if (stepOne((b * <usize>n + <usize>j) << 2, <usize>j << 2, q, u, v, ref, decayU, decayV, bias, vth, refractDelay, vmin, vmax)) {
+      if (stepOne((b * <usize>n + <usize>j) << 2, <usize>j << 2, q, u, v, ref, decayU, decayV, bias, vth, refractDelay, vmin, vmax, keep)) {
         store<i32>(spikes + (<usize>written << 2), j);
         written++;
       }

@@ -60,5 +60,8 @@ function printTargets(r: RunReport): void {
     const alt = (l.alternatives as { constants: string; energyPerInferenceJ: number; latencyS: number; powerW: number }[])[0];
     if (alt) console.log(`loihi with the other constant set (${alt.constants}): ${si(alt.energyPerInferenceJ, "J")}/inference, ${si(alt.powerW, "W")}, ${si(alt.latencyS, "s")} latency`);
     console.log(`loihi: recommended T = ${l.recommendedTimesteps} (${l.recommendation}); float SNN ${pctOrDash(l.floatSnnAccuracy as number)} at T = ${r.snn.timesteps}`);
+    const reset = (l.quantization as { reset: { mode: string; layers: string[]; emulated: string[] } }).reset;
+    if (reset.emulated.length) console.log(`loihi reset: by subtraction emulated in ${reset.emulated.length} layer(s) (two compartments per neuron, priced in cores and energy)`);
+    else if (reset.layers.length) console.log(`loihi reset: to zero in ${reset.layers.length} layer(s) converted with reset by subtraction (the residual is lost; --loihi-reset subtract emulates it)`);
   }
 }

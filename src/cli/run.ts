@@ -19,7 +19,7 @@ import { dataOptions, loadTestSet, mnistFile, packageRoot, targetList, testFiles
 import { accuracyMarks, layerRow, pct, si, withProgress } from "./format.js";
 import { graphFromFile, isGraphFile } from "./graphs.js";
 import { checkWritable, emitJson, printWritten, readBytes, writeAllAtomic } from "./io.js";
-import { int, loihiConstantsOption, loihiFlowOption, nirDtOption, nirResetOption, num } from "./options.js";
+import { int, loihiConstantsOption, loihiFlowOption, loihiResetOption, loihiSubtractLayersOption, nirDtOption, nirResetOption, num } from "./options.js";
 import { printRun } from "./run-print.js";
 import { queueReport, splitRunCommand } from "./run-split.js";
 
@@ -27,10 +27,18 @@ import { queueReport, splitRunCommand } from "./run-split.js";
 function checkLoihiOptionsUsed(o: Record<string, unknown>, cmd?: Command): void {
   const targets = targetList(o);
   if (targets.includes("loihi") || targets.includes("all")) return;
-  for (const [key, flag] of [["loihiFlow", "--loihi-flow"], ["loihiConstants", "--loihi-constants"]] as const)
+  for (const [key, flag] of [["loihiFlow", "--loihi-flow"], ["loihiConstants", "--loihi-constants"], ["loihiReset", "--loihi-reset"], ["loihiSubtractLayers", "--loihi-subtract-layers"]] as const)
     if (cmd?.getOptionValueSource(key) === "cli")
       throw new SpikewasmError(`${flag} applies to the loihi target (Loihi 1 as a deployed system); this run's targets are ${targets.length ? targets.join(", ") : "none"} ` +
         "(loihi2 and the other chips are priced on chip only): add --target loihi or drop the option");
+}
+
+/** --loihi-reset and --loihi-subtract-layers (which needs --loihi-reset subtract, named if missing). */
+function loihiResetOf(o: Record<string, unknown>, cmd?: Command): { loihiReset: "zero" | "subtract"; loihiSubtractLayers?: string[] } {
+  const layers = o.loihiSubtractLayers as string[] | undefined;
+  if (layers && o.loihiReset !== "subtract")
+    throw new SpikewasmError(`--loihi-subtract-layers ${layers.join(",")} needs --loihi-reset subtract${cmd?.getOptionValueSource("loihiReset") === "cli" ? ` (given: ${o.loihiReset})` : ""}`);
+  return { loihiReset: o.loihiReset as "zero" | "subtract", ...(layers ? { loihiSubtractLayers: layers } : {}) };
 }
 
 async function runCommand(modelArg: string | undefined, o: Record<string, unknown>, cmd?: Command): Promise<void> {
@@ -66,7 +74,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: targetList(o), cpuWatts: o.cpuWatts as number | undefined,
-    loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string,
+    loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string, ...loihiResetOf(o, cmd),
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   });
@@ -102,6 +110,7 @@ async function runGraphCommand(file: string, o: Record<string, unknown>): Promis
   const report = await withProgress((progress) => runGraphPipeline({ graph, graphFile: file, source, test: test.input }, {
     timesteps: o.timesteps as number, batch: o.batch as number, workers: o.workers as number | undefined, coding: o.coding as "current", rate: o.rate as number,
     seed: o.seed as number, readout: o.readout as "count", targets: targetList(o), loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string,
+    ...loihiResetOf(o),
     loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel, onProgress: progress,
   }));
   if (emitJson(o, report)) return;
@@ -160,6 +169,8 @@ export function registerRun(program: Command): void {
     .option("--cpu-watts <w>", "CPU power for the cpu target's energy per inference", num("--cpu-watts", 0))
     .addOption(loihiFlowOption())
     .addOption(loihiConstantsOption())
+    .addOption(loihiResetOption())
+    .addOption(loihiSubtractLayersOption())
     .addOption(nirDtOption("NIR models only"))
     .addOption(nirResetOption("NIR models only"))
     .option("--json <file>", "write the full report as JSON (- for standard output only)")

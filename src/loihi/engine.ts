@@ -14,6 +14,10 @@
  *   2. every layer's compartments step (loihiStep) and write this step's spike list;
  *   3. the input codes step t (regular coding, encodeSpikes; nothing after T).
  *
+ * Reset by subtraction emulated (quantize option reset "subtract"): such a layer steps with keepV (v is not
+ * zeroed on a spike) and, in step 1, receives its own spikes of step t − 1 through its self-connection of
+ * weight −vth (loihiAddSpikes on its spike list, one synaptic event per spike, counted in its synops).
+ *
  * Input mode "bias" (src/loihi/quantize.ts): no input spikes are coded; the layers fed by the input hold
  * one bias per compartment and sample (inputBiases, written at the start of each run) and step one sample
  * at a time (loihiStep with batch 1 on that sample's slice, spike lists packed as for a batch). Initial
@@ -29,6 +33,7 @@ import { ENCODE_MODE, toProbabilities } from "../sim/input.js";
 import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
 import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "../sim/plan.js";
 import { inputBiases } from "./input-bias.js";
+import { loihiWeight } from "./simulate.js";
 import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP } from "./quantize.js";
 
 /** One layer's activity over a run. */
@@ -70,6 +75,8 @@ interface LayerBuffers {
   u: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number; vmin: number; vmax: number;
   /** input mode "bias" and fed by the input: `bias` holds i32[B][n], one per compartment and sample */
   inputBias: boolean;
+  /** reset by subtraction emulated: the self-connection's integer weight (−vth), else 0 */
+  selfW: number;
 }
 
 /** A quantised graph built into memory, ready to run batches bit-exactly. */
@@ -108,7 +115,8 @@ export class LoihiEngine {
       if (!l) throw new SpikewasmError(`loihi engine: population '${p.id}' is not a quantised layer`);
       const Bn = plan.batch * p.n, inputBias = l.inputCurrent !== undefined;
       return { p, l, perm: chwPermutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(inputBias ? Bn : p.n), vth: alloc(p.n),
-        refractDelay: alloc(p.n), vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1, inputBias };
+        refractDelay: alloc(p.n), vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1, inputBias,
+        selfW: l.subtract ? -loihiWeight(l.subtract.mant, l.subtract.wExp) : 0 };
     });
     checkMemoryLimit({ ...plan, totalBytes: top, stateBytes: top - 64 - plan.parameterBytes }, WASM_MAX_BYTES);
     let memory: WebAssembly.Memory;
@@ -171,6 +179,7 @@ export class LoihiEngine {
             synops += k.loihiConcatSpikes(src.spikes, src.counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), b.p.acc);
           else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
         }
+        if (b.selfW !== 0) synops += k.loihiAddSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.selfW, b.p.acc); // its own spikes of t − 1
         synopsPerStep[li][t - 1] += synops;
       }
       for (let li = 0; li < layers.length; li++) {
@@ -179,8 +188,8 @@ export class LoihiEngine {
           // one sample at a time, each with its own biases; spike lists packed one after another
           let sp = b.p.spikes;
           for (let bb = 0, off = 0; bb < B; bb++, off += 4 * b.p.n)
-            sp += 4 * k.loihiStep(b.p.acc + off, b.u + off, b.p.v + off, b.ref + off, b.decayU, b.decayV, b.bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, 1, sp, b.p.counts + 4 * bb);
-        } else k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts);
+            sp += 4 * k.loihiStep(b.p.acc + off, b.u + off, b.p.v + off, b.ref + off, b.decayU, b.decayV, b.bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, 1, sp, b.p.counts + 4 * bb, b.selfW !== 0 ? 1 : 0);
+        } else k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts, b.selfW !== 0 ? 1 : 0);
         k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
         spikesPerStep[li].set(I.subarray(b.p.counts >> 2, (b.p.counts >> 2) + B), (t - 1) * B);
       }

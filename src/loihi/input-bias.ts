@@ -13,6 +13,8 @@ import { BIAS_MANT_MAX, initialVoltage, roundHalfAway } from "./scale.js";
 
 /** Threshold mantissa of the layers fed by a bias input: 4θ per step fits the bias range (module header). */
 export const INPUT_BIAS_VTH_MANT = 2047;
+/** The same with reset by subtraction emulated: 255·2^3, so that −vth is an 8-bit self weight. */
+export const INPUT_BIAS_VTH_MANT_SUBTRACT = 2040;
 const BIAS_VALUE_MAX = BIAS_MANT_MAX * 2 ** 7;
 
 /**
@@ -23,7 +25,7 @@ export function inputBiasLayer(n: DenseNode | Conv2dNode | PoolNode, node: Dense
   regs: NeuronRegs): { layer: LoihiLayer; rep: LayerQuantization } {
   if (regs.decayU !== 4095) throw new SpikewasmError(`quantize: input "bias": layer '${n.id}' has a synaptic filter (synDecay ${n.neuron.synDecay}); a bias current bypasses it — convert without --synapse-tau`);
   if (regs.membrane) throw new SpikewasmError(`quantize: input "bias": the output layer '${n.id}' reads the input directly; a membrane readout needs at least one layer between them`);
-  const th = n.neuron.threshold, vthMant = INPUT_BIAS_VTH_MANT, s = (vthMant * 64) / th;
+  const th = n.neuron.threshold, vthMant = regs.subtract ? INPUT_BIAS_VTH_MANT_SUBTRACT : INPUT_BIAS_VTH_MANT, s = (vthMant * 64) / th;
   const units = node.kind === "dense" ? node.units : node.outChannels;
   const scaled = Float32Array.from(node.weights, (w) => w * s);
   const bias = node.bias ? Float32Array.from(node.bias, (b) => b * s) : undefined;
@@ -39,7 +41,7 @@ export function inputBiasLayer(n: DenseNode | Conv2dNode | PoolNode, node: Dense
   const intNode: DenseNode | Conv2dNode = { ...node, weights: new Float32Array(node.weights.length), bias: undefined };
   const layer: LoihiLayer = { id: n.id, kind: n.kind === "pool" ? "pool" : n.kind, src, shape: outS, mant: zeros, wExp: 0, node: intNode, vthMant,
     biasMant: new Int32Array(units), biasExp: new Int32Array(units), decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    vInit: initialVoltage(n.id, n.neuron, s), membrane: false, inputCurrent };
+    vInit: initialVoltage(n.id, n.neuron, s), membrane: false, subtract: null, inputCurrent }; // subtract: set by quantizeGraph
   let maxW = 0;
   for (const w of node.weights) maxW = Math.max(maxW, Math.abs(w));
   const rep: LayerQuantization = { id: n.id, kind: layer.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: 0, wExp: 0, scale: s, threshold: th, vthMant,

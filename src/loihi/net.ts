@@ -13,6 +13,8 @@
  *            biasMant/biasExp (inputBiases) and no connection from the input (whose axons stay silent);
  *            the output lags by L − 1 steps.
  *   vInit    a layer's initial voltage (e.g. θ/2) becomes the block's vInit.
+ *   reset    a layer with reset by subtraction emulated (quantize.ts "reset") is a block with keepVoltage and
+ *            a connection from itself to itself: weight −mant on the diagonal, its own wExp.
  */
 import { SpikewasmError } from "../errors.js";
 import { shapeSize } from "../ir/graph.js";
@@ -98,7 +100,14 @@ export function toLoihiNet(lg: LoihiGraph, o: { input?: ArrayLike<number>; steps
     blocks.push({
       name: l.id, n, decayU: f(l.decayU), decayV: f(l.decayV), vthMant: f(l.vthMant), biasMant, biasExp,
       refractDelay: f(l.refractDelay), vminExp: VMIN_EXP, vmaxExp: VMAX_EXP, ...(l.vInit !== 0 ? { vInit: f(l.vInit) } : {}),
+      ...(l.subtract ? { keepVoltage: true } : {}),
     });
+    if (l.subtract) {
+      const max = o.maxSynapseMatrix ?? DEFAULT_MAX_SYNAPSE_MATRIX;
+      if (n * n > max) throw new SpikewasmError(`toLoihiNet: layer '${l.id}''s self-connection (reset by subtraction) expands to a ${n} × ${n} matrix (${n * n} entries), above the limit of ${max}; use the integer engine (evaluateLoihi) for this network`);
+      const weights = Array.from({ length: n }, (_, i) => { const row = new Array<number>(n).fill(0); row[i] = -l.subtract!.mant; return row; });
+      connections.push({ src: l.id, dst: l.id, wExp: l.subtract.wExp, weights });
+    }
     if (l.inputCurrent) continue; // no synapses from the input: its current is the bias
     const max = o.maxSynapseMatrix ?? DEFAULT_MAX_SYNAPSE_MATRIX;
     if (l.kind === "add" || l.kind === "concat") {

@@ -36,8 +36,22 @@
  *            24-bit v register of the chip; more negative potentials are clipped, which the float IF
  *            does not do — only neurons inhibited by more than vmin/vth thresholds are affected).
  *   reset    Loihi resets to 0 (v = 0 after a spike); reset "value" with vReset 0 is native. Reset by
- *            subtraction (the converter's default) is not: the quantised net falls back to reset to zero
- *            and the report says so (`report.reset`).
+ *            subtraction (the converter's default) is not: with `reset: "zero"` (default) the quantised net
+ *            falls back to reset to zero and the report says so (`report.reset`). With `reset: "subtract"`
+ *            it is emulated the NxTF way (Rueckauer et al. 2021, "NxTF: an API and compiler for deep spiking
+ *            neural networks on Intel Loihi"): each neuron is two compartments, an integrating dendrite that
+ *            never resets and a soma that spikes when the dendrite's v passes vth, plus a self-connection of
+ *            weight −vth from the soma to the dendrite. Every connection delays by one step, so the −vth of a
+ *            spike at step t lands in q at t + 1, before that step's compare: with a = the dendrite's v,
+ *            a_t = a_(t−1) + I_t − vth·s_(t−1) and s_t = [a_t > vth], i.e. v_t = a_t − vth·s_t is exactly the
+ *            subtractive IF (v_t = v_(t−1) + I_t, spike and v −= vth). Modelled as one block with keepVoltage
+ *            (assembly/loihi.ts keepV) and that self-connection; the soma's own arithmetic (the join of the
+ *            two compartments) is not modelled beyond "spikes when the dendrite's v > vth". The self weight
+ *            must be exactly −vth = −vthMant·2^6 in 8 bits: vthMant = m·2^e with m ≤ 255, e ≤ 7 (vthMant ≤
+ *            32640), so the scale rule rounds vthMant down to such a value, and q's range must hold the worst
+ *            negative step plus vth. Costs: two compartments per neuron, one more synapse, input and output
+ *            axon per neuron, one more synaptic event per spike (src/targets/mapping.ts, cost.ts). Layers with
+ *            a refractory period (a hold would zero the dendrite) keep the fallback, named in the report.
  *   firing   float: spike when v ≥ θ; Loihi: when v > vth. With vth = θ·s exactly the two differ only when
  *            the integer v equals vth.
  *   vInit    the float initial potential (e.g. θ/2, Bu et al. AAAI 2022) becomes the initial voltage
@@ -56,7 +70,8 @@
  *            is one step shorter. It needs an instantaneous synapse (no synaptic filter) on those layers.
  *            With Loihi's reset to zero a constant current aliases (rate 1/ceil(θ/x): every x in (θ/2, θ)
  *            fires every other step), which spike-train input dithers away: on the bundled CNN bias input
- *            measured below spike input (bench/RESULTS.md, "Few timesteps"); it pays off with a subtracting reset.
+ *            measured below spike input (bench/RESULTS.md, "Few timesteps"); with reset "subtract" it is the best recipe
+ *            measured (98.85 % at T = 16 on the bundled CNN against 98.60 % with spike input).
  * Files: the per-layer scale, weight/bias mantissas and initial voltage are in ./scale.ts; input as bias
  * current in ./input-bias.ts; this module walks the graph and writes the report.
  */
@@ -66,7 +81,7 @@ import type { AnnGraph } from "../ir/ann.js";
 import type { AddNode, ConcatNode, Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { isPopulation, shapeSize } from "../ir/graph.js";
 import { inputBiasLayer } from "./input-bias.js";
-import { type FloatLayer, initialVoltage, quantizeWeights } from "./scale.js";
+import { type FloatLayer, initialVoltage, quantizeWeights, subtractWeight } from "./scale.js";
 
 /** Options of quantizeGraph / quantizeToLoihi. */
 export interface QuantizeOptions {
@@ -80,6 +95,10 @@ export interface QuantizeOptions {
   rate?: number;
   /** how the input reaches the first layers: "spikes" (default, regular rate coding) or "bias" (module header) */
   inputMode?: "spikes" | "bias";
+  /** layers that reset by subtraction: "zero" (default) falls back to Loihi's reset to zero, "subtract" emulates it (module header) */
+  reset?: "zero" | "subtract";
+  /** with reset "subtract": emulate it only in these layers (ids), the others fall back to zero (default: every layer) */
+  subtractLayers?: string[];
 }
 
 /** What quantisation did to one layer (dense, conv2d, or a pool run as a depthwise convolution). */
@@ -120,14 +139,15 @@ export interface LayerQuantization {
   decayU: number;
   decayV: number;
   refractDelay: number;
-  /** "zero": native reset to 0; "zero (fallback from subtract)": the float layer resets by subtraction */
-  reset: "zero" | "zero (fallback from subtract)";
+  /** "zero": native reset to 0; "zero (fallback from subtract)": the float layer resets by subtraction;
+   *  "subtract (two compartments)": emulated the NxTF way (module header) */
+  reset: "zero" | "zero (fallback from subtract)" | "subtract (two compartments)";
 }
 
 /** The quantisation report. */
 export interface QuantizeReport {
   layers: LayerQuantization[];
-  reset: { fallback: boolean; layers: string[]; note: string };
+  reset: { fallback: boolean; layers: string[]; note: string; mode: "zero" | "subtract"; emulated: string[] };
   /** steps the output lags behind the input */
   latency: number;
   inputMode: "spikes" | "bias";
@@ -162,6 +182,8 @@ export interface LoihiLayer {
   vInit: number;
   /** non-spiking output (membrane readout): the largest threshold, readout counts·vth + v */
   membrane: boolean;
+  /** reset by subtraction emulated (module header): the self-connection's weight −mant·2^(6+wExp) = −vth; else null */
+  subtract: { mant: number; wExp: number } | null;
   /**
    * input mode "bias", layers fed by the input: the host-side current W·x + b times s as a one-layer ANN
    * (float weights, activation none), evaluated per sample into per-compartment biases (inputBiases)
@@ -188,21 +210,23 @@ export interface LoihiGraph {
 
 export { VMAX_EXP, VMIN_EXP } from "./scale.js";
 
-/** How subtraction could be emulated on Loihi, and why the quantised net does not. */
+/** What the fallback to reset to zero loses, and the option that emulates subtraction. */
 export const SUBTRACT_RESET_NOTE =
   "Loihi resets v to 0 after a spike; reset by subtraction (v -= θ) is not native, so the quantised net uses reset to zero " +
   "(the residual v − θ of each spike is lost, so rates fall below the float SNN's, most for neurons driven well above threshold). " +
-  "Emulation (not implemented): integrate in a compartment that does not reset (on the chip, a non-spiking integrating compartment " +
-  "joined to the spiking one in a multi-compartment tree, since a single compartment's reset cannot be disabled) and add a " +
-  "self-connection of weight −θ·s from each neuron to itself: one extra synapse per neuron (n per layer, fan-in + 1) and one extra " +
-  "synaptic event per output spike; θ·s needs its own connection (own wExp) to fit 8 bits when θ > max|w|. It is inexact because " +
-  "every connection delays by one step: the −θ arrives one step after the spike, so for that step v is still above threshold and " +
-  "the neuron can spike again for the same crossing (rates overshoot, up to one spike per step instead of the float rate).";
+  "--loihi-reset subtract emulates it the NxTF way (two compartments per neuron and a self-connection of weight −θ), exact up to " +
+  "the integer rounding, at the price of twice the compartments, one more synapse per neuron and one more synaptic event per spike.";
+
+/** The note when subtraction is emulated. */
+export const SUBTRACT_EMULATED_NOTE =
+  "reset by subtraction emulated the NxTF way (Rueckauer et al. 2021): per neuron an integrating dendrite that never resets, a soma " +
+  "that spikes when the dendrite's v passes vth, and a self-connection of weight −vth that arrives one step later, before the next " +
+  "compare (exactly the subtractive IF); priced as two compartments, one more synapse and axon per neuron and one synaptic event per spike.";
 
 /** A layer's neuron registers, and whether it falls back from subtraction or is a membrane readout. */
-export interface NeuronRegs { decayU: number; decayV: number; refractDelay: number; fallback: boolean; membrane: boolean }
+export interface NeuronRegs { decayU: number; decayV: number; refractDelay: number; fallback: boolean; membrane: boolean; subtract: boolean }
 
-function neuronRegs(id: string, nr: NeuronParams, isOutput = false): NeuronRegs {
+function neuronRegs(id: string, nr: NeuronParams, isOutput = false, mode: "zero" | "subtract" = "zero"): NeuronRegs {
   if (nr.model === "cond_exp") throw new SpikewasmError(`quantize: layer '${id}' uses the conductance-based cond_exp neuron; Loihi's compartments are current-based (convert with the IF neuron for Loihi)`);
   if (nr.spiking === false && !isOutput) throw new SpikewasmError(`quantize: layer '${id}' is non-spiking but not the output; only the output layer can be read by its membrane on Loihi`);
   if (!Number.isFinite(nr.vInit ?? 0)) throw new SpikewasmError(`quantize: layer '${id}': vInit ${nr.vInit} is not finite`);
@@ -215,7 +239,8 @@ function neuronRegs(id: string, nr: NeuronParams, isOutput = false): NeuronRegs 
   if (decayV < 0 || decayV > 4095 || decayU < 0 || decayU > 4095) throw new SpikewasmError(`quantize: layer '${id}': leak/synDecay out of Loihi's decay range`);
   if (refractDelay > 63) throw new SpikewasmError(`quantize: layer '${id}': refractory ${nr.refractory} exceeds Loihi's 62 steps`);
   const membrane = nr.spiking === false;
-  return { decayU, decayV, refractDelay, fallback: reset === "subtract" && !membrane, membrane };
+  const subtract = reset === "subtract" && !membrane && mode === "subtract" && refractDelay === 1;
+  return { decayU, decayV, refractDelay, fallback: reset === "subtract" && !membrane && !subtract, membrane, subtract };
 }
 
 
@@ -252,12 +277,29 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
   const inputMode = options.inputMode ?? "spikes";
   if (inputMode !== "spikes" && inputMode !== "bias") throw new SpikewasmError(`quantize: inputMode must be "spikes" or "bias", got ${JSON.stringify(inputMode)}`);
   const outId = resolve(shapes.output);
+  const resetMode = options.reset ?? "zero";
+  if (resetMode !== "zero" && resetMode !== "subtract") throw new SpikewasmError(`quantize: reset must be "zero" or "subtract", got ${JSON.stringify(resetMode)}`);
+  const only = options.subtractLayers;
+  if (only) {
+    const known = new Set(snn.nodes.filter((n) => "neuron" in n).map((n) => n.id));
+    const bad = only.filter((id) => !known.has(id));
+    if (bad.length) throw new SpikewasmError(`quantize: subtractLayers names ${bad.map((b) => `'${b}'`).join(", ")}, not a layer of the network (layers: ${[...known].join(", ")})`);
+  }
+  const modeOf = (id: string) => (resetMode === "subtract" && (!only || only.includes(id)) ? "subtract" : "zero");
+  /** the self-connection of an emulated subtractive reset, from the layer's final vthMant */
+  const selfOf = (id: string, regs: NeuronRegs, vthMant: number) => {
+    if (!regs.subtract) return null;
+    const w = subtractWeight(vthMant);
+    if (!w) throw new SpikewasmError(`quantize: layer '${id}': vthMant ${vthMant} is not an 8-bit weight × 2^0..7; reset by subtraction cannot be emulated`);
+    return w;
+  };
+  const resetOf = (regs: NeuronRegs): LayerQuantization["reset"] => (regs.subtract ? "subtract (two compartments)" : regs.fallback ? "zero (fallback from subtract)" : "zero");
   for (const n of snn.nodes) {
     if (n.kind === "input" || n.kind === "flatten") { nodes.push(n); continue; }
     if (n.kind === "add" || n.kind === "concat") {
       if (inputMode === "bias" && n.inputs.some((id) => resolve(id) === input.id))
         throw new SpikewasmError(`quantize: input "bias": layer '${n.id}' (${n.kind}) reads the input directly; the input can be a bias current only of dense, conv2d or pool layers`);
-      const a = quantizeAdd(n, resolve, options.wExp ?? "auto", shapes.shapes.get(n.id)!);
+      const a = quantizeAdd(n, resolve, options.wExp ?? "auto", shapes.shapes.get(n.id)!, modeOf(n.id));
       nodes.push(a.layer.node);
       depth.set(n.id, Math.max(...(a.layer.srcs ?? [a.layer.src]).map((x) => depth.get(x)!)) + 1);
       layers.push(a.layer);
@@ -268,9 +310,11 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     const inS = shapes.shapes.get(n.input)!, outS = shapes.shapes.get(n.id)!;
     const node: DenseNode | Conv2dNode = n.kind === "pool" ? poolAsConv(n, inS[0]) : n;
     const src = resolve(n.input);
-    const regs = neuronRegs(n.id, n.neuron, n.id === outId);
+    const regs = neuronRegs(n.id, n.neuron, n.id === outId, modeOf(n.id));
     if (inputMode === "bias" && src === input.id) {
       const b = inputBiasLayer(n, node, src, inS, outS, regs);
+      b.layer.subtract = selfOf(n.id, regs, b.layer.vthMant);
+      b.rep.reset = resetOf(regs);
       nodes.push(b.layer.node);
       depth.set(n.id, 1);
       layers.push(b.layer);
@@ -280,11 +324,11 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     let L: FloatLayer;
     if (node.kind === "dense") {
       L = { id: n.id, kind: "dense", threshold: n.neuron.threshold, weights: node.weights, bias: node.bias, units: node.units,
-        fanIn: shapeSize(inS), unitOfWeight: (i) => i % node.units, membrane: regs.membrane };
+        fanIn: shapeSize(inS), unitOfWeight: (i) => i % node.units, membrane: regs.membrane, subtract: regs.subtract };
     } else {
       const per = (inS[0] / (node.groups ?? 1)) * node.kernel[0] * node.kernel[1];
       L = { id: n.id, kind: n.kind === "pool" ? "pool" : "conv2d", threshold: n.neuron.threshold, weights: node.weights, bias: node.bias,
-        units: node.outChannels, fanIn: per, unitOfWeight: (i) => Math.floor(i / per), membrane: regs.membrane };
+        units: node.outChannels, fanIn: per, unitOfWeight: (i) => Math.floor(i / per), membrane: regs.membrane, subtract: regs.subtract };
     }
     const q = quantizeWeights(L, options.wExp ?? "auto");
     const intNode: DenseNode | Conv2dNode = { ...node, weights: q.eff, bias: undefined };
@@ -292,16 +336,17 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     depth.set(n.id, depth.get(src)! + 1);
     layers.push({ id: n.id, kind: L.kind, src, shape: outS, mant: q.mant, wExp: q.c.wExp, node: intNode, vthMant: q.c.vthMant,
       biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-      vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: regs.membrane });
+      vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: regs.membrane, subtract: selfOf(n.id, regs, q.c.vthMant) });
     reps.push({ id: n.id, kind: L.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: L.fanIn, wExp: q.c.wExp, scale: q.c.s,
       threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-      reset: regs.fallback ? "zero (fallback from subtract)" : "zero" });
+      reset: resetOf(regs) });
   }
   const output = outId;
   if (output === input.id) throw new SpikewasmError("quantize: the output is the input; there is no layer to quantise");
   const latency = depth.get(output)! - (inputMode === "bias" ? 1 : 0);
   const readout = layers.find((l) => l.id === output)!.membrane ? "membrane" : "count";
-  const fb = reps.filter((l) => l.reset !== "zero").map((l) => l.id);
+  const fb = reps.filter((l) => l.reset === "zero (fallback from subtract)").map((l) => l.id);
+  const emulated = reps.filter((l) => l.reset === "subtract (two compartments)").map((l) => l.id);
   const notes: string[] = [];
   const risky = reps.filter((l) => l.overflowRisk > 0);
   if (risky.length) notes.push(`worst-case overflow possible (all sources spiking in one step) in ${risky.map((l) => `'${l.id}' (${l.overflowRisk} units)`).join(", ")}`);
@@ -314,7 +359,10 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     input: { id: input.id, shape: inShape, size: shapeSize(inShape) }, layers, graph: { nodes, output }, output, latency, inputMode, readout,
     report: {
       layers: reps, latency, inputMode, readout, notes,
-      reset: { fallback: fb.length > 0, layers: fb, note: fb.length ? SUBTRACT_RESET_NOTE : "every layer resets to 0 (native on Loihi)" },
+      reset: {
+        mode: resetMode, fallback: fb.length > 0, layers: fb, emulated,
+        note: [fb.length ? SUBTRACT_RESET_NOTE : "", emulated.length ? SUBTRACT_EMULATED_NOTE : "", !fb.length && !emulated.length ? "every layer resets to 0 (native on Loihi)" : ""].filter(Boolean).join(" "),
+      },
     },
   };
 }
@@ -326,19 +374,19 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
  * with their depth difference as a lag (the float SNN has none); the block's depth is the deepest input's
  * + 1. The worst step counts every input's weight (exact for an add, conservative for a concat).
  */
-function quantizeAdd(n: AddNode | ConcatNode, resolve: (id: string) => string, wExp: number | "auto", shape: Shape): { layer: LoihiLayer; rep: LayerQuantization } {
-  const regs = neuronRegs(n.id, n.neuron);
+function quantizeAdd(n: AddNode | ConcatNode, resolve: (id: string) => string, wExp: number | "auto", shape: Shape, mode: "zero" | "subtract"): { layer: LoihiLayer; rep: LayerQuantization } {
+  const regs = neuronRegs(n.id, n.neuron, false, mode);
   const srcs = n.inputs.map(resolve);
   const L: FloatLayer = { id: n.id, kind: n.kind, threshold: n.neuron.threshold, weights: Float32Array.from(n.inputs, (_, k) => n.scales?.[k] ?? 1),
-    units: 1, fanIn: n.inputs.length, unitOfWeight: () => 0 };
+    units: 1, fanIn: n.inputs.length, unitOfWeight: () => 0, subtract: regs.subtract };
   const q = quantizeWeights(L, wExp);
   const node: AddNode | ConcatNode = { ...n, scales: Array.from(q.eff) };
   const layer: LoihiLayer = { id: n.id, kind: n.kind, src: srcs[0], srcs, shape, mant: q.mant, wExp: q.c.wExp, node, vthMant: q.c.vthMant,
     biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: false };
+    vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: false, subtract: regs.subtract ? subtractWeight(q.c.vthMant) : null };
   const rep: LayerQuantization = { id: n.id, kind: n.kind, src: srcs.join(n.kind === "add" ? " + " : " | "), nSrc: shapeSize(shape), n: shapeSize(shape), fanIn: L.fanIn, wExp: q.c.wExp,
     scale: q.c.s, threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
+    reset: regs.subtract ? "subtract (two compartments)" : regs.fallback ? "zero (fallback from subtract)" : "zero" };
   return { layer, rep };
 }
 

@@ -30,6 +30,24 @@ export interface FloatLayer {
   units: number; fanIn: number; unitOfWeight: (i: number) => number;
   /** non-spiking output: the largest threshold, s from the weights and q's range only */
   membrane?: boolean;
+  /** reset by subtraction emulated (quantize.ts "reset"): vthMant must be an 8-bit weight mantissa × 2^wExp, q must hold −vth too */
+  subtract?: boolean;
+}
+
+/**
+ * The self-connection weight −vth of an emulated subtractive reset as an 8-bit mantissa and exponent:
+ * vthMant·2^6 = mant·2^(6+wExp) with mant ≤ 255 and wExp in 0..7 (the smallest exponent), or null.
+ */
+export function subtractWeight(vthMant: number): { mant: number; wExp: number } | null {
+  for (let e = 0; e <= 7; e++) if (vthMant % 2 ** e === 0 && vthMant / 2 ** e <= 255) return { mant: vthMant / 2 ** e, wExp: e };
+  return null;
+}
+
+/** The largest vthMant ≤ v that subtractWeight can write (v ≥ 1), or 0 above 255·2^7. */
+export function subtractableVth(v: number): number {
+  if (v <= 255) return v;
+  const k = Math.ceil(Math.log2(v / 255));
+  return k > 7 ? 0 : Math.floor(v / 2 ** k) * 2 ** k;
 }
 
 interface Choice { wExp: number; s: number; vthMant: number; worst: number; fits: boolean }
@@ -53,14 +71,16 @@ function choose(L: FloatLayer, e: number, maxW: number, pos: Float64Array, neg: 
     }
     return { wExp: e, s: s0, vthMant: VTH_MANT_MAX, worst, fits: s0 > 0 && worst <= Q_MAX };
   }
-  const vthMant = Math.floor((th * s0) / 64);
+  const raw = Math.floor((th * s0) / 64);
+  const vthMant = L.subtract ? subtractableVth(raw) : raw;
   const s = (vthMant * 64) / th;
   const slack = L.fanIn * 0.5 * unit; // rounding of every weight
+  const self = L.subtract ? vthMant * 64 : 0; // the −vth of the emulated reset lands in q with the inputs
   let worst = 0, worstPos = 0;
   for (let j = 0; j < L.units; j++) {
     const b = L.bias ? L.bias[j] * s : 0;
     worstPos = Math.max(worstPos, pos[j] * s + slack + Math.max(b, 0));
-    worst = Math.max(worst, pos[j] * s + slack + Math.max(b, 0), neg[j] * s + slack + Math.max(-b, 0));
+    worst = Math.max(worst, pos[j] * s + slack + Math.max(b, 0), neg[j] * s + slack + Math.max(-b, 0) + self);
   }
   const fits = vthMant >= 1 && vthMant <= VTH_MANT_MAX && worst <= Q_MAX && vthMant * 64 + worstPos <= VMAX;
   return { wExp: e, s, vthMant, worst, fits };
@@ -73,7 +93,7 @@ function shrinkAtZero(L: FloatLayer, maxW: number, pos: Float64Array, neg: Float
   for (let j = 0; j < L.units; j++) {
     const b = L.bias ? L.bias[j] : 0;
     Mpos = Math.max(Mpos, pos[j] + Math.max(b, 0));
-    M = Math.max(M, Mpos, neg[j] + Math.max(-b, 0));
+    M = Math.max(M, Mpos, neg[j] + Math.max(-b, 0) + (L.subtract ? L.threshold : 0));
   }
   const cap = L.membrane ? (Q_MAX - slack) / M : Math.min((Q_MAX - slack) / M, (VMAX - slack) / (L.threshold + Mpos));
   return choose(L, 0, maxW, pos, neg, cap > 0 ? cap : 0);
@@ -91,7 +111,8 @@ function chooseScale(L: FloatLayer, wExpOpt: number | "auto", maxW: number, pos:
   }
   if (!Number.isInteger(wExpOpt) || wExpOpt < -8 || wExpOpt > 7) throw new SpikewasmError(`quantize: wExp must be an integer in -8..7 or "auto", got ${wExpOpt}`);
   const c = choose(L, wExpOpt, maxW, pos, neg);
-  if (c.vthMant < 1 || c.vthMant > VTH_MANT_MAX) throw new SpikewasmError(`quantize: layer '${L.id}': wExp ${wExpOpt} gives vthMant ${c.vthMant}, outside 1..${VTH_MANT_MAX}`);
+  if (c.vthMant < 1 || c.vthMant > VTH_MANT_MAX)
+    throw new SpikewasmError(`quantize: layer '${L.id}': wExp ${wExpOpt} gives vthMant ${c.vthMant}, outside 1..${L.subtract ? `${255 * 2 ** 7} (reset by subtraction: vth must be an 8-bit weight)` : VTH_MANT_MAX}`);
   return c;
 }
 

@@ -28,6 +28,13 @@ export interface LoihiBlock {
   vminExp: number; vmaxExp: number;
   /** optional initial voltage per compartment (default 0), within [vmin, vmax]: the chip's v state written before the run */
   vInit?: number[];
+  /**
+   * true: v is not zeroed on a spike (default false). The block then stands for NxTF's two-compartment neuron
+   * (Rueckauer et al. 2021): an integrating dendrite that never resets, whose soma spikes when the dendrite's
+   * v passes vth; with a self-connection of weight −vth (src/loihi/net.ts writes it) that is reset by
+   * subtraction, one step late as every connection. Needs refractDelay 1 (no hold) on every compartment.
+   */
+  keepVoltage?: boolean;
 }
 /** Dense connection src → dst (a block): weights n_src × n_dst, 8-bit magnitude + sign, exponent wExp. */
 export interface LoihiConnection { src: string; dst: string; weights: number[][]; wExp: number }
@@ -85,6 +92,8 @@ interface BlockPlan {
   q: number; u: number; v: number; ref: number; decayU: number; decayV: number; bias: number; vth: number; refractDelay: number;
   /** initial voltages, or null (zeros) */
   v0: Int32Array | null;
+  /** 1: v is not zeroed on a spike (LoihiBlock.keepVoltage) */
+  keepV: number;
   spikes: number; counts: number;
 }
 interface ConnPlan { src: InputPlan | BlockPlan; dst: BlockPlan; w: Int32Array; addr: number }
@@ -131,7 +140,10 @@ function validate(net: LoihiNet, warnings: string[]): Plan {
     const regs = [decayU, decayV, bias, vth, refractDelay];
     const ra = regs.map(() => alloc(n));
     const v0 = b.vInit === undefined ? null : ints(b.vInit, n, [vmin, vmax], `${f}.vInit`);
-    return { name, n, vmin, vmax, regs, v0, q, u, v, ref, decayU: ra[0], decayV: ra[1], bias: ra[2], vth: ra[3], refractDelay: ra[4], spikes: alloc(n), counts: alloc(1) };
+    if (b.keepVoltage !== undefined && typeof b.keepVoltage !== "boolean") throw new LoihiNetError(`${f}.keepVoltage`, `must be true or false, got ${JSON.stringify(b.keepVoltage)}`);
+    const held = refractDelay.findIndex((r) => r !== 1);
+    if (b.keepVoltage && held >= 0) throw new LoihiNetError(`${f}.refractDelay[${held}]`, `is ${refractDelay[held]}; a block with keepVoltage needs refractDelay 1 (a refractory hold would zero the integrating v)`);
+    return { name, n, vmin, vmax, regs, v0, keepV: b.keepVoltage ? 1 : 0, q, u, v, ref, decayU: ra[0], decayV: ra[1], bias: ra[2], vth: ra[3], refractDelay: ra[4], spikes: alloc(n), counts: alloc(1) };
   });
   const byName = new Map<string, InputPlan | BlockPlan>([...inputs, ...blocks].map((p) => [p.name, p]));
   const conns = connsRaw.map((c, k): ConnPlan => {
@@ -208,7 +220,7 @@ export async function simulateLoihi(net: LoihiNet, steps: number, options: { bac
     for (const b of plan.blocks) I.fill(0, b.q >> 2, (b.q >> 2) + b.n);
     for (const c of plan.conns) k.loihiAccumulate(c.src.spikes, c.src.counts, 1, c.src.n, c.addr, c.dst.n, c.dst.q);
     for (const b of plan.blocks) {
-      const count = k.loihiStep(b.q, b.u, b.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.n, 1, b.spikes, b.counts);
+      const count = k.loihiStep(b.q, b.u, b.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.n, 1, b.spikes, b.counts, b.keepV);
       const tr = trace[b.name];
       tr.q.push(row(b.q, b.n));
       tr.u.push(row(b.u, b.n));

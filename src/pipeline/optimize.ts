@@ -15,6 +15,9 @@
  *   choice      among candidates within `maxLoss` points of the DNN on validation, the lowest energy per
  *               inference (then the lowest latency, then the smaller T); none within: the most accurate;
  *   test        the chosen point alone is run on the test samples: its accuracy there is reported, not used.
+ *   layers      the best reset-by-subtraction candidate is refined layer by layer (refineSubtract below):
+ *               the emulation dropped from the largest layers while validation accuracy holds; the knobs
+ *               it tries are appended to the knob list;
  * A candidate is on the front when no other is at least as accurate, as cheap in energy and as fast,
  * and strictly better in one of them.
  */
@@ -45,6 +48,8 @@ export interface OptimizeKnob {
  *               error at T levels, Li et al. ICML 2021 — one conversion and run per T);
  *   v0          the θ/2 initial membrane (Bu et al., AAAI 2022), Loihi's initial voltage;
  *   readout     spike counts, or the membrane of a non-spiking output block;
+ *   reset       Loihi's reset to zero, or reset by subtraction emulated with two compartments per neuron
+ *               (NxTF; src/loihi/quantize.ts "reset"), which costs compartments, cores and energy per step;
  *   input       (with `biasInput`) the image as a bias current of the first layer (NxTF), priced in flow bias.
  */
 export function optimizeKnobs(o: { biasInput?: boolean } = {}): OptimizeKnob[] {
@@ -54,11 +59,13 @@ export function optimizeKnobs(o: { biasInput?: boolean } = {}): OptimizeKnob[] {
   for (const [nn, norm] of norms)
     for (const half of [false, true])
       for (const membrane of [false, true])
-        for (const bias of o.biasInput ? [false, true] : [false]) {
-          const name = [nn, half ? "v0=θ/2" : "", membrane ? "membrane" : "", bias ? "bias input" : ""].filter(Boolean).join(" ");
-          out.push({ name, convert: { ...norm, ...(half ? { vInit: "half" as const } : {}), ...(membrane ? { outputSpiking: false } : {}) },
-            ...(bias ? { quantize: { inputMode: "bias" as const } } : {}) });
-        }
+        for (const subtract of [false, true])
+          for (const bias of o.biasInput ? [false, true] : [false]) {
+            const name = [nn, half ? "v0=θ/2" : "", membrane ? "membrane" : "", subtract ? "subtract" : "", bias ? "bias input" : ""].filter(Boolean).join(" ");
+            const quantize: QuantizeOptions = { ...(bias ? { inputMode: "bias" as const } : {}), ...(subtract ? { reset: "subtract" as const } : {}) };
+            out.push({ name, convert: { ...norm, ...(half ? { vInit: "half" as const } : {}), ...(membrane ? { outputSpiking: false } : {}) },
+              ...(Object.keys(quantize).length ? { quantize } : {}) });
+          }
   return out;
 }
 
@@ -77,6 +84,8 @@ export interface OptimizeOptions {
   knobs?: OptimizeKnob[];
   /** also search the image as a bias current of the first layer (flow bias) */
   biasInput?: boolean;
+  /** refine the best reset-by-subtraction candidate layer by layer (default true; refineSubtract in optimizeLoihi) */
+  refineSubtract?: boolean;
   rate?: number;
   batch?: number;
   /** the bit-exact evaluation (the CLI passes its worker-thread version) */
@@ -161,7 +170,7 @@ function evaluateInTurn(o: OptimizeOptions, knobs: number): EvaluateMany {
   return async (evals, set, data, eo) => {
     const out: LoihiEvaluation[] = [];
     for (const e of evals) {
-      const stage = set === "test" ? "test" : `knob ${e.knob + 1}/${knobs}`;
+      const stage = set === "test" ? "test" : e.knob < knobs ? `knob ${e.knob + 1}/${knobs}` : "subtract layers"; // refineSubtract appends knobs
       o.onProgress?.(stage, 0, data.count);
       out.push(await evaluate(e.lg, data.samples, data.labels, data.count, { ...eo, steps: e.steps, onProgress: (d, t) => o.onProgress?.(stage, d, t) }));
     }
@@ -193,7 +202,7 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
     for (const steps of perT ? ts : [Tmax]) {
       try {
         const { snn, lg } = convertCandidate(setup, knob, perT ? steps : null);
-        planned.push({ knob: k, convertSteps: perT ? steps : null, steps, lg, mapping: mapToLoihi(snn, chip), inputLayers: inputLayersOf(snn) });
+        planned.push({ knob: k, convertSteps: perT ? steps : null, steps, lg, mapping: mapToLoihi(snn, chip, { subtract: new Set(lg.report.reset.emulated) }), inputLayers: inputLayersOf(snn) });
       } catch (e) {
         if (!(e instanceof SpikewasmError)) throw e;
         refused.push({ knob: knob.name, reason: e.message });
@@ -204,16 +213,52 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
   const evs = await evaluateMany(planned.map(({ knob, convertSteps, steps, lg }) => ({ knob, convertSteps, steps, lg })), "validation", validation, eo);
   const candidates: OptimizeCandidate[] = [];
   const kept = new Map<string, OptimizeEvaluation>();
-  planned.forEach((p, i) => {
-    const knob = knobs[p.knob], ev = evs[i];
+  /** The candidates of an evaluated plan: every T for a knob run at max(T), its T for a per-T one or a refinement. */
+  const addCandidates = (p: (typeof planned)[number], ev: LoihiEvaluation, each: boolean) => {
+    const knob = knobs[p.knob];
     const kflow: LoihiFlow = knob.quantize?.inputMode === "bias" ? "bias" : flow;
-    for (const t of p.convertSteps !== null ? [p.steps] : ts) {
+    for (const t of each ? ts : [p.steps]) {
       const f = flowsOfEvaluation(p.mapping, ev, t, p.inputLayers, chip, kflow).flows[kflow];
       candidates.push({ knob: knob.name, flow: kflow, timesteps: t, chipSteps: t + ev.latency, accuracy: ev.accuracyByStep[t - 1], energyPerInferenceJ: f.energyPerInferenceJ,
         latencyS: f.latencyS, powerW: f.powerW, cores: p.mapping.coresUsed, pareto: false });
       kept.set(`${knob.name}@${t}`, { knob: p.knob, convertSteps: p.convertSteps, steps: t, lg: p.lg });
     }
-  });
+  };
+  planned.forEach((p, i) => addCandidates(p, evs[i], p.convertSteps === null));
+  if (o.refineSubtract !== false) await refineSubtract();
+
+  /**
+   * Reset by subtraction layer by layer: two compartments per neuron cost most in the largest layers, and
+   * not every layer needs the residual. From the best subtracting candidate (the cheapest within the loss
+   * budget, else the most accurate), drop the emulation from one layer at a time, largest first, keeping a
+   * drop when the validation accuracy at that candidate's T does not fall; every evaluated set is a candidate.
+   */
+  async function refineSubtract(): Promise<void> {
+    const subtracting = candidates.filter((c) => knobs.find((k) => k.name === c.knob)?.quantize?.reset === "subtract");
+    if (subtracting.length === 0) return;
+    const base = chooseCandidate(subtracting, floor).chosen;
+    const from = kept.get(`${base.knob}@${base.timesteps}`)!, knob = knobs[from.knob], all = from.lg.report.reset.emulated;
+    const size = (id: string) => from.lg.layers.find((l) => l.id === id)!.shape.reduce((a, b) => a + b, 1);
+    let keep = [...all], acc = base.accuracy;
+    const order = [...keep].sort((a, b) => size(b) - size(a));
+    for (let i = 0; i < order.length && keep.length > 1; i++) {
+      const next = keep.filter((id) => id !== order[i]), dropped = all.filter((id) => !next.includes(id));
+      const trial: OptimizeKnob = { ...knob, name: `${knob.name} (not in ${dropped.join(", ")})`, quantize: { ...knob.quantize, subtractLayers: next } };
+      let plan: (typeof planned)[number];
+      try {
+        const { snn, lg } = convertCandidate(setup, trial, from.convertSteps);
+        knobs.push(trial);
+        plan = { knob: knobs.length - 1, convertSteps: from.convertSteps, steps: base.timesteps, lg, mapping: mapToLoihi(snn, chip, { subtract: new Set(lg.report.reset.emulated) }), inputLayers: inputLayersOf(snn) };
+      } catch (e) {
+        if (!(e instanceof SpikewasmError)) throw e;
+        refused.push({ knob: trial.name, reason: e.message });
+        continue;
+      }
+      const [ev] = await evaluateMany([{ knob: plan.knob, convertSteps: plan.convertSteps, steps: plan.steps, lg: plan.lg }], "validation", validation, eo);
+      addCandidates(plan, ev, false);
+      if (ev.accuracyByStep[base.timesteps - 1] >= acc) { keep = next; acc = ev.accuracyByStep[base.timesteps - 1]; }
+    }
+  }
   if (candidates.length === 0) throw new SpikewasmError(`optimize: no candidate could be deployed on Loihi (${refused.map((r) => `${r.knob}: ${r.reason}`).join("; ")})`);
   markPareto(candidates);
   const { chosen, withinBudget } = chooseCandidate(candidates, floor);
@@ -232,7 +277,7 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
       test: { source: test.source, samples: test.count } },
     selection: `candidates scored bit-exactly on ${validation.count} validation images (training images after the ${calibration.count} calibration ones; never the test set); ` +
       `chosen: the lowest energy per inference in flow '${flow}' within ${o.maxLoss} points of the DNN on validation (then latency, then T)`,
-    maxLoss: o.maxLoss, dnnValidationAccuracy: dnnAccuracy, timesteps: ts, knobs: knobs.map((k) => ({ name: k.name, convert: k.convert })), refused,
+    maxLoss: o.maxLoss, dnnValidationAccuracy: dnnAccuracy, timesteps: ts, knobs: knobs.map((k) => ({ name: k.name, convert: k.convert, ...(k.quantize ? { quantize: k.quantize } : {}) })), refused,
     candidates, pareto: candidates.filter((c) => c.pareto),
     chosen: { ...chosen, withinBudget, testAccuracy: evTest.accuracy, dnnTestAccuracy: testDnnCorrect / test.count },
   };

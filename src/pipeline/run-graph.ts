@@ -24,7 +24,7 @@ export interface GraphRunInputs {
 }
 
 /** Options: the simulation options of runPipeline (conversion options do not apply). */
-export type GraphRunOptions = Pick<RunOptions, "timesteps" | "coding" | "rate" | "seed" | "readout" | "batch" | "workers" | "targets" | "loihiSamples" | "onProgress" | "parallelEvaluate" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants">;
+export type GraphRunOptions = Pick<RunOptions, "timesteps" | "coding" | "rate" | "seed" | "readout" | "batch" | "workers" | "targets" | "loihiSamples" | "onProgress" | "parallelEvaluate" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants" | "loihiReset" | "loihiSubtractLayers">;
 
 /** Evaluates a spiking graph on labelled data and estimates the requested targets. */
 export async function runGraphPipeline(inp: GraphRunInputs, o: GraphRunOptions) {

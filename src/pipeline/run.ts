@@ -85,6 +85,10 @@ export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "re
   loihiFlow?: string;
   /** Loihi per-event constant set: "davies" (Davies et al. 2018 Table 2, default) or "sanafe" (SANA-FE v2.2) */
   loihiConstants?: string;
+  /** layers that reset by subtraction on Loihi: "zero" (default, native reset) or "subtract" (emulated, src/loihi/quantize.ts) */
+  loihiReset?: "zero" | "subtract";
+  /** with loihiReset "subtract": only these layers (ids) emulate it */
+  loihiSubtractLayers?: string[];
   onProgress?: (stage: string, done: number, total: number) => void;
   /**
    * A spike raster of the converted SNN on the first `samples` test samples (default off): the report
@@ -185,11 +189,13 @@ export async function evaluateFloatSnn(snn: SnnGraph, test: TestSet, evOptions: 
 
 /** The Loihi target on the first `loihiSamples` test samples at T = o.timesteps, next to the float SNN's evaluation `ev`. */
 export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
-  o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants">): Promise<TargetReport> {
+  o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants" | "loihiReset" | "loihiSubtractLayers">): Promise<TargetReport> {
   const count = Math.min(o.loihiSamples ?? test.count, test.count);
+  const layers = snn.nodes.filter((n) => "neuron" in n).map((n) => n.id), unknown = (o.loihiSubtractLayers ?? []).filter((id) => !layers.includes(id));
+  if (unknown.length) throw new SpikewasmError(`--loihi-subtract-layers: ${unknown.map((id) => `'${id}'`).join(", ")} is not a layer of the converted network (layers: ${layers.join(", ")})`);
   return loihiTarget(snn, test.samples, test.labels, count, {
     flow: checkLoihiFlow(o.loihiFlow ?? "host", "loihiFlow"), constants: checkLoihiConstants(o.loihiConstants ?? "davies", "loihiConstants"), steps: o.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
-    onProgress: (d, total) => o.onProgress?.("loihi", d, total),
+    reset: o.loihiReset, subtractLayers: o.loihiSubtractLayers, onProgress: (d, total) => o.onProgress?.("loihi", d, total),
     evaluate: o.parallelEvaluateLoihi && o.workers !== 1 ? (lg, x, y, c, eo) => o.parallelEvaluateLoihi!(lg, x, y, c, { ...eo, workers: o.workers }) : undefined,
   });
 }

@@ -97,6 +97,10 @@ export interface TradeoffRow {
 export interface LoihiTargetOptions {
   /** deployment flow the headline figures are for (default "host") */
   flow?: LoihiFlow;
+  /** layers that reset by subtraction: "zero" (default, Loihi's native reset) or "subtract" (emulated, two compartments) */
+  reset?: "zero" | "subtract";
+  /** with reset "subtract": only these layers */
+  subtractLayers?: string[];
   /** per-event constant set (default "davies") */
   constants?: LoihiConstantSet;
   steps: number;
@@ -131,8 +135,8 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   let lg, mapping;
   try {
     // flow bias deploys the NxTF way: the image as a bias current of the first layer, run bit-exactly so
-    lg = quantizeGraph(snn, { inputMode: (o.flow ?? "host") === "bias" ? "bias" : "spikes" });
-    mapping = mapToLoihi(snn, LOIHI);
+    lg = quantizeGraph(snn, { inputMode: (o.flow ?? "host") === "bias" ? "bias" : "spikes", reset: o.reset ?? "zero", subtractLayers: o.subtractLayers });
+    mapping = mapToLoihi(snn, LOIHI, { subtract: new Set(lg.report.reset.emulated) });
   } catch (e) {
     return infeasible(e);
   }

@@ -94,11 +94,11 @@ export function loihiConcatSpikes(
   return total;
 }
 
-/** One step of B×n Loihi compartments; returns the number of spikes written at `spikes`. */
+/** One step of B×n Loihi compartments (keepV ≠ 0: v is not zeroed on a spike); returns the number of spikes written at `spikes`. */
 export function loihiStep(
   h: Heap, q: number, u: number, v: number, ref: number,
   decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
-  vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number,
+  vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number, keepV: number,
 ): number {
   const I = h.i32;
   const qi0 = q >> 2, ui0 = u >> 2, vi0 = v >> 2, ri0 = ref >> 2;
@@ -120,7 +120,7 @@ export function loihiStep(
       let r = I[ri0 + i];
       if (r > 0) vi = 0;
       if (vi > I[th + j]) {
-        vi = 0;
+        if (keepV === 0) vi = 0;
         r = I[rd + j];
         I[out++] = j;
         written++;

@@ -98,7 +98,11 @@ function loihiFlowsTable(r: RunReport): string {
   const what: Record<string, string> = { host: "input streamed from the host every step (NengoLoihi / NxSDK)", bias: "frame written once as first-layer biases (NxTF)", chip: "on-chip time only, I/O excluded (lower bound)" };
   const rows = Object.entries(flows).map(([k, f]) => [k === l.flow ? `${k} (this run)` : k, what[k] ?? "", si(f.energyPerInferenceJ, "J"), si(f.powerW, "W"), si(f.latencyS, "s"), si(f.timePerStepS, "s"),
     `${si(f.board.energyPerInferenceJ, "J")}, ${si(f.board.powerW, "W")}`]);
-  return `<h3>Loihi deployment flows</h3>` + table(["flow", "what", "energy / inference", "power", "latency", "time per step", "board meter (energy, power)"], rows);
+  const reset = (l.quantization as { reset?: { emulated: string[]; layers: string[]; note: string } } | undefined)?.reset;
+  const resetText = !reset ? "" : reset.emulated.length
+    ? `<p>Reset by subtraction emulated in ${reset.emulated.length} layer(s) (two compartments per neuron, in the cores and the energy above). ${esc(reset.note)}</p>`
+    : reset.layers.length ? `<p>Reset to zero in ${reset.layers.length} layer(s) converted with reset by subtraction. ${esc(reset.note)}</p>` : "";
+  return `<h3>Loihi deployment flows</h3>` + table(["flow", "what", "energy / inference", "power", "latency", "time per step", "board meter (energy, power)"], rows) + resetText;
 }
 
 function optionsTable(r: RunReport, o: ReportHtmlOptions): string {

@@ -74,7 +74,7 @@ export interface Kernels {
   loihiStep(
     q: number, u: number, v: number, ref: number,
     decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
-    vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number,
+    vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number, keepV: number,
   ): number;
   condStep(
     v: number, accE: number, accI: number, gE: number, gI: number, bias: number, ref: number,

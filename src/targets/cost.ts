@@ -28,6 +28,11 @@
  * where `updates` are the neuron-steps whose potential was non-zero, that received input or have a bias
  * (activity.updates when the caller measured it, else neurons·T: an upper bound, stated in the notes).
  * Synaptic events are counted in the step the spike is sent, as SANA-FE does.
+ *
+ * A layer with more compartments than neurons (two per neuron: reset by subtraction emulated, mapping.ts)
+ * pays every per-compartment term per compartment: the extra (dendrite) compartments update every step
+ * without spiking (Davies: inactive updates; SANA-FE: access every step and, an ESTIMATE, as many updates
+ * as the somas); its self-connection's synaptic events are in the measured synops and its messages in d̄.
  */
 import { SpikewasmError } from "../errors.js";
 import type { LayerRecord } from "../sim/simulator.js";
@@ -144,13 +149,14 @@ export function loihiCost(mapping: LoihiMapping, activity: LayerActivityPerInfer
   const hopJ = (hx: number, hy: number) => hx * E.hopEastWestJ.value + hy * E.hopNorthSouthJ.value;
   const msgJ = sf ? sf.message.outJ.value + sf.message.inJ.value : E.spikeWithinTileJ.value;
   let estimatedUpdates = false;
-  const updatesOf = (l: { neurons: number }, a: LayerActivityPerInference) => {
-    if (a.alwaysUpdated || a.updates === undefined) { if (!a.alwaysUpdated) estimatedUpdates = true; return l.neurons * steps; }
-    return a.updates;
+  /** compartment updates with a non-zero state (per compartment: a dendrite counted like its soma, an estimate) */
+  const updatesOf = (l: { neurons: number; compartments: number }, a: LayerActivityPerInference) => {
+    if (a.alwaysUpdated || a.updates === undefined) { if (!a.alwaysUpdated) estimatedUpdates = true; return l.compartments * steps; }
+    return a.updates * (l.compartments / l.neurons);
   };
   const layers: LayerCost[] = mapping.layers.map((l) => {
     const a = act.get(l.id)!;
-    const all = l.neurons * steps;
+    const all = l.compartments * steps;
     let synopJ: number, neuronActiveJ: number, neuronInactiveJ: number;
     if (sf) {
       const u = synUnit(l.kind);
@@ -185,6 +191,8 @@ export function loihiCost(mapping: LoihiMapping, activity: LayerActivityPerInfer
     `time per step: slowest core's work plus the barrier for ${tiles} tile(s) in use (${(barrierS * 1e9).toFixed(0)} ns); spike routing latency${sf ? " and SANA-FE's 16 ns per received message" : ""} not added`,
     inp ? `input spikes (${inputSpikes.toFixed(1)} per inference) sent as messages from an input core (core ${inp.core}, not counted in the cores used) to ${inp.meanDestCores.toFixed(2)} destination cores each` : "no input spikes priced",
   ];
+  const twoCx = mapping.layers.filter((l) => l.compartments > l.neurons).map((l) => `'${l.id}'`);
+  if (twoCx.length) notes.push(`two compartments per neuron (reset by subtraction emulated) in ${twoCx.join(", ")}: the dendrites priced as compartments that update every step without spiking${sf ? " (their updates estimated as the somas')" : ""}`);
   if (sf && estimatedUpdates) notes.push("soma updates not measured for some layers: every neuron counted as updated every step (an upper bound)");
   if (E.staticPowerPerChipW.kind === "assumed") notes.push(`static power ${E.staticPowerPerChipW.value} W per chip is an assumption: ${E.staticPowerPerChipW.note ?? ""}`);
   return {
@@ -195,13 +203,13 @@ export function loihiCost(mapping: LoihiMapping, activity: LayerActivityPerInfer
 
 /** The slowest core's time per step (activity spread over a layer's cores by synapses and compartments). */
 function slowestCoreTime(mapping: LoihiMapping, act: Map<string, LayerActivityPerInference>, chip: ChipDescription, steps: number,
-  updatesOf: (l: { neurons: number }, a: LayerActivityPerInference) => number): { timeCore: number; slowestCore: number } {
+  updatesOf: (l: { neurons: number; compartments: number }, a: LayerActivityPerInference) => number): { timeCore: number; slowestCore: number } {
   const Tm = chip.time, sf = chip.sanafe;
   const byLayer = new Map(mapping.layers.map((l) => [l.id, l]));
   let timeCore = 0, slowestCore = -1;
   for (const c of mapping.cores) {
     const l = byLayer.get(c.layer)!, a = act.get(c.layer)!;
-    const share = c.compartments / l.neurons, synShare = l.synapses > 0 ? c.synapses / l.synapses : 0;
+    const share = c.compartments / l.compartments, synShare = l.synapses > 0 ? c.synapses / l.synapses : 0;
     const synops = (a.synops / steps) * synShare;
     const spikes = (a.spikes / steps) * share;
     let t: number;

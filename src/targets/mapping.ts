@@ -23,6 +23,10 @@
  *                   population axons would allow — so convolution memory is an upper bound);
  *                   with convWeights "shared" (NxTF's convolution connections) a conv tile stores its
  *                   distinct kernel weights once plus a 64-bit header word per input axon (an estimate).
+ * Reset by subtraction emulated (MapOptions.subtract, src/loihi/quantize.ts "reset"): each neuron of such a
+ * layer is two compartments (dendrite and soma) with a self-connection soma → dendrite, so its tile counts
+ * 2 compartments, 1 more input axon, 1 more synapse (sparse format, one synapse per axon) and 1 more output
+ * axon slot per neuron, and every spike is also a message to its own core (one more destination, 0 hops).
  * Input nodes hold no compartments: their spikes come from the host and are not placed on cores.
  * Recurrent layers (graph.ts RecurrentConnection) are refused by name (geometry.ts refuseRecurrent):
  * their self-projection is not counted here.
@@ -161,9 +165,19 @@ export type ConvWeightStorage = "expanded" | "shared";
 export interface MapOptions {
   /** convolution weight storage (default "expanded", an upper bound on memory) */
   convWeights?: ConvWeightStorage;
+  /** layers whose reset by subtraction is emulated with two compartments and a self-connection (module header) */
+  subtract?: ReadonlySet<string>;
 }
 
-function tileCost(chip: ChipDescription, g: Geometry, tile: Box, convWeights: ConvWeightStorage): TileCost {
+function tileCost(chip: ChipDescription, g: Geometry, tile: Box, convWeights: ConvWeightStorage, subtract: boolean): TileCost {
+  const c = layerTileCost(chip, g, tile, convWeights);
+  if (!subtract) return c;
+  // the dendrite compartments, and the self-connection: one axon with one synapse per neuron
+  const n = c.compartments;
+  return { compartments: 2 * n, inputAxons: c.inputAxons + n, synapses: c.synapses + n, synapseBits: c.synapseBits + n * bitsPerAxon(chip, 1, indexBitsFor(chip, 2 * n)) };
+}
+
+function layerTileCost(chip: ChipDescription, g: Geometry, tile: Box, convWeights: ConvWeightStorage): TileCost {
   const comps = vol(tile);
   const boxes = g.inputs.map((_, k) => neededBox(g, tile, k, true));
   const inputAxons = boxes.reduce((a, b) => a + vol(b), 0);
@@ -192,12 +206,12 @@ function tileCost(chip: ChipDescription, g: Geometry, tile: Box, convWeights: Co
   return { compartments: comps, inputAxons, synapses, synapseBits: inputAxons * bitsPerAxon(chip, perAxon, indexBitsFor(chip, comps)) };
 }
 
-interface Placed { g: Geometry; split: Shape3; tiles: Box[]; costs: TileCost[] }
+interface Placed { g: Geometry; split: Shape3; tiles: Box[]; costs: TileCost[]; subtract: boolean }
 
 /** Smallest split with more than `minTiles` tiles inside the compartment, input-axon and memory limits. */
-function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number, convWeights: ConvWeightStorage): Placed {
+function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number, convWeights: ConvWeightStorage, subtract: boolean): Placed {
   const L = chip.limits, id = g.node.id;
-  const fanIn = maxNeuronFanIn(g);
+  const fanIn = maxNeuronFanIn(g) + (subtract ? 1 : 0);
   if (fanIn > L.inputAxonsPerCore.value)
     throw new SpikewasmError(`layer '${id}' (${g.node.kind}): one neuron needs ${fanIn} input axons, more than the ${L.inputAxonsPerCore.value} input axons per core of ${chip.name} (limit inputAxonsPerCore); it cannot be placed`, 3);
   let best: Placed | null = null, bestAxons = Infinity, bestCount = Infinity, last: TileCost | null = null;
@@ -206,11 +220,11 @@ function chooseSplit(chip: ChipDescription, g: Geometry, minTiles: number, convW
     if (count <= minTiles) continue;
     if (count > bestCount) break;
     const tiles = tilesOf(g.shape3, split);
-    const costs = tiles.map((t) => tileCost(chip, g, t, convWeights));
+    const costs = tiles.map((t) => tileCost(chip, g, t, convWeights, subtract));
     const worst = costs.find((c) => c.compartments > L.compartmentsPerCore.value || c.inputAxons > L.inputAxonsPerCore.value || c.synapseBits > L.synapticMemoryBitsPerCore.value);
     if (worst) { last = worst; continue; }
     const axons = costs.reduce((a, c) => a + c.inputAxons, 0);
-    if (axons < bestAxons) { best = { g, split, tiles, costs }; bestAxons = axons; bestCount = count; }
+    if (axons < bestAxons) { best = { g, split, tiles, costs, subtract }; bestAxons = axons; bestCount = count; }
   }
   if (best) return best;
   const w = last!;
@@ -228,6 +242,8 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
   const pairs = new Map<Placed, { src: number; dst: Placed; dstTile: number; n: number }[]>(placed.map((p) => [p, []]));
   const byId = new Map(placed.map((p) => [p.g.node.id, p]));
   for (const d of placed) {
+    if (d.subtract) // each soma's spike also goes back to its own dendrite, on the same core
+      d.tiles.forEach((t, i) => { const n = vol(t); out.get(d)![i] += n; pairs.get(d)!.push({ src: i, dst: d, dstTile: i, n }); });
     d.g.inputs.forEach((inp, k) => {
       const s = byId.get(inp.src);
       if (!s) { // an input node: spikes come from the host through the input core
@@ -253,8 +269,8 @@ function routes(placed: Placed[]): { out: Map<Placed, number[]>; pairs: Map<Plac
  * naming the layer, the limit and the numbers when a layer cannot be placed.
  */
 export function mapToLoihi(graph: SnnGraph, chip: ChipDescription, o: MapOptions = {}): LoihiMapping {
-  const L = chip.limits, cw = o.convWeights ?? "expanded";
-  const placed = geometries(graph, chip.name).map((g) => chooseSplit(chip, g, 0, cw));
+  const L = chip.limits, cw = o.convWeights ?? "expanded", sub = (g: Geometry) => o.subtract?.has(g.node.id) ?? false;
+  const placed = geometries(graph, chip.name).map((g) => chooseSplit(chip, g, 0, cw, sub(g)));
   let r = routes(placed);
   for (let iter = 0; ; iter++) {
     const bad = placed.findIndex((p) => r.out.get(p)!.some((n) => n > L.outputAxonsPerCore.value));
@@ -263,7 +279,7 @@ export function mapToLoihi(graph: SnnGraph, chip: ChipDescription, o: MapOptions
     const worst = Math.max(...r.out.get(p)!);
     if (iter > 200) throw new SpikewasmError(`layer '${p.g.node.id}' (${p.g.node.kind}): a core needs ${worst} output axons, limit outputAxonsPerCore ${L.outputAxonsPerCore.value}`, 3);
     try {
-      placed[bad] = chooseSplit(chip, p.g, p.tiles.length, cw);
+      placed[bad] = chooseSplit(chip, p.g, p.tiles.length, cw, p.subtract);
     } catch {
       throw new SpikewasmError(`layer '${p.g.node.id}' (${p.g.node.kind}): a core needs ${worst} output axons, more than the limit outputAxonsPerCore ${L.outputAxonsPerCore.value}, and no finer split fits`, 3);
     }
@@ -304,7 +320,7 @@ function assemble(chip: ChipDescription, placed: Placed[], r: ReturnType<typeof 
     const sum = (f: (c: TileCost) => number) => p.costs.reduce((a, c) => a + f(c), 0);
     return {
       id: p.g.node.id, kind: p.g.node.kind, shape: p.g.shape, neurons, split: p.split,
-      cores: p.tiles.map((_, i) => base + i), compartments: neurons, fanInAxons: sum((c) => c.inputAxons), maxNeuronFanIn: maxNeuronFanIn(p.g),
+      cores: p.tiles.map((_, i) => base + i), compartments: sum((c) => c.compartments), fanInAxons: sum((c) => c.inputAxons), maxNeuronFanIn: maxNeuronFanIn(p.g) + (p.subtract ? 1 : 0),
       synapses: sum((c) => c.synapses), synapseBytes: sum((c) => c.synapseBits) / 8, outputAxons: outs.reduce((a, b) => a + b, 0),
       meanDestCores: w / neurons, meanHopsX: w > 0 ? hx / w : 0, meanHopsY: w > 0 ? hy / w : 0,
     };

@@ -11,11 +11,11 @@ class Comp {
   bias: StaticArray<i32> = new StaticArray<i32>(1); vth: StaticArray<i32> = new StaticArray<i32>(1);
   refractDelay: StaticArray<i32> = new StaticArray<i32>(1);
   spikes: StaticArray<i32> = new StaticArray<i32>(1); counts: StaticArray<i32> = new StaticArray<i32>(1);
-  vmin: i32 = -2147483647; vmax: i32 = 8388607;
+  vmin: i32 = -2147483647; vmax: i32 = 8388607; keepV: i32 = 0;
   step(q: i32): i32 {
     this.q[0] = q;
     return loihiStep(ptr(this.q), ptr(this.u), ptr(this.v), ptr(this.ref), ptr(this.decayU), ptr(this.decayV),
-      ptr(this.bias), ptr(this.vth), ptr(this.refractDelay), this.vmin, this.vmax, 1, 1, ptr(this.spikes), ptr(this.counts));
+      ptr(this.bias), ptr(this.vth), ptr(this.refractDelay), this.vmin, this.vmax, 1, 1, ptr(this.spikes), ptr(this.counts), this.keepV);
   }
 }
 
@@ -36,6 +36,24 @@ describe("loihi arithmetic", () => {
       expect(c.counts[0]).toBe(fired);
       expect(c.v[0]).toBe(t % 3 == 0 ? 0 : (t % 3) * 640);
     }
+  });
+
+  it("keepV with a -vth self-input one step later is reset by subtraction: q = 448, vth = 1280 fires 6 times in 20 steps", () => {
+    // subtractive IF: v_t = v_(t-1) + 448, spike when v > 1280, then v -= 1280; the -1280 arrives in q at t+1
+    const c = new Comp();
+    c.decayU[0] = 4095; c.vth[0] = 1280; c.refractDelay[0] = 1; c.keepV = 1;
+    let fired = 0, last = 0, ideal = 0, spikes = 0;
+    for (let t = 1; t <= 20; t++) {
+      fired = c.step(448 - (last ? 1280 : 0));
+      ideal += 448;
+      const want = ideal > 1280 ? 1 : 0;
+      expect(fired).toBe(want);
+      if (want) ideal -= 1280;
+      expect(c.v[0]).toBe(ideal + (want ? 1280 : 0)); // the dendrite's v is the pre-subtraction potential
+      last = fired;
+      spikes += fired;
+    }
+    expect(spikes).toBe(6); // 20·448 = 8960 = 7·1280 exactly: the 7th crossing needs v > 1280, not reached
   });
 
   it("a current impulse with decayU 4095 lasts exactly one step", () => {

@@ -13,13 +13,13 @@ function randomNet(seed: number): LoihiNet {
   const nIn = int(1, 12);
   const inputs = [{ name: "in", n: nIn, spikeTimes: arr(nIn, () => 0).map(() => arr(int(0, 20), () => int(1, 40))) }];
   const blocks = arr(int(1, 3), () => 0).map((_, k) => {
-    const n = int(1, 20);
+    const n = int(1, 20), keep = r.int(3) === 0; // a third keep v on a spike (NxTF's integrating dendrite)
     return {
-      name: `b${k}`, n,
+      name: `b${k}`, n, ...(keep ? { keepVoltage: true } : {}),
       decayU: arr(n, () => pick([0, 4095, int(0, 4095)])), decayV: arr(n, () => pick([0, 4095, int(0, 4095)])),
       vthMant: arr(n, () => pick([0, int(1, 200), int(0, 2 ** 17 - 1)])),
       biasMant: arr(n, () => pick([0, int(-4095, 4095)])), biasExp: arr(n, () => int(0, 7)),
-      refractDelay: arr(n, () => pick([1, 63, int(1, 63)])), vminExp: int(0, 31), vmaxExp: int(0, 7),
+      refractDelay: arr(n, () => (keep ? 1 : pick([1, 63, int(1, 63)]))), vminExp: int(0, 31), vmaxExp: int(0, 7),
     };
   });
   const names = ["in", ...blocks.map((b) => b.name)];
@@ -74,7 +74,7 @@ describe("loihi kernels with batch > 1: WASM equals the reference, per-sample li
           for (let s = 0; s < c; s++) I[(ssp >> 2) + m++] = r.int(nSrc);
         }
         out.push(k.loihiAccumulate(ssp, scnt, B, nSrc, w, n, q));
-        const total = k.loihiStep(q, u, v, ref, dU, dV, bias, vth, rd, -(2 ** 20) + 1, 2 ** 21 - 1, n, B, sp, cnt);
+        const total = k.loihiStep(q, u, v, ref, dU, dV, bias, vth, rd, -(2 ** 20) + 1, 2 ** 21 - 1, n, B, sp, cnt, t % 2);
         const counts = Array.from(I.subarray(cnt >> 2, (cnt >> 2) + B));
         expect(counts.reduce((a, c) => a + c, 0)).toBe(total);
         out.push(total, ...counts, ...I.subarray(sp >> 2, (sp >> 2) + total), ...I.subarray(q >> 2, (ref >> 2) + B * n));

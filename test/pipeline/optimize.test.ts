@@ -52,6 +52,15 @@ describe("spikewasm optimize on the bundled CNN", () => {
     expect(Math.abs(ra.chosen.testAccuracy * 20 - Math.round(ra.chosen.testAccuracy * 20))).toBeLessThan(1e-9);
     expect(ra.chosen.testAccuracy).toBeGreaterThanOrEqual(0.8);
     expect(ra.flow).toBe("host");
+    // reset by subtraction is a knob: as many candidates as with reset to zero, on more cores (two compartments per neuron)
+    const all = (c: OptimizeCandidate) => / subtract/.test(c.knob) && !/\(not in /.test(c.knob);
+    const sub = ra.candidates.filter(all), zero = ra.candidates.filter((c: OptimizeCandidate) => !/ subtract/.test(c.knob));
+    expect(sub.length).toBe(zero.length);
+    expect(Math.min(...sub.map((c: OptimizeCandidate) => c.cores))).toBeGreaterThan(Math.max(...zero.map((c: OptimizeCandidate) => c.cores)));
+    // the best subtracting candidate refined layer by layer: fewer layers emulated, fewer cores
+    const refined = ra.candidates.filter((c: OptimizeCandidate) => /subtract \(not in conv1\/Conv/.test(c.knob));
+    expect(refined.length).toBeGreaterThan(0);
+    expect(refined[0].cores).toBeLessThan(Math.min(...sub.map((c: OptimizeCandidate) => c.cores)));
     const page = readFileSync(html, "utf8");
     expect(page).toContain('id="chart-pareto-energy"');
     expect(page).not.toMatch(/<script[^>]+src=/);

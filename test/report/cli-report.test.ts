@@ -65,6 +65,37 @@ describe("spikewasm run --report", () => {
     expect(err.join("\n")).toMatch(/--loihi-flow applies to the loihi target .* this run's targets are ncs2, loihi2/);
   });
 
+  it("--loihi-reset subtract emulates reset by subtraction: the JSON names the layers, the mapping takes more cores", async () => {
+    const args = ["run", "--limit", "24", "-T", "16", "--calibration-samples", "100", "--workers", "1", "--target", "loihi"];
+    const a = join(dir, "reset-zero.json"), b = join(dir, "reset-sub.json");
+    expect(await main([...args, "--json", a])).toBe(0);
+    expect(await main([...args, "--loihi-reset", "subtract", "--json", b, "--report", join(dir, "reset-sub.html")])).toBe(0);
+    expect(readFileSync(join(dir, "reset-sub.html"), "utf8")).toMatch(/Reset by subtraction emulated in 6 layer\(s\)/);
+    const la = JSON.parse(readFileSync(a, "utf8")).targets.find((t: { name: string }) => t.name === "loihi");
+    const lb = JSON.parse(readFileSync(b, "utf8")).targets.find((t: { name: string }) => t.name === "loihi");
+    expect(la.quantization.reset.mode).toBe("zero");
+    expect(la.quantization.reset.emulated).toEqual([]);
+    expect(la.quantization.reset.layers.length).toBeGreaterThan(0);
+    expect(lb.quantization.reset.mode).toBe("subtract");
+    expect(lb.quantization.reset.emulated).toEqual(la.quantization.reset.layers);
+    expect(lb.quantization.layers.every((l: { reset: string }) => l.reset !== "zero (fallback from subtract)")).toBe(true);
+    expect(lb.cores).toBeGreaterThan(la.cores);
+    expect(lb.mapping.layers[0].compartments).toBe(2 * la.mapping.layers[0].compartments);
+    // only some layers: the others reset to zero, fewer cores
+    const c = join(dir, "reset-some.json");
+    expect(await main([...args, "--loihi-reset", "subtract", "--loihi-subtract-layers", "conv2/Conv,fc1/Gemm", "--json", c])).toBe(0);
+    const lc = JSON.parse(readFileSync(c, "utf8")).targets.find((t: { name: string }) => t.name === "loihi");
+    expect(lc.quantization.reset.emulated).toEqual(["conv2/Conv", "fc1/Gemm"]);
+    expect(lc.cores).toBeLessThan(lb.cores);
+    expect(await main([...args, "--loihi-reset", "subtract", "--loihi-subtract-layers", "conv9"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--loihi-subtract-layers: 'conv9' is not a layer of the converted network \(layers: conv1\/Conv, /);
+    expect(await main([...args, "--loihi-subtract-layers", "conv2/Conv"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--loihi-subtract-layers conv2\/Conv needs --loihi-reset subtract/);
+    expect(await main(["run", "--limit", "16", "--target", "ncs2", "--loihi-reset", "subtract"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--loihi-reset applies to the loihi target/);
+    expect(await main(["run", "--limit", "16", "--target", "loihi", "--loihi-reset", "half"])).toBe(2); // commander names the choices
+  }, 120_000);
+
   it("an unknown --loihi-flow exits 2 before any work, naming the flows", async () => {
     expect(await main(["run", "--limit", "16", "--target", "loihi", "--loihi-flow", "pcie"])).toBe(2);
     expect(err.join("\n")).toMatch(/--loihi-flow: unknown Loihi deployment flow 'pcie' \(available: host, bias, chip\)/);
