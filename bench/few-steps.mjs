@@ -6,7 +6,10 @@
  * (λ, bias correction, tune) uses MNIST training images only (the CLI's default), never the test set.
  *
  *   npm run build && node bench/few-steps.mjs --out bench/few-steps [--limit 2000] [--T 8,16,32,64]
- *     [--configs default,vhalf,mse,bc,membrane,tune] [--data-dir DIR] MODEL.onnx ...
+ *     [--configs default,vhalf,mse,bc,membrane,ltb,ltbhalf,tune,tunesimple] [--tune-samples N] [--data-dir DIR] MODEL.onnx ...
+ *
+ * ltb: --norm ltb (local threshold balancing); tunesimple: --tune with agreement ties going to the simpler
+ * setting (the rule before the secondary score), against tune's default output-KL tie-break.
  *
  * --data-dir: another IDX data set laid out as MNIST (DIR/{t10k,train}-{images-idx3,labels-idx1}-ubyte[.gz], e.g.
  * Debian's /usr/share/datasets/fashion-mnist): test images and labels from t10k, calibration from train.
@@ -25,6 +28,9 @@ const CONFIGS = {
   bc: ["--bias-correction"],
   membrane: ["--readout", "membrane"],
   tune: ["--tune"],
+  ltb: ["--norm", "ltb"],
+  ltbhalf: ["--norm", "ltb", "--v-init", "half"],
+  tunesimple: ["--tune", "--tune-tie-break", "simpler"],
 };
 
 const args = process.argv.slice(2);
@@ -40,6 +46,7 @@ const limit = opt("--limit", "2000");
 const Ts = opt("--T", "8,16,32,64").split(",").map(Number);
 const configs = opt("--configs", Object.keys(CONFIGS).join(",")).split(",");
 const dataDir = opt("--data-dir", undefined);
+const tuneSamples = opt("--tune-samples", undefined);
 const gz = (f) => (existsSync(join(dataDir, f)) ? join(dataDir, f) : join(dataDir, `${f}.gz`));
 const dataArgs = dataDir
   ? ["--data", gz("t10k-images-idx3-ubyte"), "--labels", gz("t10k-labels-idx1-ubyte"), "--calibration", gz("train-images-idx3-ubyte")] : [];
@@ -60,7 +67,7 @@ for (const model of models) {
       const file = join(out, `${name}-T${T}-${c}.json`);
       if (!existsSync(file)) {
         const t0 = Date.now();
-        execFileSync("node", ["dist/cli.js", "run", model, ...dataArgs, "--limit", limit, "-T", String(T), ...CONFIGS[c], "--json", file], { stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("node", ["dist/cli.js", "run", model, ...dataArgs, "--limit", limit, "-T", String(T), ...CONFIGS[c], ...(tuneSamples && CONFIGS[c].includes("--tune") ? ["--tune-samples", tuneSamples] : []), "--json", file], { stdio: ["ignore", "ignore", "inherit"] });
         console.error(`${name} T=${T} ${c}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
       const r = JSON.parse(readFileSync(file, "utf8"));

@@ -19,15 +19,19 @@ function activate(a: Activation, x: number): number {
 
 /**
  * Runs the graph on `count` samples (`inputs` = count × input size, raw values before the input's
- * preprocessing). Returns every node's output (input: after preprocessing).
+ * preprocessing). Returns every node's output (input: after preprocessing). `post`, when given, sees each
+ * node's output right after it is computed and may change it in place: the nodes after it see the change
+ * (e.g. local threshold balancing's clipped activations, src/convert/calibrate/ltb.ts).
  */
-export function inferAnn(graph: AnnGraph, inputs: Float32Array, count: number): Activations {
+export function inferAnn(graph: AnnGraph, inputs: Float32Array, count: number, post?: (node: AnnNode, y: Float32Array, shape: Shape) => void): Activations {
   const shapes = annShapes(graph);
   const out: Activations = new Map();
   for (const node of graph.nodes) {
     const outShape = shapes.get(node.id)!;
     const ins = annInputs(node).map((id) => ({ data: out.get(id)!, shape: shapes.get(id)! }));
-    out.set(node.id, forward(node, ins, outShape, inputs, count));
+    const y = forward(node, ins, outShape, inputs, count);
+    post?.(node, y, outShape);
+    out.set(node.id, y);
   }
   return out;
 }

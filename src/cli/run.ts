@@ -70,6 +70,8 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     outputSpiking: given("readout", o.readout !== "membrane"), rateScale: o.rateScale as number, synapseTau: o.synapseTau as number, bias: o.bias as "scale",
     readoutDelay: o.readoutDelay as number | undefined, biasCorrection: o.biasCorrection as boolean | undefined,
     biasCorrectionSamples: o.biasCorrectionSamples as number | undefined, tune: o.tune as boolean | undefined, tuneSamples: o.tuneSamples as number | undefined,
+    tuneTieBreak: o.tuneTieBreak === undefined ? undefined : ({ "output-kl": "outputKl", "output-mse": "outputMse", simpler: "simpler" } as const)[o.tuneTieBreak as "simpler"],
+    ltbIterations: o.ltbIterations as number | undefined,
     maxPool: o.maxPool as "gate" | "avg",
     protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
@@ -141,12 +143,14 @@ export function registerRun(program: Command): void {
     .option("--rate <p>", "spikes per step for input 1 (poisson/regular)", num("--rate", 0), 1)
     .option("--seed <n>", "seed of Poisson inputs", int("--seed", 0), 0)
     .addOption(new Option("--readout <r>", "class readout (count-strict: most spikes, a tie is an error)").choices(["count", "membrane", "first", "count-strict"]).default("count"))
-    .addOption(new Option("--norm <m>", "normalisation (weight: one global scale, max weight / largest positive ANN weight; mse: thresholds chosen for T, Li et al. 2021)").choices(["percentile", "max", "weight", "mse"]).default("percentile"))
+    .addOption(new Option("--norm <m>", "normalisation (weight: one global scale, max weight / largest positive ANN weight; mse: thresholds chosen for T, Li et al. 2021; ltb: local threshold balancing on calibration images, Bu et al. CVPR 2025)").choices(["percentile", "max", "weight", "mse", "ltb"]).default("percentile"))
+    .option("--ltb-iterations <n>", "--norm ltb / --tune: mini-batches of 100 calibration images the threshold balancing runs (default 40)", int("--ltb-iterations", 1))
     .option("--bias-correction", "correct biases layer by layer from SNN rates vs DNN activations on calibration images (Li et al. 2021)")
     .option("--bias-correction-samples <n>", "calibration images the bias correction simulates (default 256)", int("--bias-correction-samples", 1))
     .option("--readout-delay <steps>", "delayed readout: the first steps do not vote (default 0)", int("--readout-delay", 0))
-    .option("--tune", "choose normalisation, channel-wise, --v-init, bias correction, readout and its delay for T by agreement with the DNN on calibration images (no labels); the report records the choice")
+    .option("--tune", "choose normalisation (percentile, mse, ltb), channel-wise, --v-init, bias correction, readout and its delay for T by agreement with the DNN on calibration images (no labels); the report records the choice")
     .option("--tune-samples <n>", "calibration images --tune scores candidates on (default 500)", int("--tune-samples", 1))
+    .addOption(new Option("--tune-tie-break <rule>", "--tune: how equal agreements are decided: output-kl (default: the lower KL error between the SNN's and the DNN's output on the same calibration images), output-mse, or simpler (fewer techniques)").choices(["output-kl", "output-mse", "simpler"]))
     .addOption(new Option("--protocol <name>", "benchmark protocol preset (ostrau: Ostrau et al. 2020 / SNABSuite — IF_cond_exp, global weight scale 0.01 µS, regular 120 Hz input, 500 + 50 ms pause at 1 ms steps, ties count as errors, bias-free); explicit flags override it").choices(["ostrau"]))
     .option("--pause <steps>", "pause after each presentation; the run lasts T + pause/2 steps, input off after T", int("--pause", 0))
     .addOption(new Option("--neuron <model>", "neuron model of the converted SNN (cond_exp: PyNN IF_cond_exp with SNABSuite's parameters, 1 ms steps)").choices(["if", "cond_exp"]))

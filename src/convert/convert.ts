@@ -14,6 +14,10 @@
  * Normalisation "mse" chooses λ for the run's T instead of by percentile: the λ minimising the error
  * between the ANN activation clipped and floored at T levels and the activation itself (Li et al., ICML
  * 2021, "SNN calibration"; src/convert/calibrate/threshold.ts), per layer or per channel as above.
+ * Normalisation "ltb" takes λ as given (`thresholds`, from local threshold balancing on calibration images,
+ * Bu et al. CVPR 2025; src/convert/calibrate/ltb.ts) for every hidden weighted or add layer: one per layer,
+ * or one per channel where channelWiseLayers allows it (a threshold that is missing or of the wrong size is
+ * a named error); the output layer, which has no clipping neuron there, keeps the percentile λ.
  * NengoDL-style knobs: firing-rate scaling k multiplies every population's input current by k and its
  * outgoing spikes' effect by 1/k (net: the first layer's weights and every bias ×k, hidden weights
  * unchanged); synaptic smoothing gives every population an exponential synapse of time constant τ steps.
@@ -40,9 +44,11 @@ import { mseLambda } from "./calibrate/threshold.js";
 export interface ConvertOptions {
   /**
    * "percentile" (default) or "max" of the calibration activations; "weight": one global weight scale;
-   * "mse": λ minimising the clip-floor error at `timesteps` levels (header)
+   * "mse": λ minimising the clip-floor error at `timesteps` levels; "ltb": λ = `thresholds` (header)
    */
-  normalization?: "percentile" | "max" | "weight" | "mse";
+  normalization?: "percentile" | "max" | "weight" | "mse" | "ltb";
+  /** normalization "ltb": λ per node id (one value, or one per channel), e.g. from ltbThresholds */
+  thresholds?: Map<string, number[]>;
   /** normalization "mse": the number of steps T the thresholds are chosen for (required there) */
   timesteps?: number;
   /** "weight" normalisation: the largest weight after scaling (default 1; µS for neuron "cond_exp") */
@@ -82,7 +88,7 @@ export interface ConvertOptions {
 }
 
 /** Conversion options with defaults filled; maxWeight only with "weight" normalisation, cond only with neuron "cond_exp". */
-export type ResolvedConvertOptions = Required<Omit<ConvertOptions, "maxWeight" | "cond" | "timesteps">> & { maxWeight?: number; cond?: CondExpParams; timesteps?: number };
+export type ResolvedConvertOptions = Required<Omit<ConvertOptions, "maxWeight" | "cond" | "timesteps" | "thresholds">> & { maxWeight?: number; cond?: CondExpParams; timesteps?: number };
 
 /** What conversion did per layer (for reports). */
 export interface ConversionReport {
@@ -103,8 +109,8 @@ export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOp
     neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false, maxPool: o.maxPool ?? "gate",
   };
   if (r.maxPool !== "gate" && r.maxPool !== "avg") throw new SpikewasmError(`maxPool must be "gate" or "avg", got ${JSON.stringify(r.maxPool)}`);
-  if (r.normalization !== "percentile" && r.normalization !== "max" && r.normalization !== "weight" && r.normalization !== "mse")
-    throw new SpikewasmError(`normalization must be "percentile", "max", "weight" or "mse", got ${JSON.stringify(r.normalization)}`);
+  if (!["percentile", "max", "weight", "mse", "ltb"].includes(r.normalization))
+    throw new SpikewasmError(`normalization must be "percentile", "max", "weight", "mse" or "ltb", got ${JSON.stringify(r.normalization)}`);
   if (r.normalization === "mse") {
     if (!Number.isInteger(o.timesteps) || o.timesteps! < 1) throw new SpikewasmError(`normalization "mse" chooses thresholds for a number of steps: timesteps must be an integer >= 1, got ${o.timesteps}`);
     r.timesteps = o.timesteps;
@@ -208,10 +214,9 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   // λ per node (input: 1, i.e. rates = input values). Channel-wise λ only where every consumer is a
   // weighted layer (possibly through a flatten), which can absorb per-channel factors in its weights.
   const inputId = ann.nodes.find((n) => n.kind === "input")!.id;
-  const consumers = new Map<string, AnnNode[]>();
-  for (const n of ann.nodes) for (const id of annInputsOf(n)) consumers.set(id, [...(consumers.get(id) ?? []), n]);
-  const absorbs = (id: string): boolean =>
-    (consumers.get(id) ?? []).every((c) => c.kind === "dense" || c.kind === "conv2d" || (c.kind === "flatten" && absorbs(c.id)));
+  const chanWise = channelWiseLayers(ann);
+  if (o.normalization === "ltb" && !options.thresholds)
+    throw new SpikewasmError(`normalization "ltb" takes its thresholds from local threshold balancing on calibration images (ltbThresholds, run by convertCalibrated): none given`);
   const lambda = new Map<string, number[]>();
   const chanOf = new Map<string, (i: number) => number>(); // element index -> index into the λ vector
   const syn = o.synapseTau > 0 ? Math.exp(-1 / o.synapseTau) : 0;
@@ -262,16 +267,40 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
     const a = acts.get(n.id);
     // "weight" normalisation needs no calibration data (its λ only serve the report's diagnosis)
     if (!a && !global) throw new SpikewasmError(`no calibration activations for layer '${n.id}'`);
-    const perChan = o.granularity === "channel" && n.id !== output && (n.kind === "conv2d" || n.kind === "dense") && absorbs(n.id);
+    const perChan = o.granularity === "channel" && chanWise.has(n.id);
     if (o.granularity === "channel" && (n.kind === "conv2d" || n.kind === "dense") && !perChan)
       report.notes.push(`layer '${n.id}': one λ for the whole layer (channel-wise needs every consumer to be a dense or conv layer that absorbs per-channel factors${n.id === output ? "; the output layer keeps one" : ""})`);
-    const l = a ? lambdaOf(a, s, count, o, perChan) : [1];
+    const l = o.normalization === "ltb" && n.id !== output ? givenLambda(options.thresholds!, n.id, s, perChan) : a ? lambdaOf(a, s, count, o, perChan) : [1];
     lambda.set(n.id, l);
     if (l.length > 1) chanOf.set(n.id, s.length === 3 ? (i) => Math.floor(i / (s[1] * s[2])) : (i) => i);
     report.lambdas.push({ id: n.id, lambda: l });
     nodes.push(convertNode(n, l, ctx));
   }
   return { snn: { nodes, output }, report };
+}
+
+/**
+ * The weighted layers that can take one λ per output channel: dense and conv2d layers, not the output,
+ * whose consumers are all dense or conv2d layers (possibly through a flatten) that absorb per-channel factors.
+ */
+export function channelWiseLayers(ann: AnnGraph): Set<string> {
+  const output = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
+  const consumers = new Map<string, AnnNode[]>();
+  for (const n of ann.nodes) for (const id of annInputsOf(n)) consumers.set(id, [...(consumers.get(id) ?? []), n]);
+  const absorbs = (id: string): boolean =>
+    (consumers.get(id) ?? []).every((c) => c.kind === "dense" || c.kind === "conv2d" || (c.kind === "flatten" && absorbs(c.id)));
+  return new Set(ann.nodes.filter((n) => n.id !== output && (n.kind === "conv2d" || n.kind === "dense") && absorbs(n.id)).map((n) => n.id));
+}
+
+/** normalization "ltb": the given λ of a node, checked (one value, or one per channel where the layer takes them; all > 0). */
+function givenLambda(th: Map<string, number[]>, id: string, s: Shape, perChan: boolean): number[] {
+  const l = th.get(id);
+  if (!l) throw new SpikewasmError(`normalization "ltb": no threshold for layer '${id}'`);
+  const C = s[0];
+  if (l.length !== 1 && !(perChan && l.length === C))
+    throw new SpikewasmError(`normalization "ltb": layer '${id}' got ${l.length} thresholds; it takes ${perChan ? `1 or ${C} (one per channel)` : "1 (it cannot take per-channel thresholds)"}`);
+  if (!l.every((x) => x > 0 && Number.isFinite(x))) throw new SpikewasmError(`normalization "ltb": layer '${id}' has a threshold that is not a finite number > 0`);
+  return l;
 }
 
 function annInputsOf(n: AnnNode): string[] {

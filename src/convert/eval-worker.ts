@@ -14,7 +14,7 @@ function chunkTransferList(s: ChunkSums | LoihiEvaluation): ArrayBuffer[] {
   if ("accuracyByStep" in s)
     return [s.predictions.buffer as ArrayBuffer, s.inputSpikesPerStep.buffer as ArrayBuffer,
       ...s.layers.flatMap((l) => [l.spikesPerStep.buffer as ArrayBuffer, l.synopsPerStep.buffer as ArrayBuffer, l.spikeCountsSum.buffer as ArrayBuffer])];
-  return [s.correct.buffer as ArrayBuffer, s.predictions.buffer as ArrayBuffer, ...s.layers.map((l) => l.spikeCountsSum.buffer as ArrayBuffer)];
+  return [s.correct.buffer as ArrayBuffer, s.predictions.buffer as ArrayBuffer, ...(s.outputs ? [s.outputs.buffer as ArrayBuffer] : []), ...s.layers.map((l) => l.spikeCountsSum.buffer as ArrayBuffer)];
 }
 
 const port = parentPort!;

@@ -38,6 +38,11 @@ export interface EvaluateOptions {
   inputSteps?: number;
   /** delayed readout: steps 1..D are not counted from step D + 1 on (header); default 0 */
   readoutDelay?: number;
+  /**
+   * keep every sample's final readout values (`outputs`): the output's spike counts over the counted steps
+   * (n(T) − n(D)) for the count readouts, its membrane v(T) − v(D) (D = 0: v(T)) for the membrane readout
+   */
+  recordOutputs?: boolean;
   backend?: "wasm" | "js";
   /** called after each batch with the number of samples done */
   onProgress?: (done: number, total: number) => void;
@@ -63,6 +68,8 @@ export interface SnnEvaluation {
   accuracyByStep: number[];
   accuracy: number;
   predictions: Int32Array;
+  /** with recordOutputs: [samples][output size] final readout values (EvaluateOptions.recordOutputs) */
+  outputs?: Float32Array;
   spikesPerInference: number;
   synopsPerInference: number;
   inputSpikesPerInference: number;
@@ -121,6 +128,8 @@ export interface ChunkSums {
   correct: Float64Array;
   /** the chunk's predictions (after T steps) */
   predictions: Int32Array;
+  /** with recordOutputs: [samples][output size] final readout values */
+  outputs?: Float32Array;
   inputSpikes: number;
   layers: { id: string; kind: string; neurons: number; spikes: number; synops: number; spikeCountsSum: Float64Array }[];
 }
@@ -150,6 +159,7 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
   const predictions = new Int32Array(count);
   const layers: ChunkSums["layers"] = sim.plan.pops.map((p) => ({ id: p.id, kind: p.kind, neurons: p.n, spikes: 0, synops: 0, spikeCountsSum: new Float64Array(p.n) }));
   let inputSpikes = 0;
+  const outputs = o.recordOutputs ? new Float32Array(count * out.n) : undefined;
   for (let s0 = 0; s0 < count; s0 += batch) {
     const B = Math.min(batch, count - s0);
     const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0, inputSteps: o.inputSteps });
@@ -173,6 +183,14 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
         if (t === T - 1) predictions[s0 + b] = k;
       }
     }
+    if (outputs) {
+      const offT = (T - 1) * B * out.n, offD = (D - 1) * B * out.n;
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < out.n; i++) {
+          const src = readout === "membrane" ? r.output.membrane : r.output.counts, j = b * out.n + i;
+          outputs[(s0 + b) * out.n + i] = src[offT + j] - (D > 0 ? src[offD + j] : 0);
+        }
+    }
     r.layers.forEach((l, i) => {
       layers[i].spikes += l.spikeCounts.reduce((a, v) => a + v, 0);
       layers[i].synops += l.synapticEvents + l.inputMacsPerStep * T;
@@ -182,7 +200,7 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
     o.onProgress?.(s0 + B, count);
     if (o.yieldBetween) await o.yieldBetween();
   }
-  return { sampleOffset: offset, samples: count, timesteps: T, correct, predictions, inputSpikes, layers };
+  return { sampleOffset: offset, samples: count, timesteps: T, correct, predictions, ...(outputs ? { outputs } : {}), inputSpikes, layers };
 }
 
 /** The readout delay checked against T and the readout: an integer in [0, T), not with "first". */
@@ -204,12 +222,15 @@ export function finalizeEvaluation(chunks: ChunkSums[]): SnnEvaluation {
     id: l.id, kind: l.kind, neurons: l.neurons, spikesPerInference: 0, synopsPerInference: 0, rate: 0, spikeCountsSum: new Float64Array(l.neurons),
   }));
   let inputSpikes = 0, next = 0;
+  const nOut = parts[0].outputs ? parts[0].outputs.length / Math.max(1, parts[0].samples) : 0;
+  const outputs = parts.every((p) => p.outputs) ? new Float32Array(count * nOut) : undefined;
   for (const p of parts) {
     if (p.sampleOffset !== next || p.timesteps !== T || p.layers.length !== layers.length)
       throw new SpikewasmError(`chunk at sample ${p.sampleOffset} does not continue the chunks before it (expected sample ${next}, ${T} steps)`);
     next += p.samples;
     for (let t = 0; t < T; t++) correct[t] += p.correct[t];
     predictions.set(p.predictions, p.sampleOffset);
+    if (outputs) outputs.set(p.outputs!, p.sampleOffset * nOut);
     p.layers.forEach((l, i) => {
       layers[i].spikesPerInference += l.spikes;
       layers[i].synopsPerInference += l.synops;
@@ -224,7 +245,7 @@ export function finalizeEvaluation(chunks: ChunkSums[]): SnnEvaluation {
   }
   const accuracyByStep = Array.from(correct, (c) => c / count);
   return {
-    samples: count, timesteps: T, accuracyByStep, accuracy: accuracyByStep[T - 1], predictions,
+    samples: count, timesteps: T, accuracyByStep, accuracy: accuracyByStep[T - 1], predictions, ...(outputs ? { outputs } : {}),
     spikesPerInference: layers.reduce((a, l) => a + l.spikesPerInference, 0),
     synopsPerInference: layers.reduce((a, l) => a + l.synopsPerInference, 0),
     inputSpikesPerInference: inputSpikes / count, layers,

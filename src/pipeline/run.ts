@@ -38,7 +38,7 @@ export interface RunInputs {
 }
 
 /** Options of a run (conversion options plus simulation options). */
-export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "readoutDelay" | "biasCorrection" | "biasCorrectionSamples" | "tune" | "tuneSamples"> {
+export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "readoutDelay" | "biasCorrection" | "biasCorrectionSamples" | "tune" | "tuneSamples" | "tuneTieBreak" | "ltbIterations"> {
   /** steps of input presentation per sample (with a pause the run lasts timesteps + floor(pause/2) steps) */
   timesteps: number;
   /**

@@ -3,10 +3,12 @@
  * test images, never labels), and their report:
  *   normalization "mse"   threshold per layer/channel chosen for T (Li et al., ICML 2021; ./threshold.ts,
  *                         applied inside convertAnn)
+ *   normalization "ltb"   local threshold balancing per layer/channel (Bu et al., CVPR 2025; ./ltb.ts)
  *   biasCorrection        layer-by-layer bias correction (Li et al. 2021 light calibration; ./bias.ts)
  *   vInit "half"          θ/2 initial potential (Bu et al., AAAI 2022; a conversion option)
  *   readout / readoutDelay  membrane readout (non-spiking output) and delayed readout (src/convert/evaluate.ts)
- *   tune                  the best combination for T by agreement with the DNN's predictions (./tune.ts)
+ *   tune                  the best combination for T by agreement with the DNN's predictions, ties broken
+ *                         by the output KL error on the same images (./tune.ts)
  * convertCalibrated is what `run` calls instead of convertAnn: the plain conversion plus these.
  */
 import { argmax } from "../../ann/infer.js";
@@ -18,7 +20,8 @@ import type { InputCoding } from "../../sim/input.js";
 import { type ConversionReport, type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert.js";
 import type { EvaluateOptions, Readout, SnnEvaluation } from "../evaluate.js";
 import { type BiasCorrectionLayer, correctBiases } from "./bias.js";
-import { type TuneExclusion, type TuneResult, type TuneSetting, tuneDelays, tuneSearch } from "./tune.js";
+import { LTB_DEFAULTS, type LtbLayer, type LtbResult, ltbThresholds } from "./ltb.js";
+import { type TieBreak, type TuneExclusion, type TuneResult, type TuneScore, type TuneSetting, tuneDelays, tuneSearch } from "./tune.js";
 
 /** Options of a calibrated conversion: the conversion's, the simulation's, and the techniques'. */
 export interface CalibrationOptions extends ConvertOptions {
@@ -38,6 +41,10 @@ export interface CalibrationOptions extends ConvertOptions {
   tune?: boolean;
   /** calibration images the search scores candidates on (default 500) */
   tuneSamples?: number;
+  /** how the search breaks agreement ties (default "outputKl"; ./tune.ts) */
+  tuneTieBreak?: TieBreak;
+  /** normalization "ltb": mini-batches of 100 calibration images (default 40; ./ltb.ts) */
+  ltbIterations?: number;
   /** knob values the search leaves out (a target that cannot take them), with the reason */
   tuneExclude?: TuneExclusion[];
   /** false: the search tries no readout delay (a target whose readout already waits for the pipeline); default true */
@@ -59,7 +66,7 @@ export interface CalibrationSet {
  * SNN evaluation against given labels (here: the DNN's predictions), e.g. over worker threads; only the
  * accuracy after T steps is used (a target's own engine can score candidates, e.g. the bit-exact Loihi one).
  */
-export type EvaluateFn = (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions) => Promise<Pick<SnnEvaluation, "accuracy">>;
+export type EvaluateFn = (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions) => Promise<Pick<SnnEvaluation, "accuracy" | "outputs">>;
 
 /** The report's `calibration` block: which techniques ran, on what, and what the search chose. */
 export interface CalibrationReport {
@@ -68,7 +75,9 @@ export interface CalibrationReport {
   /** where the calibration data came from; the test set is never used */
   data: string;
   biasCorrection?: { samples: number; layers: BiasCorrectionLayer[] };
-  tune?: TuneResult & { samples: number; criterion: string };
+  /** local threshold balancing, when the run (or the chosen setting) uses it: its thresholds per layer */
+  thresholdBalancing?: { granularity: string; iterations: number; batch: number; images: number; layers: LtbLayer[] };
+  tune?: TuneResult & { samples: number; criterion: string; secondary: string };
   notes: string[];
 }
 
@@ -95,10 +104,23 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
   if ((o.biasCorrection || o.tune) && bcSamples < (o.biasCorrectionSamples ?? DEFAULT_BC_SAMPLES))
     notes.push(`bias correction uses ${bcSamples} calibration images (only ${cal.count} given; ${o.biasCorrectionSamples ?? DEFAULT_BC_SAMPLES} asked)`);
   const data = `${cal.source} (calibration images; no test images, no labels)`;
+  // local threshold balancing depends only on the granularity: computed once per granularity
+  const ltbCache = new Map<string, LtbResult>();
+  const ltb = (granularity: "layer" | "channel"): LtbResult => {
+    if (!ltbCache.has(granularity)) ltbCache.set(granularity, ltbThresholds(ann, cal.samples, cal.count, { granularity, iterations: o.ltbIterations }));
+    return ltbCache.get(granularity)!;
+  };
+  const ltbReport = (s: TuneSetting) => {
+    if (s.normalization !== "ltb") return {};
+    const r = ltb(s.granularity);
+    notes.push(...r.notes);
+    return { thresholdBalancing: { granularity: s.granularity, iterations: r.iterations, batch: r.batch, images: r.images, layers: r.layers } };
+  };
   if (!o.tune) {
-    const built = await build(ann, acts, cal, o, settingOf(o), bcSamples);
+    const built = await build(ann, acts, cal, o, settingOf(o), bcSamples, ltb);
     notes.push(...built.conversion.notes);
-    return { snn: built.snn, conversion: built.conversion, readout: o.readout ?? "count", readoutDelay: o.readoutDelay ?? 0, report: { techniques: techniquesOf(o, settingOf(o)), data, ...(built.bc ? { biasCorrection: { samples: bcSamples, layers: built.bc } } : {}), notes } };
+    return { snn: built.snn, conversion: built.conversion, readout: o.readout ?? "count", readoutDelay: o.readoutDelay ?? 0,
+      report: { techniques: techniquesOf(o, settingOf(o)), data, ...(built.bc ? { biasCorrection: { samples: bcSamples, layers: built.bc } } : {}), ...ltbReport(settingOf(o)), notes } };
   }
   const N = Math.min(o.tuneSamples ?? DEFAULT_TUNE_SAMPLES, cal.count);
   if (N < (o.tuneSamples ?? DEFAULT_TUNE_SAMPLES)) notes.push(`tune scores candidates on ${N} calibration images (only ${cal.count} given)`);
@@ -113,22 +135,31 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
   const graphKey = (s: TuneSetting) => `${s.normalization}/${s.granularity}/${s.vInit}/${s.biasCorrection}`;
   const graph = (s: TuneSetting) => {
     const key = graphKey(s);
-    if (!cache.has(key)) cache.set(key, build(ann, acts, cal, o, { ...s, readout: "count" }, bcSamples));
+    if (!cache.has(key)) cache.set(key, build(ann, acts, cal, o, { ...s, readout: "count" }, bcSamples, ltb));
     return cache.get(key)!;
   };
-  const score = async (ss: TuneSetting[]): Promise<number[]> => {
-    const out: number[] = [];
+  let noOutputs = false;
+  const score = async (ss: TuneSetting[]): Promise<TuneScore[]> => {
+    const out: TuneScore[] = [];
     for (const s of ss) {
       const g = await graph(s);
       const snn = s.readout === "membrane" ? membraneOutput(g.snn, g.uncorrectedOutputBias) : g.snn;
       const ev = await evaluate(snn, tuneImages, dnnPred, N, {
         timesteps: o.timesteps, batch: o.batch ?? 32, coding: o.coding ?? "current", rate: o.rate ?? 1, seed: o.seed ?? 0, readout: s.readout, readoutDelay: s.readoutDelay,
+        recordOutputs: true,
       });
-      out.push(ev.accuracy);
+      if (!ev.outputs) noOutputs = true;
+      const lamOut = g.conversion.lambdas.find((l) => l.id === output)?.lambda[0] ?? 1;
+      const sec = ev.outputs ? outputErrors(ev.outputs, outActs.subarray(0, N * nOut), N, {
+        scale: lamOut / ((o.timesteps - s.readoutDelay) * (o.rateScale ?? 1)), offset: s.readout === "membrane" && s.readoutDelay === 0 && s.vInit === "half" ? 0.5 : 0,
+      }) : { outputKl: null, outputMse: null };
+      out.push({ agreement: ev.accuracy, ...sec });
     }
     return out;
   };
-  const result = await tuneSearch(o.timesteps, o.tuneExclude ?? [], score, o.tuneReadoutDelay === false ? [] : tuneDelays(o.timesteps), (_, done, total) => o.onProgress?.("tune", done, total));
+  const tieBreak = o.tuneTieBreak ?? "outputKl";
+  const result = await tuneSearch(o.timesteps, o.tuneExclude ?? [], score, o.tuneReadoutDelay === false ? [] : tuneDelays(o.timesteps), (_, done, total) => o.onProgress?.("tune", done, total), tieBreak);
+  if (noOutputs && tieBreak !== "simpler") notes.push("tune: the evaluator gave no output values, so no secondary score: agreement ties went to the simpler setting");
   const chosen = result.chosen;
   const g = await graph(chosen);
   const snn = chosen.readout === "membrane" ? membraneOutput(g.snn, g.uncorrectedOutputBias) : g.snn;
@@ -140,7 +171,10 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
     report: {
       techniques: techniquesOf(o, chosen), data,
       ...(chosen.biasCorrection ? { biasCorrection: { samples: bcSamples, layers: g.bc! } } : {}),
-      tune: { ...result, samples: N, criterion: `agreement with the DNN's own predictions on the first ${N} calibration images after T = ${o.timesteps} steps (no labels, no test images)` },
+      ...ltbReport(chosen),
+      tune: { ...result, samples: N, criterion: `agreement with the DNN's own predictions on the first ${N} calibration images after T = ${o.timesteps} steps (no labels, no test images)`,
+        secondary: tieBreak === "simpler" ? "none: agreement ties go to the setting with fewer techniques"
+          : `agreement ties broken by the lower ${tieBreak === "outputKl" ? "output KL error, mean over the same images of KL(softmax(DNN logits) ‖ softmax(SNN readout in the DNN's units))" : "output MSE, mean over the same images and classes of (SNN readout in the DNN's units − DNN logit)²"}; still tied: fewer techniques (every candidate's outputKl and outputMse are listed)` },
       notes,
     },
   };
@@ -148,10 +182,11 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
 
 /** Refuses what the techniques cannot take, naming it. */
 function check(o: CalibrationOptions, cal: CalibrationSet): void {
-  const any = o.tune || o.biasCorrection || o.normalization === "mse";
+  const any = o.tune || o.biasCorrection || o.normalization === "mse" || o.normalization === "ltb";
   if (o.tune && !(cal.count >= 1)) throw new SpikewasmError("tune needs calibration data (calibration images of the training set): none given");
+  if (o.normalization === "ltb" && !(cal.count >= 1)) throw new SpikewasmError(`normalization "ltb" (local threshold balancing) needs calibration data (calibration images of the training set): none given`);
   if (!any) return;
-  const what = o.tune ? "tune" : o.biasCorrection ? "bias correction" : `normalization "mse"`;
+  const what = o.tune ? "tune" : o.biasCorrection ? "bias correction" : `normalization "${o.normalization}"`;
   if (o.neuron === "cond_exp") throw new SpikewasmError(`${what} applies to IF neurons; neuron "cond_exp" cannot take it`);
   if (o.normalization === "weight") throw new SpikewasmError(`${what} needs data-based normalisation; normalization "weight" (one global scale) cannot take it`);
   if ((o.pause ?? 0) > 0) throw new SpikewasmError(`${what} assumes the input is presented every step; a pause (${o.pause} steps) cannot take it`);
@@ -162,12 +197,16 @@ function check(o: CalibrationOptions, cal: CalibrationSet): void {
     throw new SpikewasmError(`biasCorrectionSamples must be an integer >= 1, got ${o.biasCorrectionSamples}`);
   if (o.tuneSamples !== undefined && (!Number.isInteger(o.tuneSamples) || o.tuneSamples < 1))
     throw new SpikewasmError(`tuneSamples must be an integer >= 1, got ${o.tuneSamples}`);
+  if (o.tuneTieBreak !== undefined && !["outputKl", "outputMse", "simpler"].includes(o.tuneTieBreak))
+    throw new SpikewasmError(`tuneTieBreak must be "outputKl", "outputMse" or "simpler", got ${JSON.stringify(o.tuneTieBreak)}`);
+  if (o.ltbIterations !== undefined && o.normalization !== "ltb" && !o.tune)
+    throw new SpikewasmError(`ltbIterations applies to normalization "ltb" (local threshold balancing) or tune, got normalization "${o.normalization ?? "percentile"}"`);
 }
 
 /** The setting the options ask for (no search). */
 function settingOf(o: CalibrationOptions): TuneSetting {
   return {
-    normalization: o.normalization === "mse" ? "mse" : "percentile", granularity: o.granularity ?? "layer", vInit: o.vInit ?? "zero",
+    normalization: o.normalization === "mse" || o.normalization === "ltb" ? o.normalization : "percentile", granularity: o.granularity ?? "layer", vInit: o.vInit ?? "zero",
     biasCorrection: o.biasCorrection ?? false, readout: o.readout === "membrane" ? "membrane" : "count", readoutDelay: o.readoutDelay ?? 0,
   };
 }
@@ -178,12 +217,12 @@ function techniquesOf(o: CalibrationOptions, s: TuneSetting): CalibrationReport[
 }
 
 /** One setting's SNN: converted, bias-corrected if asked; the output's bias before correction kept for membrane readout. */
-async function build(ann: AnnGraph, acts: Activations, cal: CalibrationSet, o: CalibrationOptions, s: TuneSetting, bcSamples: number) {
+async function build(ann: AnnGraph, acts: Activations, cal: CalibrationSet, o: CalibrationOptions, s: TuneSetting, bcSamples: number, ltb: (g: "layer" | "channel") => LtbResult) {
   const co = resolveConvertOptions({
-    ...o, normalization: s.normalization === "mse" ? "mse" : o.normalization, granularity: s.granularity, vInit: s.vInit,
+    ...o, normalization: s.normalization !== "percentile" ? s.normalization : o.normalization === "mse" || o.normalization === "ltb" ? "percentile" : o.normalization, granularity: s.granularity, vInit: s.vInit,
     outputSpiking: o.tune ? true : (o.outputSpiking ?? true),
   });
-  const { snn, report: conversion } = convertAnn(ann, acts, cal.count, co);
+  const { snn, report: conversion } = convertAnn(ann, acts, cal.count, { ...co, ...(s.normalization === "ltb" ? { thresholds: ltb(s.granularity).thresholds } : {}) });
   const out = snn.nodes.find((n) => n.id === snn.output);
   const uncorrectedOutputBias = out && (out.kind === "dense" || out.kind === "conv2d") ? out.bias : undefined;
   if (!s.biasCorrection) return { snn, conversion, uncorrectedOutputBias, bc: undefined };
@@ -205,4 +244,33 @@ function membraneOutput(snn: SnnGraph, bias: Float32Array | undefined): SnnGraph
     return m;
   });
   return { ...snn, nodes };
+}
+
+/**
+ * The secondary scores of ./tune.ts from the SNN's final readout values `out` ([N][n]) and the DNN's
+ * output `dnn` ([N][n]): â = (out − offset)·scale in the DNN's units; outputKl = mean over images of
+ * KL(softmax(a) ‖ softmax(â)), outputMse = mean over images and classes of (â − a)².
+ */
+export function outputErrors(out: Float32Array, dnn: Float32Array, N: number, o: { scale: number; offset: number }): { outputKl: number; outputMse: number } {
+  const n = out.length / N;
+  let kl = 0, mse = 0;
+  const p = new Float64Array(n), lq = new Float64Array(n);
+  for (let b = 0; b < N; b++) {
+    let ma = -Infinity, mq = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const a = dnn[b * n + i], q = (out[b * n + i] - o.offset) * o.scale;
+      mse += (q - a) ** 2;
+      p[i] = a; lq[i] = q;
+      if (a > ma) ma = a;
+      if (q > mq) mq = q;
+    }
+    let za = 0, zq = 0;
+    for (let i = 0; i < n; i++) { za += Math.exp(p[i] - ma); zq += Math.exp(lq[i] - mq); }
+    const lza = Math.log(za) + ma, lzq = Math.log(zq) + mq;
+    for (let i = 0; i < n; i++) {
+      const lp = p[i] - lza;
+      kl += Math.exp(lp) * (lp - (lq[i] - lzq));
+    }
+  }
+  return { outputKl: kl / N, outputMse: mse / (N * n) };
 }
