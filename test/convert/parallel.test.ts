@@ -66,6 +66,19 @@ describe("evaluateSnnParallel", () => {
     expectSame(await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, batch: 64, workers: 4 }), await evaluateSnn(graph, x, labels, COUNT, { ...o, batch: 64 }));
   }, 30_000);
 
+  it("recordOutputs: every sample's final readout (counts after the delay, membrane) comes back identical from 3 workers", async () => {
+    const { graph, x, labels } = setup(5);
+    for (const readout of ["count", "membrane"] as const) {
+      const o = { timesteps: 12, batch: BATCH, coding: "poisson" as const, rate: 0.5, seed: 2, readout, readoutDelay: 3, recordOutputs: true };
+      const serial = await evaluateSnn(graph, x, labels, COUNT, o);
+      const par = await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 3 });
+      expect(serial.outputs!.length).toBe(COUNT * (par.outputs!.length / COUNT));
+      expect(Array.from(par.outputs!)).toEqual(Array.from(serial.outputs!));
+      if (readout === "count") expect(serial.outputs!.every((v) => Number.isInteger(v) && v >= 0 && v <= 9)).toBe(true); // spikes in steps 4..12
+    }
+    expect((await evaluateSnn(graph, x, labels, COUNT, { timesteps: 4 })).outputs).toBeUndefined();
+  }, 30_000);
+
   it("in-thread chunks merged by finalizeEvaluation equal one pass", async () => {
     const { graph, x, labels, n } = setup(11);
     const o = { timesteps: 12, batch: BATCH, coding: "poisson" as const, rate: 0.6, seed: 9 };
