@@ -25,6 +25,7 @@ import type { AnnGraph } from "../ir/ann.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { createAnnRunner } from "../ann/infer-wasm.js";
 import { type Activations, argmax } from "../ann/infer.js";
+import { ltbThresholds } from "../convert/calibrate/ltb.js";
 import { type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert/convert.js";
 import { SpikewasmError } from "../errors.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi } from "../loihi/evaluate.js";
@@ -44,8 +45,9 @@ export interface OptimizeKnob {
 
 /**
  * The knobs searched (post-training only, no retraining; sources in src/convert/calibrate/):
- *   thresholds  the 99.9th or 99.99th activation percentile, or chosen for T ("mse": the clip-floor
- *               error at T levels, Li et al. ICML 2021 — one conversion and run per T);
+ *   thresholds  the 99.9th or 99.99th activation percentile, chosen for T ("mse": the clip-floor
+ *               error at T levels, Li et al. ICML 2021 — one conversion and run per T), or balanced
+ *               layer by layer ("ltb", Bu et al. CVPR 2025, src/convert/calibrate/ltb.ts; computed once);
  *   v0          the θ/2 initial membrane (Bu et al., AAAI 2022), Loihi's initial voltage;
  *   readout     spike counts, or the membrane of a non-spiking output block;
  *   reset       Loihi's reset to zero, or reset by subtraction emulated with two compartments per neuron
@@ -55,7 +57,7 @@ export interface OptimizeKnob {
 export function optimizeKnobs(o: { biasInput?: boolean } = {}): OptimizeKnob[] {
   const out: OptimizeKnob[] = [];
   const norms: Array<[string, ConvertOptions]> = [["p99.9", { normalization: "percentile", percentile: 99.9 }], ["p99.99", { normalization: "percentile", percentile: 99.99 }],
-    ["mse", { normalization: "mse" }]];
+    ["mse", { normalization: "mse" }], ["ltb", { normalization: "ltb" }]];
   for (const [nn, norm] of norms)
     for (const half of [false, true])
       for (const membrane of [false, true])
@@ -142,12 +144,16 @@ export interface OptimizeSetup {
   calActs: Activations;
   calibrationCount: number;
   outId: string;
+  /** the calibration images (local threshold balancing runs the DNN on them) */
+  calibration: { samples: Float32Array; count: number };
+  /** local threshold balancing's thresholds, computed at the first "ltb" knob */
+  ltb?: Map<string, number[]>;
 }
 
 export async function optimizeSetup(ann: AnnGraph, calibration: { samples: Float32Array; count: number }): Promise<OptimizeSetup> {
   const runner = await createAnnRunner(ann, 64);
   return { ann, runner, calActs: runner.run(calibration.samples, calibration.count, true), calibrationCount: calibration.count,
-    outId: ann.output ?? ann.nodes[ann.nodes.length - 1].id };
+    outId: ann.output ?? ann.nodes[ann.nodes.length - 1].id, calibration };
 }
 
 /** Thresholds chosen for T ("mse") need a conversion and a run per T; the other knobs one run of max(T) for every t. */
@@ -155,7 +161,11 @@ export const knobPerStep = (k: OptimizeKnob): boolean => k.convert.normalization
 
 /** The SNN and its quantised graph for `knob` (converted for T = `convertSteps` when the knob is per-T, else null). */
 export function convertCandidate(setup: OptimizeSetup, knob: OptimizeKnob, convertSteps: number | null): { snn: SnnGraph; lg: LoihiGraph } {
-  const { snn } = convertAnn(setup.ann, setup.calActs, setup.calibrationCount, resolveConvertOptions({ ...knob.convert, ...(convertSteps !== null ? { timesteps: convertSteps } : {}) }));
+  if (knob.convert.normalization === "ltb" && !knob.convert.thresholds)
+    setup.ltb ??= ltbThresholds(setup.ann, setup.calibration.samples, setup.calibration.count).thresholds;
+  const thresholds = knob.convert.normalization === "ltb" ? { thresholds: knob.convert.thresholds ?? setup.ltb } : {};
+  const { snn } = convertAnn(setup.ann, setup.calActs, setup.calibrationCount,
+    { ...resolveConvertOptions({ ...knob.convert, ...(convertSteps !== null ? { timesteps: convertSteps } : {}) }), ...thresholds });
   return { snn, lg: quantizeGraph(snn, knob.quantize ?? {}) };
 }
 

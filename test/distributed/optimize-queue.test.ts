@@ -98,9 +98,10 @@ describe.runIf(required || typeof redis !== "string")("optimize --queue and spik
     expect(untimed(queued)).toBe(untimed(one));
     expect(readFileSync(queuedHtml, "utf8")).toBe(readFileSync(oneHtml, "utf8"));
     const report = JSON.parse(readFileSync(queued, "utf8"));
-    // 16 knobs run once for T = 8 and 64, the 8 "mse" knobs once per T; then the layer refinement of the best subtracting one (through the queue too)
+    // 24 knobs (percentile, ltb) run once for T = 8 and 64, the 8 "mse" knobs once per T; then the layer refinement of the best subtracting one (through the queue too)
     const refined = report.candidates.filter((c: { knob: string }) => /\(not in /.test(c.knob)).length;
-    expect(report.candidates.length - refined).toBe(16 * 2 + 8 * 2);
+    expect(report.candidates.length - refined).toBe(24 * 2 + 8 * 2);
+    expect(report.candidates.some((c: { knob: string }) => /^ltb /.test(c.knob))).toBe(true);
     expect(refined).toBeGreaterThan(0);
     // both workers did part of the search; the killed job was finished by b (unless a had finished it just before the kill)
     expect(a.lines.filter((l) => l.includes(" done in ")).length).toBeGreaterThan(0);

@@ -40,6 +40,8 @@ describe("spikewasm optimize on the bundled CNN", () => {
     expect(await main([...args, "--limit", "40", "--json", b])).toBe(0);
     const ra = JSON.parse(readFileSync(a, "utf8")), rb = JSON.parse(readFileSync(b, "utf8"));
     expect(ra.candidates.length).toBeGreaterThan(0);
+    expect(ra.refused).toEqual([]); // every knob deployable, local threshold balancing included
+    expect(ra.candidates.some((c: OptimizeCandidate) => /^ltb/.test(c.knob))).toBe(true);
     expect(ra.pareto.length).toBeGreaterThan(0);
     expect(ra.pareto.every((p: OptimizeCandidate) => p.pareto)).toBe(true);
     expect(ra.selection).toMatch(/never the test set/);
