@@ -20,7 +20,7 @@ import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
 
 // ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
 // @ts-ignore: decorator
-@inline function scatter(
+@inline export function scatter(
   y: i32, x: i32, c: i32, a: f32, ROW: i32, wrapBits: i32, w: usize, dst: usize,
   outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32
 ): i32 {

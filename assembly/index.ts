@@ -8,5 +8,6 @@ export { poolSpikes, poolValues, maxPoolSpikes, maxPoolValues, countSpikes } fro
 export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from "./rows";
 export { encodeSpikes } from "./encode";
 export { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi";
+export { loihiAccumulateSum, loihiConv2dSum, loihiDepthwiseSum, loihiStepIF } from "./loihi-fast";
 export { condStep } from "./cond";
 export { denseSpikesMasked, conv2dSpikesMasked } from "./masked";

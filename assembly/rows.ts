@@ -69,12 +69,39 @@
   }
 }
 
+/**
+ * dst[k] += src[k], k < len (i32, wrapping modulo 2^32): the Loihi sum kernels (assembly/loihi-sum.ts),
+ * whose accumulator is wrapped to Q_BITS once, when the compartment step reads it. i32x4 unrolled by 4.
+ */
+// @ts-ignore: decorator
+@inline export function addRowInt(dst: usize, src: usize, len: i32): void {
+  let k = 0;
+  for (; k + 16 <= len; k += 16) {
+    const d = dst + (<usize>k << 2);
+    const s = src + (<usize>k << 2);
+    v128.store(d, i32x4.add(v128.load(d), v128.load(s)));
+    v128.store(d, i32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    v128.store(d, i32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
+    v128.store(d, i32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
+  }
+  for (; k + 4 <= len; k += 4) {
+    const d = dst + (<usize>k << 2);
+    v128.store(d, i32x4.add(v128.load(d), v128.load(src + (<usize>k << 2))));
+  }
+  for (; k < len; k++) {
+    const d = dst + (<usize>k << 2);
+    store<i32>(d, load<i32>(d) + load<i32>(src + (<usize>k << 2)));
+  }
+}
+
 /** Row operation of addRowOp: f32 dst += src. */
 export const ROW_ADD: i32 = 0;
 /** Row operation of addRowOp: f32 dst += a * src. */
 export const ROW_SCALED: i32 = 1;
 /** Row operation of addRowOp: i32 dst = wrap(dst + src, wrapBits) (the Loihi kernels). */
 export const ROW_WRAP: i32 = 2;
+/** Row operation of addRowOp: i32 dst += src modulo 2^32 (the Loihi sum kernels). */
+export const ROW_INT: i32 = 3;
 
 /**
  * One of the row operations above, chosen by ROW; ROW and wrapBits are constants at every call site,
@@ -85,6 +112,7 @@ export const ROW_WRAP: i32 = 2;
 @inline export function addRowOp(ROW: i32, wrapBits: i32, dst: usize, src: usize, a: f32, len: i32): void {
   if (ROW == ROW_SCALED) addRowScaled(dst, src, a, len);
   else if (ROW == ROW_WRAP) addRowWrap(dst, src, len, wrapBits);
+  else if (ROW == ROW_INT) addRowInt(dst, src, len);
   else addRow(dst, src, len);
 }
 

@@ -18,6 +18,8 @@ await Promise.all([
   build({ ...common, entryPoints: ["bench/loihi-fit.ts"], outfile: "dist/bench/loihi-fit.js", platform: "node", packages: "external" }),
   // CIFAR-shaped VGG-11 and ResNet-18 on the engine (npm run bench:cifar)
   build({ ...common, entryPoints: ["bench/cifar.ts"], outfile: "dist/bench/cifar.js", platform: "node", packages: "external" }),
+  // the integer Loihi engine against the float engine on the bundled CNN (npm run bench:loihi-speed)
+  build({ ...common, entryPoints: ["bench/loihi-speed.ts"], outfile: "dist/bench/loihi-speed.js", platform: "node", packages: "external" }),
 ]);
 chmodSync("dist/cli.js", 0o755);
-console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js, dist/bench/cifar.js");
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js, dist/bench/cifar.js, dist/bench/loihi-speed.js");

@@ -23,6 +23,13 @@
  * at a time (loihiStep with batch 1 on that sample's slice, spike lists packed as for a batch). Initial
  * voltages (vInit, e.g. θ/2) are written into v at the start of each run.
  *
+ * Fast kernels (assembly/loihi-fast.ts, bit-exact with those above): dense and conv sources accumulate with the
+ * sum kernels (loihiAccumulateSum, loihiConv2dSum, loihiDepthwiseSum for pools and other depthwise convs with
+ * one output channel per group: q summed modulo 2^32, wrapped once when the step reads it), and IF layers
+ * (decayU 4095, decayV 0, refractDelay 1: every layer of a converted network) step with loihiStepIF, which
+ * clears q (so only the other layers' q is cleared before each step), counts the spikes and takes the
+ * per-sample biases of input mode "bias" in one call (bias stride n).
+ *
  * Memory: planMemory(lg.graph, B) — weights written as i32 (they are integers), `acc` used as q, `v` as
  * v (i32) — plus, after the plan, per layer: u, ref i32[B·n] and the registers decayU, decayV, bias
  * (biasMant·2^biasExp), vth (vthMant·2^6), refractDelay i32[n], channels-last.
@@ -77,6 +84,8 @@ interface LayerBuffers {
   inputBias: boolean;
   /** reset by subtraction emulated: the self-connection's integer weight (−vth), else 0 */
   selfW: number;
+  /** decayU 4095, decayV 0, refractDelay 1: steps with loihiStepIF (q cleared by the step, ref stays 0) */
+  intFire: boolean;
 }
 
 /** A quantised graph built into memory, ready to run batches bit-exactly. */
@@ -116,7 +125,7 @@ export class LoihiEngine {
       const Bn = plan.batch * p.n, inputBias = l.inputCurrent !== undefined;
       return { p, l, perm: chwPermutation(p.memShape), u: alloc(Bn), ref: alloc(Bn), decayU: alloc(p.n), decayV: alloc(p.n), bias: alloc(inputBias ? Bn : p.n), vth: alloc(p.n),
         refractDelay: alloc(p.n), vmin: -(2 ** VMIN_EXP) + 1, vmax: 2 ** (9 + 2 * VMAX_EXP) - 1, inputBias,
-        selfW: l.subtract ? -loihiWeight(l.subtract.mant, l.subtract.wExp) : 0 };
+        selfW: l.subtract ? -loihiWeight(l.subtract.mant, l.subtract.wExp) : 0, intFire: l.decayU === 4095 && l.decayV === 0 && l.refractDelay === 1 };
     });
     checkMemoryLimit({ ...plan, totalBytes: top, stateBytes: top - 64 - plan.parameterBytes }, WASM_MAX_BYTES);
     let memory: WebAssembly.Memory;
@@ -164,16 +173,19 @@ export class LoihiEngine {
     const synopsPerStep = this.layers.map(() => new Float64Array(steps));
     const inputSpikesPerStep = new Int32Array(steps * B);
     const layers = this.layers, outTotal = out.p.total >> 2, outVAddr = out.p.v >> 2;
+    for (const b of layers) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n); // IF layers: cleared by each step from now on
     for (let t = 1; t <= steps; t++) {
-      for (const b of layers) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n);
+      for (const b of layers) if (!b.intFire) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n);
       for (let li = 0; li < layers.length; li++) {
         const b = layers[li];
         let synops = 0;
         for (const s of b.p.sources) {
           const src = s.from === -1 ? inp : plan.pops[s.from];
-          if (s.op === "dense") synops += k.loihiAccumulate(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
+          if (s.op === "dense") synops += k.loihiAccumulateSum(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
+          else if (s.op === "conv2d" && s.groups === s.inC && s.outC === s.inC)
+            synops += k.loihiDepthwiseSum(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.kh, s.kw, s.tapsY, s.tapsX, b.p.acc);
           else if (s.op === "conv2d")
-            synops += k.loihiConv2dSpikes(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
+            synops += k.loihiConv2dSum(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
           else if (s.op === "add") synops += k.loihiAddSpikes(src.spikes, src.counts, B, s.n, Math.round(s.scale), b.p.acc);
           else if (s.op === "concat")
             synops += k.loihiConcatSpikes(src.spikes, src.counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), b.p.acc);
@@ -183,14 +195,18 @@ export class LoihiEngine {
         synopsPerStep[li][t - 1] += synops;
       }
       for (let li = 0; li < layers.length; li++) {
-        const b = layers[li];
-        if (b.inputBias) {
-          // one sample at a time, each with its own biases; spike lists packed one after another
-          let sp = b.p.spikes;
-          for (let bb = 0, off = 0; bb < B; bb++, off += 4 * b.p.n)
-            sp += 4 * k.loihiStep(b.p.acc + off, b.u + off, b.p.v + off, b.ref + off, b.decayU, b.decayV, b.bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, 1, sp, b.p.counts + 4 * bb, b.selfW !== 0 ? 1 : 0);
-        } else k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts, b.selfW !== 0 ? 1 : 0);
-        k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
+        const b = layers[li], keepV = b.selfW !== 0 ? 1 : 0;
+        if (b.intFire) {
+          k.loihiStepIF(b.p.acc, b.p.v, b.bias, b.inputBias ? b.p.n : 0, b.l.vthMant * 64, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts, b.p.total, keepV);
+        } else {
+          if (b.inputBias) {
+            // one sample at a time, each with its own biases; spike lists packed one after another
+            let sp = b.p.spikes;
+            for (let bb = 0, off = 0; bb < B; bb++, off += 4 * b.p.n)
+              sp += 4 * k.loihiStep(b.p.acc + off, b.u + off, b.p.v + off, b.ref + off, b.decayU, b.decayV, b.bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, 1, sp, b.p.counts + 4 * bb, keepV);
+          } else k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts, keepV);
+          k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
+        }
         spikesPerStep[li].set(I.subarray(b.p.counts >> 2, (b.p.counts >> 2) + B), (t - 1) * B);
       }
       if (t <= T && spikeInput) k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE.regular, t, inp.rng, inp.spikes, inp.counts);

@@ -7,9 +7,10 @@ interface Geo {
 
 /**
  * Row operation of scatter (assembly/rows.ts addRowOp): f32 dst += row, f32 dst += a * row, or
- * i32 dst = wrap(dst + row, wrapBits) (loihiConv2dSpikes: i32 weights and accumulator).
+ * i32 dst = wrap(dst + row, wrapBits) (loihiConv2dSpikes: i32 weights and accumulator), or i32 dst += row
+ * modulo 2^32 (loihiConv2dSum).
  */
-type RowOp = "add" | "scaled" | "wrap";
+type RowOp = "add" | "scaled" | "wrap" | "int";
 
 function scatter(
   F: Float32Array, I: Int32Array, y: number, x: number, c: number, a: number, op: RowOp, wrapBits: number, w: number, dst: number, g: Geo,
@@ -29,15 +30,16 @@ function scatter(
       const d = dst + (oy * g.outW + ox) * g.outC + chanOff;
       if (op === "scaled") for (let o = 0; o < g.coutG; o++) F[d + o] += f32(a * F[r + o]);
       else if (op === "wrap") for (let o = 0; o < g.coutG; o++) I[d + o] = ((I[d + o] + I[r + o]) << s) >> s;
+      else if (op === "int") for (let o = 0; o < g.coutG; o++) I[d + o] = (I[d + o] + I[r + o]) | 0;
       else for (let o = 0; o < g.coutG; o++) F[d + o] += F[r + o];
     }
   }
   return ny * nx;
 }
 
-/** Event-driven convolution of a spike list with row operation "add" (conv2dSpikes) or "wrap" (loihiConv2dSpikes); returns the events. */
+/** Event-driven convolution of a spike list with row operation "add" (conv2dSpikes), "wrap" (loihiConv2dSpikes) or "int" (loihiConv2dSum); returns the events. */
 export function scatterSpikes(
-  h: Heap, op: "add" | "wrap", wrapBits: number, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+  h: Heap, op: "add" | "wrap" | "int", wrapBits: number, spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
   outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, acc: number,
 ): number {
   const F = h.f32, I = h.i32;

@@ -10,6 +10,7 @@ import { encodeSpikes } from "./encode.js";
 import { Heap } from "./heap.js";
 import { conv2dSpikesMasked, denseSpikesMasked } from "./masked.js";
 import { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi.js";
+import { loihiAccumulateSum, loihiConv2dSum, loihiDepthwiseSum, loihiStepIF } from "./loihi-fast.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
 import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "./rows.js";
@@ -47,6 +48,10 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     loihiAddSpikes: bind(h, loihiAddSpikes),
     loihiConcatSpikes: bind(h, loihiConcatSpikes),
     loihiStep: bind(h, loihiStep),
+    loihiAccumulateSum: bind(h, loihiAccumulateSum),
+    loihiConv2dSum: bind(h, loihiConv2dSum),
+    loihiDepthwiseSum: bind(h, loihiDepthwiseSum),
+    loihiStepIF: bind(h, loihiStepIF),
     condStep: bind(h, condStep),
   };
 }

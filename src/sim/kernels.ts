@@ -76,6 +76,20 @@ export interface Kernels {
     decayU: number, decayV: number, bias: number, vth: number, refractDelay: number,
     vmin: number, vmax: number, n: number, batch: number, spikes: number, counts: number, keepV: number,
   ): number;
+  /** assembly/loihi-fast.ts: the sums without the per-add wrap, and the IF step that clears q and counts spikes */
+  loihiAccumulateSum(spikes: number, counts: number, batch: number, nSrc: number, w: number, nDst: number, q: number): number;
+  loihiConv2dSum(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, inC: number, w: number,
+    outH: number, outW: number, outC: number, kh: number, kw: number, groups: number, tapsY: number, tapsX: number, q: number,
+  ): number;
+  loihiDepthwiseSum(
+    spikes: number, counts: number, batch: number, inH: number, inW: number, C: number, w: number,
+    outH: number, outW: number, kh: number, kw: number, tapsY: number, tapsX: number, q: number,
+  ): number;
+  loihiStepIF(
+    q: number, v: number, bias: number, biasStride: number, vth: number, vmin: number, vmax: number,
+    n: number, batch: number, spikes: number, counts: number, total: number, keepV: number,
+  ): number;
   condStep(
     v: number, accE: number, accI: number, gE: number, gI: number, bias: number, ref: number,
     spikes: number, counts: number, total: number, first: number, batch: number, n: number,
@@ -89,7 +103,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues", "denseSpikesMasked", "conv2dSpikesMasked",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
   "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
-  "loihiAccumulate", "loihiConv2dSpikes", "loihiAddSpikes", "loihiConcatSpikes", "loihiStep", "condStep",
+  "loihiAccumulate", "loihiConv2dSpikes", "loihiAddSpikes", "loihiConcatSpikes", "loihiStep",
+  "loihiAccumulateSum", "loihiConv2dSum", "loihiDepthwiseSum", "loihiStepIF", "condStep",
 ];
 
 /** Which implementation of the kernels a Simulator drives. */
