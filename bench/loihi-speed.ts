@@ -6,7 +6,8 @@
  * entry point (evaluateSnn: float Simulator, `run`'s constant-current input, and the regular spike
  * coding the Loihi engine uses; evaluateLoihi: the quantised graph on LoihiEngine), runs interleaved
  * engine by engine, `reps` rounds (default 5) after one warm-up round; min and median ms per image.
- * `--only loihi` runs the Loihi engine alone (for node --cpu-prof).
+ * `--only loihi` runs the Loihi engine alone (for node --cpu-prof); `--chunks 1,2,8,32` adds a Loihi row per
+ * chunk size (samples of the batch stepped together, LoihiEngine's `chunk`; the default row uses the engine's rule).
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -19,8 +20,9 @@ import { quantizeGraph } from "../src/loihi/quantize.js";
 import { importOnnx, requireConvertible } from "../src/onnx/import.js";
 
 const argv = process.argv.slice(2);
-const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : null;
-const pos = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--only");
+const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : null);
+const only = flag("--only"), chunks = (flag("--chunks") ?? "").split(",").filter(Boolean).map(Number);
+const pos = argv.filter((a, i) => !a.startsWith("--") && !["--only", "--chunks"].includes(argv[i - 1]));
 const N = Number(pos[0] ?? 500), REPS = Number(pos[1] ?? 5), T = 64, B = 32;
 const read = (rel: string) => new Uint8Array(readFileSync(new URL(`../../${rel}`, import.meta.url)));
 
@@ -35,6 +37,8 @@ const engines: Record<string, () => Promise<number>> = {
   "float, constant current": async () => (await evaluateSnn(snn, test.samples, labels, N, { timesteps: T, batch: B, coding: "current" })).accuracy,
   "float, regular spikes": async () => (await evaluateSnn(snn, test.samples, labels, N, { timesteps: T, batch: B, coding: "regular" })).accuracy,
   "Loihi integer engine": async () => (await evaluateLoihi(lg, test.samples, labels, N, { steps: T, batch: B })).accuracy,
+  ...Object.fromEntries(chunks.map((chunk) => [`Loihi integer engine, chunk ${chunk}`,
+    async () => (await evaluateLoihi(lg, test.samples, labels, N, { steps: T, batch: B, chunk })).accuracy])),
 };
 const names = Object.keys(engines).filter((k) => !only || k.toLowerCase().includes(only.toLowerCase()));
 const times = new Map<string, number[]>(names.map((k) => [k, []]));

@@ -88,12 +88,32 @@ interface LayerBuffers {
   intFire: boolean;
 }
 
+/**
+ * State bytes a chunk of samples may hold, so that it stays in cache from one step to the next. On the bundled
+ * CNN (284 KB of state per sample) bench/loihi-speed.ts measured chunks of 1–32 samples within 5 % of each other,
+ * 2–8 the fastest (bench/RESULTS.md); 1 MiB gives 3 there.
+ */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/** Samples per chunk: the state a step touches (q, v, spike counts; u and ref too outside IF layers) within CHUNK_BYTES, at least 1. */
+function chunkSize(layers: LayerBuffers[]): number {
+  const perSample = layers.reduce((a, b) => a + 4 * b.p.n * (b.intFire ? 3 : 5), 0);
+  return Math.max(1, Math.floor(CHUNK_BYTES / perSample));
+}
+
+/** What runChunk writes: the run's per-step records, [T + L][B] (outputs [T + L][B][size]). */
+interface StepRecords {
+  B: number; T: number; steps: number; spikeInput: boolean;
+  outCounts: Int32Array; outV: Int32Array; spikesPerStep: Int32Array[]; synopsPerStep: Float64Array[]; inputSpikesPerStep: Int32Array;
+}
+
 /** A quantised graph built into memory, ready to run batches bit-exactly. */
 export class LoihiEngine {
   private readonly I: Int32Array;
   private readonly F: Float32Array;
 
-  private constructor(readonly graph: LoihiGraph, readonly plan: MemoryPlan, private readonly layers: LayerBuffers[], private readonly k: Kernels, memory: WebAssembly.Memory, readonly backend: Backend) {
+  private constructor(readonly graph: LoihiGraph, readonly plan: MemoryPlan, private readonly layers: LayerBuffers[], private readonly k: Kernels, memory: WebAssembly.Memory,
+    readonly backend: Backend, readonly chunk: number) {
     this.I = new Int32Array(memory.buffer);
     this.F = new Float32Array(memory.buffer);
     for (const { addr, data } of plan.initData) this.I.set(data instanceof Int32Array ? data : Int32Array.from(data), addr >> 2);
@@ -111,8 +131,11 @@ export class LoihiEngine {
     }
   }
 
-  /** Plans and allocates the graph for `batch` samples (default 1) with the WASM (default) or TypeScript kernels. */
-  static async create(lg: LoihiGraph, o: { batch?: number; backend?: Backend } = {}): Promise<LoihiEngine> {
+  /**
+   * Plans and allocates the graph for `batch` samples (default 1) with the WASM (default) or TypeScript kernels.
+   * `chunk`: samples stepped together (default chunkSize: as many as keep their state within CHUNK_BYTES).
+   */
+  static async create(lg: LoihiGraph, o: { batch?: number; backend?: Backend; chunk?: number } = {}): Promise<LoihiEngine> {
     const backend = o.backend ?? "wasm";
     if (backend !== "wasm" && backend !== "js") throw new SpikewasmError(`backend must be "wasm" or "js", got ${JSON.stringify(backend)}`);
     const plan = planMemory(lg.graph, o.batch ?? 1);
@@ -136,7 +159,9 @@ export class LoihiEngine {
       throw new SpikewasmError(`loihi engine: could not allocate ${top} bytes of WebAssembly memory at batch ${plan.batch}: ${(e as Error).message}`, 3);
     }
     const k = backend === "wasm" ? await createWasmKernels(memory) : createReferenceKernels(memory);
-    return new LoihiEngine(lg, plan, layers, k, memory, backend);
+    const chunk = o.chunk ?? chunkSize(layers);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new SpikewasmError(`loihi engine: chunk must be an integer >= 1, got ${chunk}`);
+    return new LoihiEngine(lg, plan, layers, k, memory, backend, Math.min(chunk, plan.batch));
   }
 
   /** Runs k ≤ batch samples ([C, H, W] order each) for T coding steps + the latency; state is reset first. */
@@ -168,59 +193,13 @@ export class LoihiEngine {
     const steps = T + L;
     const out = this.layers[plan.output], nOut = out.p.n;
     const outCounts = new Int32Array(steps * B * nOut), outV = new Int32Array(steps * B * nOut);
-    const perm = out.perm;
     const spikesPerStep = this.layers.map(() => new Int32Array(steps * B));
     const synopsPerStep = this.layers.map(() => new Float64Array(steps));
     const inputSpikesPerStep = new Int32Array(steps * B);
-    const layers = this.layers, outTotal = out.p.total >> 2, outVAddr = out.p.v >> 2;
+    const layers = this.layers;
     for (const b of layers) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n); // IF layers: cleared by each step from now on
-    for (let t = 1; t <= steps; t++) {
-      for (const b of layers) if (!b.intFire) I.fill(0, b.p.acc >> 2, (b.p.acc >> 2) + B * b.p.n);
-      for (let li = 0; li < layers.length; li++) {
-        const b = layers[li];
-        let synops = 0;
-        for (const s of b.p.sources) {
-          const src = s.from === -1 ? inp : plan.pops[s.from];
-          if (s.op === "dense") synops += k.loihiAccumulateSum(src.spikes, src.counts, B, s.nIn, s.w, s.nOut, b.p.acc);
-          else if (s.op === "conv2d" && s.groups === s.inC && s.outC === s.inC)
-            synops += k.loihiDepthwiseSum(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.kh, s.kw, s.tapsY, s.tapsX, b.p.acc);
-          else if (s.op === "conv2d")
-            synops += k.loihiConv2dSum(src.spikes, src.counts, B, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, b.p.acc);
-          else if (s.op === "add") synops += k.loihiAddSpikes(src.spikes, src.counts, B, s.n, Math.round(s.scale), b.p.acc);
-          else if (s.op === "concat")
-            synops += k.loihiConcatSpikes(src.spikes, src.counts, B, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), b.p.acc);
-          else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
-        }
-        if (b.selfW !== 0) synops += k.loihiAddSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.selfW, b.p.acc); // its own spikes of t − 1
-        synopsPerStep[li][t - 1] += synops;
-      }
-      for (let li = 0; li < layers.length; li++) {
-        const b = layers[li], keepV = b.selfW !== 0 ? 1 : 0;
-        if (b.intFire) {
-          k.loihiStepIF(b.p.acc, b.p.v, b.bias, b.inputBias ? b.p.n : 0, b.l.vthMant * 64, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts, b.p.total, keepV);
-        } else {
-          if (b.inputBias) {
-            // one sample at a time, each with its own biases; spike lists packed one after another
-            let sp = b.p.spikes;
-            for (let bb = 0, off = 0; bb < B; bb++, off += 4 * b.p.n)
-              sp += 4 * k.loihiStep(b.p.acc + off, b.u + off, b.p.v + off, b.ref + off, b.decayU, b.decayV, b.bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, 1, sp, b.p.counts + 4 * bb, keepV);
-          } else k.loihiStep(b.p.acc, b.u, b.p.v, b.ref, b.decayU, b.decayV, b.bias, b.vth, b.refractDelay, b.vmin, b.vmax, b.p.n, B, b.p.spikes, b.p.counts, keepV);
-          k.countSpikes(b.p.spikes, b.p.counts, B, b.p.n, b.p.total);
-        }
-        spikesPerStep[li].set(I.subarray(b.p.counts >> 2, (b.p.counts >> 2) + B), (t - 1) * B);
-      }
-      if (t <= T && spikeInput) k.encodeSpikes(inp.values, B, inp.n, ENCODE_MODE.regular, t, inp.rng, inp.spikes, inp.counts);
-      else I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
-      inputSpikesPerStep.set(I.subarray(inp.counts >> 2, (inp.counts >> 2) + B), (t - 1) * B);
-      const o0 = (t - 1) * B * nOut;
-      if (perm) {
-        for (let bb = 0, m = 0; bb < B; bb++)
-          for (let j = 0; j < nOut; j++, m++) { const d = o0 + bb * nOut + perm[j]; outCounts[d] = I[outTotal + m]; outV[d] = I[outVAddr + m]; }
-      } else {
-        outCounts.set(I.subarray(outTotal, outTotal + B * nOut), o0);
-        outV.set(I.subarray(outVAddr, outVAddr + B * nOut), o0);
-      }
-    }
+    const rec: StepRecords = { B, T, steps, spikeInput, outCounts, outV, spikesPerStep, synopsPerStep, inputSpikesPerStep };
+    for (let c0 = 0; c0 < B; c0 += this.chunk) this.runChunk(c0, Math.min(this.chunk, B - c0), rec);
     const records = layers.map((b, li): LoihiLayerRecord => {
       const n = b.p.n, perm = b.perm, base = b.p.total >> 2;
       const spikeCounts = perm ? new Int32Array(B * n) : I.slice(base, base + B * n);
@@ -228,6 +207,69 @@ export class LoihiEngine {
       return { id: b.p.id, neurons: n, spikesPerStep: spikesPerStep[li], synopsPerStep: synopsPerStep[li], spikeCounts };
     });
     return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers: records, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };
+  }
+
+  /**
+   * Steps samples c0 .. c0 + Bc − 1 of the batch through all steps (samples are independent, so running the
+   * batch chunk by chunk changes nothing but the working set, which then stays in the core's cache).
+   */
+  private runChunk(c0: number, Bc: number, r: StepRecords): void {
+    const { plan, I, k, layers } = this, inp = plan.input, { B, T } = r;
+    const out = layers[plan.output], nOut = out.p.n, perm = out.perm;
+    const at = (addr: number, n: number) => addr + 4 * c0 * n; // this chunk's slice of a sample-major buffer
+    const inSpikes = at(inp.spikes, inp.n), inCounts = at(inp.counts, 1);
+    const outTotal = at(out.p.total, nOut) >> 2, outVAddr = at(out.p.v, nOut) >> 2;
+    const pops = layers.map((b) => ({ acc: at(b.p.acc, b.p.n), v: at(b.p.v, b.p.n), spikes: at(b.p.spikes, b.p.n), counts: at(b.p.counts, 1), total: at(b.p.total, b.p.n) }));
+    const src = (from: number) => (from === -1 ? { spikes: inSpikes, counts: inCounts } : pops[from]);
+    for (let t = 1; t <= r.steps; t++) {
+      for (let li = 0; li < layers.length; li++) if (!layers[li].intFire) I.fill(0, pops[li].acc >> 2, (pops[li].acc >> 2) + Bc * layers[li].p.n);
+      for (let li = 0; li < layers.length; li++) {
+        const b = layers[li], q = pops[li].acc;
+        let synops = 0;
+        for (const s of b.p.sources) {
+          const { spikes, counts } = src(s.from);
+          if (s.op === "dense") synops += k.loihiAccumulateSum(spikes, counts, Bc, s.nIn, s.w, s.nOut, q);
+          else if (s.op === "conv2d" && s.groups === s.inC && s.outC === s.inC)
+            synops += k.loihiDepthwiseSum(spikes, counts, Bc, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.kh, s.kw, s.tapsY, s.tapsX, q);
+          else if (s.op === "conv2d")
+            synops += k.loihiConv2dSum(spikes, counts, Bc, s.inH, s.inW, s.inC, s.w, s.outH, s.outW, s.outC, s.kh, s.kw, s.groups, s.tapsY, s.tapsX, q);
+          else if (s.op === "add") synops += k.loihiAddSpikes(spikes, counts, Bc, s.n, Math.round(s.scale), q);
+          else if (s.op === "concat")
+            synops += k.loihiConcatSpikes(spikes, counts, Bc, s.nIn, s.cIn, s.cTot, s.cOff, s.nOut, Math.round(s.scale), q);
+          else throw new SpikewasmError(`loihi engine: unsupported source op '${s.op}' in '${b.p.id}'`);
+        }
+        if (b.selfW !== 0) synops += k.loihiAddSpikes(pops[li].spikes, pops[li].counts, Bc, b.p.n, b.selfW, q); // its own spikes of t − 1
+        r.synopsPerStep[li][t - 1] += synops;
+      }
+      for (let li = 0; li < layers.length; li++) {
+        const b = layers[li], n = b.p.n, keepV = b.selfW !== 0 ? 1 : 0, { acc, v, spikes, counts, total } = pops[li];
+        const bias = b.inputBias ? at(b.bias, n) : b.bias;
+        if (b.intFire) k.loihiStepIF(acc, v, bias, b.inputBias ? n : 0, b.l.vthMant * 64, b.vmin, b.vmax, n, Bc, spikes, counts, total, keepV);
+        else {
+          const u = at(b.u, n), ref = at(b.ref, n);
+          if (b.inputBias) {
+            // one sample at a time, each with its own biases; spike lists packed one after another
+            let sp = spikes;
+            for (let bb = 0, off = 0; bb < Bc; bb++, off += 4 * n)
+              sp += 4 * k.loihiStep(acc + off, u + off, v + off, ref + off, b.decayU, b.decayV, bias + off, b.vth, b.refractDelay, b.vmin, b.vmax, n, 1, sp, counts + 4 * bb, keepV);
+          } else k.loihiStep(acc, u, v, ref, b.decayU, b.decayV, bias, b.vth, b.refractDelay, b.vmin, b.vmax, n, Bc, spikes, counts, keepV);
+          k.countSpikes(spikes, counts, Bc, n, total);
+        }
+        const row = r.spikesPerStep[li], d = (t - 1) * B + c0;
+        for (let bb = 0; bb < Bc; bb++) row[d + bb] = I[(counts >> 2) + bb];
+      }
+      if (t <= T && r.spikeInput) k.encodeSpikes(at(inp.values, inp.n), Bc, inp.n, ENCODE_MODE.regular, t, inp.rng + 16 * c0, inSpikes, inCounts);
+      else I.fill(0, inCounts >> 2, (inCounts >> 2) + Bc);
+      for (let bb = 0; bb < Bc; bb++) r.inputSpikesPerStep[(t - 1) * B + c0 + bb] = I[(inCounts >> 2) + bb];
+      const o0 = ((t - 1) * B + c0) * nOut;
+      if (perm) {
+        for (let bb = 0, m = 0; bb < Bc; bb++)
+          for (let j = 0; j < nOut; j++, m++) { const d = o0 + bb * nOut + perm[j]; r.outCounts[d] = I[outTotal + m]; r.outV[d] = I[outVAddr + m]; }
+      } else {
+        r.outCounts.set(I.subarray(outTotal, outTotal + Bc * nOut), o0);
+        r.outV.set(I.subarray(outVAddr, outVAddr + Bc * nOut), o0);
+      }
+    }
   }
 
   /** Input mode "bias": the samples' currents W·x + b as integer biases, channels-last per sample. */

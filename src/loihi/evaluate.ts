@@ -26,6 +26,8 @@ export interface EvaluateLoihiOptions {
   rate?: number;
   /** samples per engine run (default 32) */
   batch?: number;
+  /** samples stepped together within a run (LoihiEngine.create's chunk; default: by the cache budget) */
+  chunk?: number;
   backend?: Backend;
   onProgress?: (done: number, total: number) => void;
   /** awaited after each batch (a queue worker renews its job lock there) */
@@ -55,7 +57,7 @@ export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, label
   if (labels.length < count) throw new SpikewasmError(`evaluateLoihi: ${labels.length} labels for ${count} samples`);
   if (samples.length < count * n) throw new SpikewasmError(`evaluateLoihi: ${samples.length} values for ${count} samples of ${n}`);
   const batch = Math.min(o.batch ?? 32, count);
-  const engine = await LoihiEngine.create(lg, { batch, backend: o.backend });
+  const engine = await LoihiEngine.create(lg, { batch, backend: o.backend, chunk: o.chunk });
   const outLayer = lg.layers.find((l) => l.id === lg.output)!;
   const vthOut = lg.readout === "membrane" ? outLayer.vthMant * 64 : 0;
   const steps = T + L;

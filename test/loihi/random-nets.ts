@@ -55,6 +55,9 @@ export async function expectEngineEqualsSimulate(lg: LoihiGraph, x: Float32Array
   const wasm = (await LoihiEngine.create(lg, { batch: B })).run(x, { steps: T });
   const js = (await LoihiEngine.create(lg, { batch: B, backend: "js" })).run(x, { steps: T });
   expect(js).toEqual(wasm);
+  // the batch stepped in chunks of samples (the default for large nets) gives the same run, record for record
+  expect((await LoihiEngine.create(lg, { batch: B, chunk: 1 })).run(x, { steps: T }), `${label} chunk 1`).toEqual(wasm);
+  expect((await LoihiEngine.create(lg, { batch: B, chunk: 2, backend: "js" })).run(x, { steps: T }), `${label} chunk 2`).toEqual(wasm);
   let spikes = 0;
   for (let b = 0; b < B; b++) {
     const ref = await simulateLoihi(toLoihiNet(lg, { input: x.subarray(b * n, (b + 1) * n), steps: T }), T + lg.latency);
