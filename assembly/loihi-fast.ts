@@ -7,8 +7,8 @@
 //   wrap(wrap(a + b) + c) = wrap(a + b + c)   for every i32 a, b, c (adds modulo 2^32).
 // Same tap tables, layouts and event counts as conv2d.ts; loihiDepthwiseSum is the scatter of a depthwise
 // convolution with one output channel per group (average and sum pooling on Loihi): one weight per tap.
-// Spike indices are split into (y, x, c) with a float reciprocal and one integer correction instead of
-// two divisions (splitIndex: exact for every 0 <= j < 2^31).
+// Spike indices j = (y·inW + x)·C + c are split with a shift when C is a power of two, else with a float
+// reciprocal and one integer correction instead of a division (quot: exact for every 0 <= j < 2^31).
 //
 // loihiStepIF: loihiStep (loihi.ts, header steps 2-9) for a block of IF compartments whose registers make
 // most steps void — decayU 4095 (u = q), decayV 0 (v kept), refractDelay 1 and ref 0 on entry (a spike
@@ -46,8 +46,8 @@ export function loihiConv2dSum(
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, q: usize
 ): f64 {
   const cinG = inC / groups, coutG = outC / groups;
-  const rowIn = inW * inC;
-  const invRow = 1.0 / <f64>rowIn, invC = 1.0 / <f64>inC;
+  const invW = 1.0 / <f64>inW, invC = 1.0 / <f64>inC;
+  const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC); // channels a power of two: the channel split is a shift
   const outBytes = <usize>(outH * outW * outC) << 2;
   let rows: i64 = 0;
   let p = spikes;
@@ -57,10 +57,9 @@ export function loihiConv2dSum(
     for (let k = 0; k < cnt; k++) {
       const j = load<i32>(p);
       p += 4;
-      const y = quot(j, rowIn, invRow);
-      const r = j - y * rowIn;
-      const x = quot(r, inC, invC);
-      rows += scatter(y, x, r - x * inC, 1, ROW_INT, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
+      const pos = pow2 ? j >> cShift : quot(j, inC, invC); // input position y·inW + x
+      const y = quot(pos, inW, invW);
+      rows += scatter(y, pos - y * inW, j - pos * inC, 1, ROW_INT, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
     }
   }
   return <f64>(rows * <i64>coutG);
@@ -75,8 +74,8 @@ export function loihiDepthwiseSum(
   spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, C: i32, w: usize,
   outH: i32, outW: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, q: usize
 ): f64 {
-  const rowIn = inW * C;
-  const invRow = 1.0 / <f64>rowIn, invC = 1.0 / <f64>C;
+  const invW = 1.0 / <f64>inW, invC = 1.0 / <f64>C;
+  const pow2 = (C & (C - 1)) == 0, cShift = ctz(C); // channels a power of two: the channel split is a shift
   const outBytes = <usize>(outH * outW * C) << 2;
   const kk = kh * kw;
   let events: i64 = 0;
@@ -87,10 +86,10 @@ export function loihiDepthwiseSum(
     for (let k = 0; k < cnt; k++) {
       const j = load<i32>(p);
       p += 4;
-      const y = quot(j, rowIn, invRow);
-      const r = j - y * rowIn;
-      const x = quot(r, C, invC);
-      const c = r - x * C;
+      const pos = pow2 ? j >> cShift : quot(j, C, invC); // input position y·inW + x
+      const c = j - pos * C;
+      const y = quot(pos, inW, invW);
+      const x = pos - y * inW;
       const wc = w + (<usize>(c * kk) << 2);
       const ty = tapsY + <usize>(y * (1 + 2 * kh)) * 4;
       const tx = tapsX + <usize>(x * (1 + 2 * kw)) * 4;
@@ -111,6 +110,18 @@ export function loihiDepthwiseSum(
   return <f64>events;
 }
 
+/** Four IF compartments (header): wraps and clears q, writes v; returns the spike lanes (-1). */
+// @ts-ignore: decorator
+@inline function stepIF4(q: usize, v: usize, bias: usize, sq: i32, su: i32, vMin: v128, vMax: v128, vTh: v128, keep: bool): v128 {
+  const qi = i32x4.shr_s(i32x4.shl(v128.load(q), sq), sq);
+  v128.store(q, i32x4.splat(0));
+  const u2 = i32x4.shr_s(i32x4.shl(i32x4.add(qi, v128.load(bias)), su), su);
+  const vi = i32x4.min_s(i32x4.max_s(i32x4.add(v128.load(v), u2), vMin), vMax);
+  const fire = i32x4.gt_s(vi, vTh);
+  v128.store(v, keep ? vi : v128.andnot(vi, fire));
+  return fire;
+}
+
 /**
  * One step of B×n IF compartments (header): wraps and clears q, integrates into v, writes the spike list,
  * the per-sample counts and adds the spikes to total (i32[B][n]). @returns the spikes of the batch.
@@ -122,28 +133,41 @@ export function loihiStepIF(
   let written: i32 = 0;
   const keep = keepV != 0;
   const sq: i32 = 31 - Q_BITS, su: i32 = 31 - U_BITS;
-  const vMin = i32x4.splat(vmin), vMax = i32x4.splat(vmax), vTh = i32x4.splat(vth), zero = i32x4.splat(0);
+  const vMin = i32x4.splat(vmin), vMax = i32x4.splat(vmax), vTh = i32x4.splat(vth);
   for (let b: usize = 0; b < <usize>batch; b++) {
     const start = written;
     const off = (b * <usize>n) << 2;
     const qb = q + off, vb = v + off, tb = total + off, bb = bias + ((b * <usize>biasStride) << 2);
     let j = 0;
-    for (; j + 4 <= n; j += 4) {
+    // 16 compartments per iteration: four i32x4 groups, one branch on their joint spike mask
+    for (; j + 16 <= n; j += 16) {
       const o = <usize>j << 2;
-      const qi = i32x4.shr_s(i32x4.shl(v128.load(qb + o), sq), sq);
-      v128.store(qb + o, zero);
-      const u2 = i32x4.shr_s(i32x4.shl(i32x4.add(qi, v128.load(bb + o)), su), su);
-      const vi = i32x4.min_s(i32x4.max_s(i32x4.add(v128.load(vb + o), u2), vMin), vMax);
-      const fire = i32x4.gt_s(vi, vTh);
-      v128.store(vb + o, keep ? vi : v128.andnot(vi, fire));
-      let mask = i32x4.bitmask(fire);
+      const f0 = stepIF4(qb + o, vb + o, bb + o, sq, su, vMin, vMax, vTh, keep);
+      const f1 = stepIF4(qb + o + 16, vb + o + 16, bb + o + 16, sq, su, vMin, vMax, vTh, keep);
+      const f2 = stepIF4(qb + o + 32, vb + o + 32, bb + o + 32, sq, su, vMin, vMax, vTh, keep);
+      const f3 = stepIF4(qb + o + 48, vb + o + 48, bb + o + 48, sq, su, vMin, vMax, vTh, keep);
+      let mask = i32x4.bitmask(f0) | (i32x4.bitmask(f1) << 4) | (i32x4.bitmask(f2) << 8) | (i32x4.bitmask(f3) << 12);
       if (mask != 0) {
-        v128.store(tb + o, i32x4.sub(v128.load(tb + o), fire)); // fire lanes are -1
         do {
-          store<i32>(spikes + (<usize>written << 2), j + ctz(mask));
+          const jj = j + ctz(mask);
+          store<i32>(spikes + (<usize>written << 2), jj);
+          const a = tb + (<usize>jj << 2);
+          store<i32>(a, load<i32>(a) + 1);
           written++;
           mask &= mask - 1;
         } while (mask != 0);
+      }
+    }
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      let mask = i32x4.bitmask(stepIF4(qb + o, vb + o, bb + o, sq, su, vMin, vMax, vTh, keep));
+      while (mask != 0) {
+        const jj = j + ctz(mask);
+        store<i32>(spikes + (<usize>written << 2), jj);
+        const a = tb + (<usize>jj << 2);
+        store<i32>(a, load<i32>(a) + 1);
+        written++;
+        mask &= mask - 1;
       }
     }
     for (; j < n; j++) {
