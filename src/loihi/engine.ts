@@ -28,7 +28,8 @@
  * one output channel per group: q summed modulo 2^32, wrapped once when the step reads it), and IF layers
  * (decayU 4095, decayV 0, refractDelay 1: every layer of a converted network) step with loihiStepIF, which
  * clears q (so only the other layers' q is cleared before each step), counts the spikes and takes the
- * per-sample biases of input mode "bias" in one call (bias stride n).
+ * per-sample biases of input mode "bias" in one call (bias stride n). The batch is stepped in chunks of samples
+ * (runChunk; samples are independent) so that a chunk's state stays in cache from step to step.
  *
  * Memory: planMemory(lg.graph, B) — weights written as i32 (they are integers), `acc` used as q, `v` as
  * v (i32) — plus, after the plan, per layer: u, ref i32[B·n] and the registers decayU, decayV, bias
