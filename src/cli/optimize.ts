@@ -89,6 +89,18 @@ function printOptimize(r: OptimizeReport, model: string): void {
   console.log(`chosen: ${c.knob}, T = ${c.timesteps}${c.withinBudget ? "" : " (no candidate within the loss budget: the most accurate)"}: validation ${pct(c.accuracy)}, ` +
     `test ${pct(c.testAccuracy)} (DNN ${pct(c.dnnTestAccuracy)}) on ${r.data.test.samples} test images; ${si(c.energyPerInferenceJ, "J")}/inference, ${si(c.latencyS, "s")}, ${si(c.powerW, "W")}`);
   for (const x of r.refused) console.log(`knob '${x.knob}' not deployable: ${x.reason}`);
+  console.log(`deploy the chosen point: spikewasm run ${model} ${deployArgs(r).join(" ")}`);
+}
+
+/** The `spikewasm run` options that deploy the chosen point (same calibration images, knob, T, flow and constants). */
+export function deployArgs(r: OptimizeReport): string[] {
+  const c = r.chosen, knob = r.knobs.find((k) => k.name === c.knob)!;
+  const cv = knob.convert, qz = knob.quantize ?? {};
+  const norm = cv.normalization === "percentile" || cv.normalization === undefined ? ["--norm", "percentile", "--percentile", String(cv.percentile ?? 99.9)] : ["--norm", cv.normalization];
+  return ["--target", "loihi", "-T", String(c.timesteps), "--calibration-samples", String(r.data.calibration.samples), ...norm,
+    ...(cv.vInit === "half" ? ["--v-init", "half"] : []), ...(cv.outputSpiking === false ? ["--readout", "membrane"] : []),
+    ...(qz.reset === "subtract" ? ["--loihi-reset", "subtract"] : []), ...(qz.subtractLayers ? ["--loihi-subtract-layers", qz.subtractLayers.join(",")] : []),
+    "--loihi-flow", c.flow, ...(r.constants !== "davies" ? ["--loihi-constants", r.constants] : [])];
 }
 
 /** Registers `spikewasm optimize` on the program. */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
+import { deployArgs } from "../../src/cli/optimize.js";
 import { type OptimizeCandidate, checkOptimizeOptions, chooseCandidate, markPareto } from "../../src/pipeline/optimize.js";
 import { captureConsole } from "../helpers/console.js";
 
@@ -63,6 +64,12 @@ describe("spikewasm optimize on the bundled CNN", () => {
     const refined = ra.candidates.filter((c: OptimizeCandidate) => /subtract \(not in conv1\/Conv/.test(c.knob));
     expect(refined.length).toBeGreaterThan(0);
     expect(refined[0].cores).toBeLessThan(Math.min(...sub.map((c: OptimizeCandidate) => c.cores)));
+    // the printed `spikewasm run` deploys exactly the chosen point: its bit-exact Loihi accuracy on the same test images
+    const deployed = join(dir, "deployed.json");
+    expect(await main(["run", ...deployArgs(ra), "--limit", "20", "--workers", "1", "--json", deployed])).toBe(0);
+    const loihi = JSON.parse(readFileSync(deployed, "utf8")).targets.find((t: { name: string }) => t.name === "loihi");
+    expect(loihi.accuracy).toBe(ra.chosen.testAccuracy);
+    expect(loihi.energyPerInferenceJ).toBeGreaterThan(0);
     const page = readFileSync(html, "utf8");
     expect(page).toContain('id="chart-pareto-energy"');
     expect(page).not.toMatch(/<script[^>]+src=/);
