@@ -3,7 +3,7 @@
 # queue (1, 2 workers), two rounds; needs `npm run build` and a redis-server on 127.0.0.1:6391
 # (redis-server --port 6391 --save "" --daemonize yes). Prints wall seconds and whether the reports are identical.
 set -e
-cd /work/main
+cd "$(dirname "$0")/.."
 A="run -T 64 --target ncs2"
 t() { local s=$(date +%s.%N); "$@" > /dev/null 2>&1; echo "$(echo "$(date +%s.%N) - $s" | bc)"; }
 for round in 1 2; do
