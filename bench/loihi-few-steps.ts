@@ -29,7 +29,7 @@ import { importOnnx, requireConvertible } from "../src/onnx/import.js";
 import { loihiCost } from "../src/targets/cost.js";
 import { LOIHI } from "../src/targets/loihi.js";
 import { flowsOfEvaluation, inputLayersOf } from "../src/targets/loihi-flows.js";
-import { mapToLoihi } from "../src/targets/mapping.js";
+import { mapQuantized } from "../src/targets/mapping.js";
 
 const N = Number(process.argv[2] ?? 2000);
 const Ts = (process.argv[3] ?? "8,16,32,64").split(",").map(Number);
@@ -72,7 +72,7 @@ for (const T of Ts) {
     const cc = await convertCalibrated(ann, acts, { samples: cal.samples, count: cal.count, source: "MNIST train[0:1000]" }, { timesteps: T, ...r.o }, r.score ?? evaluate);
     const lg = quantizeGraph(cc.snn, { inputMode: r.input, reset: r.reset ?? "zero" });
     const ev = await evaluateLoihiParallel(lg, test.samples, labels, N, { steps: T, workers: 2, workerUrl });
-    const mapping = mapToLoihi(cc.snn, LOIHI, { subtract: new Set(lg.report.reset.emulated) });
+    const mapping = mapQuantized(cc.snn, lg, LOIHI);
     const cost = loihiCost(mapping, loihiActivity(ev, T), LOIHI, T + lg.latency);
     const flow = r.input === "bias" ? "bias" as const : "host" as const;
     const f = flowsOfEvaluation(mapping, ev, T, inputLayersOf(cc.snn), LOIHI, flow).flows[flow];

@@ -22,7 +22,7 @@ import { quantizeGraph } from "../src/loihi/quantize.js";
 import { importOnnx, requireConvertible } from "../src/onnx/import.js";
 import { loihiCost } from "../src/targets/cost.js";
 import { LOIHI } from "../src/targets/loihi.js";
-import { mapToLoihi } from "../src/targets/mapping.js";
+import { mapQuantized } from "../src/targets/mapping.js";
 
 const T = Number(process.argv[2] ?? 16), V = Number(process.argv[3] ?? 1000), C = 1000;
 const root = join(dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -48,7 +48,7 @@ for (const inputMode of ["spikes", "bias"] as const)
   for (const subtractLayers of subsets) {
     const lg = quantizeGraph(cc.snn, { reset: "subtract", inputMode, subtractLayers });
     const ev = await evaluateLoihiParallel(lg, val, valLabels, V, { steps: T, workers: 2, workerUrl });
-    const m = mapToLoihi(cc.snn, LOIHI, { subtract: new Set(lg.report.reset.emulated) });
+    const m = mapQuantized(cc.snn, lg, LOIHI);
     const c = loihiCost(m, loihiActivity(ev, T), LOIHI, T + lg.latency);
     const what = subtractLayers.length === ids.length ? "every layer" : subtractLayers.length === 0 ? "none (reset to zero)" : subtractLayers.join(", ");
     console.log(`| ${inputMode} | ${what} | ${(100 * ev.accuracy).toFixed(2)} % | ${(c.energyPerInferenceJ * 1e6).toFixed(1)} µJ | ${m.coresUsed} |`);

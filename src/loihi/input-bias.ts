@@ -9,7 +9,7 @@ import type { AnnGraph } from "../ir/ann.js";
 import type { Conv2dNode, DenseNode, PoolNode, Shape } from "../ir/graph.js";
 import { shapeSize } from "../ir/graph.js";
 import type { LayerQuantization, LoihiLayer, NeuronRegs } from "./quantize.js";
-import { BIAS_MANT_MAX, initialVoltage, roundHalfAway } from "./scale.js";
+import { BIAS_MANT_MAX, initialVoltage, resetLabel, roundHalfAway, subtractConnection } from "./scale.js";
 
 /** Threshold mantissa of the layers fed by a bias input: 4θ per step fits the bias range (module header). */
 export const INPUT_BIAS_VTH_MANT = 2047;
@@ -41,13 +41,13 @@ export function inputBiasLayer(n: DenseNode | Conv2dNode | PoolNode, node: Dense
   const intNode: DenseNode | Conv2dNode = { ...node, weights: new Float32Array(node.weights.length), bias: undefined };
   const layer: LoihiLayer = { id: n.id, kind: n.kind === "pool" ? "pool" : n.kind, src, shape: outS, mant: zeros, wExp: 0, node: intNode, vthMant,
     biasMant: new Int32Array(units), biasExp: new Int32Array(units), decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    vInit: initialVoltage(n.id, n.neuron, s), membrane: false, subtract: null, inputCurrent }; // subtract: set by quantizeGraph
+    vInit: initialVoltage(n.id, n.neuron, s), membrane: false, subtract: subtractConnection(n.id, regs.subtract, vthMant), inputCurrent };
   let maxW = 0;
   for (const w of node.weights) maxW = Math.max(maxW, Math.abs(w));
   const rep: LayerQuantization = { id: n.id, kind: layer.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: 0, wExp: 0, scale: s, threshold: th, vthMant,
     maxAbsWeight: maxW, weights: 0, rounded: 0, zeroed: 0, saturated: 0, weightRmsError: 0, biases: units, biasRounded: 0, biasSaturated: 0, biasExpMax: 7,
     worstStep: BIAS_VALUE_MAX, overflowRisk: 0, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    reset: regs.fallback ? "zero (fallback from subtract)" : "zero" };
+    reset: resetLabel(regs) };
   return { layer, rep };
 }
 

@@ -81,7 +81,7 @@ import type { AnnGraph } from "../ir/ann.js";
 import type { AddNode, ConcatNode, Conv2dNode, DenseNode, NeuronParams, PoolNode, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { isPopulation, shapeSize } from "../ir/graph.js";
 import { inputBiasLayer } from "./input-bias.js";
-import { type FloatLayer, initialVoltage, quantizeWeights, subtractWeight } from "./scale.js";
+import { type FloatLayer, initialVoltage, quantizeWeights, resetLabel, subtractConnection } from "./scale.js";
 
 /** Options of quantizeGraph / quantizeToLoihi. */
 export interface QuantizeOptions {
@@ -280,20 +280,8 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
   const resetMode = options.reset ?? "zero";
   if (resetMode !== "zero" && resetMode !== "subtract") throw new SpikewasmError(`quantize: reset must be "zero" or "subtract", got ${JSON.stringify(resetMode)}`);
   const only = options.subtractLayers;
-  if (only) {
-    const known = new Set(snn.nodes.filter((n) => "neuron" in n).map((n) => n.id));
-    const bad = only.filter((id) => !known.has(id));
-    if (bad.length) throw new SpikewasmError(`quantize: subtractLayers names ${bad.map((b) => `'${b}'`).join(", ")}, not a layer of the network (layers: ${[...known].join(", ")})`);
-  }
+  if (only) checkSubtractLayers(snn, only, "quantize: subtractLayers");
   const modeOf = (id: string) => (resetMode === "subtract" && (!only || only.includes(id)) ? "subtract" : "zero");
-  /** the self-connection of an emulated subtractive reset, from the layer's final vthMant */
-  const selfOf = (id: string, regs: NeuronRegs, vthMant: number) => {
-    if (!regs.subtract) return null;
-    const w = subtractWeight(vthMant);
-    if (!w) throw new SpikewasmError(`quantize: layer '${id}': vthMant ${vthMant} is not an 8-bit weight × 2^0..7; reset by subtraction cannot be emulated`);
-    return w;
-  };
-  const resetOf = (regs: NeuronRegs): LayerQuantization["reset"] => (regs.subtract ? "subtract (two compartments)" : regs.fallback ? "zero (fallback from subtract)" : "zero");
   for (const n of snn.nodes) {
     if (n.kind === "input" || n.kind === "flatten") { nodes.push(n); continue; }
     if (n.kind === "add" || n.kind === "concat") {
@@ -313,8 +301,6 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     const regs = neuronRegs(n.id, n.neuron, n.id === outId, modeOf(n.id));
     if (inputMode === "bias" && src === input.id) {
       const b = inputBiasLayer(n, node, src, inS, outS, regs);
-      b.layer.subtract = selfOf(n.id, regs, b.layer.vthMant);
-      b.rep.reset = resetOf(regs);
       nodes.push(b.layer.node);
       depth.set(n.id, 1);
       layers.push(b.layer);
@@ -336,10 +322,10 @@ export function quantizeGraph(snn: SnnGraph, options: QuantizeOptions = {}): Loi
     depth.set(n.id, depth.get(src)! + 1);
     layers.push({ id: n.id, kind: L.kind, src, shape: outS, mant: q.mant, wExp: q.c.wExp, node: intNode, vthMant: q.c.vthMant,
       biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-      vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: regs.membrane, subtract: selfOf(n.id, regs, q.c.vthMant) });
+      vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: regs.membrane, subtract: subtractConnection(n.id, regs.subtract, q.c.vthMant) });
     reps.push({ id: n.id, kind: L.kind, src, nSrc: shapeSize(inS), n: shapeSize(outS), fanIn: L.fanIn, wExp: q.c.wExp, scale: q.c.s,
       threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-      reset: resetOf(regs) });
+      reset: resetLabel(regs) });
   }
   const output = outId;
   if (output === input.id) throw new SpikewasmError("quantize: the output is the input; there is no layer to quantise");
@@ -383,11 +369,18 @@ function quantizeAdd(n: AddNode | ConcatNode, resolve: (id: string) => string, w
   const node: AddNode | ConcatNode = { ...n, scales: Array.from(q.eff) };
   const layer: LoihiLayer = { id: n.id, kind: n.kind, src: srcs[0], srcs, shape, mant: q.mant, wExp: q.c.wExp, node, vthMant: q.c.vthMant,
     biasMant: q.biasMant, biasExp: q.biasExp, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: false, subtract: regs.subtract ? subtractWeight(q.c.vthMant) : null };
+    vInit: initialVoltage(n.id, n.neuron, q.c.s), membrane: false, subtract: subtractConnection(n.id, regs.subtract, q.c.vthMant) };
   const rep: LayerQuantization = { id: n.id, kind: n.kind, src: srcs.join(n.kind === "add" ? " + " : " | "), nSrc: shapeSize(shape), n: shapeSize(shape), fanIn: L.fanIn, wExp: q.c.wExp,
     scale: q.c.s, threshold: L.threshold, vthMant: q.c.vthMant, ...q.stats, decayU: regs.decayU, decayV: regs.decayV, refractDelay: regs.refractDelay,
-    reset: regs.subtract ? "subtract (two compartments)" : regs.fallback ? "zero (fallback from subtract)" : "zero" };
+    reset: resetLabel(regs) };
   return { layer, rep };
+}
+
+/** Refuses ids in `ids` that are not neuron layers of `snn` (named error: `what`, the unknown ids, the layers). */
+export function checkSubtractLayers(snn: SnnGraph, ids: readonly string[], what: string): void {
+  const known = snn.nodes.filter((n) => "neuron" in n).map((n) => n.id);
+  const bad = ids.filter((id) => !known.includes(id));
+  if (bad.length) throw new SpikewasmError(`${what}: ${bad.map((b) => `'${b}'`).join(", ")} ${bad.length > 1 ? "are not layers" : "is not a layer"} of the network (layers: ${known.join(", ")})`);
 }
 
 /** The graph with every layer's reset set to reset-to-`mode` (reset to zero is what the quantised net does). */

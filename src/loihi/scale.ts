@@ -43,6 +43,22 @@ export function subtractWeight(vthMant: number): { mant: number; wExp: number } 
   return null;
 }
 
+/**
+ * The self-connection of a layer whose reset by subtraction is emulated (`subtract`), from its final vthMant
+ * (which the scale rule keeps writable), else null.
+ */
+export function subtractConnection(id: string, subtract: boolean, vthMant: number): { mant: number; wExp: number } | null {
+  if (!subtract) return null;
+  const w = subtractWeight(vthMant);
+  if (!w) throw new SpikewasmError(`quantize: layer '${id}': vthMant ${vthMant} is not an 8-bit weight × 2^0..7; reset by subtraction cannot be emulated`);
+  return w;
+}
+
+/** The report's reset of a layer: emulated subtraction, the fallback from subtraction to zero, or native zero. */
+export function resetLabel(r: { subtract: boolean; fallback: boolean }): "zero" | "zero (fallback from subtract)" | "subtract (two compartments)" {
+  return r.subtract ? "subtract (two compartments)" : r.fallback ? "zero (fallback from subtract)" : "zero";
+}
+
 /** The largest vthMant ≤ v that subtractWeight can write (v ≥ 1), or 0 above 255·2^7. */
 export function subtractableVth(v: number): number {
   if (v <= 255) return v;

@@ -33,7 +33,7 @@ import { type LoihiGraph, type QuantizeOptions, quantizeGraph } from "../loihi/q
 import { flowsOfEvaluation, inputLayersOf } from "../targets/loihi-flows.js";
 import { LOIHI_CONSTANT_SETS, type LoihiConstantSet } from "../targets/loihi.js";
 import type { LoihiFlow } from "../targets/loihi-system.js";
-import { mapToLoihi } from "../targets/mapping.js";
+import { type LoihiMapping, mapQuantized } from "../targets/mapping.js";
 import { VERSION } from "../version.js";
 
 /** One knob combination of the search: conversion and quantisation options and a name for the report. */
@@ -206,25 +206,32 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
 
   // every conversion first, then all their evaluations at once (the queue runs them side by side)
   const refused: Array<{ knob: string; reason: string }> = [];
-  const planned: Array<OptimizeEvaluation & { mapping: ReturnType<typeof mapToLoihi>; inputLayers: string[] }> = [];
+  type Plan = OptimizeEvaluation & { mapping: LoihiMapping; inputLayers: string[] };
+  /** Converts, quantises and maps knob k for one evaluation; a knob Loihi cannot take goes to `refused` (null). */
+  const planKnob = (k: number, convertSteps: number | null, steps: number): Plan | null => {
+    try {
+      const { snn, lg } = convertCandidate(setup, knobs[k], convertSteps);
+      return { knob: k, convertSteps, steps, lg, mapping: mapQuantized(snn, lg, chip), inputLayers: inputLayersOf(snn) };
+    } catch (e) {
+      if (!(e instanceof SpikewasmError)) throw e;
+      refused.push({ knob: knobs[k].name, reason: e.message });
+      return null;
+    }
+  };
+  const planned: Plan[] = [];
   for (let k = 0; k < knobs.length; k++) {
-    const knob = knobs[k], perT = knobPerStep(knob);
+    const perT = knobPerStep(knobs[k]);
     for (const steps of perT ? ts : [Tmax]) {
-      try {
-        const { snn, lg } = convertCandidate(setup, knob, perT ? steps : null);
-        planned.push({ knob: k, convertSteps: perT ? steps : null, steps, lg, mapping: mapToLoihi(snn, chip, { subtract: new Set(lg.report.reset.emulated) }), inputLayers: inputLayersOf(snn) });
-      } catch (e) {
-        if (!(e instanceof SpikewasmError)) throw e;
-        refused.push({ knob: knob.name, reason: e.message });
-        break;
-      }
+      const p = planKnob(k, perT ? steps : null, steps);
+      if (!p) break;
+      planned.push(p);
     }
   }
   const evs = await evaluateMany(planned.map(({ knob, convertSteps, steps, lg }) => ({ knob, convertSteps, steps, lg })), "validation", validation, eo);
   const candidates: OptimizeCandidate[] = [];
   const kept = new Map<string, OptimizeEvaluation>();
   /** The candidates of an evaluated plan: every T for a knob run at max(T), its T for a per-T one or a refinement. */
-  const addCandidates = (p: (typeof planned)[number], ev: LoihiEvaluation, each: boolean) => {
+  const addCandidates = (p: Plan, ev: LoihiEvaluation, each: boolean) => {
     const knob = knobs[p.knob];
     const kflow: LoihiFlow = knob.quantize?.inputMode === "bias" ? "bias" : flow;
     for (const t of each ? ts : [p.steps]) {
@@ -254,16 +261,9 @@ export async function optimizeLoihi(ann: AnnGraph, calibration: LabelledSet, val
     for (let i = 0; i < order.length && keep.length > 1; i++) {
       const next = keep.filter((id) => id !== order[i]), dropped = all.filter((id) => !next.includes(id));
       const trial: OptimizeKnob = { ...knob, name: `${knob.name} (not in ${dropped.join(", ")})`, quantize: { ...knob.quantize, subtractLayers: next } };
-      let plan: (typeof planned)[number];
-      try {
-        const { snn, lg } = convertCandidate(setup, trial, from.convertSteps);
-        knobs.push(trial);
-        plan = { knob: knobs.length - 1, convertSteps: from.convertSteps, steps: base.timesteps, lg, mapping: mapToLoihi(snn, chip, { subtract: new Set(lg.report.reset.emulated) }), inputLayers: inputLayersOf(snn) };
-      } catch (e) {
-        if (!(e instanceof SpikewasmError)) throw e;
-        refused.push({ knob: trial.name, reason: e.message });
-        continue;
-      }
+      knobs.push(trial);
+      const plan = planKnob(knobs.length - 1, from.convertSteps, base.timesteps);
+      if (!plan) continue;
       const [ev] = await evaluateMany([{ knob: plan.knob, convertSteps: plan.convertSteps, steps: plan.steps, lg: plan.lg }], "validation", validation, eo);
       addCandidates(plan, ev, false);
       if (ev.accuracyByStep[base.timesteps - 1] >= acc) { keep = next; acc = ev.accuracyByStep[base.timesteps - 1]; }

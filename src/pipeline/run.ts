@@ -21,6 +21,7 @@ import { WASM_MAX_BYTES, planMemory } from "../sim/plan.js";
 import { fitBatch } from "../sim/fit-batch.js";
 import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
 import { Simulator } from "../sim/simulator.js";
+import { checkSubtractLayers } from "../loihi/quantize.js";
 import { checkLoihiFlow } from "../targets/loihi-system.js";
 import { checkLabelRange } from "../data/dataset.js";
 import { checkMemory } from "../sim/budget.js";
@@ -191,8 +192,8 @@ export async function evaluateFloatSnn(snn: SnnGraph, test: TestSet, evOptions: 
 export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
   o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants" | "loihiReset" | "loihiSubtractLayers">): Promise<TargetReport> {
   const count = Math.min(o.loihiSamples ?? test.count, test.count);
-  const layers = snn.nodes.filter((n) => "neuron" in n).map((n) => n.id), unknown = (o.loihiSubtractLayers ?? []).filter((id) => !layers.includes(id));
-  if (unknown.length) throw new SpikewasmError(`--loihi-subtract-layers: ${unknown.map((id) => `'${id}'`).join(", ")} is not a layer of the converted network (layers: ${layers.join(", ")})`);
+  // a user error (exit 2), checked before loihiTarget, which reports a network Loihi cannot take as infeasible
+  if (o.loihiSubtractLayers) checkSubtractLayers(snn, o.loihiSubtractLayers, "--loihi-subtract-layers");
   return loihiTarget(snn, test.samples, test.labels, count, {
     flow: checkLoihiFlow(o.loihiFlow ?? "host", "loihiFlow"), constants: checkLoihiConstants(o.loihiConstants ?? "davies", "loihiConstants"), steps: o.timesteps, rate: o.rate ?? 1, batch: o.batch ?? 32, floatAccuracy: ev.accuracy, floatAccuracyByStep: ev.accuracyByStep,
     reset: o.loihiReset, subtractLayers: o.loihiSubtractLayers, onProgress: (d, total) => o.onProgress?.("loihi", d, total),

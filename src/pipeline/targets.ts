@@ -31,7 +31,7 @@ import { loihiCost } from "../targets/cost.js";
 import { type ChipDescription, LOIHI, LOIHI_CONSTANT_SETS, LOIHI_SANAFE, type LoihiConstantSet, chipConstants } from "../targets/loihi.js";
 import { type FlowCost, flowsOfEvaluation, inputLayersOf } from "../targets/loihi-flows.js";
 import { LOIHI_SYSTEM, type LoihiFlow, systemConstants } from "../targets/loihi-system.js";
-import { mapToLoihi } from "../targets/mapping.js";
+import { mapQuantized, mapToLoihi } from "../targets/mapping.js";
 import { ncs2Cost } from "../targets/ncs2.js";
 import { BRAINSCALES2, brainScaleS2 } from "../targets/brainscales2.js";
 import { LOIHI2 } from "../targets/loihi2.js";
@@ -136,7 +136,7 @@ export async function loihiTarget(snn: SnnGraph, samples: Float32Array, labels: 
   try {
     // flow bias deploys the NxTF way: the image as a bias current of the first layer, run bit-exactly so
     lg = quantizeGraph(snn, { inputMode: (o.flow ?? "host") === "bias" ? "bias" : "spikes", reset: o.reset ?? "zero", subtractLayers: o.subtractLayers });
-    mapping = mapToLoihi(snn, LOIHI, { subtract: new Set(lg.report.reset.emulated) });
+    mapping = mapQuantized(snn, lg, LOIHI);
   } catch (e) {
     return infeasible(e);
   }

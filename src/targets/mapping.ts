@@ -288,6 +288,11 @@ export function mapToLoihi(graph: SnnGraph, chip: ChipDescription, o: MapOptions
   return { ...assemble(chip, placed, r), convWeights: cw };
 }
 
+/** mapToLoihi for a quantised network: its layers with reset by subtraction emulated take two compartments. */
+export function mapQuantized(graph: SnnGraph, lg: { report: { reset: { emulated: string[] } } }, chip: ChipDescription, o: MapOptions = {}): LoihiMapping {
+  return mapToLoihi(graph, chip, { ...o, subtract: new Set(lg.report.reset.emulated) });
+}
+
 function assemble(chip: ChipDescription, placed: Placed[], r: ReturnType<typeof routes>): LoihiMapping {
   const L = chip.limits, perChip = L.coresPerChip.value, perTile = chip.mesh.coresPerTile.value, tx = chip.mesh.tilesX.value;
   const coreIndex = new Map<Placed, number>();

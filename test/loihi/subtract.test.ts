@@ -138,6 +138,6 @@ describe("reset by subtraction emulated on Loihi (two compartments, NxTF)", () =
     const two: SnnGraph = { nodes: [...snn.nodes, { kind: "dense", id: "e", input: "d", units: 2, weights: Float32Array.from([0.7, 0.1, 0.2, 0.6]), neuron: { model: "if", threshold: 1, reset: "subtract" } }] };
     const some = quantizeGraph(two, { reset: "subtract", subtractLayers: ["e"] });
     expect([some.report.reset.emulated, some.report.reset.layers]).toEqual([["e"], ["d"]]);
-    expect(() => quantizeGraph(two, { reset: "subtract", subtractLayers: ["x"] })).toThrow(/subtractLayers names 'x', not a layer of the network \(layers: d, e\)/);
+    expect(() => quantizeGraph(two, { reset: "subtract", subtractLayers: ["x"] })).toThrow(/quantize: subtractLayers: 'x' is not a layer of the network \(layers: d, e\)/);
   });
 });

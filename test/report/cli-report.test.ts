@@ -88,7 +88,7 @@ describe("spikewasm run --report", () => {
     expect(lc.quantization.reset.emulated).toEqual(["conv2/Conv", "fc1/Gemm"]);
     expect(lc.cores).toBeLessThan(lb.cores);
     expect(await main([...args, "--loihi-reset", "subtract", "--loihi-subtract-layers", "conv9"])).toBe(2);
-    expect(err.join("\n")).toMatch(/--loihi-subtract-layers: 'conv9' is not a layer of the converted network \(layers: conv1\/Conv, /);
+    expect(err.join("\n")).toMatch(/--loihi-subtract-layers: 'conv9' is not a layer of the network \(layers: conv1\/Conv, /);
     expect(await main([...args, "--loihi-subtract-layers", "conv2/Conv"])).toBe(2);
     expect(err.join("\n")).toMatch(/--loihi-subtract-layers conv2\/Conv needs --loihi-reset subtract/);
     expect(await main(["run", "--limit", "16", "--target", "ncs2", "--loihi-reset", "subtract"])).toBe(2);
