@@ -5,7 +5,8 @@
  */
 import { type Command, Option } from "commander";
 import { join } from "node:path";
-import { evaluateLoihiParallel, evaluateSnnParallel } from "../convert/parallel.js";
+import { evaluateLoihiParallel, evaluateRunParallel, evaluateSnnParallel } from "../convert/parallel.js";
+import { warmPool } from "../convert/pool.js";
 import { checkAgainstModel, loadImages } from "../data/dataset.js";
 import { readDataFile } from "../data/files.js";
 import { SpikewasmError } from "../errors.js";
@@ -47,6 +48,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   for (const [key, flag] of [["dt", "--dt"], ["nirReset", "--nir-reset"]] as const)
     if (cmd?.getOptionValueSource(key) === "cli")
       throw new SpikewasmError(`${flag} applies to NIR models only; ${modelArg ?? "the bundled model"} is an ONNX model, converted with one step per time step (drop ${flag})`);
+  if (!o.queue) warmPool(o.workers as number | undefined); // the threads start while the model is read, imported and calibrated
   const modelFile = modelArg ?? join(packageRoot(), "models", "mnist_cnn.onnx");
   const files = testFiles(o);
   const calFile = (o.calibration as string) ?? (o.data ? undefined : mnistFile("train-images-idx3-ubyte"));
@@ -77,7 +79,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: targetList(o), cpuWatts: o.cpuWatts as number | undefined,
     loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string, ...loihiResetOf(o, cmd),
-    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
+    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelRun: evaluateRunParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   });
   if (o.shard || o.queue) {

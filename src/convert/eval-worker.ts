@@ -1,32 +1,95 @@
 /**
- * Worker-thread entry of evaluateSnnParallel and evaluateLoihiParallel (src/convert/parallel.ts): evaluates
- * one chunk of samples (workerData: an EvalJob) with evaluateChunk or evaluateLoihi, posts progress after each batch, then the raw sums
- * (buffers transferred) or the error. Bundled to dist/eval-worker.js by scripts/bundle.mjs.
+ * Worker-thread entry of the local pool (src/convert/pool.ts, a Piscina pool): its default export runs
+ * one task of a parallel evaluation (src/convert/parallel.ts) — a range of samples through the float SNN
+ * (evaluateChunk), through the DNN and the float SNN (dnnRange + evaluateChunk: the whole test pass of a
+ * run), or through the bit-exact Loihi engine (evaluateLoihi) — and returns its raw sums, or the error it
+ * met (a SpikewasmError keeps its exit code). What a thread builds for an evaluation (simulator, DNN
+ * runner, Loihi engine) is kept under the evaluation's key for its next tasks; only the latest
+ * evaluation's is kept. Bundled to dist/eval-worker.js by scripts/bundle.mjs.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { SpikewasmError } from "../errors.js";
-import { type LoihiEvaluation, evaluateLoihi } from "../loihi/evaluate.js";
-import { type ChunkSums, evaluateChunk } from "./evaluate.js";
-import type { EvalJob, EvalMessage } from "./parallel.js";
+import type { AnnGraph } from "../ir/ann.js";
+import type { SnnGraph } from "../ir/graph.js";
+import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi } from "../loihi/evaluate.js";
+import { LoihiEngine } from "../loihi/engine.js";
+import type { LoihiGraph } from "../loihi/quantize.js";
+import { type DnnSums, dnnRange } from "../pipeline/dnn-sums.js";
+import { Simulator } from "../sim/simulator.js";
+import { type ChunkOptions, type ChunkSums, evaluateChunk } from "./evaluate.js";
+import type { TaskOutcome, TaskRange } from "./pool.js";
 
-/** The buffers of a ChunkSums, for the transfer list. */
-function chunkTransferList(s: ChunkSums | LoihiEvaluation): ArrayBuffer[] {
-  if ("accuracyByStep" in s)
-    return [s.predictions.buffer as ArrayBuffer, s.inputSpikesPerStep.buffer as ArrayBuffer,
-      ...s.layers.flatMap((l) => [l.spikesPerStep.buffer as ArrayBuffer, l.synopsPerStep.buffer as ArrayBuffer, l.spikeCountsSum.buffer as ArrayBuffer])];
-  return [s.correct.buffer as ArrayBuffer, s.predictions.buffer as ArrayBuffer, ...(s.outputs ? [s.outputs.buffer as ArrayBuffer] : []), ...s.layers.map((l) => l.spikeCountsSum.buffer as ArrayBuffer)];
+/** What every task carries: its evaluation's key, the shared samples and labels of the whole set, its range, a shared progress counter. */
+interface TaskBase {
+  key: string;
+  samples: Float32Array;
+  labels: Int32Array;
+  range: TaskRange;
+  /** samples in the whole evaluation (the simulator's batch is min(batch, total), as in one thread) */
+  total: number;
+  /** shared count of the evaluation's finished samples (Atomics) */
+  progress: Int32Array;
 }
 
-const port = parentPort!;
-const post = (m: EvalMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const job = workerData as EvalJob;
-try {
-  const onProgress = (done: number) => post({ type: "progress", done });
-  const sums = job.kind === "loihi"
-    ? await evaluateLoihi(job.graph, job.samples, job.labels, job.count, { ...job.options, onProgress })
-    : await evaluateChunk(job.graph, job.samples, job.labels, job.count, { ...job.options, onProgress });
-  post({ type: "result", sums }, chunkTransferList(sums));
-} catch (e) {
-  const err = e instanceof Error ? e : new Error(String(e));
-  post({ type: "error", message: err.message, exitCode: e instanceof SpikewasmError ? e.exitCode : null, stack: err.stack });
+/** A task of the local pool. */
+export type PoolTask =
+  | (TaskBase & { kind: "snn"; graph: SnnGraph; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> })
+  | (TaskBase & { kind: "run"; graph: SnnGraph; ann: AnnGraph; populations: { id: string; size: number }[]; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> })
+  | (TaskBase & { kind: "loihi"; graph: LoihiGraph; options: Omit<EvaluateLoihiOptions, "onProgress" | "yieldBetween"> });
+
+/** A DnnSums with its exact sums as partial lists (structured-clonable). */
+export type DnnSumsMessage = Omit<DnnSums, "means"> & { means: { id: string; partials: number[][] }[] };
+
+/** What a task returns. */
+export type PoolResult = ChunkSums | LoihiEvaluation | { dnn: DnnSumsMessage; snn: ChunkSums };
+
+let kept: { key: string; sim?: Simulator; runner?: AnnRunner; engine?: LoihiEngine } = { key: "" };
+
+function cache(key: string) {
+  if (kept.key !== key) kept = { key };
+  return kept;
+}
+
+async function simulatorFor(t: PoolTask & { graph: SnnGraph }): Promise<Simulator> {
+  const c = cache(t.key);
+  return (c.sim ??= await Simulator.create(t.graph, { batch: Math.min(t.options.batch ?? 32, t.total), backend: t.options.backend }));
+}
+
+/** The SNN sums of the task's range, its progress added to the shared counter after each batch. */
+async function snnRange(t: PoolTask & { graph: SnnGraph; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> }, n: number): Promise<ChunkSums> {
+  const { start, count } = t.range;
+  let reported = 0;
+  return evaluateChunk(t.graph, t.samples.subarray(start * n, (start + count) * n), t.labels.subarray(start, start + count), count,
+    { ...t.options, sampleOffset: (t.options.sampleOffset ?? 0) + start, onProgress: (d) => { Atomics.add(t.progress, 0, d - reported); reported = d; } },
+    await simulatorFor(t));
+}
+
+async function runTask(t: PoolTask): Promise<PoolResult> {
+  if (t.kind === "loihi") {
+    const c = cache(t.key);
+    const batch = Math.min(t.options.batch ?? 32, t.total);
+    c.engine ??= await LoihiEngine.create(t.graph, { batch, backend: t.options.backend, chunk: t.options.chunk });
+    const { start, count } = t.range, n = t.graph.input.size;
+    let reported = 0;
+    return evaluateLoihi(t.graph, t.samples.subarray(start * n, (start + count) * n), t.labels.subarray(start, start + count), count,
+      { ...t.options, batch, onProgress: (d) => { Atomics.add(t.progress, 0, d - reported); reported = d; } }, c.engine);
+  }
+  const sim = await simulatorFor(t);
+  const n = sim.plan.input.n;
+  if (t.kind === "snn") return snnRange(t, n);
+  const c = cache(t.key);
+  c.runner ??= await createAnnRunner(t.ann, 64);
+  const d = await dnnRange({ ann: t.ann, runner: c.runner, n, populations: t.populations }, t, t.range.start, t.range.count);
+  const dnn: DnnSumsMessage = { ...d, means: d.means.map(({ id, sums }) => ({ id, partials: sums.toJSON() })) };
+  return { dnn, snn: await snnRange(t, n) };
+}
+
+/** The pool's task handler. */
+export default async function evaluateTask(t: PoolTask): Promise<TaskOutcome<PoolResult>> {
+  try {
+    return { ok: true, result: await runTask(t) };
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    return { ok: false, message: err.message, exitCode: e instanceof SpikewasmError ? e.exitCode : null, stack: err.stack };
+  }
 }

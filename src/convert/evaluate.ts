@@ -147,12 +147,13 @@ export interface ChunkOptions extends EvaluateOptions {
 }
 
 /** Runs the SNN on a chunk of `count` samples (count × input size values) and returns raw sums. */
-export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: ChunkOptions): Promise<ChunkSums> {
+export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: ChunkOptions, simulator?: Simulator): Promise<ChunkSums> {
   const T = o.timesteps, readout = o.readout ?? "count", offset = o.sampleOffset ?? 0;
   if (labels.length < count) throw new SpikewasmError(`${labels.length} labels for ${count} samples`);
   const D = checkReadoutDelay(o.readoutDelay ?? 0, T, readout);
   const batch = Math.min(o.batch ?? 32, count);
-  const sim = await Simulator.create(snn, { batch, backend: o.backend });
+  // a simulator built for this graph and at least this batch (a pool thread keeps one per evaluation), or a new one
+  const sim = simulator && simulator.plan.batch >= batch ? simulator : await Simulator.create(snn, { batch, backend: o.backend });
   const n = sim.plan.input.n;
   const out = sim.plan.pops[sim.plan.output];
   const correct = new Float64Array(T);

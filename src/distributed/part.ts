@@ -6,10 +6,11 @@
  * from timings.
  */
 import { type ChunkSums, evaluateChunk, finalizeEvaluation } from "../convert/evaluate.js";
-import { evaluateSnnChunksParallel } from "../convert/parallel.js";
+import { evaluateRunParallel } from "../convert/parallel.js";
 import { SpikewasmError } from "../errors.js";
 import { type RunContext, type RunInputs, type RunOptions, prepareRun } from "../pipeline/run.js";
-import { type DnnSums, type RunStatic, dnnRange, finishRun, mergeDnnSums } from "../pipeline/run-sums.js";
+import { type DnnSums, dnnRange, mergeDnnSums } from "../pipeline/dnn-sums.js";
+import { type RunStatic, finishRun } from "../pipeline/run-sums.js";
 import { ExactSums } from "../util/exact-sum.js";
 import { VERSION } from "../version.js";
 import { type SampleRange, runFingerprint } from "./shard.js";
@@ -67,12 +68,14 @@ export async function evaluatePart(inp: RunInputs, o: RunOptions, range: SampleR
   const t0 = performance.now();
   const ctx = p.context ?? await prepareRun(inp, o);
   const { start, count } = range;
-  const dnn = await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween);
   const n = ctx.n;
-  const chunks = count === 0 ? [] : p.yieldBetween
-    ? await evaluateChunkYielding(ctx, inp, range, p)
-    : await evaluateSnnChunksParallel(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
-      { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress: (d, t) => { p.onProgress?.(d, t); ctx.evOptions.onProgress?.(d, t); } });
+  const onProgress = (d: number, t: number) => { p.onProgress?.(d, t); ctx.evOptions.onProgress?.(d, t); };
+  // a queue job runs in this thread, yielding between batches; a shard spreads DNN and SNN over the local pool
+  const { dnn, chunks } = count === 0 || p.yieldBetween || p.workers === 1
+    ? { dnn: await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween),
+      chunks: count === 0 ? [] : await evaluateChunkYielding(ctx, inp, range, p.yieldBetween ? p : { ...p, onProgress }) }
+    : await evaluateRunParallel(ctx.ann, ctx.snn, ctx.populations, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
+      { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress });
   return {
     format: PART_FORMAT, spikewasm: VERSION, node: process.versions.node, fingerprint: p.fingerprint ?? runFingerprint(inp, o),
     shard: p.shard ?? null, samples: { start, count, total: inp.test.count }, seconds: (performance.now() - t0) / 1000,
@@ -80,7 +83,7 @@ export async function evaluatePart(inp: RunInputs, o: RunOptions, range: SampleR
   };
 }
 
-/** In this thread, awaiting yieldBetween after each batch (a queue job): one Simulator for the whole range. */
+/** In this thread (awaiting yieldBetween after each batch, for a queue job): one Simulator for the whole range. */
 async function evaluateChunkYielding(ctx: RunContext, inp: RunInputs, range: SampleRange, p: PartOptions): Promise<ChunkSums[]> {
   const { start, count } = range, n = ctx.n;
   return [await evaluateChunk(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,

@@ -51,13 +51,15 @@ export interface LoihiEvaluation {
 }
 
 /** Runs the quantised graph on `count` samples with the integer engine. */
-export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, labels: ArrayLike<number>, count: number, o: EvaluateLoihiOptions = {}): Promise<LoihiEvaluation> {
+export async function evaluateLoihi(lg: LoihiGraph, samples: Float32Array, labels: ArrayLike<number>, count: number, o: EvaluateLoihiOptions = {},
+  prebuilt?: LoihiEngine): Promise<LoihiEvaluation> {
   const T = o.steps ?? 64, rate = o.rate ?? 1, L = lg.latency, n = lg.input.size;
   if (!Number.isInteger(count) || count < 1) throw new SpikewasmError(`evaluateLoihi: count must be an integer >= 1, got ${count}`);
   if (labels.length < count) throw new SpikewasmError(`evaluateLoihi: ${labels.length} labels for ${count} samples`);
   if (samples.length < count * n) throw new SpikewasmError(`evaluateLoihi: ${samples.length} values for ${count} samples of ${n}`);
   const batch = Math.min(o.batch ?? 32, count);
-  const engine = await LoihiEngine.create(lg, { batch, backend: o.backend, chunk: o.chunk });
+  // an engine built for this graph and at least this batch (a pool thread keeps one per evaluation), or a new one
+  const engine = prebuilt && prebuilt.plan.batch >= batch ? prebuilt : await LoihiEngine.create(lg, { batch, backend: o.backend, chunk: o.chunk });
   const outLayer = lg.layers.find((l) => l.id === lg.output)!;
   const vthOut = lg.readout === "membrane" ? outLayer.vthMant * 64 : 0;
   const steps = T + L;

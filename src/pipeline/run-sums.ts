@@ -1,17 +1,16 @@
 /**
  * The run report from raw sums: a range of the test set gives DNN sums (dnnRange) and SNN chunk sums
- * (evaluateChunk); sums of consecutive ranges add up exactly (integer counts, ExactSums), so the report
+ * (evaluateChunk); dnnRange and mergeDnnSums are in dnn-sums.ts; sums of consecutive ranges add up exactly (integer counts, ExactSums), so the report
  * finishRun builds from merged sums equals, bit for bit apart from timings, the one a single process
  * builds from the whole set — runPipeline itself goes through finishRun, as do `merge` and the queue
  * (src/distributed/).
  */
-import { argmax } from "../ann/infer.js";
 import type { LayerActivity, SnnEvaluation } from "../convert/evaluate.js";
-import { ExactSums } from "../util/exact-sum.js";
 import type { CalibrationReport } from "../convert/calibrate/index.js";
 import { VERSION } from "../version.js";
-import { type NeuroBenchMetrics, ZeroCounter, computeNodeIds } from "./metrics.js";
-import type { RunContext, SpikeRaster } from "./run.js";
+import type { DnnSums } from "./dnn-sums.js";
+import type { NeuroBenchMetrics } from "./metrics.js";
+import type { SpikeRaster } from "./run.js";
 import { type TargetName, type TargetReport, compareTargets, ncs2Target } from "./targets.js";
 
 /** Per-layer DNN-vs-SNN diagnosis: the layer's activity plus how well its rates track the DNN. */
@@ -33,69 +32,6 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
   let sab = 0, saa = 0, sbb = 0;
   for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
-}
-
-/**
- * The DNN pass over samples [start, start + count) of the test set, as raw sums that add up exactly over
- * any split of the set (src/distributed merges parts): correct predictions, zero and all outputs,
- * effective MACs per layer (integer counts) and per-neuron activation sums of the SNN's populations
- * (ExactSums: the same double whatever the split). The whole set in one call is the one-process run.
- */
-export async function dnnRange(ctx: RunContext, test: { samples: Float32Array; labels: Int32Array }, start: number, count: number, chunk = 256,
-  yieldBetween?: () => Promise<void>): Promise<DnnSums> {
-  const { ann, runner, n } = ctx;
-  const zeros = new ZeroCounter(computeNodeIds(ann));
-  runner.resetStats();
-  const predictions = new Int32Array(count);
-  const means = ctx.populations.map(({ id, size }) => ({ id, sums: new ExactSums(size) }));
-  let correct = 0;
-  for (let s0 = 0; s0 < count; s0 += chunk) {
-    const B = Math.min(chunk, count - s0), g0 = start + s0;
-    const acts = runner.run(test.samples.subarray(g0 * n, (g0 + B) * n), B, true);
-    predictions.set(argmax(acts.get(ann.output!)!, B), s0);
-    for (let b = 0; b < B; b++) if (predictions[s0 + b] === test.labels[g0 + b]) correct++;
-    zeros.add(acts);
-    for (const { id, sums } of means) {
-      const a = acts.get(id)!;
-      for (let b = 0; b < B; b++) sums.addRow(a, b * sums.size);
-    }
-    if (yieldBetween) await yieldBetween();
-  }
-  const stats = runner.stats();
-  return { start, count, correct, predictions, zeros: zeros.zeros, all: zeros.all,
-    effectiveMacs: stats ? [...stats.effectiveMacs] : null, means };
-}
-
-/** Raw DNN sums of a range of test samples (see dnnRange). */
-export interface DnnSums {
-  start: number;
-  count: number;
-  correct: number;
-  /** the range's predictions */
-  predictions: Int32Array;
-  zeros: number;
-  all: number;
-  /** [layer id, effective MACs summed over the range's samples] in graph order; null without WASM stats */
-  effectiveMacs: [string, number][] | null;
-  /** per population of the SNN (graph order): the exact per-neuron sums of the DNN activations */
-  means: { id: string; sums: ExactSums }[];
-}
-
-/** Adds DNN sums of consecutive ranges (sorted by start, checked contiguous by the caller) into one. */
-export function mergeDnnSums(parts: DnnSums[]): DnnSums {
-  const first = parts[0];
-  const count = parts.reduce((a, p) => a + p.count, 0);
-  const predictions = new Int32Array(count);
-  const means = first.means.map(({ id, sums }) => ({ id, sums: new ExactSums(sums.size) }));
-  const macs = first.effectiveMacs ? new Map(first.effectiveMacs.map(([id]) => [id, 0])) : null;
-  let correct = 0, zeros = 0, all = 0;
-  for (const p of parts) {
-    predictions.set(p.predictions, p.start - first.start);
-    correct += p.correct; zeros += p.zeros; all += p.all;
-    p.means.forEach((m, i) => means[i].sums.merge(m.sums));
-    if (macs) for (const [id, v] of p.effectiveMacs ?? []) macs.set(id, (macs.get(id) ?? 0) + v);
-  }
-  return { start: first.start, count, correct, predictions, zeros, all, effectiveMacs: macs ? [...macs] : null, means };
 }
 
 

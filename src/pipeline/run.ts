@@ -7,7 +7,7 @@
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, resolveConvertOptions } from "../convert/convert.js";
 import { type CalibrationOptions, convertCalibrated } from "../convert/calibrate/index.js";
-import { type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn } from "../convert/evaluate.js";
+import { type ChunkSums, type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn, finalizeEvaluation } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
@@ -16,7 +16,8 @@ import type { InputCoding } from "../sim/input.js";
 import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { connectionSparsity, parameterBytes } from "./metrics.js";
-import { type RunStatic, dnnRange, finishRun } from "./run-sums.js";
+import { type DnnSums, dnnRange } from "./dnn-sums.js";
+import { type RunStatic, finishRun } from "./run-sums.js";
 import { WASM_MAX_BYTES, planMemory } from "../sim/plan.js";
 import { fitBatch } from "../sim/fit-batch.js";
 import { PROTOCOLS, type ProtocolName, getProtocol, withProtocol } from "../protocol/ostrau.js";
@@ -69,6 +70,13 @@ export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "re
    * evaluation runs in the calling thread.
    */
   parallelEvaluate?: (snn: SnnGraph, samples: Float32Array, labels: Int32Array, count: number, o: EvaluateOptions & { workers?: number }) => Promise<SnnEvaluation>;
+  /**
+   * The test pass — DNN and float SNN on the same ranges of samples — over worker threads (Node:
+   * evaluateRunParallel from src/convert/parallel.ts, which the CLI passes); used instead of
+   * parallelEvaluate for the test set, so that the DNN pass is spread too. Results are identical.
+   */
+  parallelRun?: (ann: AnnGraph, snn: SnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number,
+    o: EvaluateOptions & { workers?: number }) => Promise<{ dnn: DnnSums; chunks: ChunkSums[] }>;
   /** the same for the bit-exact Loihi run (Node: evaluateLoihiParallel) */
   parallelEvaluateLoihi?: LoihiTargetOptions["evaluate"];
   /**
@@ -290,14 +298,25 @@ export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunCont
   return { o, ann, snn, runner, n, populations, evOptions, static: stat };
 }
 
+/** The DNN and the float SNN over the test set: together over worker threads with `parallelRun`, else one after the other. */
+async function testPass(ctx: RunContext, test: TestSet, o: RunOptions): Promise<{ dnn: DnnSums; ev: SnnEvaluation }> {
+  const batches = Math.ceil(test.count / (ctx.evOptions.batch ?? 32));
+  if (o.parallelRun && o.workers !== 1 && batches > 1) {
+    const r = await o.parallelRun(ctx.ann, ctx.snn, ctx.populations, test.samples, test.labels, test.count,
+      { ...ctx.evOptions, workers: o.workers, onProgress: (d, t) => o.onProgress?.("dnn+snn", d, t) });
+    return { dnn: r.dnn, ev: finalizeEvaluation(r.chunks) };
+  }
+  const dnn = await dnnRange(ctx, test, 0, test.count);
+  o.onProgress?.("dnn", test.count, test.count);
+  return { dnn, ev: await evaluateFloatSnn(ctx.snn, test, ctx.evOptions, o) };
+}
+
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
   const ctx = await prepareRun(inp, o);
   o = ctx.o;
-  const dnn = await dnnRange(ctx, inp.test, 0, inp.test.count);
-  o.onProgress?.("dnn", inp.test.count, inp.test.count);
-  const ev = await evaluateFloatSnn(ctx.snn, inp.test, ctx.evOptions, o);
+  const { dnn, ev } = await testPass(ctx, inp.test, o);
   const raster = o.raster ? await spikeRaster(ctx.snn, inp.test.samples, inp.test.labels, inp.test.count, ctx.n, o) : undefined;
   const dnnAccuracy = dnn.correct / dnn.count;
   const targets = new Map<string, TargetReport>();

