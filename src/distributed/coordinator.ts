@@ -3,7 +3,8 @@
  * number of `spikewasm worker` processes, merged here into the report a single process writes.
  *
  * The model, data and options are stored once in Redis under the run's fingerprint (src/distributed/
- * redis.ts); a job holds only the fingerprint and its range. Job ids are the fingerprint and the range,
+ * redis.ts), and beside them the prepared context — the converted network — that workers use instead of
+ * preparing the run again (run-context.ts); a job holds only the fingerprint and its range. Job ids are the fingerprint and the range,
  * so adding a run's jobs again adds nothing (a finished job's part is reused) and a retried job has the
  * same id: each range's part is taken once, and mergeParts checks every sample is counted exactly once.
  * Progress comes from the queue's events; when no job progresses for `timeoutS` seconds the run stops
@@ -15,6 +16,7 @@ import { VERSION } from "../version.js";
 import { checkSplittable, mergeParts, parsePart } from "./part.js";
 import { QueueSession } from "./queue-jobs.js";
 import { parseRedisUrl, storeRunInputs } from "./redis.js";
+import { storeRunContext } from "./run-context.js";
 import { jobRanges, runFingerprint } from "./shard.js";
 import type { RunJobData } from "./worker.js";
 
@@ -35,7 +37,7 @@ export async function runOnQueue(inputs: RunInputs, o: RunOptions, q: QueueRunOp
   const t0 = performance.now();
   const target = parseRedisUrl(q.queue);
   checkSplittable(o, "--queue");
-  // bad input is found here, before any job is queued (workers compute the same context)
+  // bad input is found here, before any job is queued
   const ctx = await prepareRun(inputs, { ...o, onProgress: undefined });
   const batch = ctx.static.options.batch as number;
   const run = runFingerprint(inputs, o);
@@ -44,6 +46,7 @@ export async function runOnQueue(inputs: RunInputs, o: RunOptions, q: QueueRunOp
   const session = await QueueSession.open(target);
   try {
     await storeRunInputs(session.redis, run, inputs, o);
+    await storeRunContext(session.redis, run, ctx); // workers take the converted network rather than preparing the run again
     const jobs = ranges.map((r) => ({ id: `${run.slice(0, 32)}-${r.start}-${r.count}`, name: "range", samples: r.count, what: `samples ${r.start}..${r.start + r.count - 1}`,
       data: { run, spikewasm: VERSION, start: r.start, count: r.count } satisfies RunJobData }));
     const parts = await session.collect(jobs, {

@@ -1,8 +1,8 @@
 /**
  * A queue worker (`spikewasm worker --queue redis://…`): a BullMQ Worker that takes jobs of the run
  * queue — a range of whole batches of one run, or of one candidate of an optimize search
- * (optimize-worker.ts) — and returns their partial results. It loads a run's inputs from Redis once and
- * keeps the converted model for the next jobs of that run. Between batches it
+ * (optimize-worker.ts) — and returns their partial results. It loads a run's inputs and the coordinator's
+ * converted network from Redis once and keeps them for the next jobs of that run. Between batches it
  * yields, so BullMQ renews the job's lock; a worker that dies mid-job stops renewing it and BullMQ's
  * stalled-job check hands the job to another worker (the job id is deterministic, so its result is
  * counted once). SIGTERM / SIGINT: the current job is finished, then the worker exits.
@@ -19,6 +19,7 @@ import type { OptimizeJobData, OptimizePart } from "./optimize-part.js";
 import { optimizeProcessor, recentCache } from "./optimize-worker.js";
 import { type RunPart, evaluatePart } from "./part.js";
 import { QUEUE_NAME, type RedisTarget, connectRedis, loadRunInputs } from "./redis.js";
+import { loadRunContext } from "./run-context.js";
 
 /** What a `run --queue` job carries: the run (its fingerprint, under which the inputs are stored) and the range. */
 export interface RunJobData { kind?: "run"; run: string; spikewasm: string; start: number; count: number }
@@ -44,7 +45,12 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
   const contextFor = (run: string) => runs(run, async () => {
     const stored = await loadRunInputs(connection, run);
     if (!stored) throw new UnrecoverableError(`the inputs of run ${run.slice(0, 12)} are not in Redis at ${target.shown} (expired or deleted): start the run again`);
-    return { ctx: await prepareRun(stored.inputs, stored.options), inputs: stored };
+    // the coordinator's converted network when stored (run-context.ts), else the run prepared here
+    const t0 = performance.now();
+    const taken = await loadRunContext(connection, run, stored.inputs, stored.options);
+    const ctx = taken ?? await prepareRun(stored.inputs, stored.options);
+    log(`spikewasm worker ${process.pid}: run ${run.slice(0, 12)}: ${taken ? "took the coordinator's converted network" : "prepared the run (no stored network)"} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return { ctx, inputs: stored };
   });
   const runRange = async (job: Job<RunJobData, RunPart>): Promise<RunPart> => {
     const d = job.data;

@@ -53,6 +53,9 @@ describe.runIf(required || typeof redis !== "string")("run --queue and spikewasm
     const untimed = (f: string) => JSON.stringify({ ...JSON.parse(readFileSync(f, "utf8")), seconds: 0 }, null, 2);
     expect(untimed(queued)).toBe(untimed(one));
     // the killed job was finished by worker b (unless a had finished it just before the kill)
+    // the workers took the coordinator's converted network instead of preparing the run again
+    expect(b.lines.some((l) => l.includes("took the coordinator's converted network"))).toBe(true);
+    expect([...a.lines, ...b.lines].some((l) => l.includes("prepared the run"))).toBe(false);
     const doneByA = a.lines.some((l) => l.includes(`job ${killedJob}:`) && l.includes("done"));
     if (!doneByA) expect(b.lines.some((l) => l.includes(`job ${killedJob}:`) && l.includes("done"))).toBe(true);
     const shown = [readFileSync(queued, "utf8"), ...err, ...a.lines, ...b.lines].join("\n");
