@@ -55,7 +55,7 @@ export interface TaskRange { start: number; count: number }
  * Contiguous tasks of whole batches over `threads` threads: about `perThread` tasks each (fewer when
  * there are fewer batches), so that a thread that runs slower takes fewer of them.
  */
-export function splitTasks(count: number, batch: number, threads: number, perThread = 4): TaskRange[] {
+export function splitTasks(count: number, batch: number, threads: number, perThread = 16): TaskRange[] {
   const batches = Math.ceil(count / batch);
   const tasks = Math.max(1, Math.min(batches, threads * perThread));
   const out: TaskRange[] = [];

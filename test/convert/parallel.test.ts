@@ -104,7 +104,7 @@ describe("evaluateSnnParallel", () => {
       expectSame(await evaluateSnnParallel(g.graph, g.x, g.labels, COUNT, { ...o, batch, workers: 2 }), await evaluateSnn(g.graph, g.x, g.labels, COUNT, { ...o, batch }));
   }, 30_000);
 
-  it("tasks are whole batches, contiguous, covering every sample once, about four per thread", () => {
+  it("tasks are whole batches, contiguous, covering every sample once, about sixteen per thread", () => {
     for (const [count, batch, threads] of [[37, 8, 2], [10_000, 32, 2], [5, 8, 3], [64, 8, 16], [1, 1, 1]]) {
       const t = splitTasks(count, batch, threads);
       expect(t[0].start).toBe(0);
@@ -114,7 +114,7 @@ describe("evaluateSnnParallel", () => {
         expect(r.count).toBeGreaterThan(0);
       });
       expect(t.at(-1)!.start + t.at(-1)!.count).toBe(count);
-      expect(t.length).toBe(Math.min(Math.ceil(count / batch), threads * 4));
+      expect(t.length).toBe(Math.min(Math.ceil(count / batch), threads * 16));
     }
   });
 
