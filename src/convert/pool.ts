@@ -100,14 +100,26 @@ export async function runTasks<T, R>(tasks: T[], threads: number, workerUrl: URL
   };
   const timer = progress ? setInterval(report, 100) : undefined;
   timer?.unref();
+  // the first failed task stops the others (queued ones are dropped, running ones' threads replaced): its error is the evaluation's
+  const stop = new AbortController();
+  const failed = (o: TaskOutcome<R> & { ok: false }) => {
+    stop.abort();
+    return o.exitCode !== null ? new SpikewasmError(o.message, o.exitCode) : Object.assign(new Error(o.message), { stack: o.stack });
+  };
   try {
-    const outcomes = await Promise.all(tasks.map((t) => piscina.run(t) as Promise<TaskOutcome<R>>));
+    const results = await Promise.all(tasks.map(async (t) => {
+      let o: TaskOutcome<R>;
+      try {
+        o = (await piscina.run(t, { signal: stop.signal })) as TaskOutcome<R>;
+      } catch (e) {
+        stop.abort(); // a thread that died (out of memory, say), or this task aborted after another failed
+        throw e;
+      }
+      if (!o.ok) throw failed(o);
+      return o.result;
+    }));
     report();
-    return outcomes.map((o) => {
-      if (o.ok) return o.result;
-      if (o.exitCode !== null) throw new SpikewasmError(o.message, o.exitCode);
-      throw Object.assign(new Error(o.message), { stack: o.stack });
-    });
+    return results;
   } finally {
     if (timer) clearInterval(timer);
   }

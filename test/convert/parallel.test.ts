@@ -126,6 +126,8 @@ describe("evaluateSnnParallel", () => {
     const err = await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 2, coding: "poisson", rate: -1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpikewasmError);
     expect((err as Error).message).toMatch(/rate must be/);
+    // the failed evaluation's other tasks were stopped; the pool serves the next evaluation as before
+    expectSame(await evaluateSnnParallel(graph, x, labels, COUNT, { ...o, workers: 2 }), await evaluateSnn(graph, x, labels, COUNT, o));
   }, 30_000);
 });
 
