@@ -65,6 +65,8 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
   const input = ann.nodes.find((n) => n.kind === "input")!;
   const pre = input.kind === "input" ? input.preprocess : undefined;
   const macs = new Map<string, number>();
+  // the [C, H, W] permutations of the input and of every population, computed once (not per chunk)
+  const perms = { input: chwPermutation(plan.input.shape), pops: plan.pops.map((p) => chwPermutation(p.memShape)) };
   let samples = 0;
   return {
     stats: () => ({ effectiveMacs: new Map(macs), samples }),
@@ -73,60 +75,84 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
       samples = 0;
     },
     run(x: Float32Array, count: number, all: boolean): Activations {
+      const outId = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
+      // the nodes kept: all of them, or the output (through flattens, which share their input's [C, H, W] data)
+      const kept = new Set(all ? ann.nodes.map((n) => n.id) : [outId]);
+      for (let i = ann.nodes.length - 1; i >= 0; i--) {
+        const n = ann.nodes[i];
+        if (n.kind === "flatten" && kept.has(n.id)) kept.add(n.input);
+      }
       const out: Activations = new Map();
+      if (kept.has(plan.input.id)) out.set(plan.input.id, new Float32Array(count * plan.input.n));
+      for (const p of plan.pops) if (kept.has(p.id)) out.set(p.id, new Float32Array(count * p.n));
       for (let s0 = 0; s0 < count; s0 += plan.batch) {
         const B = Math.min(plan.batch, count - s0);
-        const chunk = forwardChunk(plan, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs);
+        forwardChunk(plan, perms, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs, out, s0);
         samples += B;
-        for (const n of ann.nodes) if (n.kind === "flatten") chunk.set(n.id, chunk.get(n.input)!); // same [C, H, W]-order data
-        for (const [id, a] of chunk) {
-          if (!all && id !== (ann.output ?? ann.nodes[ann.nodes.length - 1].id)) continue;
-          let dst = out.get(id);
-          if (!dst) out.set(id, (dst = new Float32Array(count * (a.length / B))));
-          dst.set(a, s0 * (a.length / B));
-        }
       }
+      for (const n of ann.nodes) if (n.kind === "flatten" && kept.has(n.id)) out.set(n.id, out.get(n.input)!); // same [C, H, W]-order data
+      if (!all) for (const id of [...out.keys()]) if (id !== outId) out.delete(id);
       return out;
     },
   };
 }
 
+/**
+ * One chunk of B <= plan.batch samples through the network; the activations of the nodes in `out` are
+ * written, in [C, H, W] order, at sample s0 of their arrays.
+ */
 function forwardChunk(
-  plan: MemoryPlan, k: Awaited<ReturnType<typeof createWasmKernels>>, F: Float32Array, x: Float32Array, B: number,
-  acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined, macs: Map<string, number>,
-): Activations {
+  plan: MemoryPlan, perms: { input: Int32Array | null; pops: (Int32Array | null)[] }, k: Awaited<ReturnType<typeof createWasmKernels>>, F: Float32Array,
+  x: Float32Array, B: number, acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined, macs: Map<string, number>,
+  out: Activations, s0: number,
+): void {
   const inp = plan.input;
   // permutation tables rather than chwIndexOfMem's closure: the closure's % and / per element were
   // 7 % of a `run` profile (bench/RESULTS.md, issue 16)
-  const toChw = chwPermutation(inp.shape);
+  const toChw = perms.input;
   const hw = inp.shape.length === 3 ? inp.shape[1] * inp.shape[2] : inp.n;
-  const res: Activations = new Map();
-  const inVals = new Float32Array(B * inp.n);
+  const inVals = out.get(inp.id)?.subarray(s0 * inp.n, (s0 + B) * inp.n);
   for (let b = 0; b < B; b++)
     for (let m = 0; m < inp.n; m++) {
       const i = toChw ? toChw[m] : m, v = x[b * inp.n + i];
       const c = Math.floor(i / hw);
       const y = pre ? v * pre.scale[c] + pre.shift[c] : v;
       F[(inp.values >> 2) + b * inp.n + m] = y;
-      inVals[b * inp.n + i] = y;
+      if (inVals) inVals[b * inp.n + i] = y;
     }
-  res.set(inp.id, inVals);
-  for (const p of plan.pops) {
+  plan.pops.forEach((p, pi) => {
     const acc = p.acc >> 2, len = B * p.n;
     F.fill(0, acc, acc + len);
     for (const s of p.sources) {
       const src = s.from === -1 ? inp.values : plan.pops[s.from].v;
       macs.set(p.id, (macs.get(p.id) ?? 0) + accumulateValues(k, s, src, B, p.acc));
     }
-    const a = acts.get(p.id)!;
-    const v = p.v >> 2, bias = p.bias >> 2;
-    for (let b = 0; b < B; b++)
-      for (let j = 0; j < p.n; j++) F[v + b * p.n + j] = activate(a, F[acc + b * p.n + j] + (p.bias ? F[bias + j] : 0));
-    const toC = chwPermutation(p.memShape);
-    const y = new Float32Array(len);
-    if (!toC) y.set(F.subarray(v, v + len));
-    else for (let b = 0; b < B; b++) for (let m = 0; m < p.n; m++) y[b * p.n + toC[m]] = F[v + b * p.n + m];
-    res.set(p.id, y);
+    activateInto(F, p.v >> 2, acc, p.bias ? p.bias >> 2 : -1, B, p.n, acts.get(p.id)!);
+    const dst = out.get(p.id)?.subarray(s0 * p.n, s0 * p.n + len);
+    if (!dst) return;
+    const toC = perms.pops[pi], v = p.v >> 2;
+    if (!toC) dst.set(F.subarray(v, v + len));
+    else toChwOrder(F.subarray(v, v + len), dst, toC, B, p.n);
+  });
+}
+
+/**
+ * v[b][j] = activation(acc[b][j] + bias[j]) (bias 0 without one: the same float operations as before,
+ * + 0 included), one loop per activation kind rather than a call per element.
+ */
+function activateInto(F: Float32Array, v: number, acc: number, bias: number, B: number, n: number, a: Activation): void {
+  for (let b = 0; b < B; b++) {
+    const o = b * n;
+    if (a === "relu") for (let j = 0; j < n; j++) { const t = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0); F[v + o + j] = t > 0 ? t : 0; }
+    else if (a === "none") for (let j = 0; j < n; j++) F[v + o + j] = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0);
+    else for (let j = 0; j < n; j++) F[v + o + j] = activate(a, F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0));
   }
-  return res;
+}
+
+/** y[b][toC[m]] = mem[b][m]: a batch of channels-last values in [C, H, W] order. */
+function toChwOrder(mem: Float32Array, y: Float32Array, toC: Int32Array, B: number, n: number): void {
+  for (let b = 0; b < B; b++) {
+    const o = b * n;
+    for (let m = 0; m < n; m++) y[o + toC[m]] = mem[o + m];
+  }
 }
