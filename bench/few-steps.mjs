@@ -6,7 +6,7 @@
  * (λ, bias correction, tune) uses MNIST training images only (the CLI's default), never the test set.
  *
  *   npm run build && node bench/few-steps.mjs --out bench/few-steps [--limit 2000] [--T 8,16,32,64]
- *     [--configs default,vhalf,mse,bc,membrane,ltb,ltbhalf,tune,tunesimple] [--tune-samples N] [--data-dir DIR] MODEL.onnx ...
+ *     [--configs default,vhalf,mse,bc,membrane,ltb,ltbhalf,tune,tunesimple] [--tune-samples N] [--workers N] [--cli dist/cli.js] [--data-dir DIR] MODEL.onnx ...
  *
  * ltb: --norm ltb (local threshold balancing); tunesimple: --tune with agreement ties going to the simpler
  * setting (the rule before the secondary score), against tune's default output-KL tie-break.
@@ -47,6 +47,9 @@ const Ts = opt("--T", "8,16,32,64").split(",").map(Number);
 const configs = opt("--configs", Object.keys(CONFIGS).join(",")).split(",");
 const dataDir = opt("--data-dir", undefined);
 const tuneSamples = opt("--tune-samples", undefined);
+const workers = opt("--workers", undefined);
+const cli = opt("--cli", "dist/cli.js");
+if (workers !== undefined && !(Number.isInteger(Number(workers)) && Number(workers) >= 1)) { console.error(`--workers: expected an integer >= 1, got ${workers}`); process.exit(2); }
 const gz = (f) => (existsSync(join(dataDir, f)) ? join(dataDir, f) : join(dataDir, `${f}.gz`));
 const dataArgs = dataDir
   ? ["--data", gz("t10k-images-idx3-ubyte"), "--labels", gz("t10k-labels-idx1-ubyte"), "--calibration", gz("train-images-idx3-ubyte")] : [];
@@ -67,7 +70,7 @@ for (const model of models) {
       const file = join(out, `${name}-T${T}-${c}.json`);
       if (!existsSync(file)) {
         const t0 = Date.now();
-        execFileSync("node", ["dist/cli.js", "run", model, ...dataArgs, "--limit", limit, "-T", String(T), ...CONFIGS[c], ...(tuneSamples && CONFIGS[c].includes("--tune") ? ["--tune-samples", tuneSamples] : []), "--json", file], { stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("node", [cli, "run", model, ...dataArgs, "--limit", limit, "-T", String(T), ...CONFIGS[c], ...(tuneSamples && CONFIGS[c].includes("--tune") ? ["--tune-samples", tuneSamples] : []), ...(workers ? ["--workers", workers] : []), "--json", file], { stdio: ["ignore", "ignore", "inherit"] });
         console.error(`${name} T=${T} ${c}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
       const r = JSON.parse(readFileSync(file, "utf8"));

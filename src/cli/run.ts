@@ -74,7 +74,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     biasCorrectionSamples: o.biasCorrectionSamples as number | undefined, tune: o.tune as boolean | undefined, tuneSamples: o.tuneSamples as number | undefined,
     tuneTieBreak: o.tuneTieBreak === undefined ? undefined : ({ "output-kl": "outputKl", "output-mse": "outputMse", simpler: "simpler" } as const)[o.tuneTieBreak as "simpler"],
     ltbIterations: o.ltbIterations as number | undefined,
-    maxPool: o.maxPool as "gate" | "avg",
+    maxPool: o.maxPool as "gate" | "avg", avgPool: o.avgPool as "relay" | "fold",
     protocol: o.protocol as "ostrau" | undefined, pause: given("pause", o.pause as number | undefined), neuron: given("neuron", o.neuron as "if" | undefined),
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: targetList(o), cpuWatts: o.cpuWatts as number | undefined,
@@ -166,6 +166,7 @@ export function registerRun(program: Command): void {
     .option("--synapse-tau <steps>", "synaptic smoothing time constant (0: none)", num("--synapse-tau", 0), 0)
     .addOption(new Option("--bias <b>", "biases: scale with the normalisation (constant current) or drop").choices(["scale", "drop"]).default("scale"))
     .addOption(new Option("--max-pool <m>", "max pooling in the SNN: gate (exact in rate) or avg (replaced by average pooling, e.g. for Loihi)").choices(["gate", "avg"]).default("gate"))
+    .addOption(new Option("--avg-pool <m>", "average pooling in the SNN: relay (IF neurons re-spiking the average) or fold (into the conv/dense layer reading it, where exact: one quantisation less, more synaptic events)").choices(["relay", "fold"]).default("relay"))
     .addOption(new Option("--layout <l>", "image layout of the data files").choices(["auto", "NHW", "NHWC", "NCHW"]).default("auto"))
     .option("--scale <x>", "multiply raw values (default 1/255 for uint8)", num("--scale", 0))
     .option("--mean <m>", "subtract per channel (comma list)")

@@ -38,6 +38,7 @@ import { type AnnGraph, type AnnNode, annShapes } from "../ir/ann.js";
 import type { CondExpParams, NeuronParams, Shape, SnnGraph, SnnNode } from "../ir/graph.js";
 import { condExpNeuron, shapeSize } from "../ir/graph.js";
 import { SNABSUITE_IF_COND_EXP } from "../reference/cond.js";
+import { foldAvgPools } from "./fold-pool.js";
 import { mseLambda } from "./calibrate/threshold.js";
 
 /** Conversion options; every field has the documented default. */
@@ -85,6 +86,12 @@ export interface ConvertOptions {
    * accuracy shows its cost
    */
   maxPool?: "gate" | "avg";
+  /**
+   * average pooling: "relay" (default) — a population of IF neurons (threshold 1) re-spiking the averaged
+   * spikes; "fold" — folded into the conv/dense layer that reads it where exact (./fold-pool.ts): one
+   * quantisation stage less, more synaptic events
+   */
+  avgPool?: "relay" | "fold";
 }
 
 /** Conversion options with defaults filled; maxWeight only with "weight" normalisation, cond only with neuron "cond_exp". */
@@ -106,8 +113,9 @@ export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOp
     normalization: o.normalization ?? "percentile", percentile: o.percentile ?? 99.9, granularity: o.granularity ?? "layer",
     reset: o.reset ?? "subtract", vInit: o.vInit ?? "zero", outputSpiking: o.outputSpiking ?? true,
     rateScale: o.rateScale ?? 1, synapseTau: o.synapseTau ?? 0, bias: o.bias ?? "scale",
-    neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false, maxPool: o.maxPool ?? "gate",
+    neuron: o.neuron ?? "if", biasFree: o.biasFree ?? false, maxPool: o.maxPool ?? "gate", avgPool: o.avgPool ?? "relay",
   };
+  if (r.avgPool !== "relay" && r.avgPool !== "fold") throw new SpikewasmError(`avgPool must be "relay" or "fold", got ${JSON.stringify(r.avgPool)}`);
   if (r.maxPool !== "gate" && r.maxPool !== "avg") throw new SpikewasmError(`maxPool must be "gate" or "avg", got ${JSON.stringify(r.maxPool)}`);
   if (!["percentile", "max", "weight", "mse", "ltb"].includes(r.normalization))
     throw new SpikewasmError(`normalization must be "percentile", "max", "weight", "mse" or "ltb", got ${JSON.stringify(r.normalization)}`);
@@ -197,8 +205,10 @@ function lambdaOf(acts: Float32Array, shape: Shape, B: number, o: ResolvedConver
  * Converts an ANN to an SNN using calibration activations (from inferAnn on `count` calibration samples).
  * Unsupported structures (non-ReLU activations on hidden layers) are all listed in one error.
  */
-export function convertAnn(ann: AnnGraph, acts: Activations, count: number, options: ConvertOptions = {}): { snn: SnnGraph; report: ConversionReport } {
+export function convertAnn(annIn: AnnGraph, acts: Activations, count: number, options: ConvertOptions = {}): { snn: SnnGraph; report: ConversionReport } {
   const o = resolveConvertOptions(options);
+  const fold = o.avgPool === "fold" && o.neuron === "if" ? foldAvgPools(annIn) : null;
+  const ann = fold ? fold.ann : annIn;
   const shapes = annShapes(ann);
   const output = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
   const problems: string[] = [];
@@ -222,6 +232,7 @@ export function convertAnn(ann: AnnGraph, acts: Activations, count: number, opti
   const syn = o.synapseTau > 0 ? Math.exp(-1 / o.synapseTau) : 0;
   const nodes: SnnNode[] = [];
   const report: ConversionReport = { lambdas: [], options: o, notes: [] };
+  if (o.avgPool === "fold") report.notes.push(fold ? `average pooling folded into the next layer: ${fold.folded.join(", ") || "none"}${fold.kept.map((k) => `; '${k.id}' kept as a relay (${k.reason})`).join("")}` : `average pooling not folded: neuron "${o.neuron}" converts dense and conv2d layers only`);
   const global = o.normalization === "weight" ? globalWeightScale(ann, o.maxWeight!) : null;
   if (global) report.weightScale = global;
   const neuron = (id: string, threshold: number): NeuronParams => o.cond ? condExpNeuron(o.cond, o.cond.dt, o.cond.accumulate) : ({
