@@ -79,7 +79,7 @@ for (const model of models) {
       if (r.calibration?.tune) {
         const t = r.calibration.techniques;
         row.chosen[T] = [t.normalization, t.granularity === "channel" ? "ch" : null, t.vInit === "half" ? "θ/2" : null, t.biasCorrection ? "bc" : null,
-          t.readout === "membrane" ? "mem" : null, t.readoutDelay ? `d${t.readoutDelay}` : null].filter(Boolean).join("+");
+          t.readout === "membrane" ? "mem" : null, t.avgPool === "fold" ? "fold" : null, t.readoutDelay ? `d${t.readoutDelay}` : null].filter(Boolean).join("+");
       }
     }
     rows.push(row);

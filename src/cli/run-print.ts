@@ -9,7 +9,7 @@ export function printRun(r: RunReport, samples: number): void {
   const c = r.calibration, t = c.techniques;
   console.log(`${c.tune ? `tuned for T = ${r.options.timesteps} on ${c.tune.samples} calibration images (agreement with the DNN ${pct(c.tune.chosen.agreement)}${c.tune.baseline ? `, defaults ${pct(c.tune.baseline.agreement)}` : ""}` +
     `${c.tune.tieBreak !== "simpler" && c.tune.chosen.outputKl !== null ? `; ties by output ${c.tune.tieBreak === "outputKl" ? "KL" : "MSE"} error, chosen ${c.tune.chosen[c.tune.tieBreak]!.toPrecision(3)}` : ""}; no labels): ` : "techniques: "}` +
-    `norm ${t.normalization}, ${t.granularity}-wise, v-init ${t.vInit}, bias correction ${t.biasCorrection ? "on" : "off"}, readout ${t.readout}, delay ${t.readoutDelay}${c.notes.length ? `; ${c.notes.join("; ")}` : ""}`);
+    `norm ${t.normalization}, ${t.granularity}-wise, v-init ${t.vInit}, bias correction ${t.biasCorrection ? "on" : "off"}, readout ${t.readout}, delay ${t.readoutDelay}${t.avgPool === "fold" ? ", avg pooling folded" : ""}${c.notes.length ? `; ${c.notes.join("; ")}` : ""}`);
   console.log(`${"layer".padEnd(14)}${"kind".padEnd(8)}${"neurons".padStart(9)}${"spikes/inf".padStart(12)}${"synops/inf".padStart(13)}${"rate".padStart(8)}${"corr".padStart(7)}  flags`);
   for (const l of r.snn.layers)
     console.log(`${layerRow(l)}${(l.correlation === null ? "–" : l.correlation.toFixed(3)).padStart(7)}  ${l.flags.join("; ")}`);

@@ -132,7 +132,7 @@ describe("on the bundled 784-100-100-10 MLP with MNIST training images (no test 
     const evaluate = (g: SnnGraph, x: Float32Array, y: Int32Array, c: number, o: Parameters<typeof evaluateSnn>[4]) => evaluateSnn(g, x, y, c, o);
     const tuned = await convertCalibrated(ann, acts, cal, { timesteps: T, tune: true, tuneSamples: 200, biasCorrectionSamples: 200 }, evaluate);
     const t = tuned.report.tune!;
-    expect(t.candidates.length).toBe(tuneSpace().length + 1); // delay 1 (< T/2)
+    expect(t.candidates.length).toBe(tuneSpace([{ knob: "avgPool", value: "fold", reason: "" }]).length + 1); // delay 1 (< T/2); an MLP: nothing to fold
     expect(t.baseline).not.toBeNull();
     expect(t.chosen.agreement).toBeGreaterThan(t.baseline!.agreement);
     expect(t.chosen.agreement).toBe(Math.max(...t.candidates.map((c) => c.agreement)));
@@ -149,7 +149,7 @@ describe("on the bundled 784-100-100-10 MLP with MNIST training images (no test 
       timesteps: 4, tune: true, tuneExclude: [{ knob: "vInit", value: "half", reason: "test target" }], tuneReadoutDelay: false,
     }, evaluate);
     expect(r.report.tune!.candidates.every((c) => c.vInit === "zero" && c.readoutDelay === 0)).toBe(true);
-    expect(r.report.tune!.candidates).toHaveLength(tuneSpace([{ knob: "vInit", value: "half", reason: "" }]).length);
+    expect(r.report.tune!.candidates).toHaveLength(tuneSpace([{ knob: "vInit", value: "half", reason: "" }, { knob: "avgPool", value: "fold", reason: "" }]).length);
     expect(r.report.notes.join(" ")).toMatch(/vInit half not searched: test target/);
     expect(r.report.notes.join(" ")).toMatch(/tune scores candidates on 60 calibration images/);
   });

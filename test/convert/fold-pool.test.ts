@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { inferAnn } from "../../src/ann/infer.js";
+import { convertCalibrated } from "../../src/convert/calibrate/index.js";
+import { tuneSpace } from "../../src/convert/calibrate/tune.js";
 import { convertAnn, resolveConvertOptions } from "../../src/convert/convert.js";
 import { evaluateSnn } from "../../src/convert/evaluate.js";
 import { foldAvgPools } from "../../src/convert/fold-pool.js";
@@ -91,6 +93,20 @@ describe("convertAnn avgPool fold", () => {
     expect(fold.report.notes.join()).toMatch(/average pooling folded into the next layer: p1, p2/);
     expect(fold.report.options.avgPool).toBe("fold");
     expect(fold.acc).toBeGreaterThanOrEqual(relay.acc);
+  });
+
+  it("--tune searches folding on a model whose pools fold, and reports the choice", async () => {
+    const ann = net(11);
+    const N = 40, x = arr(N * 144, rng(9), 2).map(Math.abs);
+    const acts = inferAnn(ann, x, N);
+    const r = await convertCalibrated(ann, acts, { samples: x, count: N, source: "test" }, { timesteps: 4, tune: true, tuneSamples: N, biasCorrectionSamples: 20, tuneReadoutDelay: false },
+      (g, xs, y, c, o) => evaluateSnn(g, xs, y, c, o));
+    const t = r.report.tune!;
+    expect(t.excluded).toEqual([]);
+    expect(t.candidates).toHaveLength(tuneSpace().length);
+    expect(t.candidates.filter((c) => c.avgPool === "fold")).toHaveLength(tuneSpace().length / 2);
+    expect(r.report.techniques.avgPool).toBe(t.chosen.avgPool);
+    expect(r.snn.nodes.some((n) => n.kind === "pool")).toBe(t.chosen.avgPool === "relay");
   });
 
   it("refuses an unknown value, naming it", () => {

@@ -7,6 +7,7 @@
  *   biasCorrection        layer-by-layer bias correction (Li et al. 2021 light calibration; ./bias.ts)
  *   vInit "half"          θ/2 initial potential (Bu et al., AAAI 2022; a conversion option)
  *   readout / readoutDelay  membrane readout (non-spiking output) and delayed readout (src/convert/evaluate.ts)
+ *   avgPool "fold"        average pooling folded into the layer reading it (src/convert/fold-pool.ts)
  *   tune                  the best combination for T by agreement with the DNN's predictions, ties broken
  *                         by the output KL error on the same images (./tune.ts)
  * convertCalibrated is what `run` calls instead of convertAnn: the plain conversion plus these.
@@ -19,6 +20,7 @@ import type { SnnGraph } from "../../ir/graph.js";
 import type { InputCoding } from "../../sim/input.js";
 import { type ConversionReport, type ConvertOptions, convertAnn, resolveConvertOptions } from "../convert.js";
 import type { EvaluateOptions, Readout, SnnEvaluation } from "../evaluate.js";
+import { foldAvgPools } from "../fold-pool.js";
 import { type BiasCorrectionLayer, correctBiases } from "./bias.js";
 import { LTB_DEFAULTS, type LtbLayer, type LtbResult, ltbThresholds } from "./ltb.js";
 import { type TieBreak, type TuneExclusion, type TuneResult, type TuneScore, type TuneSetting, tuneDelays, tuneSearch } from "./tune.js";
@@ -71,7 +73,7 @@ export type EvaluateFn = (snn: SnnGraph, samples: Float32Array, labels: Int32Arr
 /** The report's `calibration` block: which techniques ran, on what, and what the search chose. */
 export interface CalibrationReport {
   /** every technique as used for the run (after --tune, the chosen ones) */
-  techniques: { normalization: string; granularity: string; vInit: string; biasCorrection: boolean; readout: Readout; readoutDelay: number };
+  techniques: { normalization: string; granularity: string; vInit: string; biasCorrection: boolean; readout: Readout; readoutDelay: number; avgPool: "relay" | "fold" };
   /** where the calibration data came from; the test set is never used */
   data: string;
   biasCorrection?: { samples: number; layers: BiasCorrectionLayer[] };
@@ -132,7 +134,7 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
   const tuneImages = cal.samples.subarray(0, N * nIn);
   // graphs share everything but the readout delay: build once per setting without delay
   const cache = new Map<string, Promise<Awaited<ReturnType<typeof build>>>>();
-  const graphKey = (s: TuneSetting) => `${s.normalization}/${s.granularity}/${s.vInit}/${s.biasCorrection}`;
+  const graphKey = (s: TuneSetting) => `${s.normalization}/${s.granularity}/${s.vInit}/${s.biasCorrection}/${s.avgPool}`;
   const graph = (s: TuneSetting) => {
     const key = graphKey(s);
     if (!cache.has(key)) cache.set(key, build(ann, acts, cal, o, { ...s, readout: "count" }, bcSamples, ltb));
@@ -158,7 +160,9 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
     return out;
   };
   const tieBreak = o.tuneTieBreak ?? "outputKl";
-  const result = await tuneSearch(o.timesteps, o.tuneExclude ?? [], score, o.tuneReadoutDelay === false ? [] : tuneDelays(o.timesteps), (_, done, total) => o.onProgress?.("tune", done, total), tieBreak);
+  // folding average pooling is searched only where some pool folds exactly (./fold-pool.ts)
+  const noFold: TuneExclusion[] = foldAvgPools(ann).folded.length ? [] : [{ knob: "avgPool", value: "fold", reason: "no average pooling of the model folds into the layer reading it" }];
+  const result = await tuneSearch(o.timesteps, [...(o.tuneExclude ?? []), ...noFold], score, o.tuneReadoutDelay === false ? [] : tuneDelays(o.timesteps), (_, done, total) => o.onProgress?.("tune", done, total), tieBreak);
   if (noOutputs && tieBreak !== "simpler") notes.push("tune: the evaluator gave no output values, so no secondary score: agreement ties went to the simpler setting");
   const chosen = result.chosen;
   const g = await graph(chosen);
@@ -208,18 +212,19 @@ function settingOf(o: CalibrationOptions): TuneSetting {
   return {
     normalization: o.normalization === "mse" || o.normalization === "ltb" ? o.normalization : "percentile", granularity: o.granularity ?? "layer", vInit: o.vInit ?? "zero",
     biasCorrection: o.biasCorrection ?? false, readout: o.readout === "membrane" ? "membrane" : "count", readoutDelay: o.readoutDelay ?? 0,
+    avgPool: o.avgPool ?? "relay",
   };
 }
 
 function techniquesOf(o: CalibrationOptions, s: TuneSetting): CalibrationReport["techniques"] {
   return { normalization: o.tune ? s.normalization : (o.normalization ?? "percentile"), granularity: s.granularity, vInit: s.vInit,
-    biasCorrection: s.biasCorrection, readout: o.tune ? s.readout : (o.readout ?? "count"), readoutDelay: s.readoutDelay };
+    biasCorrection: s.biasCorrection, readout: o.tune ? s.readout : (o.readout ?? "count"), readoutDelay: s.readoutDelay, avgPool: s.avgPool };
 }
 
 /** One setting's SNN: converted, bias-corrected if asked; the output's bias before correction kept for membrane readout. */
 async function build(ann: AnnGraph, acts: Activations, cal: CalibrationSet, o: CalibrationOptions, s: TuneSetting, bcSamples: number, ltb: (g: "layer" | "channel") => LtbResult) {
   const co = resolveConvertOptions({
-    ...o, normalization: s.normalization !== "percentile" ? s.normalization : o.normalization === "mse" || o.normalization === "ltb" ? "percentile" : o.normalization, granularity: s.granularity, vInit: s.vInit,
+    ...o, normalization: s.normalization !== "percentile" ? s.normalization : o.normalization === "mse" || o.normalization === "ltb" ? "percentile" : o.normalization, granularity: s.granularity, vInit: s.vInit, avgPool: s.avgPool,
     outputSpiking: o.tune ? true : (o.outputSpiking ?? true),
   });
   const { snn, report: conversion } = convertAnn(ann, acts, cal.count, { ...co, ...(s.normalization === "ltb" ? { thresholds: ltb(s.granularity).thresholds } : {}) });

@@ -18,6 +18,8 @@
  *   vInit          zero | half (θ/2 initial potential, Bu et al., AAAI 2022)
  *   biasCorrection off | on (Li et al. 2021 light calibration, ./bias.ts)
  *   readout        count | membrane (non-spiking output layer)
+ *   avgPool        relay | fold (average pooling folded into the layer reading it, src/convert/fold-pool.ts;
+ *                  left out of the space, and the report says so, when no average pool of the model folds)
  * then, for the best of those, the readout delay D ∈ {1, 2, 4, 8} (D < T/2; src/convert/evaluate.ts).
  * Candidates are ordered by how many techniques they switch on (the run's defaults first), and a
  * candidate replaces the best so far with strictly higher agreement, or with equal agreement and a strictly
@@ -35,6 +37,7 @@ export interface TuneSetting {
   vInit: "zero" | "half";
   biasCorrection: boolean;
   readout: "count" | "membrane";
+  avgPool: "relay" | "fold";
   readoutDelay: number;
 }
 
@@ -86,6 +89,7 @@ const SPACE: { [K in keyof Omit<TuneSetting, "readoutDelay">]: TuneSetting[K][] 
   vInit: ["zero", "half"],
   biasCorrection: [false, true],
   readout: ["count", "membrane"],
+  avgPool: ["relay", "fold"],
 };
 
 /** The readout delays tried on the best setting, for T steps. */
@@ -102,7 +106,8 @@ export function tuneSpace(exclude: TuneExclusion[] = []): TuneSetting[] {
       for (const vInit of SPACE.vInit.filter((v) => allowed("vInit", v)))
         for (const biasCorrection of SPACE.biasCorrection.filter((v) => allowed("biasCorrection", v)))
           for (const readout of SPACE.readout.filter((v) => allowed("readout", v)))
-            out.push({ normalization, granularity, vInit, biasCorrection, readout, readoutDelay: 0 });
+            for (const avgPool of SPACE.avgPool.filter((v) => allowed("avgPool", v)))
+              out.push({ normalization, granularity, vInit, biasCorrection, readout, avgPool, readoutDelay: 0 });
   if (out.length === 0) throw new SpikewasmError("tune: every setting is excluded; nothing to search");
   return out.map((s, i) => ({ s, i, c: complexity(s) })).sort((a, b) => a.c - b.c || a.i - b.i).map((x) => x.s);
 }
@@ -110,7 +115,7 @@ export function tuneSpace(exclude: TuneExclusion[] = []): TuneSetting[] {
 /** Number of techniques a setting switches on. */
 export function complexity(s: TuneSetting): number {
   return Number(s.normalization !== "percentile") + Number(s.granularity !== "layer") + Number(s.vInit !== "zero") +
-    Number(s.biasCorrection) + Number(s.readout !== "count") + Number(s.readoutDelay > 0);
+    Number(s.biasCorrection) + Number(s.readout !== "count") + Number(s.avgPool !== "relay") + Number(s.readoutDelay > 0);
 }
 
 /**
