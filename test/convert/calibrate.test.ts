@@ -194,6 +194,9 @@ describe("CLI", () => {
     expect(r.options).toMatchObject({ readout: t.chosen.readout, readoutDelay: t.chosen.readoutDelay, vInit: t.chosen.vInit });
     const loihi = r.targets.find((x: { name: string }) => x.name === "loihi");
     expect(loihi.feasible).toBe(true); // θ/2 and a membrane output quantise (before: refused)
+    // folding the CNN's average pools (fc1: 4 × 1568 inputs) would overrun a Loihi core's input axons: not searched, and said so
+    expect(t.chosen.avgPool).toBe("relay");
+    expect(r.calibration.notes.join(" ")).toMatch(/avgPool fold not searched: the run targets loihi/);
     if (t.chosen.vInit === "half") expect(loihi.quantization.notes.join(" ")).toMatch(/initial voltage/);
   }, 120_000);
 

@@ -49,6 +49,11 @@ export interface CalibrationOptions extends ConvertOptions {
   ltbIterations?: number;
   /** knob values the search leaves out (a target that cannot take them), with the reason */
   tuneExclude?: TuneExclusion[];
+  /**
+   * the run's hardware targets (src/pipeline/targets.ts): with a neuromorphic one (anything but the DNN
+   * targets cpu and ncs2) the search leaves folding average pooling out, and the report says why
+   */
+  targets?: string[];
   /** false: the search tries no readout delay (a target whose readout already waits for the pipeline); default true */
   tuneReadoutDelay?: boolean;
   /** pause steps of the run (the techniques need a run without a pause) */
@@ -161,7 +166,11 @@ export async function convertCalibrated(ann: AnnGraph, acts: Activations, cal: C
   };
   const tieBreak = o.tuneTieBreak ?? "outputKl";
   // folding average pooling is searched only where some pool folds exactly (./fold-pool.ts)
-  const noFold: TuneExclusion[] = foldAvgPools(ann).folded.length ? [] : [{ knob: "avgPool", value: "fold", reason: "no average pooling of the model folds into the layer reading it" }];
+  // (and not for a neuromorphic target: a folded layer has k² times the fan-in, e.g. more input axons per
+  // neuron than a Loihi core has, and k² times the synaptic events)
+  const chips = (o.targets ?? []).filter((t) => t !== "cpu" && t !== "ncs2");
+  const noFold: TuneExclusion[] = !foldAvgPools(ann).folded.length ? [{ knob: "avgPool", value: "fold", reason: "no average pooling of the model folds into the layer reading it" }]
+    : chips.length ? [{ knob: "avgPool", value: "fold", reason: `the run targets ${chips.join(", ")}: folding multiplies the reading layer's fan-in and synaptic events by the pool's window` }] : [];
   const result = await tuneSearch(o.timesteps, [...(o.tuneExclude ?? []), ...noFold], score, o.tuneReadoutDelay === false ? [] : tuneDelays(o.timesteps), (_, done, total) => o.onProgress?.("tune", done, total), tieBreak);
   if (noOutputs && tieBreak !== "simpler") notes.push("tune: the evaluator gave no output values, so no secondary score: agreement ties went to the simpler setting");
   const chosen = result.chosen;
