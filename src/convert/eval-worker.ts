@@ -18,6 +18,7 @@ import { type DnnSums, dnnRange } from "../pipeline/dnn-sums.js";
 import { Simulator } from "../sim/simulator.js";
 import { type ChunkOptions, type ChunkSums, evaluateChunk } from "./evaluate.js";
 import type { TaskOutcome, TaskRange } from "./pool.js";
+import { CANCELLED_SLOT, DONE_SLOT } from "./pool-slots.js";
 
 /** What every task carries: its evaluation's key, the shared samples and labels of the whole set, its range, a shared progress counter. */
 interface TaskBase {
@@ -27,7 +28,7 @@ interface TaskBase {
   range: TaskRange;
   /** samples in the whole evaluation (the simulator's batch is min(batch, total), as in one thread) */
   total: number;
-  /** shared count of the evaluation's finished samples (Atomics) */
+  /** shared by the evaluation's tasks (Atomics): [DONE_SLOT] finished samples, [CANCELLED_SLOT] 1 once another task failed */
   progress: Int32Array;
 }
 
@@ -42,6 +43,15 @@ export type DnnSumsMessage = Omit<DnnSums, "means"> & { means: { id: string; par
 
 /** What a task returns. */
 export type PoolResult = ChunkSums | LoihiEvaluation | { dnn: DnnSumsMessage; snn: ChunkSums };
+
+/** Thrown between batches once the evaluation is cancelled (another of its tasks failed). */
+class Cancelled extends Error {}
+
+/** Adds finished samples to the evaluation's count; stops the task if the evaluation was cancelled meanwhile. */
+function done(t: TaskBase, samples: number): void {
+  Atomics.add(t.progress, DONE_SLOT, samples);
+  if (Atomics.load(t.progress, CANCELLED_SLOT)) throw new Cancelled("cancelled: another task of this evaluation failed");
+}
 
 let kept: { key: string; sim?: Simulator; runner?: AnnRunner; engine?: LoihiEngine } = { key: "" };
 
@@ -60,11 +70,12 @@ async function snnRange(t: PoolTask & { graph: SnnGraph; options: Omit<ChunkOpti
   const { start, count } = t.range;
   let reported = 0;
   return evaluateChunk(t.graph, t.samples.subarray(start * n, (start + count) * n), t.labels.subarray(start, start + count), count,
-    { ...t.options, sampleOffset: (t.options.sampleOffset ?? 0) + start, onProgress: (d) => { Atomics.add(t.progress, 0, d - reported); reported = d; } },
+    { ...t.options, sampleOffset: (t.options.sampleOffset ?? 0) + start, onProgress: (d) => { done(t, d - reported); reported = d; } },
     await simulatorFor(t));
 }
 
 async function runTask(t: PoolTask): Promise<PoolResult> {
+  if (Atomics.load(t.progress, CANCELLED_SLOT)) throw new Cancelled("cancelled: another task of this evaluation failed");
   if (t.kind === "loihi") {
     const c = cache(t.key);
     const batch = Math.min(t.options.batch ?? 32, t.total);
@@ -72,7 +83,7 @@ async function runTask(t: PoolTask): Promise<PoolResult> {
     const { start, count } = t.range, n = t.graph.input.size;
     let reported = 0;
     return evaluateLoihi(t.graph, t.samples.subarray(start * n, (start + count) * n), t.labels.subarray(start, start + count), count,
-      { ...t.options, batch, onProgress: (d) => { Atomics.add(t.progress, 0, d - reported); reported = d; } }, c.engine);
+      { ...t.options, batch, onProgress: (d) => { done(t, d - reported); reported = d; } }, c.engine);
   }
   const sim = await simulatorFor(t);
   const n = sim.plan.input.n;

@@ -16,7 +16,7 @@ import { type DnnSums, mergeDnnSums } from "../pipeline/dnn-sums.js";
 import { ExactSums } from "../util/exact-sum.js";
 import type { DnnSumsMessage, PoolTask } from "./eval-worker.js";
 import { type ChunkSums, type EvaluateOptions, type SnnEvaluation, evaluateChunk, finalizeEvaluation } from "./evaluate.js";
-import { evaluationKey, runTasks, shareArrays, splitTasks, threadCount } from "./pool.js";
+import { evaluationKey, runTasks, shareArrays, sharedProgress, splitTasks, threadCount } from "./pool.js";
 
 /** Options of evaluateSnnParallel: evaluateSnn's plus the number of workers. */
 export interface ParallelEvaluateOptions extends EvaluateOptions {
@@ -34,11 +34,6 @@ export async function evaluateSnnParallel(snn: SnnGraph, samples: Float32Array, 
 /** Samples and labels of an evaluation's first `count` samples, shared once for all its tasks. */
 function shareSet(samples: Float32Array, labels: Int32Array, count: number, n: number): { samples: Float32Array; labels: Int32Array } {
   return { samples: shareArrays(samples.subarray(0, count * n)), labels: shareArrays(labels.subarray(0, count)) };
-}
-
-/** A shared counter of finished samples (Atomics), which the tasks add to. */
-function progressCounter(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4));
 }
 
 /** Values per sample of a graph's input node. */
@@ -61,11 +56,11 @@ export async function evaluateSnnChunksParallel(snn: SnnGraph, samples: Float32A
   const W = threadCount(workers, batch > 0 ? Math.ceil(count / batch) : 0);
   if (W <= 1) return [await evaluateChunk(snn, samples, labels, count, { ...o, onProgress, sampleOffset })];
   const n = inputSize(snn); // samples may hold more than `count` samples, as for evaluateSnn
-  const base = { key: evaluationKey(), graph: shareArrays(snn), ...shareSet(samples, labels, count, n), total: count, progress: progressCounter(),
+  const base = { key: evaluationKey(), graph: shareArrays(snn), ...shareSet(samples, labels, count, n), total: count, progress: sharedProgress(),
     options: { ...o, batch, sampleOffset } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "snn", ...base, range }));
   return runTasks<PoolTask, ChunkSums>(tasks, W, workerUrl,
-    onProgress && { counter: base.progress, total: count, onProgress });
+    onProgress && { total: count, onProgress });
 }
 
 /** What evaluateRunParallel returns: the DNN's sums and the SNN's chunk sums over the same samples. */
@@ -85,10 +80,10 @@ export async function evaluateRunParallel(ann: AnnGraph, snn: SnnGraph, populati
   const W = threadCount(workers, Math.ceil(count / batch));
   const n = inputSize(snn);
   const base = { key: evaluationKey(), graph: shareArrays(snn), ann: shareArrays(ann), populations, ...shareSet(samples, labels, count, n), total: count,
-    progress: progressCounter(), options: { ...o, batch, sampleOffset } };
+    progress: sharedProgress(), options: { ...o, batch, sampleOffset } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "run", ...base, range }));
   const parts = await runTasks<PoolTask, { dnn: DnnSumsMessage; snn: ChunkSums }>(tasks, W, workerUrl,
-    onProgress && { counter: base.progress, total: count, onProgress });
+    onProgress && { total: count, onProgress });
   const dnn = mergeDnnSums(parts.map(({ dnn: d }) => ({ ...d, start: d.start + sampleOffset,
     means: d.means.map(({ id, partials }) => ({ id, sums: ExactSums.fromJSON(partials, `dnn sums of '${id}'`) })) })));
   return { dnn, chunks: parts.map((p) => p.snn) };
@@ -104,9 +99,9 @@ export async function evaluateLoihiParallel(lg: LoihiGraph, samples: Float32Arra
   const batch = Math.max(1, Math.min(o.batch ?? 32, count));
   const W = threadCount(workers, Math.ceil(count / batch));
   if (W <= 1 || labels.length < count) return evaluateLoihi(lg, samples, labels, count, options);
-  const base = { key: evaluationKey(), graph: shareArrays(lg), ...shareSet(samples, labels, count, lg.input.size), total: count, progress: progressCounter(),
+  const base = { key: evaluationKey(), graph: shareArrays(lg), ...shareSet(samples, labels, count, lg.input.size), total: count, progress: sharedProgress(),
     options: { ...o, batch } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "loihi", ...base, range }));
   return mergeLoihiEvaluations(await runTasks<PoolTask, LoihiEvaluation>(tasks, W, workerUrl,
-    onProgress && { counter: base.progress, total: count, onProgress }));
+    onProgress && { total: count, onProgress }));
 }

@@ -12,7 +12,8 @@
  * SharedArrayBuffers (`shareArrays`), and a task carries only views of them plus its range; a thread
  * builds its simulator (or DNN runner, or Loihi engine) once per evaluation (`key`) and keeps it for every
  * task of that evaluation. Progress: the threads add finished samples to a shared counter that the
- * calling thread reads ten times a second.
+ * calling thread reads ten times a second; a failed task cancels the evaluation's others through the
+ * same shared array.
  *
  * The worker entry is src/convert/eval-worker.ts. Where its code comes from, in order:
  *   1. `workerUrl` when given (a file: URL or path of an ES module);
@@ -28,6 +29,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
 import { SpikewasmError } from "../errors.js";
+import { CANCELLED_SLOT, DONE_SLOT } from "./pool-slots.js";
 
 /** Every typed array of `value` (plain objects and arrays walked) copied once into a SharedArrayBuffer. */
 export function shareArrays<T>(value: T): T {
@@ -85,38 +87,43 @@ export function evaluationKey(): string {
   return `${process.pid}:${++evaluations}`;
 }
 
+/** The shared array of an evaluation's tasks (DONE_SLOT, CANCELLED_SLOT). */
+export function sharedProgress(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(8));
+}
+
 /**
- * Runs the tasks on the pool of `threads` threads (started, or restarted when the thread count or the
- * worker code changes), in any order; returns their results in task order. `progress` is a shared
- * counter of finished samples the tasks add to, reported through `onProgress` while they run.
+ * Runs the tasks of one evaluation (all holding the same `progress` array, sharedProgress()) on the pool
+ * of `threads` threads (started, or restarted when the thread count or the worker code changes), in any
+ * order; returns their results in task order. The tasks add finished samples to progress[DONE_SLOT],
+ * reported through `onProgress` while they run. The first failed task's error is the evaluation's: it
+ * sets progress[CANCELLED_SLOT], which the other tasks check before each batch, so they stop at once
+ * (no thread is terminated; the pool serves the next evaluation as before).
  */
-export async function runTasks<T, R>(tasks: T[], threads: number, workerUrl: URL | string | undefined,
-  progress?: { counter: Int32Array; total: number; onProgress: (done: number, total: number) => void }): Promise<R[]> {
+export async function runTasks<T extends { progress: Int32Array }, R>(tasks: T[], threads: number, workerUrl: URL | string | undefined,
+  onProgress?: { total: number; onProgress: (done: number, total: number) => void }): Promise<R[]> {
   const piscina = await poolOf(threads, workerUrl);
+  const shared = tasks[0].progress;
   let last = -1;
   const report = () => {
-    const done = progress ? Atomics.load(progress.counter, 0) : 0;
-    if (progress && done !== last) { last = done; progress.onProgress(done, progress.total); }
+    const done = Atomics.load(shared, DONE_SLOT);
+    if (onProgress && done !== last) { last = done; onProgress.onProgress(done, onProgress.total); }
   };
-  const timer = progress ? setInterval(report, 100) : undefined;
+  const timer = onProgress ? setInterval(report, 100) : undefined;
   timer?.unref();
-  // the first failed task stops the others (queued ones are dropped, running ones' threads replaced): its error is the evaluation's
-  const stop = new AbortController();
-  const failed = (o: TaskOutcome<R> & { ok: false }) => {
-    stop.abort();
-    return o.exitCode !== null ? new SpikewasmError(o.message, o.exitCode) : Object.assign(new Error(o.message), { stack: o.stack });
-  };
+  const cancel = () => Atomics.store(shared, CANCELLED_SLOT, 1);
   try {
     const results = await Promise.all(tasks.map(async (t) => {
       let o: TaskOutcome<R>;
       try {
-        o = (await piscina.run(t, { signal: stop.signal })) as TaskOutcome<R>;
+        o = (await piscina.run(t)) as TaskOutcome<R>;
       } catch (e) {
-        stop.abort(); // a thread that died (out of memory, say), or this task aborted after another failed
+        cancel(); // a thread that died (out of memory, say)
         throw e;
       }
-      if (!o.ok) throw failed(o);
-      return o.result;
+      if (o.ok) return o.result;
+      cancel();
+      throw o.exitCode !== null ? new SpikewasmError(o.message, o.exitCode) : Object.assign(new Error(o.message), { stack: o.stack });
     }));
     report();
     return results;
