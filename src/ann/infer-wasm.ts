@@ -9,7 +9,7 @@ import { fitBatch } from "../sim/fit-batch.js";
 import type { Activation, AnnGraph } from "../ir/ann.js";
 import type { SnnGraph, SnnNode } from "../ir/graph.js";
 import { createWasmKernels } from "../sim/kernels.js";
-import { type MemoryPlan, chwPermutation, planMemory } from "../sim/plan.js";
+import { type MemoryPlan, chwPermutation } from "../sim/plan.js";
 import { accumulateValues } from "../sim/simulator.js";
 import { type Activations, inferAnn } from "./infer.js";
 

@@ -14,7 +14,7 @@ import type { SnnGraph } from "../ir/graph.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi } from "../loihi/evaluate.js";
 import { LoihiEngine } from "../loihi/engine.js";
 import type { LoihiGraph } from "../loihi/quantize.js";
-import { type DnnSums, dnnRange } from "../pipeline/dnn-sums.js";
+import { type DnnSumsPartials, dnnRange, dnnSumsToPartials } from "../pipeline/dnn-sums.js";
 import { Simulator } from "../sim/simulator.js";
 import { type ChunkOptions, type ChunkSums, evaluateChunk } from "./evaluate.js";
 import type { TaskOutcome, TaskRange } from "./pool.js";
@@ -38,19 +38,28 @@ export type PoolTask =
   | (TaskBase & { kind: "run"; graph: SnnGraph; ann: AnnGraph; populations: { id: string; size: number }[]; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> })
   | (TaskBase & { kind: "loihi"; graph: LoihiGraph; options: Omit<EvaluateLoihiOptions, "onProgress" | "yieldBetween"> });
 
-/** A DnnSums with its exact sums as partial lists (structured-clonable). */
-export type DnnSumsMessage = Omit<DnnSums, "means"> & { means: { id: string; partials: number[][] }[] };
-
 /** What a task returns. */
-export type PoolResult = ChunkSums | LoihiEvaluation | { dnn: DnnSumsMessage; snn: ChunkSums };
+export type PoolResult = ChunkSums | LoihiEvaluation | { dnn: DnnSumsPartials; snn: ChunkSums };
 
-/** Thrown between batches once the evaluation is cancelled (another of its tasks failed). */
-class Cancelled extends Error {}
+/** Stops the task (an error it returns, which the caller ignores) once another task of its evaluation failed. */
+function stopIfCancelled(t: TaskBase): void {
+  if (Atomics.load(t.progress, CANCELLED_SLOT)) throw new Error("cancelled: another task of this evaluation failed");
+}
 
-/** Adds finished samples to the evaluation's count; stops the task if the evaluation was cancelled meanwhile. */
-function done(t: TaskBase, samples: number): void {
-  Atomics.add(t.progress, DONE_SLOT, samples);
-  if (Atomics.load(t.progress, CANCELLED_SLOT)) throw new Cancelled("cancelled: another task of this evaluation failed");
+/** The onProgress of the task's evaluation call: finished samples added to the shared count, then the cancel check. */
+function progressOf(t: TaskBase): (done: number) => void {
+  let reported = 0;
+  return (done) => {
+    Atomics.add(t.progress, DONE_SLOT, done - reported);
+    reported = done;
+    stopIfCancelled(t);
+  };
+}
+
+/** The task's samples and labels (n values per sample). */
+function rangeOf(t: TaskBase, n: number): { samples: Float32Array; labels: Int32Array; count: number } {
+  const { start, count } = t.range;
+  return { samples: t.samples.subarray(start * n, (start + count) * n), labels: t.labels.subarray(start, start + count), count };
 }
 
 let kept: { key: string; sim?: Simulator; runner?: AnnRunner; engine?: LoihiEngine } = { key: "" };
@@ -67,23 +76,19 @@ async function simulatorFor(t: PoolTask & { graph: SnnGraph }): Promise<Simulato
 
 /** The SNN sums of the task's range, its progress added to the shared counter after each batch. */
 async function snnRange(t: PoolTask & { graph: SnnGraph; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> }, n: number): Promise<ChunkSums> {
-  const { start, count } = t.range;
-  let reported = 0;
-  return evaluateChunk(t.graph, t.samples.subarray(start * n, (start + count) * n), t.labels.subarray(start, start + count), count,
-    { ...t.options, sampleOffset: (t.options.sampleOffset ?? 0) + start, onProgress: (d) => { done(t, d - reported); reported = d; } },
+  const r = rangeOf(t, n);
+  return evaluateChunk(t.graph, r.samples, r.labels, r.count, { ...t.options, sampleOffset: (t.options.sampleOffset ?? 0) + t.range.start, onProgress: progressOf(t) },
     await simulatorFor(t));
 }
 
 async function runTask(t: PoolTask): Promise<PoolResult> {
-  if (Atomics.load(t.progress, CANCELLED_SLOT)) throw new Cancelled("cancelled: another task of this evaluation failed");
+  stopIfCancelled(t);
   if (t.kind === "loihi") {
     const c = cache(t.key);
     const batch = Math.min(t.options.batch ?? 32, t.total);
     c.engine ??= await LoihiEngine.create(t.graph, { batch, backend: t.options.backend, chunk: t.options.chunk });
-    const { start, count } = t.range, n = t.graph.input.size;
-    let reported = 0;
-    return evaluateLoihi(t.graph, t.samples.subarray(start * n, (start + count) * n), t.labels.subarray(start, start + count), count,
-      { ...t.options, batch, onProgress: (d) => { done(t, d - reported); reported = d; } }, c.engine);
+    const r = rangeOf(t, t.graph.input.size);
+    return evaluateLoihi(t.graph, r.samples, r.labels, r.count, { ...t.options, batch, onProgress: progressOf(t) }, c.engine);
   }
   const sim = await simulatorFor(t);
   const n = sim.plan.input.n;
@@ -91,8 +96,7 @@ async function runTask(t: PoolTask): Promise<PoolResult> {
   const c = cache(t.key);
   c.runner ??= await createAnnRunner(t.ann, 64);
   const d = await dnnRange({ ann: t.ann, runner: c.runner, n, populations: t.populations }, t, t.range.start, t.range.count);
-  const dnn: DnnSumsMessage = { ...d, means: d.means.map(({ id, sums }) => ({ id, partials: sums.toJSON() })) };
-  return { dnn, snn: await snnRange(t, n) };
+  return { dnn: dnnSumsToPartials(d), snn: await snnRange(t, n) };
 }
 
 /** The pool's task handler. */

@@ -65,7 +65,7 @@ function reasonNotFoldable(p: AnnPool, inShape: number[], output: string, consum
   }
   if (u.kind === "flatten") {
     const ds = consumers.get(u.id) ?? [];
-    if (ds.length === 1 && ds[0].kind === "dense" && ds[0].id !== undefined) return null;
+    if (ds.length === 1 && ds[0].kind === "dense") return null;
     return `the flatten '${u.id}' is not read by exactly one dense layer`;
   }
   return `'${u.id}' (${u.kind}) is not a conv2d or a flatten + dense`;

@@ -12,9 +12,8 @@ import type { AnnGraph } from "../ir/ann.js";
 import { type SnnGraph, shapeSize } from "../ir/graph.js";
 import { type EvaluateLoihiOptions, type LoihiEvaluation, evaluateLoihi, mergeLoihiEvaluations } from "../loihi/evaluate.js";
 import type { LoihiGraph } from "../loihi/quantize.js";
-import { type DnnSums, mergeDnnSums } from "../pipeline/dnn-sums.js";
-import { ExactSums } from "../util/exact-sum.js";
-import type { DnnSumsMessage, PoolTask } from "./eval-worker.js";
+import { type DnnSums, type DnnSumsPartials, dnnSumsFromPartials, mergeDnnSums } from "../pipeline/dnn-sums.js";
+import type { PoolTask } from "./eval-worker.js";
 import { type ChunkSums, type EvaluateOptions, type SnnEvaluation, evaluateChunk, finalizeEvaluation } from "./evaluate.js";
 import { evaluationKey, runTasks, shareArrays, sharedProgress, splitTasks, threadCount } from "./pool.js";
 
@@ -82,10 +81,9 @@ export async function evaluateRunParallel(ann: AnnGraph, snn: SnnGraph, populati
   const base = { key: evaluationKey(), graph: shareArrays(snn), ann: shareArrays(ann), populations, ...shareSet(samples, labels, count, n), total: count,
     progress: sharedProgress(), options: { ...o, batch, sampleOffset } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "run", ...base, range }));
-  const parts = await runTasks<PoolTask, { dnn: DnnSumsMessage; snn: ChunkSums }>(tasks, W, workerUrl,
+  const parts = await runTasks<PoolTask, { dnn: DnnSumsPartials; snn: ChunkSums }>(tasks, W, workerUrl,
     onProgress && { total: count, onProgress });
-  const dnn = mergeDnnSums(parts.map(({ dnn: d }) => ({ ...d, start: d.start + sampleOffset,
-    means: d.means.map(({ id, partials }) => ({ id, sums: ExactSums.fromJSON(partials, `dnn sums of '${id}'`) })) })));
+  const dnn = mergeDnnSums(parts.map(({ dnn: d }) => dnnSumsFromPartials({ ...d, start: d.start + sampleOffset }, "the DNN sums of")));
   return { dnn, chunks: parts.map((p) => p.snn) };
 }
 

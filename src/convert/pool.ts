@@ -156,13 +156,6 @@ export function warmPool(workers: number | undefined, workerUrl?: URL | string):
   }
 }
 
-/** Stops the pool's threads (tests; a CLI process needs not: idle threads do not keep it alive). */
-export async function closePool(): Promise<void> {
-  const p = pool;
-  pool = null;
-  if (p) await p.piscina.destroy();
-}
-
 let sourceWorker: Promise<string> | null = null;
 
 async function resolveWorkerUrl(given: URL | string | undefined): Promise<string> {

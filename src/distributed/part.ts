@@ -9,9 +9,8 @@ import { type ChunkSums, evaluateChunk, finalizeEvaluation } from "../convert/ev
 import { evaluateRunParallel } from "../convert/parallel.js";
 import { SpikewasmError } from "../errors.js";
 import { type RunContext, type RunInputs, type RunOptions, prepareRun } from "../pipeline/run.js";
-import { type DnnSums, dnnRange, mergeDnnSums } from "../pipeline/dnn-sums.js";
+import { type DnnSums, dnnRange, dnnSumsFromPartials, dnnSumsToPartials, mergeDnnSums } from "../pipeline/dnn-sums.js";
 import { type RunStatic, finishRun } from "../pipeline/run-sums.js";
-import { ExactSums } from "../util/exact-sum.js";
 import { VERSION } from "../version.js";
 import { type SampleRange, runFingerprint } from "./shard.js";
 
@@ -91,8 +90,8 @@ async function evaluateChunkYielding(ctx: RunContext, inp: RunInputs, range: Sam
 }
 
 function dnnJson(d: DnnSums): RunPart["dnn"] {
-  return { correct: d.correct, predictions: Array.from(d.predictions), zeros: d.zeros, all: d.all, effectiveMacs: d.effectiveMacs,
-    means: d.means.map(({ id, sums }) => ({ id, partials: sums.toJSON() })) };
+  const p = dnnSumsToPartials(d);
+  return { correct: p.correct, predictions: Array.from(p.predictions), zeros: p.zeros, all: p.all, effectiveMacs: p.effectiveMacs, means: p.means };
 }
 
 function chunkJson(c: ChunkSums): ChunkJson {
@@ -186,15 +185,11 @@ export function mergeParts(parts: { file: string; part: RunPart }[]) {
 
 function dnnSums(p: RunPart, file: string): DnnSums {
   const d = p.dnn;
-  return { start: p.samples.start, count: p.samples.count, correct: d.correct, predictions: Int32Array.from(d.predictions), zeros: d.zeros, all: d.all,
-    effectiveMacs: d.effectiveMacs, means: d.means.map(({ id, partials }) => ({ id, sums: exact(partials, `${file}: dnn.means '${id}'`) })) };
-}
-
-function exact(partials: number[][], what: string): ExactSums {
   try {
-    return ExactSums.fromJSON(partials, what);
+    return dnnSumsFromPartials({ start: p.samples.start, count: p.samples.count, correct: d.correct, predictions: Int32Array.from(d.predictions), zeros: d.zeros, all: d.all,
+      effectiveMacs: d.effectiveMacs, means: d.means }, `${file}: dnn.means`);
   } catch (e) {
-    throw new SpikewasmError((e as Error).message);
+    throw new SpikewasmError((e as Error).message); // a bad part file: the user's input
   }
 }
 

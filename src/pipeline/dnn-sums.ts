@@ -81,3 +81,16 @@ export function mergeDnnSums(parts: DnnSums[]): DnnSums {
   }
   return { start: first.start, count, correct, predictions, zeros, all, effectiveMacs: macs ? [...macs] : null, means };
 }
+
+/** DnnSums with the exact sums as partial lists (structured-clonable, JSON-able): what crosses a thread or a file. */
+export type DnnSumsPartials = Omit<DnnSums, "means"> & { means: { id: string; partials: number[][] }[] };
+
+/** The sums' means as partial lists (ExactSums.toJSON). */
+export function dnnSumsToPartials(d: DnnSums): DnnSumsPartials {
+  return { ...d, means: d.means.map(({ id, sums }) => ({ id, partials: sums.toJSON() })) };
+}
+
+/** The sums rebuilt from partial lists (ExactSums.fromJSON, checked; `what` names the source in an error). */
+export function dnnSumsFromPartials(d: DnnSumsPartials, what: string): DnnSums {
+  return { ...d, means: d.means.map(({ id, partials }) => ({ id, sums: ExactSums.fromJSON(partials, `${what} '${id}'`) })) };
+}

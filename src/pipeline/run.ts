@@ -13,7 +13,6 @@ import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/a
 import { shapeSize } from "../ir/graph.js";
 import { type OnnxImport, importOnnx, requireConvertible } from "../onnx/import.js";
 import type { InputCoding } from "../sim/input.js";
-import { VERSION } from "../version.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { connectionSparsity, parameterBytes } from "./metrics.js";
 import { type DnnSums, dnnRange } from "./dnn-sums.js";
