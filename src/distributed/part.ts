@@ -14,7 +14,7 @@ import { type RunStatic, finishRun } from "../pipeline/run-sums.js";
 import { VERSION } from "../version.js";
 import { type SampleRange, runFingerprint } from "./shard.js";
 
-export const PART_FORMAT = "spikewasm-run-part/1";
+export const PART_FORMAT = "spikewasm-run-part/2";
 
 /** One part of a run (JSON). */
 export interface RunPart {
@@ -28,9 +28,16 @@ export interface RunPart {
   samples: { start: number; count: number; total: number };
   seconds: number;
   static: RunStatic;
-  dnn: { correct: number; predictions: number[]; zeros: number; all: number; effectiveMacs: [string, number][] | null; means: { id: string; partials: number[][] }[] };
+  dnn: { correct: number; predictions: number[]; zeros: number; all: number; effectiveMacs: [string, number][] | null; means: MeansJson[] };
   snn: { chunks: ChunkJson[] };
 }
+
+/**
+ * A population's exact activation sums packed (ExactSums.pack) as base64 of little-endian arrays: the
+ * partials' counts per neuron (u16) and the partials (f64). A third of the JSON of one list per neuron,
+ * and parsed without reading 20,000 number lists per part.
+ */
+interface MeansJson { id: string; lengths: string; values: string }
 
 type ChunkJson = Omit<ChunkSums, "correct" | "predictions" | "layers"> & {
   correct: number[]; predictions: number[];
@@ -91,7 +98,27 @@ async function evaluateChunkYielding(ctx: RunContext, inp: RunInputs, range: Sam
 
 function dnnJson(d: DnnSums): RunPart["dnn"] {
   const p = dnnSumsToPartials(d);
-  return { correct: p.correct, predictions: Array.from(p.predictions), zeros: p.zeros, all: p.all, effectiveMacs: p.effectiveMacs, means: p.means };
+  const means = p.means.map(({ id, lengths, values }) => {
+    const l = Buffer.alloc(lengths.length * 2), v = Buffer.alloc(values.length * 8);
+    lengths.forEach((x, i) => l.writeUInt16LE(x, i * 2));
+    values.forEach((x, i) => v.writeDoubleLE(x, i * 8));
+    return { id, lengths: l.toString("base64"), values: v.toString("base64") };
+  });
+  return { correct: p.correct, predictions: Array.from(p.predictions), zeros: p.zeros, all: p.all, effectiveMacs: p.effectiveMacs, means };
+}
+
+/** A MeansJson decoded (named errors for a string that is not whole base64 arrays). */
+function meansFromJson(m: MeansJson, file: string) {
+  const bytes = (s: unknown, width: number, field: string) => {
+    const b = typeof s === "string" && /^[A-Za-z0-9+/]*={0,2}$/.test(s) ? Buffer.from(s, "base64") : null;
+    if (!b || b.length % width !== 0) throw new SpikewasmError(`${file}: dnn.means '${m.id}'.${field} is not base64 of ${width}-byte values`);
+    return b;
+  };
+  const l = bytes(m.lengths, 2, "lengths"), v = bytes(m.values, 8, "values");
+  const lengths = new Uint16Array(l.length / 2), values = new Float64Array(v.length / 8);
+  for (let i = 0; i < lengths.length; i++) lengths[i] = l.readUInt16LE(i * 2);
+  for (let i = 0; i < values.length; i++) values[i] = v.readDoubleLE(i * 8);
+  return { id: m.id, lengths, values };
 }
 
 function chunkJson(c: ChunkSums): ChunkJson {
@@ -187,7 +214,7 @@ function dnnSums(p: RunPart, file: string): DnnSums {
   const d = p.dnn;
   try {
     return dnnSumsFromPartials({ start: p.samples.start, count: p.samples.count, correct: d.correct, predictions: Int32Array.from(d.predictions), zeros: d.zeros, all: d.all,
-      effectiveMacs: d.effectiveMacs, means: d.means }, `${file}: dnn.means`);
+      effectiveMacs: d.effectiveMacs, means: d.means.map((m) => meansFromJson(m, file)) }, `${file}: dnn.means`);
   } catch (e) {
     throw new SpikewasmError((e as Error).message); // a bad part file: the user's input
   }

@@ -85,18 +85,19 @@ export class QueueSession {
       for (const [id, j] of wanted) done += results.has(id) ? j.samples : Math.min(j.samples, progress.get(id) ?? 0);
       o.onProgress?.(o.stage, done, total);
     };
-    const take = async (id: string) => {
+    // the result as the completed event carries it, else (a job finished before this session listened) read from the job
+    const take = async (id: string, carried?: unknown) => {
       if (results.has(id)) return;
-      const job = await Job.fromId(queue, id);
-      if (!job || job.returnvalue === null || job.returnvalue === undefined) return;
-      results.set(id, o.parse(job.returnvalue, wanted.get(id)!));
+      const value = carried ?? (await Job.fromId(queue, id))?.returnvalue;
+      if (value === null || value === undefined || results.has(id)) return;
+      results.set(id, o.parse(value, wanted.get(id)!));
       last = performance.now();
       report();
       if (results.size === wanted.size) settle?.();
     };
     const done = new Promise<void>((resolve, reject) => { settle = (e) => (e ? reject(e) : resolve()); });
     done.catch(() => undefined);
-    const onCompleted = ({ jobId }: { jobId: string }) => { if (wanted.has(jobId)) take(jobId).catch((e) => settle?.(e)); };
+    const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => { if (wanted.has(jobId)) take(jobId, returnvalue).catch((e) => settle?.(e)); };
     const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
       if (wanted.has(jobId)) settle?.(new SpikewasmError(`job ${jobId} (${wanted.get(jobId)!.what}) failed on a worker: ${redactText(failedReason)}`));
     };

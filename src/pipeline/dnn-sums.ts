@@ -82,15 +82,18 @@ export function mergeDnnSums(parts: DnnSums[]): DnnSums {
   return { start: first.start, count, correct, predictions, zeros, all, effectiveMacs: macs ? [...macs] : null, means };
 }
 
-/** DnnSums with the exact sums as partial lists (structured-clonable, JSON-able): what crosses a thread or a file. */
-export type DnnSumsPartials = Omit<DnnSums, "means"> & { means: { id: string; partials: number[][] }[] };
+/** The exact sums of one population packed (ExactSums.pack): structured-clonable, two typed arrays. */
+export interface PackedMeans { id: string; lengths: Uint16Array; values: Float64Array }
 
-/** The sums' means as partial lists (ExactSums.toJSON). */
+/** DnnSums with the exact sums packed: what crosses a thread, a part file or the queue. */
+export type DnnSumsPartials = Omit<DnnSums, "means"> & { means: PackedMeans[] };
+
+/** The sums packed (ExactSums.pack). */
 export function dnnSumsToPartials(d: DnnSums): DnnSumsPartials {
-  return { ...d, means: d.means.map(({ id, sums }) => ({ id, partials: sums.toJSON() })) };
+  return { ...d, means: d.means.map(({ id, sums }) => ({ id, ...sums.pack() })) };
 }
 
-/** The sums rebuilt from partial lists (ExactSums.fromJSON, checked; `what` names the source in an error). */
+/** The sums rebuilt from their packed form (ExactSums.unpack, checked; `what` names the source in an error). */
 export function dnnSumsFromPartials(d: DnnSumsPartials, what: string): DnnSums {
-  return { ...d, means: d.means.map(({ id, partials }) => ({ id, sums: ExactSums.fromJSON(partials, `${what} '${id}'`) })) };
+  return { ...d, means: d.means.map(({ id, lengths, values }) => ({ id, sums: ExactSums.unpack(lengths, values, `${what} '${id}'`) })) };
 }

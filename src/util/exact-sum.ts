@@ -82,6 +82,36 @@ export class ExactSums {
     return out;
   }
 
+  /**
+   * Packed form, for what crosses a thread, a file or the queue: element j's partials are values[o_j ..
+   * o_j + lengths[j]), o_j the sum of the lengths before j. Two typed arrays instead of one list per element.
+   */
+  pack(): { lengths: Uint16Array; values: Float64Array } {
+    let total = 0;
+    for (let j = 0; j < this.size; j++) total += this.len[j];
+    const values = new Float64Array(total);
+    for (let j = 0, o = 0; j < this.size; j++) {
+      const base = j * this.width, n = this.len[j];
+      values.set(this.p.subarray(base, base + n), o);
+      o += n;
+    }
+    return { lengths: this.len.slice(), values };
+  }
+
+  /** Rebuilds sums from their packed form (checked: the lengths cover the values exactly, every value finite). */
+  static unpack(lengths: Uint16Array, values: Float64Array, what: string): ExactSums {
+    let total = 0;
+    for (const n of lengths) total += n;
+    if (total !== values.length) throw new TypeError(`${what}: the lengths add up to ${total} partials, the values hold ${values.length}`);
+    const s = new ExactSums(lengths.length);
+    for (let j = 0, o = 0; j < lengths.length; j++)
+      for (const end = o + lengths[j]; o < end; o++) {
+        if (!Number.isFinite(values[o])) throw new TypeError(`${what}[${j}]: partial ${values[o]} is not a finite number`);
+        s.add(j, values[o]);
+      }
+    return s;
+  }
+
   /** JSON form: each element's partials (an empty list for an element with nothing added). */
   toJSON(): number[][] {
     return Array.from({ length: this.size }, (_, j) => this.partials(j));

@@ -83,6 +83,14 @@ describe("run --shard k/n and merge", () => {
     writeFileSync(notJson, "{");
     await refused(["merge", junk], /junk\.json: not a spikewasm run part \(format undefined/);
     await refused(["merge", notJson], /bad\.json: not valid JSON/);
+    // a part whose packed DNN sums were damaged (cut to 3 partials, or not base64)
+    const good = JSON.parse(readFileSync(parts[0], "utf8"));
+    const cut = join(dir, "cut.json"), garbled = join(dir, "garbled.json");
+    const m0 = good.dnn.means[0];
+    writeFileSync(cut, JSON.stringify({ ...good, dnn: { ...good.dnn, means: [{ ...m0, values: m0.values.slice(0, 32) }, ...good.dnn.means.slice(1)] } }));
+    writeFileSync(garbled, JSON.stringify({ ...good, dnn: { ...good.dnn, means: [{ ...m0, lengths: "not base64!" }, ...good.dnn.means.slice(1)] } }));
+    await refused(["merge", cut, parts[1], parts[2], parts[3], parts[4]], new RegExp(`cut\\.json: dnn\\.means '${m0.id}': the lengths add up to \\d+ partials, the values hold \\d+`));
+    await refused(["merge", garbled, parts[1], parts[2], parts[3], parts[4]], new RegExp(`garbled\\.json: dnn\\.means '${m0.id}'\\.lengths is not base64 of 2-byte values`));
     await refused([...base, "--shard", "1/2"], /--shard 1\/2 writes a partial report: give --json/);
     await refused([...base, "--shard", "0/2", "--json", join(dir, "x.json")], /shards count from 1/);
     await refused([...base, "--shard", "1/2", "--target", "loihi", "--json", join(dir, "x.json")], /--target loihi with --shard/);

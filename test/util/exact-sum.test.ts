@@ -41,6 +41,22 @@ describe("ExactSums", () => {
     }
   });
 
+  it("packs into two typed arrays and unpacks to the same partials and values; a damaged pack is refused by name", () => {
+    const r = new Rng(11);
+    const s = new ExactSums(50);
+    for (let k = 0; k < 2000; k++) s.add(Math.floor(r.uniform() * 40), Math.fround((r.uniform() - 0.4) * 2 ** Math.floor(r.uniform() * 90 - 45)));
+    const { lengths, values } = s.pack();
+    expect(Array.from(lengths.slice(40))).toEqual(new Array(10).fill(0)); // elements 40..49: nothing added
+    expect(Math.max(...lengths)).toBeGreaterThan(1);
+    const back = ExactSums.unpack(lengths, values, "pack");
+    // the same exact sums (re-added, the partials may come out fewer), so the same rounded values
+    for (let j = 0; j < 50; j++) expect(back.value(j)).toBe(s.value(j));
+    expect(() => ExactSums.unpack(lengths, values.subarray(1), "means 'fc1'")).toThrow(/means 'fc1': the lengths add up to \d+ partials, the values hold \d+/);
+    const bad = values.slice();
+    bad[3] = Number.NaN;
+    expect(() => ExactSums.unpack(lengths, bad, "means 'fc1'")).toThrow(/means 'fc1'\[\d+\]: partial NaN is not a finite number/);
+  });
+
   it("grows past two partials per element when the magnitudes need it", () => {
     const s = new ExactSums(2);
     const values = [2 ** 60, 1, 2 ** -60, 2 ** 120, -(2 ** 60)];
