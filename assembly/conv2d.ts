@@ -57,8 +57,8 @@ import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
   const cinG = inC / groups;
   const coutG = outC / groups;
   let rows: i64 = 0;
-  const rowIn = inW * inC;
   const outBytes = <usize>(outH * outW * outC) << 2;
+  const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC);
   let p = spikes;
   for (let b: usize = 0; b < <usize>batch; b++) {
     const cnt = load<i32>(counts + (b << 2));
@@ -66,10 +66,9 @@ import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
     for (let k = 0; k < cnt; k++) {
       const j = load<i32>(p);
       p += 4;
-      const y = j / rowIn;
-      const r = j - y * rowIn;
-      const x = r / inC;
-      rows += scatter(y, x, r - x * inC, 1, ROW, wrapBits, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
+      const pos = pow2 ? j >> cShift : j / inC; // y·inW + x: a shift for a power-of-two channel count
+      const y = pos / inW;
+      rows += scatter(y, pos - y * inW, j - pos * inC, 1, ROW, wrapBits, w, dst, outW, outC, kh, kw, tapsY, tapsX, cinG, coutG);
     }
   }
   return <f64>(rows * <i64>coutG);

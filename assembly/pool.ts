@@ -33,8 +33,8 @@ export function poolSpikes(
   winY: usize, winX: usize, scale: f32, recip: usize, acc: usize
 ): f64 {
   let events: i64 = 0;
-  const rowIn = inW * C;
   const outBytes = <usize>(outH * outW * C) << 2;
+  const pow2 = (C & (C - 1)) == 0, cShift = ctz(C);
   let p = spikes;
   for (let b: usize = 0; b < <usize>batch; b++) {
     const cnt = load<i32>(counts + (b << 2));
@@ -42,10 +42,9 @@ export function poolSpikes(
     for (let k = 0; k < cnt; k++) {
       const j = load<i32>(p);
       p += 4;
-      const y = j / rowIn;
-      const r = j - y * rowIn;
-      const x = r / C;
-      events += scatterPool(y, x, r - x * C, 1, dst, outW, C, winY, winX, scale, recip);
+      const pos = pow2 ? j >> cShift : j / C; // y·inW + x: a shift for a power-of-two channel count
+      const y = pos / inW;
+      events += scatterPool(y, pos - y * inW, j - pos * C, 1, dst, outW, C, winY, winX, scale, recip);
     }
   }
   return <f64>events;
@@ -95,7 +94,7 @@ export function maxPoolSpikes(
   winY: usize, winX: usize, inTotal: usize, passes: usize, acc: usize
 ): f64 {
   let events: i64 = 0;
-  const rowIn = inW * C;
+  const pow2 = (C & (C - 1)) == 0, cShift = ctz(C);
   const inBytes = <usize>(inH * inW * C) << 2;
   const outBytes = <usize>(outH * outW * C) << 2;
   let p = spikes;
@@ -107,10 +106,10 @@ export function maxPoolSpikes(
     for (let k = 0; k < cnt; k++) {
       const j = load<i32>(p);
       p += 4;
-      const y = j / rowIn;
-      const r = j - y * rowIn;
-      const x = r / C;
-      const c = r - x * C;
+      const pos = pow2 ? j >> cShift : j / C; // y·inW + x: a shift for a power-of-two channel count
+      const y = pos / inW;
+      const x = pos - y * inW;
+      const c = j - pos * C;
       const y0 = load<i32>(winY + (<usize>y << 3)), y1 = load<i32>(winY + (<usize>y << 3), 4);
       const x0 = load<i32>(winX + (<usize>x << 3)), x1 = load<i32>(winX + (<usize>x << 3), 4);
       const mine = load<i32>(tot + (<usize>j << 2));
