@@ -1,7 +1,8 @@
 // Integrate-and-fire neuron update (IF and LIF), float32, one call per layer per step for a whole batch.
 //
 // Difference equations, for neuron j of sample b (i = b*n + j), at step t:
-//   x      = acc[i]                         synaptic input accumulated during step t (then acc[i] = 0)
+//   x      = acc[i]                         synaptic input accumulated during step t (then acc[i] = 0,
+//                                           unless keepAcc: acc is then a constant current read every step)
 //   s[i]   = synDecay * s[i] + x            only when synDecay > 0 (first-order exponential synapse)
 //   x      = s[i]                           idem
 //   x      = x + bias[j]                    only when a bias buffer is given (bias is not filtered)
@@ -41,12 +42,12 @@ export const RESET_TO_VALUE: i32 = 1;
 @inline function updateOne(
   b: usize, j: i32, n: i32, v: usize, acc: usize, syn: usize, bias: usize, ref: usize,
   out: usize, total: usize, first: usize,
-  leak: f32, threshold: f32, resetMode: i32, vReset: f32, refractory: i32, synDecay: f32, step: i32, spiking: i32
+  leak: f32, threshold: f32, resetMode: i32, vReset: f32, refractory: i32, synDecay: f32, step: i32, spiking: i32, keepAcc: bool
 ): i32 {
   const i = b * <usize>n + <usize>j;
   const o = i << 2;
   let x = load<f32>(acc + o);
-  store<f32>(acc + o, 0);
+  if (!keepAcc) store<f32>(acc + o, 0);
   if (syn != 0) {
     x = synDecay * load<f32>(syn + o) + x;
     store<f32>(syn + o, x);
@@ -79,11 +80,11 @@ export const RESET_TO_VALUE: i32 = 1;
   SYN: bool, BIAS: bool, SUBTRACT: bool, SPIKING: bool,
   base: usize, j: i32, v: usize, acc: usize, syn: usize, bias: usize,
   spikes: usize, total: usize, first: usize,
-  vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32
+  vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32, keepAcc: bool
 ): i32 {
   const o = (base + <usize>j) << 2;
   let x = v128.load(acc + o);
-  v128.store(acc + o, f32x4.splat(0));
+  if (!keepAcc) v128.store(acc + o, f32x4.splat(0)); // a branch the same way for the whole call
   if (SYN) {
     x = f32x4.add(f32x4.mul(vDecay, v128.load(syn + o)), x);
     v128.store(syn + o, x);
@@ -130,26 +131,29 @@ export const RESET_TO_VALUE: i32 = 1;
   SYN: bool, BIAS: bool, SUBTRACT: bool, SPIKING: bool, n4: i32,
   base: usize, v: usize, acc: usize, syn: usize, bias: usize,
   spikes: usize, total: usize, first: usize,
-  vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32
+  vLeak: v128, vThr: v128, vRst: v128, vDecay: v128, step: i32, written: i32, keepAcc: bool
 ): i32 {
   for (let j = 0; j < n4; j += 4) {
     written = block4(SYN, BIAS, SUBTRACT, SPIKING, base, j, v, acc, syn, bias, spikes, total, first,
-      vLeak, vThr, vRst, vDecay, step, written);
+      vLeak, vThr, vRst, vDecay, step, written, keepAcc);
   }
   return written;
 }
 
 /**
- * Advances B×n neurons by one step (equations above) and writes the spike list.
+ * Advances B×n neurons by one step (equations above) and writes the spike list. keepAcc != 0: acc is
+ * only read (the precomputed current of a layer fed by nothing else under constant-current coding: no
+ * copy into an accumulator and no clearing each step).
  * @returns the number of spikes in the whole batch (the length written at `spikes`).
  */
 export function neuronStep(
   v: usize, acc: usize, syn: usize, bias: usize, ref: usize,
   spikes: usize, counts: usize, total: usize, first: usize,
   batch: i32, n: i32, leak: f32, threshold: f32, resetMode: i32, vReset: f32,
-  refractory: i32, synDecay: f32, step: i32, spiking: i32
+  refractory: i32, synDecay: f32, step: i32, spiking: i32, keepAcc: i32
 ): i32 {
   let written: i32 = 0;
+  const keep = keepAcc != 0;
   const n4 = refractory > 0 ? 0 : n & ~3;
   const vLeak = f32x4.splat(leak);
   const vThr = f32x4.splat(threshold);
@@ -160,26 +164,26 @@ export function neuronStep(
     const start = written;
     const base = b * <usize>n;
     switch (variant) {
-      case 0: written = loop4(false, false, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 1: written = loop4(false, false, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 2: written = loop4(false, false, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 3: written = loop4(false, false, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 4: written = loop4(false, true, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 5: written = loop4(false, true, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 6: written = loop4(false, true, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 7: written = loop4(false, true, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 8: written = loop4(true, false, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 9: written = loop4(true, false, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 10: written = loop4(true, false, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 11: written = loop4(true, false, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 12: written = loop4(true, true, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 13: written = loop4(true, true, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      case 14: written = loop4(true, true, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
-      default: written = loop4(true, true, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written); break;
+      case 0: written = loop4(false, false, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 1: written = loop4(false, false, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 2: written = loop4(false, false, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 3: written = loop4(false, false, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 4: written = loop4(false, true, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 5: written = loop4(false, true, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 6: written = loop4(false, true, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 7: written = loop4(false, true, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 8: written = loop4(true, false, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 9: written = loop4(true, false, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 10: written = loop4(true, false, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 11: written = loop4(true, false, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 12: written = loop4(true, true, false, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 13: written = loop4(true, true, false, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      case 14: written = loop4(true, true, true, false, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
+      default: written = loop4(true, true, true, true, n4, base, v, acc, syn, bias, spikes, total, first, vLeak, vThr, vRst, vDecay, step, written, keep); break;
     }
     for (let j = n4; j < n; j++) {
       written += updateOne(b, j, n, v, acc, syn, bias, ref, spikes + (<usize>written << 2), total, first,
-        leak, threshold, resetMode, vReset, refractory, synDecay, step, spiking);
+        leak, threshold, resetMode, vReset, refractory, synDecay, step, spiking, keep);
     }
     store<i32>(counts + (b << 2), written - start);
   }

@@ -109,7 +109,7 @@ async function neuronKernel(backend: Backend, lif: boolean): Promise<Row> {
   for (let r = 0; r < REPS; r++) {
     const t0 = performance.now();
     for (let c = 0; c < calls; c++) {
-      k.neuronStep(v, acc, 0, bias, 0, spikes, counts, total, first, 1, n, lif ? 0.95 : 1, 1, 0, 0, 0, 0, c + 1, 1);
+      k.neuronStep(v, acc, 0, bias, 0, spikes, counts, total, first, 1, n, lif ? 0.95 : 1, 1, 0, 0, 0, 0, c + 1, 1, 0);
     }
     times.push((performance.now() - t0) / 1000);
   }

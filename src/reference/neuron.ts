@@ -15,7 +15,7 @@ export function neuronStep(
   h: Heap, v: number, acc: number, syn: number, bias: number, ref: number,
   spikes: number, counts: number, total: number, first: number,
   batch: number, n: number, leak: number, threshold: number, resetMode: number, vReset: number,
-  refractory: number, synDecay: number, step: number, spiking: number,
+  refractory: number, synDecay: number, step: number, spiking: number, keepAcc: number,
 ): number {
   const F = h.f32;
   const I = h.i32;
@@ -29,7 +29,7 @@ export function neuronStep(
     for (let j = 0; j < n; j++) {
       const i = b * n + j;
       let x = F[ai + i];
-      F[ai + i] = 0;
+      if (keepAcc === 0) F[ai + i] = 0;
       if (syn !== 0) {
         x = f32(f32(synDecay * F[si + i]) + x);
         F[si + i] = x;

@@ -19,7 +19,7 @@ export interface Kernels {
     v: number, acc: number, syn: number, bias: number, ref: number,
     spikes: number, counts: number, total: number, first: number,
     batch: number, n: number, leak: number, threshold: number, resetMode: number, vReset: number,
-    refractory: number, synDecay: number, step: number, spiking: number,
+    refractory: number, synDecay: number, step: number, spiking: number, keepAcc: number,
   ): number;
   denseSpikes(spikes: number, counts: number, batch: number, nIn: number, w: number, nOut: number, acc: number): number;
   denseValues(x: number, batch: number, nIn: number, w: number, nOut: number, acc: number): number;

@@ -182,6 +182,9 @@ export class Simulator {
     const macs = coding === "current" ? this.precomputeCurrents(B) : plan.pops.map(() => 0);
     const spiking = coding !== "current";
     const inp = plan.input;
+    // under current coding a layer fed by the input alone reads its precomputed current directly (neuronStep's
+    // keepAcc): no copy into the accumulator and no clearing each step, the same sums (acc held 0 + current)
+    const currentOnly = plan.pops.map((p) => !spiking && p.current !== 0 && p.currentI === 0 && !p.cond && !p.recurrent && p.sources.every((s) => s.from === -1));
     if (spiking) {
       toProbabilities(F.subarray(inp.values >> 2, (inp.values >> 2) + B * inp.n), rate);
       new Uint32Array(I.buffer, inp.rng, 4 * B).set(rngStates(options.seed ?? 0, B));
@@ -200,7 +203,8 @@ export class Simulator {
         // neuronStep of this step has not run yet; zeroed by reset for t = 1)
         if (p.recurrent) events[pi] += accumulateSpikes(k, p.recurrent, p.spikes, p.counts, B, p.acc, plan.mask, I, "scatter");
         // the precomputed current holds the input only under current coding (it is stale otherwise)
-        if (p.current !== 0 && !spiking && inputOn) k.addInto(p.acc, p.current, B * p.n);
+        const direct = currentOnly[pi] && inputOn;
+        if (p.current !== 0 && !spiking && inputOn && !direct) k.addInto(p.acc, p.current, B * p.n);
         if (p.currentI !== 0 && !spiking && inputOn) k.addInto(p.accI, p.currentI, B * p.n);
         for (const s of p.sources) {
           if (s.from === -1 && !spiking) continue;
@@ -213,8 +217,8 @@ export class Simulator {
           k.condStep(p.v, p.acc, p.accI, p.gE, p.gI, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
             c.gL, c.gLEL, c.eE, c.eI, c.decayE, c.decayI, c.meanE, c.meanI, c.dtOverCm, c.vThresh, c.vReset, c.refractory, t);
         else
-          k.neuronStep(p.v, p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
-            nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0);
+          k.neuronStep(p.v, direct ? p.current : p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
+            nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0, direct ? 1 : 0);
         spikesPerStep[pi].set(I.subarray(p.counts >> 2, (p.counts >> 2) + B), (t - 1) * B);
         if (trains) trains[pi].add(I, p.spikes >> 2, p.counts >> 2, B, perms[pi]);
       }

@@ -9,7 +9,7 @@ class Layer {
   ref: StaticArray<i32>; spikes: StaticArray<i32>; counts: StaticArray<i32>;
   total: StaticArray<i32>; first: StaticArray<i32>;
   leak: f32 = 1; threshold: f32 = 1; resetMode: i32 = RESET_SUBTRACT; vReset: f32 = 0;
-  refractory: i32 = 0; synDecay: f32 = 0; spiking: i32 = 1; useBias: bool = false;
+  refractory: i32 = 0; synDecay: f32 = 0; spiking: i32 = 1; useBias: bool = false; keepAcc: i32 = 0;
 
   constructor(public batch: i32, public n: i32) {
     const m = batch * n;
@@ -26,7 +26,7 @@ class Layer {
       this.useBias ? ptr(this.bias) : 0, this.refractory > 0 ? ptr(this.ref) : 0,
       ptr(this.spikes), ptr(this.counts), ptr(this.total), ptr(this.first),
       this.batch, this.n, this.leak, this.threshold, this.resetMode, this.vReset,
-      this.refractory, this.synDecay, t, this.spiking);
+      this.refractory, this.synDecay, t, this.spiking, this.keepAcc);
   }
 }
 
@@ -45,6 +45,20 @@ describe("neuronStep", () => {
         expect(L.total[j]).toBe(want);
         expect(L.v[j]).toBe(<f32>(<f64>t * 0.375 - <f64>want)); // residual charge, exact in f32
         expect(L.acc[j]).toBe(0); // the kernel consumes acc
+      }
+    }
+  });
+
+  it("keepAcc: a current written once is read every step and left in place (same counts as feeding it each step)", () => {
+    const L = new Layer(2, 9); // 9 neurons: two SIMD groups and a scalar tail
+    L.keepAcc = 1;
+    L.feed(0.375);
+    for (let t = 1; t <= 64; t++) {
+      L.step(t);
+      const want = <i32>Math.floor(<f64>t * 0.375);
+      for (let i = 0; i < 18; i++) {
+        expect(L.total[i]).toBe(want);
+        expect(L.acc[i]).toBe(<f32>0.375);
       }
     }
   });

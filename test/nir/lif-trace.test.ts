@@ -35,7 +35,7 @@ function run(k: Kernels, mem: WebAssembly.Memory, p: NeuronParams, w: number, in
   const v: number[] = [], z: number[] = [];
   inputs.forEach((x, t) => {
     F[ACC >> 2] = w * x;
-    const n = k.neuronStep(V, ACC, 0, 0, 0, SPK, CNT, TOT, FIRST, 1, 1, r.leak, r.threshold, r.reset === "subtract" ? 0 : 1, r.vReset, 0, 0, t + 1, 1);
+    const n = k.neuronStep(V, ACC, 0, 0, 0, SPK, CNT, TOT, FIRST, 1, 1, r.leak, r.threshold, r.reset === "subtract" ? 0 : 1, r.vReset, 0, 0, t + 1, 1, 0);
     v.push(F[V >> 2]);
     z.push(n);
   });
