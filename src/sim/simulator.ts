@@ -231,11 +231,17 @@ export class Simulator {
     const layers = plan.pops.map((p, pi): LayerRecord => {
       const perm = perms[pi];
       const spikeCounts = new Int32Array(B * p.n);
-      const firstSpike = new Int32Array(B * p.n);
       copyPermuted(I, p.total >> 2, spikeCounts, 0, B, p.n, perm);
-      copyPermuted(I, p.first >> 2, firstSpike, 0, B, p.n, perm);
+      // first-spike steps are read rarely ('first' readout, rasters): copied now in memory order (one memcpy),
+      // put in [C, H, W] order when first read
+      const firstRaw = I.slice(p.first >> 2, (p.first >> 2) + B * p.n);
+      let firstSpike: Int32Array | null = perm ? null : firstRaw;
       return {
-        id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts, firstSpike,
+        id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts,
+        get firstSpike() {
+          if (!firstSpike) copyPermuted(firstRaw, 0, (firstSpike = new Int32Array(B * p.n)), 0, B, p.n, perm);
+          return firstSpike;
+        },
         synapticEvents: events[pi], inputMacsPerStep: macs[pi], ...(trains ? { spikeTrain: trains[pi].finish() } : {}),
       };
     });
