@@ -116,10 +116,12 @@ export function maxPoolSpikes(
       for (let oy = y0; oy <= y1; oy++) {
         for (let ox = x0; ox <= x1; ox++) {
           const o = <usize>((oy * outW + ox) * C + c) << 2;
-          if (mine <= load<i32>(gate + o)) continue;
-          store<i32>(gate + o, mine);
-          store<f32>(dst + o, load<f32>(dst + o) + <f32>1);
-          events++;
+          // branch-free: whether a spike passes is data-dependent and mispredicts; the stores are cheap
+          const g = load<i32>(gate + o);
+          const pass = mine > g;
+          store<i32>(gate + o, select<i32>(mine, g, pass));
+          store<f32>(dst + o, load<f32>(dst + o) + <f32>(<i32>pass));
+          events += <i64>pass;
         }
       }
     }
