@@ -22,6 +22,8 @@ await Promise.all([
   build({ ...common, entryPoints: ["bench/loihi-speed.ts"], outfile: "dist/bench/loihi-speed.js", platform: "node", packages: "external" }),
   // the converted SNN side by side with the torch peer (npm run bench:peers)
   build({ ...common, entryPoints: ["bench/peer-speed.ts"], outfile: "dist/bench/peer-speed.js", platform: "node", packages: "external" }),
+  // two kernel builds swapped in one process on one network (bench/kernel-ab.ts)
+  build({ ...common, entryPoints: ["bench/kernel-ab.ts"], outfile: "dist/bench/kernel-ab.js", platform: "node", packages: "external" }),
 ]);
 chmodSync("dist/cli.js", 0o755);
-console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js, dist/bench/cifar.js, dist/bench/loihi-speed.js, dist/bench/peer-speed.js");
+console.log("spikewasm: bundled dist/index.js, dist/browser.js, dist/cli.js, dist/eval-worker.js, dist/bench/run.js, dist/bench/crossover.js, dist/bench/loihi-fit.js, dist/bench/cifar.js, dist/bench/loihi-speed.js, dist/bench/peer-speed.js, dist/bench/kernel-ab.js");
