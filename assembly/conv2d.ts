@@ -16,13 +16,16 @@
 //   output channels of a group is one contiguous row for both the weights and the accumulator;
 //   Wt is f32[Cin][KH][KW][CoutG] (ONNX W is [Cout][CinG][KH][KW]).
 
-import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
+import { ROW_ADD, ROW_SCALED, addRow2, addRowOp } from "./rows";
 
 // ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
 // @ts-ignore: decorator
+// PAIR (a constant too): two spikes at this position, the second one's weights pairOff bytes after the
+// first's; each row then gets (acc + w1) + w2 in one pass, the additions of two scatters in their order.
 @inline export function scatter(
   y: i32, x: i32, c: i32, a: f32, ROW: i32, wrapBits: i32, w: usize, dst: usize,
-  outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32
+  outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32,
+  PAIR: bool = false, pairOff: usize = 0
 ): i32 {
   const g = c / cinG;
   const wc = w + <usize>(c * kh * kw * coutG) * 4;
@@ -43,7 +46,8 @@ import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
       let row = wc + <usize>((ky * kw + kx0) * coutG) * 4;
       let d = dst + <usize>((oy * outW + ox0) * outC + chanOff) * 4;
       for (let k = 0; k < nx; k++) {
-        addRowOp(ROW, wrapBits, d, row, a, coutG);
+        if (PAIR) addRow2(d, row, row + pairOff, coutG);
+        else addRowOp(ROW, wrapBits, d, row, a, coutG);
         row += wStep;
         d -= dStep;
       }
@@ -58,7 +62,8 @@ import { ROW_ADD, ROW_SCALED, addRowOp } from "./rows";
       const ox = load<i32>(tx + <usize>(2 + 2 * k) * 4);
       const row = wc + <usize>((ky * kw + kx) * coutG) * 4;
       const d = dst + <usize>((oy * outW + ox) * outC + chanOff) * 4;
-      addRowOp(ROW, wrapBits, d, row, a, coutG);
+      if (PAIR) addRow2(d, row, row + pairOff, coutG);
+      else addRowOp(ROW, wrapBits, d, row, a, coutG);
     }
   }
   return ny * nx;
@@ -102,7 +107,37 @@ export function conv2dSpikes(
   spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
-  return scatterSpikes(ROW_ADD, 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
+  if (groups != 1) return scatterSpikes(ROW_ADD, 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
+  // one group: two consecutive spikes at one input position (channels c1 < c2, the list is ascending) share
+  // every tap and go through together
+  let rows: i64 = 0;
+  const outBytes = <usize>(outH * outW * outC) << 2;
+  const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC);
+  const cBytes = <usize>(kh * kw * outC) << 2; // one input channel's weights
+  let p = spikes;
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const cnt = load<i32>(counts + (b << 2));
+    const dst = acc + b * outBytes;
+    let k = 0;
+    while (k < cnt) {
+      const j = load<i32>(p);
+      const pos = pow2 ? j >> cShift : j / inC; // y·inW + x
+      const y = pos / inW, x = pos - y * inW, c = j - pos * inC;
+      if (k + 1 < cnt) {
+        const j2 = load<i32>(p, 4);
+        if (j2 < (pos + 1) * inC) {
+          rows += 2 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, true, <usize>(j2 - j) * cBytes);
+          p += 8;
+          k += 2;
+          continue;
+        }
+      }
+      rows += scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC);
+      p += 4;
+      k++;
+    }
+  }
+  return <f64>(rows * <i64>outC);
 }
 
 /** Scatters every non-zero analog input value a (x is f32[B][inH][inW][inC]) as a × kernel; returns the MACs. */

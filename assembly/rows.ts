@@ -49,6 +49,27 @@
   }
 }
 
+/** dst[k] = (dst[k] + s1[k]) + s2[k], k < len (f32): two rows added in one pass, in that order. */
+// @ts-ignore: decorator
+@inline export function addRow2(dst: usize, s1: usize, s2: usize, len: i32): void {
+  let k = 0;
+  for (; k + 16 <= len; k += 16) {
+    const d = dst + (<usize>k << 2), a = s1 + (<usize>k << 2), b = s2 + (<usize>k << 2);
+    v128.store(d, f32x4.add(f32x4.add(v128.load(d), v128.load(a)), v128.load(b)));
+    v128.store(d, f32x4.add(f32x4.add(v128.load(d, 16), v128.load(a, 16)), v128.load(b, 16)), 16);
+    v128.store(d, f32x4.add(f32x4.add(v128.load(d, 32), v128.load(a, 32)), v128.load(b, 32)), 32);
+    v128.store(d, f32x4.add(f32x4.add(v128.load(d, 48), v128.load(a, 48)), v128.load(b, 48)), 48);
+  }
+  for (; k + 4 <= len; k += 4) {
+    const d = dst + (<usize>k << 2);
+    v128.store(d, f32x4.add(f32x4.add(v128.load(d), v128.load(s1 + (<usize>k << 2))), v128.load(s2 + (<usize>k << 2))));
+  }
+  for (; k < len; k++) {
+    const d = dst + (<usize>k << 2);
+    store<f32>(d, (load<f32>(d) + load<f32>(s1 + (<usize>k << 2))) + load<f32>(s2 + (<usize>k << 2)));
+  }
+}
+
 /** dst[k] += a * src[k], k < len (f32). */
 // @ts-ignore: decorator
 @inline export function addRowScaled(dst: usize, src: usize, a: f32, len: i32): void {
