@@ -16,16 +16,16 @@
 //   output channels of a group is one contiguous row for both the weights and the accumulator;
 //   Wt is f32[Cin][KH][KW][CoutG] (ONNX W is [Cout][CinG][KH][KW]).
 
-import { ROW_ADD, ROW_SCALED, addRow2, addRowOp } from "./rows";
+import { ROW_ADD, ROW_SCALED, addRow2, addRow4, addRowOp } from "./rows";
 
 // ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
 // @ts-ignore: decorator
-// PAIR (a constant too): two spikes at this position, the second one's weights pairOff bytes after the
-// first's; each row then gets (acc + w1) + w2 in one pass, the additions of two scatters in their order.
+// GROUP (a constant too, 1, 2 or 4): that many spikes at this position, the others' weights o2, o3, o4 bytes
+// after the first's; each row then gets ((acc + w1) + w2) … in one pass, the additions of the scatters in order.
 @inline export function scatter(
   y: i32, x: i32, c: i32, a: f32, ROW: i32, wrapBits: i32, w: usize, dst: usize,
   outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32,
-  PAIR: bool = false, pairOff: usize = 0
+  GROUP: i32 = 1, o2: usize = 0, o3: usize = 0, o4: usize = 0
 ): i32 {
   const g = c / cinG;
   const wc = w + <usize>(c * kh * kw * coutG) * 4;
@@ -46,7 +46,8 @@ import { ROW_ADD, ROW_SCALED, addRow2, addRowOp } from "./rows";
       let row = wc + <usize>((ky * kw + kx0) * coutG) * 4;
       let d = dst + <usize>((oy * outW + ox0) * outC + chanOff) * 4;
       for (let k = 0; k < nx; k++) {
-        if (PAIR) addRow2(d, row, row + pairOff, coutG);
+        if (GROUP == 4) addRow4(d, row, row + o2, row + o3, row + o4, coutG);
+        else if (GROUP == 2) addRow2(d, row, row + o2, coutG);
         else addRowOp(ROW, wrapBits, d, row, a, coutG);
         row += wStep;
         d -= dStep;
@@ -62,7 +63,8 @@ import { ROW_ADD, ROW_SCALED, addRow2, addRowOp } from "./rows";
       const ox = load<i32>(tx + <usize>(2 + 2 * k) * 4);
       const row = wc + <usize>((ky * kw + kx) * coutG) * 4;
       const d = dst + <usize>((oy * outW + ox) * outC + chanOff) * 4;
-      if (PAIR) addRow2(d, row, row + pairOff, coutG);
+      if (GROUP == 4) addRow4(d, row, row + o2, row + o3, row + o4, coutG);
+      else if (GROUP == 2) addRow2(d, row, row + o2, coutG);
       else addRowOp(ROW, wrapBits, d, row, a, coutG);
     }
   }
@@ -108,8 +110,8 @@ export function conv2dSpikes(
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
   if (groups != 1) return scatterSpikes(ROW_ADD, 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
-  // one group: two consecutive spikes at one input position (channels c1 < c2, the list is ascending) share
-  // every tap and go through together
+  // one group: consecutive spikes at one input position (channels ascending: the list is) share every tap
+  // and go through together, four or two at a time
   let rows: i64 = 0;
   const outBytes = <usize>(outH * outW * outC) << 2;
   const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC);
@@ -123,14 +125,19 @@ export function conv2dSpikes(
       const j = load<i32>(p);
       const pos = pow2 ? j >> cShift : j / inC; // y·inW + x
       const y = pos / inW, x = pos - y * inW, c = j - pos * inC;
-      if (k + 1 < cnt) {
-        const j2 = load<i32>(p, 4);
-        if (j2 < (pos + 1) * inC) {
-          rows += 2 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, true, <usize>(j2 - j) * cBytes);
-          p += 8;
-          k += 2;
-          continue;
-        }
+      const end = (pos + 1) * inC; // spikes below it are at this position
+      if (k + 3 < cnt && load<i32>(p, 12) < end) {
+        rows += 4 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 4,
+          <usize>(load<i32>(p, 4) - j) * cBytes, <usize>(load<i32>(p, 8) - j) * cBytes, <usize>(load<i32>(p, 12) - j) * cBytes);
+        p += 16;
+        k += 4;
+        continue;
+      }
+      if (k + 1 < cnt && load<i32>(p, 4) < end) {
+        rows += 2 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 2, <usize>(load<i32>(p, 4) - j) * cBytes);
+        p += 8;
+        k += 2;
+        continue;
       }
       rows += scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC);
       p += 4;
