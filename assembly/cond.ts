@@ -64,7 +64,7 @@
 //
 // Buffers (byte addresses): v, accE, accI, gE, gI (f32[B*n]; accI may be 0, see 1.), bias (f32[n], nA,
 // or 0), ref (i32[B*n], or 0 when refractory == 0), spikes (i32[B*n + 3]: the SIMD path writes up to 3
-// slots past the last spike), counts (i32[B]), total (i32[B*n]), first (i32[B*n], -1 = none yet).
+// slots past the last spike), counts (i32[B]), total (i32[B*n]), first (i32[B*n], -1 = none yet; 0: not recorded).
 // SIMD f32x4 over 4 neurons when refractory == 0; the last n % 4 neurons and refractory layers are scalar.
 
 import { recordSpikes4 } from "./neuron";
@@ -159,7 +159,7 @@ const C7: f32 = 0.0001984126984126984;
     if (refractory > 0) store<i32>(ref + o, refractory);
     store<i32>(out, j);
     store<i32>(total + o, load<i32>(total + o) + 1);
-    if (load<i32>(first + o) < 0) store<i32>(first + o, step);
+    if (first != 0 && load<i32>(first + o) < 0) store<i32>(first + o, step);
     return 1;
   }
   store<f32>(v + o, u);

@@ -22,7 +22,7 @@
 // Buffers (byte addresses into linear memory, sample-major: sample b's block starts at b*n):
 //   v, acc, syn (f32[B*n]), bias (f32[n] or 0), ref (i32[B*n] or 0 when refractory == 0),
 //   spikes (i32[B*n], out: within-sample indices, samples one after another), counts (i32[B], out),
-//   total (i32[B*n], running spike count), first (i32[B*n], step of first spike or -1).
+//   total (i32[B*n], running spike count), first (i32[B*n], step of first spike or -1; 0: not recorded).
 
 /** Reset by subtracting the threshold (keeps the residual charge). */
 export const RESET_SUBTRACT: i32 = 0;
@@ -33,7 +33,7 @@ export const RESET_TO_VALUE: i32 = 1;
 @inline function recordSpike(j: i32, i: usize, out: usize, total: usize, first: usize, step: i32): void {
   store<i32>(out, j);
   store<i32>(total + (i << 2), load<i32>(total + (i << 2)) + 1);
-  if (load<i32>(first + (i << 2)) < 0) store<i32>(first + (i << 2), step);
+  if (first != 0 && load<i32>(first + (i << 2)) < 0) store<i32>(first + (i << 2), step);
 }
 
 // Scalar update of neuron (b, j); returns 1 when it spiked. Shared by the tail of the SIMD path and by
@@ -112,8 +112,10 @@ export const RESET_TO_VALUE: i32 = 1;
 @inline export function recordSpikes4(fired: v128, o: usize, j: i32, total: usize, first: usize, spikes: usize, written: i32, step: i32): i32 {
   const mask = i32x4.bitmask(fired);
   v128.store(total + o, i32x4.sub(v128.load(total + o), fired));
-  const f = v128.load(first + o);
-  v128.store(first + o, v128.bitselect(i32x4.splat(step), f, v128.and(fired, i32x4.lt_s(f, i32x4.splat(0)))));
+  if (first != 0) { // first = 0: first-spike steps not recorded (a branch the same way for the whole call)
+    const f = v128.load(first + o);
+    v128.store(first + o, v128.bitselect(i32x4.splat(step), f, v128.and(fired, i32x4.lt_s(f, i32x4.splat(0)))));
+  }
   let w = spikes + (<usize>written << 2);
   store<i32>(w, j);
   w += <usize>(mask & 1) << 2;

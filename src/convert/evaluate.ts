@@ -163,7 +163,8 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
   const outputs = o.recordOutputs ? new Float32Array(count * out.n) : undefined;
   for (let s0 = 0; s0 < count; s0 += batch) {
     const B = Math.min(batch, count - s0);
-    const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0, inputSteps: o.inputSteps });
+    const r = sim.run(samples.subarray(s0 * n, (s0 + B) * n), { steps: T, coding: o.coding, rate: o.rate, seed: (o.seed ?? 0) + offset + s0, inputSteps: o.inputSteps,
+      recordFirstSpike: readout === "first" });
     const first = readout === "first" ? r.layers[sim.plan.output].firstSpike : null;
     const dc = new Int32Array(out.n), dv = new Float32Array(out.n);
     for (let t = 0; t < T; t++) {

@@ -94,7 +94,7 @@ export function condStep(
         I[out++] = j;
         I[ci + b]++;
         I[ti + i]++;
-        if (I[fi + i] < 0) I[fi + i] = step;
+        if (first !== 0 && I[fi + i] < 0) I[fi + i] = step;
         written++;
       } else {
         F[vi + i] = u;

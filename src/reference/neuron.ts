@@ -46,7 +46,7 @@ export function neuronStep(
         I[out++] = j;
         I[ci + b]++;
         I[ti + i]++;
-        if (I[fi + i] < 0) I[fi + i] = step;
+        if (first !== 0 && I[fi + i] < 0) I[fi + i] = step;
         written++;
       }
       F[vi + i] = u;

@@ -57,6 +57,11 @@ export interface RunOptions {
    * `spikeTrain`. Costs memory proportional to the spikes; meant for rasters of a few samples.
    */
   recordSpikes?: boolean;
+  /**
+   * Record each neuron's first spike step (default true): LayerRecord.firstSpike. Off, the neuron update
+   * skips it (a few percent faster) and reading firstSpike is an error.
+   */
+  recordFirstSpike?: boolean;
 }
 
 /**
@@ -169,6 +174,7 @@ export class Simulator {
     this.reset(B);
     this.writeInput(inputs, B);
     const recordOut = options.recordOutputPerStep ?? true;
+    const recordFirst = options.recordFirstSpike ?? true;
     const out = plan.pops[plan.output];
     // output counts and membranes per step (8 bytes a value), spikes per step of every population and the input
     checkMemory(`per-step records of ${T} steps × ${B} samples`, T * B * ((recordOut ? out.n * 8 : 0) + (plan.pops.length + 1) * 4), "lower -T (--timesteps), --pause or --batch");
@@ -214,10 +220,10 @@ export class Simulator {
         }
         const nr = p.neuron, c = p.cond;
         if (c)
-          k.condStep(p.v, p.acc, p.accI, p.gE, p.gI, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
+          k.condStep(p.v, p.acc, p.accI, p.gE, p.gI, p.bias, p.ref, p.spikes, p.counts, p.total, recordFirst ? p.first : 0, B, p.n,
             c.gL, c.gLEL, c.eE, c.eI, c.decayE, c.decayI, c.meanE, c.meanI, c.dtOverCm, c.vThresh, c.vReset, c.refractory, t);
         else
-          k.neuronStep(p.v, direct ? p.current : p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, p.first, B, p.n,
+          k.neuronStep(p.v, direct ? p.current : p.acc, p.syn, p.bias, p.ref, p.spikes, p.counts, p.total, recordFirst ? p.first : 0, B, p.n,
             nr.leak, nr.threshold, RESET_MODE[nr.reset], nr.vReset, nr.refractory, nr.synDecay, t, nr.spiking ? 1 : 0, direct ? 1 : 0);
         spikesPerStep[pi].set(I.subarray(p.counts >> 2, (p.counts >> 2) + B), (t - 1) * B);
         if (trains) trains[pi].add(I, p.spikes >> 2, p.counts >> 2, B, perms[pi]);
@@ -234,11 +240,12 @@ export class Simulator {
       copyPermuted(I, p.total >> 2, spikeCounts, 0, B, p.n, perm);
       // first-spike steps are read rarely ('first' readout, rasters): copied now in memory order (one memcpy),
       // put in [C, H, W] order when first read
-      const firstRaw = I.slice(p.first >> 2, (p.first >> 2) + B * p.n);
+      const firstRaw = recordFirst ? I.slice(p.first >> 2, (p.first >> 2) + B * p.n) : null;
       let firstSpike: Int32Array | null = perm ? null : firstRaw;
       return {
         id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts,
         get firstSpike() {
+          if (!firstRaw) throw new SpikewasmError(`layer ${p.id}: first spikes were not recorded (run with recordFirstSpike: true, the default)`);
           if (!firstSpike) copyPermuted(firstRaw, 0, (firstSpike = new Int32Array(B * p.n)), 0, B, p.n, perm);
           return firstSpike;
         },

@@ -29,6 +29,24 @@ function sampleView(r: SimResult, b: number) {
 
 for (const backend of BACKENDS) {
   describe(`Simulator records (${backend} backend)`, () => {
+    it("recordFirstSpike: false leaves every spike, count and membrane as they were; reading firstSpike then is a named error", async () => {
+      for (let seed = 1; seed <= 8; seed++) {
+        const g = randomGraph(seed, { richNeurons: seed % 2 === 0 }), B = 3, T = 16;
+        const sim = await Simulator.create(g, { batch: B, backend });
+        const x = randomInputs(seed, B, inputSize(g));
+        for (const coding of ["poisson", "current"] as const) {
+          const a = sim.run(x, { steps: T, coding, seed });
+          const b = sim.run(x, { steps: T, coding, seed, recordFirstSpike: false });
+          const strip = (r: SimResult) => r.layers.map((l) => ({ id: l.id, perStep: Array.from(l.spikesPerStep), counts: Array.from(l.spikeCounts), events: l.synapticEvents }));
+          expect(strip(b), `seed ${seed} ${coding}`).toEqual(strip(a));
+          expect(bits(b.output.membrane)).toEqual(bits(a.output.membrane));
+          expect(() => b.layers[0].firstSpike).toThrow(new RegExp(`layer ${b.layers[0].id}: first spikes were not recorded`));
+          // and the next run that records them starts from -1 again
+          expect(Array.from(sim.run(x, { steps: T, coding, seed }).layers[0].firstSpike)).toEqual(Array.from(a.layers[0].firstSpike));
+        }
+      }
+    });
+
     it("records agree with each other on random graphs: cumulative output counts, per-step totals, first spikes", async () => {
       for (let seed = 1; seed <= 10; seed++) {
         const g = randomGraph(seed), B = 2, T = 20;
