@@ -171,10 +171,10 @@ export class Simulator {
     const B = this.validateRun(inputs, T, coding, rate, options.seed ?? 0);
     const inputSteps = options.inputSteps ?? T;
     if (!Number.isInteger(inputSteps) || inputSteps < 0) throw new SpikewasmError(`inputSteps must be an integer >= 0, got ${inputSteps}`);
-    this.reset(B);
+    const recordFirst = options.recordFirstSpike ?? true;
+    this.reset(B, recordFirst);
     this.writeInput(inputs, B);
     const recordOut = options.recordOutputPerStep ?? true;
-    const recordFirst = options.recordFirstSpike ?? true;
     const out = plan.pops[plan.output];
     // output counts and membranes per step (8 bytes a value), spikes per step of every population and the input
     checkMemory(`per-step records of ${T} steps × ${B} samples`, T * B * ((recordOut ? out.n * 8 : 0) + (plan.pops.length + 1) * 4), "lower -T (--timesteps), --pause or --batch");
@@ -279,7 +279,8 @@ export class Simulator {
     return B;
   }
 
-  private reset(B: number): void {
+  /** State at the start of a run; `first` (first-spike steps) only when they are recorded. */
+  private reset(B: number, first: boolean): void {
     const { F, I } = this;
     const inp = this.plan.input;
     if (inp.total) I.fill(0, inp.total >> 2, (inp.total >> 2) + B * inp.n);
@@ -292,7 +293,7 @@ export class Simulator {
       if (p.ref) I.fill(0, p.ref >> 2, (p.ref >> 2) + len);
       if (p.recurrent) I.fill(0, p.counts >> 2, (p.counts >> 2) + B); // no spikes "of step 0" to feed back
       I.fill(0, p.total >> 2, (p.total >> 2) + len);
-      I.fill(-1, p.first >> 2, (p.first >> 2) + len);
+      if (first) I.fill(-1, p.first >> 2, (p.first >> 2) + len);
       for (const s of p.sources) if (s.op === "pool" && s.max) I.fill(0, s.max.passes >> 2, (s.max.passes >> 2) + len);
     }
   }
