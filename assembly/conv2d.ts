@@ -19,9 +19,9 @@
 import { ROW_ADD, ROW_SCALED, addRow2, addRow4, addRowOp } from "./rows";
 
 // ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
-// @ts-ignore: decorator
 // GROUP (a constant too, 1, 2 or 4): that many spikes at this position, the others' weights o2, o3, o4 bytes
 // after the first's; each row then gets ((acc + w1) + w2) … in one pass, the additions of the scatters in order.
+// @ts-ignore: decorator
 @inline export function scatter(
   y: i32, x: i32, c: i32, a: f32, ROW: i32, wrapBits: i32, w: usize, dst: usize,
   outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, cinG: i32, coutG: i32,
@@ -101,6 +101,12 @@ import { ROW_ADD, ROW_SCALED, addRow2, addRow4, addRowOp } from "./rows";
   return <f64>(rows * <i64>coutG);
 }
 
+/** Whether the spike q places after p in the list is at the input position whose first index is base. */
+// @ts-ignore: decorator
+@inline function samePos(p: usize, q: i32, base: i32, inC: i32): bool {
+  return <u32>(load<i32>(p + (<usize>q << 2)) - base) < <u32>inC;
+}
+
 /**
  * Scatters every spike (list + per-sample counts, channels-last indices) through the kernel.
  * @returns the number of synaptic events (weight additions) performed.
@@ -110,8 +116,8 @@ export function conv2dSpikes(
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
   if (groups != 1) return scatterSpikes(ROW_ADD, 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
-  // one group: consecutive spikes at one input position (channels ascending: the list is) share every tap
-  // and go through together, four or two at a time
+  // one group: consecutive spikes at one input position share every tap and go through together, four or two
+  // at a time (a spike list is ascending per sample, so they are neighbours in it; the test below is exact anyway)
   let rows: i64 = 0;
   const outBytes = <usize>(outH * outW * outC) << 2;
   const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC);
@@ -125,15 +131,15 @@ export function conv2dSpikes(
       const j = load<i32>(p);
       const pos = pow2 ? j >> cShift : j / inC; // y·inW + x
       const y = pos / inW, x = pos - y * inW, c = j - pos * inC;
-      const end = (pos + 1) * inC; // spikes below it are at this position
-      if (k + 3 < cnt && load<i32>(p, 12) < end) {
+      const base = pos * inC;
+      if (k + 3 < cnt && samePos(p, 1, base, inC) && samePos(p, 2, base, inC) && samePos(p, 3, base, inC)) {
         rows += 4 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 4,
           <usize>(load<i32>(p, 4) - j) * cBytes, <usize>(load<i32>(p, 8) - j) * cBytes, <usize>(load<i32>(p, 12) - j) * cBytes);
         p += 16;
         k += 4;
         continue;
       }
-      if (k + 1 < cnt && load<i32>(p, 4) < end) {
+      if (k + 1 < cnt && samePos(p, 1, base, inC)) {
         rows += 2 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 2, <usize>(load<i32>(p, 4) - j) * cBytes);
         p += 8;
         k += 2;
