@@ -8,7 +8,7 @@
 // Spikes are processed in list order, each row added with addRow, so the float32 sums are identical
 // to the TypeScript reference's.
 
-import { ROW_ADD, addRow, addRowOp, addRowScaled } from "./rows";
+import { ROW_ADD, addRow, addRow2, addRow4, addRowOp, addRowScaled } from "./rows";
 
 /**
  * Adds the weight row of every spiking presynaptic neuron into its sample's accumulator with row
@@ -41,39 +41,16 @@ import { ROW_ADD, addRow, addRowOp, addRowScaled } from "./rows";
 export function denseSpikes(spikes: usize, counts: usize, batch: i32, nIn: i32, w: usize, nOut: i32, acc: usize): f64 {
   let total: i64 = 0;
   const rowBytes = <usize>nOut << 2;
-  const n16 = nOut & ~15;
   let p = spikes;
   for (let b: usize = 0; b < <usize>batch; b++) {
     const c = load<i32>(counts + (b << 2));
     const dst = acc + b * rowBytes;
     total += c;
     let k = 0;
-    for (; k + 4 <= c; k += 4) {
-      const r1 = w + <usize>load<i32>(p) * rowBytes, r2 = w + <usize>load<i32>(p, 4) * rowBytes;
-      const r3 = w + <usize>load<i32>(p, 8) * rowBytes, r4 = w + <usize>load<i32>(p, 12) * rowBytes;
-      p += 16;
-      let o: usize = 0;
-      for (; o < <usize>n16 << 2; o += 32) {
-        const d = dst + o;
-        v128.store(d, f32x4.add(f32x4.add(f32x4.add(f32x4.add(v128.load(d), v128.load(r1 + o)), v128.load(r2 + o)), v128.load(r3 + o)), v128.load(r4 + o)));
-        v128.store(d, f32x4.add(f32x4.add(f32x4.add(f32x4.add(v128.load(d, 16), v128.load(r1 + o, 16)), v128.load(r2 + o, 16)), v128.load(r3 + o, 16)), v128.load(r4 + o, 16)), 16);
-      }
-      for (; o < rowBytes; o += 4)
-        store<f32>(dst + o, (((load<f32>(dst + o) + load<f32>(r1 + o)) + load<f32>(r2 + o)) + load<f32>(r3 + o)) + load<f32>(r4 + o));
-    }
-    for (; k + 2 <= c; k += 2) {
-      const r1 = w + <usize>load<i32>(p) * rowBytes, r2 = w + <usize>load<i32>(p, 4) * rowBytes;
-      p += 8;
-      let o: usize = 0;
-      for (; o < <usize>n16 << 2; o += 64) {
-        const d = dst + o, s1 = r1 + o, s2 = r2 + o;
-        v128.store(d, f32x4.add(f32x4.add(v128.load(d), v128.load(s1)), v128.load(s2)));
-        v128.store(d, f32x4.add(f32x4.add(v128.load(d, 16), v128.load(s1, 16)), v128.load(s2, 16)), 16);
-        v128.store(d, f32x4.add(f32x4.add(v128.load(d, 32), v128.load(s1, 32)), v128.load(s2, 32)), 32);
-        v128.store(d, f32x4.add(f32x4.add(v128.load(d, 48), v128.load(s1, 48)), v128.load(s2, 48)), 48);
-      }
-      for (; o < rowBytes; o += 4) store<f32>(dst + o, (load<f32>(dst + o) + load<f32>(r1 + o)) + load<f32>(r2 + o));
-    }
+    for (; k + 4 <= c; k += 4, p += 16)
+      addRow4(dst, w + <usize>load<i32>(p) * rowBytes, w + <usize>load<i32>(p, 4) * rowBytes,
+        w + <usize>load<i32>(p, 8) * rowBytes, w + <usize>load<i32>(p, 12) * rowBytes, nOut);
+    for (; k + 2 <= c; k += 2, p += 8) addRow2(dst, w + <usize>load<i32>(p) * rowBytes, w + <usize>load<i32>(p, 4) * rowBytes, nOut);
     if (k < c) {
       addRow(dst, w + <usize>load<i32>(p) * rowBytes, nOut);
       p += 4;

@@ -31,15 +31,10 @@ const { snn } = convertAnn(ann, inferAnn(ann, cal.samples, cal.count), cal.count
 const test = loadImages(readFileSync(`${data}/t10k-images-idx3-ubyte`), "t10k", { limit: N });
 const n = test.samples.length / test.count;
 
-// the Simulator does not expose its memory: keep the one it creates, to instantiate the other builds on it
-let memory: WebAssembly.Memory | undefined;
-const Memory = WebAssembly.Memory;
-(WebAssembly as { Memory: unknown }).Memory = function (d: WebAssembly.MemoryDescriptor) { return (memory = new Memory(d)); };
 const sim = await Simulator.create(snn, { batch: B });
-(WebAssembly as { Memory: unknown }).Memory = Memory;
 
 const builds = await Promise.all(argv.map(async (file) => {
-  const { exports } = await instantiate<Record<string, unknown>>(readFileSync(file), { env: { memory: memory! } });
+  const { exports } = await instantiate<Record<string, unknown>>(readFileSync(file), { env: { memory: sim.memory } });
   const time = new Map<string, number>();
   const timed: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(exports))

@@ -26,7 +26,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-export interface ModelRow { bench: string; seconds: number; events: number; neuronUpdates: number; note: string }
+export interface ModelRow { bench: string; seconds: number; events: number; neuronUpdates: number; note: string; accuracy: number }
 
 /** SNN evaluation of a converted ONNX model over the first n MNIST test images (T = 64, batch 32, one thread). */
 export async function convertedModel(label: string, model: string, n: number, reps: number, path: KernelPath): Promise<ModelRow> {
@@ -61,7 +61,7 @@ export async function convertedModel(label: string, model: string, n: number, re
   }
   const seconds = median(times), neurons = sim.plan.pops.reduce((a, p) => a + p.n, 0);
   return {
-    bench: `(d) ${label}, SNN T=64, ${n} MNIST test images, kernel ${path}`, seconds, events, neuronUpdates: neurons * T * n,
+    bench: `(d) ${label}, SNN T=64, ${n} MNIST test images, kernel ${path}`, seconds, events, neuronUpdates: neurons * T * n, accuracy: correct / n,
     note: `${((1000 * seconds) / n).toFixed(2)} ms/image, accuracy ${((100 * correct) / n).toFixed(2)} %, ${(spikes / n).toFixed(0)} spikes/image`,
   };
 }

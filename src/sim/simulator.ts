@@ -124,12 +124,19 @@ export class Simulator {
   private readonly I: Int32Array;
   /** per population, the CHW index of every memory index (null for 1-D): fixed by the plan */
   private readonly perms: (Int32Array | null)[];
+  /**
+   * per population, whether the network input is its only source: under current coding it then reads its
+   * precomputed current directly (neuronStep's keepAcc) — no copy into the accumulator, no clearing each
+   * step, the same sums (the accumulator would hold 0 + current)
+   */
+  private readonly inputOnly: boolean[];
 
   private constructor(
     /** the memory plan (addresses, byte counts) */
     readonly plan: MemoryPlan,
     private readonly kernels: Kernels,
-    memory: WebAssembly.Memory,
+    /** the linear memory the kernels work on (bench/kernel-ab.ts instantiates other kernel builds on it) */
+    readonly memory: WebAssembly.Memory,
     /** the back end in use */
     readonly backend: Backend,
     private readonly path: KernelPath,
@@ -138,6 +145,7 @@ export class Simulator {
     this.I = new Int32Array(memory.buffer);
     for (const { addr, data } of plan.initData) (data instanceof Int32Array ? this.I : this.F).set(data, addr >> 2);
     this.perms = plan.pops.map((p) => chwPermutation(p.memShape));
+    this.inputOnly = plan.pops.map((p) => p.current !== 0 && p.currentI === 0 && !p.cond && !p.recurrent && p.sources.every((s) => s.from === -1));
   }
 
   /** Checks and plans the graph, allocates its memory and loads its weights (compiles WASM on first use). */
@@ -188,9 +196,6 @@ export class Simulator {
     const macs = coding === "current" ? this.precomputeCurrents(B) : plan.pops.map(() => 0);
     const spiking = coding !== "current";
     const inp = plan.input;
-    // under current coding a layer fed by the input alone reads its precomputed current directly (neuronStep's
-    // keepAcc): no copy into the accumulator and no clearing each step, the same sums (acc held 0 + current)
-    const currentOnly = plan.pops.map((p) => !spiking && p.current !== 0 && p.currentI === 0 && !p.cond && !p.recurrent && p.sources.every((s) => s.from === -1));
     if (spiking) {
       toProbabilities(F.subarray(inp.values >> 2, (inp.values >> 2) + B * inp.n), rate);
       new Uint32Array(I.buffer, inp.rng, 4 * B).set(rngStates(options.seed ?? 0, B));
@@ -209,7 +214,7 @@ export class Simulator {
         // neuronStep of this step has not run yet; zeroed by reset for t = 1)
         if (p.recurrent) events[pi] += accumulateSpikes(k, p.recurrent, p.spikes, p.counts, B, p.acc, plan.mask, I, "scatter");
         // the precomputed current holds the input only under current coding (it is stale otherwise)
-        const direct = currentOnly[pi] && inputOn;
+        const direct = !spiking && inputOn && this.inputOnly[pi];
         if (p.current !== 0 && !spiking && inputOn && !direct) k.addInto(p.acc, p.current, B * p.n);
         if (p.currentI !== 0 && !spiking && inputOn) k.addInto(p.accI, p.currentI, B * p.n);
         for (const s of p.sources) {

@@ -112,22 +112,6 @@ export class ExactSums {
     return s;
   }
 
-  /** JSON form: each element's partials (an empty list for an element with nothing added). */
-  toJSON(): number[][] {
-    return Array.from({ length: this.size }, (_, j) => this.partials(j));
-  }
-
-  /** Rebuilds sums from their JSON form (checked: a list of finite-number lists). */
-  static fromJSON(v: unknown, what: string): ExactSums {
-    if (!Array.isArray(v)) throw new TypeError(`${what}: expected a list of partial-sum lists`);
-    const s = new ExactSums(v.length);
-    v.forEach((ps, j) => {
-      if (!Array.isArray(ps) || !ps.every((x) => typeof x === "number" && Number.isFinite(x))) throw new TypeError(`${what}[${j}]: expected a list of finite numbers`);
-      for (const x of ps) s.add(j, x);
-    });
-    return s;
-  }
-
   /** Doubles the partials per element (kept in place: element j's list stays at j·width). */
   private grow(): void {
     const w = this.width, nw = w * 2, np = new Float64Array(this.size * nw);

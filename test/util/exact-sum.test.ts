@@ -27,13 +27,14 @@ describe("ExactSums", () => {
       const whole = new ExactSums(1);
       for (const v of values) whole.add(0, v);
       expect(whole.value(0)).toBe(want);
-      // shuffled, split in three parts, merged in another order, through JSON
+      // shuffled, split in three parts, merged in another order, through the packed form
       const order = values.map((v, i) => [rng(), v] as const).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
       const cut1 = Math.floor(rng() * 300), cut2 = cut1 + Math.floor(rng() * (300 - cut1));
       const parts = [order.slice(0, cut1), order.slice(cut1, cut2), order.slice(cut2)].map((vs) => {
         const p = new ExactSums(1);
         for (const v of vs) p.add(0, v);
-        return ExactSums.fromJSON(JSON.parse(JSON.stringify(p.toJSON())), "part");
+        const { lengths, values } = p.pack();
+        return ExactSums.unpack(lengths.slice(), values.slice(), "part");
       });
       const merged = new ExactSums(1);
       for (const p of [parts[2], parts[0], parts[1]]) merged.merge(p);
