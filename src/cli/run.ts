@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from "commander";
 import { join } from "node:path";
-import { evaluateLoihiParallel, evaluateRunParallel, evaluateSnnParallel } from "../convert/parallel.js";
+import { evaluateDnnParallel, evaluateLoihiParallel, evaluateRunParallel, evaluateSnnParallel } from "../convert/parallel.js";
 import { warmPool } from "../convert/pool.js";
 import { checkAgainstModel, loadImages } from "../data/dataset.js";
 import { readDataFile } from "../data/files.js";
@@ -79,7 +79,7 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
     maxWeight: given("maxWeight", o.maxWeight as number | undefined), biasFree: given("biasFree", o.biasFree as boolean | undefined),
     targets: targetList(o), cpuWatts: o.cpuWatts as number | undefined,
     loihiFlow: o.loihiFlow as string, loihiConstants: o.loihiConstants as string, ...loihiResetOf(o, cmd),
-    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelRun: evaluateRunParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
+    loihiSamples: o.loihiSamples as number | undefined, parallelEvaluate: evaluateSnnParallel, parallelRun: evaluateRunParallel, parallelDnn: evaluateDnnParallel, parallelEvaluateLoihi: evaluateLoihiParallel,
     onProgress: progress, raster: o.report ? { samples: 3, neurons: 128 } : undefined,
   });
   if (o.shard || o.queue) {

@@ -2,7 +2,7 @@
  * Worker-thread entry of the local pool (src/convert/pool.ts, a Piscina pool): its default export runs
  * one task of a parallel evaluation (src/convert/parallel.ts) — a range of samples through the float SNN
  * (evaluateChunk), through the DNN and the float SNN (dnnRange + evaluateChunk: the whole test pass of a
- * run), or through the bit-exact Loihi engine (evaluateLoihi) — and returns its raw sums, or the error it
+ * run), through the DNN alone (dnnRange: a run's DNN pass started while the run converts), or through the bit-exact Loihi engine (evaluateLoihi) — and returns its raw sums, or the error it
  * met (a SpikewasmError keeps its exit code). What a thread builds for an evaluation (simulator, DNN
  * runner, Loihi engine) is kept under the evaluation's key for its next tasks; only the latest
  * evaluation's is kept. Bundled to dist/eval-worker.js by scripts/bundle.mjs.
@@ -36,10 +36,11 @@ interface TaskBase {
 export type PoolTask =
   | (TaskBase & { kind: "snn"; graph: SnnGraph; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> })
   | (TaskBase & { kind: "run"; graph: SnnGraph; ann: AnnGraph; populations: { id: string; size: number }[]; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> })
+  | (TaskBase & { kind: "dnn"; ann: AnnGraph; populations: { id: string; size: number }[]; inputSize: number })
   | (TaskBase & { kind: "loihi"; graph: LoihiGraph; options: Omit<EvaluateLoihiOptions, "onProgress" | "yieldBetween"> });
 
 /** What a task returns. */
-export type PoolResult = ChunkSums | LoihiEvaluation | { dnn: DnnSumsPartials; snn: ChunkSums };
+export type PoolResult = ChunkSums | LoihiEvaluation | DnnSumsPartials | { dnn: DnnSumsPartials; snn: ChunkSums };
 
 /** Stops the task (an error it returns, which the caller ignores) once another task of its evaluation failed. */
 function stopIfCancelled(t: TaskBase): void {
@@ -69,20 +70,31 @@ function cache(key: string) {
   return kept;
 }
 
-async function simulatorFor(t: PoolTask & { graph: SnnGraph }): Promise<Simulator> {
+async function simulatorFor(t: PoolTask & { kind: "snn" | "run" }): Promise<Simulator> {
   const c = cache(t.key);
   return (c.sim ??= await Simulator.create(t.graph, { batch: Math.min(t.options.batch ?? 32, t.total), backend: t.options.backend }));
 }
 
 /** The SNN sums of the task's range, its progress added to the shared counter after each batch. */
-async function snnRange(t: PoolTask & { graph: SnnGraph; options: Omit<ChunkOptions, "onProgress" | "yieldBetween"> }, n: number): Promise<ChunkSums> {
+async function snnRange(t: PoolTask & { kind: "snn" | "run" }, n: number): Promise<ChunkSums> {
   const r = rangeOf(t, n);
   return evaluateChunk(t.graph, r.samples, r.labels, r.count, { ...t.options, sampleOffset: (t.options.sampleOffset ?? 0) + t.range.start, onProgress: progressOf(t) },
     await simulatorFor(t));
 }
 
+/** A DNN runner kept for the task's evaluation. */
+async function runnerFor(t: PoolTask & { ann: AnnGraph }): Promise<AnnRunner> {
+  const c = cache(t.key);
+  return (c.runner ??= await createAnnRunner(t.ann, 64));
+}
+
 async function runTask(t: PoolTask): Promise<PoolResult> {
   stopIfCancelled(t);
+  if (t.kind === "dnn") {
+    // the DNN alone (a run's test pass started before its conversion): progress and the cancel check after each chunk
+    const progress = progressOf(t);
+    return dnnSumsToPartials(await dnnRange({ ann: t.ann, runner: await runnerFor(t), n: t.inputSize, populations: t.populations }, t, t.range.start, t.range.count, 256, progress));
+  }
   if (t.kind === "loihi") {
     const c = cache(t.key);
     const batch = Math.min(t.options.batch ?? 32, t.total);
@@ -93,9 +105,7 @@ async function runTask(t: PoolTask): Promise<PoolResult> {
   const sim = await simulatorFor(t);
   const n = sim.plan.input.n;
   if (t.kind === "snn") return snnRange(t, n);
-  const c = cache(t.key);
-  c.runner ??= await createAnnRunner(t.ann, 64);
-  const d = await dnnRange({ ann: t.ann, runner: c.runner, n, populations: t.populations }, t, t.range.start, t.range.count);
+  const d = await dnnRange({ ann: t.ann, runner: await runnerFor(t), n, populations: t.populations }, t, t.range.start, t.range.count);
   return { dnn: dnnSumsToPartials(d), snn: await snnRange(t, n) };
 }
 

