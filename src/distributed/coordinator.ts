@@ -13,7 +13,7 @@
 import { SpikewasmError } from "../errors.js";
 import { type RunInputs, type RunOptions, type RunReport, prepareRun } from "../pipeline/run.js";
 import { VERSION } from "../version.js";
-import { checkSplittable, mergeParts, parsePart } from "./part.js";
+import { type RunPart, checkSplittable, mergeParts, parsePart } from "./part.js";
 import { QueueSession } from "./queue-jobs.js";
 import { parseRedisUrl, storeRunInputs } from "./redis.js";
 import { storeRunContext } from "./run-context.js";
@@ -32,40 +32,70 @@ export interface QueueRunOptions {
   notice?: (line: string) => void;
 }
 
-/** Runs `inputs` with `o` through the queue; returns the report runPipeline would (its `seconds`: the wall time here). */
+/** What a run's jobs are: a range of one pass, the ids naming the run, the pass and the range. */
+function passJobs(run: string, pass: "dnn" | "snn", ranges: { start: number; count: number }[]) {
+  return ranges.map((r) => ({ id: `${run.slice(0, 32)}-${pass}-${r.start}-${r.count}`, name: pass, samples: r.count,
+    what: `${pass === "dnn" ? "DNN" : "SNN"} pass of samples ${r.start}..${r.start + r.count - 1}`,
+    data: { run, spikewasm: VERSION, start: r.start, count: r.count, pass } satisfies RunJobData }));
+}
+
+/**
+ * Runs `inputs` with `o` through the queue; returns the report runPipeline would (its `seconds`: the wall time here).
+ *
+ * Two waves of jobs: once the inputs are checked and stored, the DNN pass over the test set (jobs of about
+ * 1/16 of it) — which needs no conversion, so the workers run it while this process calibrates and
+ * converts; then the SNN pass (about 64 jobs of whole batches) with the converted network. The parts of
+ * both waves merge into the one-process report (mergeParts).
+ */
 export async function runOnQueue(inputs: RunInputs, o: RunOptions, q: QueueRunOptions): Promise<RunReport> {
   const t0 = performance.now();
   const target = parseRedisUrl(q.queue);
   checkSplittable(o, "--queue");
-  // bad input is found here, before any job is queued
-  const ctx = await prepareRun(inputs, { ...o, onProgress: undefined });
-  const batch = ctx.static.options.batch as number;
   const run = runFingerprint(inputs, o);
-  const batches = Math.ceil(inputs.test.count / batch);
-  const ranges = jobRanges(inputs.test.count, batch, q.jobBatches ?? Math.max(1, Math.ceil(batches / 64)));
-  const session = await QueueSession.open(target);
+  const count = inputs.test.count;
+  const stop = new AbortController();
+  let session: QueueSession | null = null, dnnWave: Promise<RunPart[]> | null = null;
+  // one progress bar over both waves: samples through the DNN plus samples through the SNN, of twice the set
+  const done = { dnn: 0, snn: 0 };
+  const progress = (pass: "dnn" | "snn") => (_stage: string, d: number) => { done[pass] = d; q.onProgress?.("queue", done.dnn + done.snn, 2 * count); };
+  const parse = (pass: "dnn" | "snn") => (value: unknown, job: { id: string; data: unknown }) => {
+    const part = parsePart(value, `job ${job.id}`);
+    const d = job.data as RunJobData;
+    if (part.fingerprint !== run || part.samples.start !== d.start || part.samples.count !== d.count || part.pass !== pass)
+      throw new SpikewasmError(`job ${job.id} holds the result of another run, range or pass (run ${part.fingerprint.slice(0, 12)}, samples ${part.samples.start}+${part.samples.count}, ` +
+        `pass ${part.pass ?? "both"}): the queue holds jobs of another model or version under this id; clear it (a fresh database number in the URL) and run again`);
+    return part;
+  };
+  const wave = (pass: "dnn" | "snn") => ({ stage: "queue", label: pass === "dnn" ? "run's DNN pass" : "run", timeoutS: q.timeoutS ?? 300, timeoutFlag: "--queue-timeout",
+    onProgress: progress(pass), notice: q.notice, signal: stop.signal, parse: parse(pass) });
   try {
-    await storeRunInputs(session.redis, run, inputs, o);
-    await storeRunContext(session.redis, run, ctx); // workers take the converted network rather than preparing the run again
-    const jobs = ranges.map((r) => ({ id: `${run.slice(0, 32)}-${r.start}-${r.count}`, name: "range", samples: r.count, what: `samples ${r.start}..${r.start + r.count - 1}`,
-      data: { run, spikewasm: VERSION, start: r.start, count: r.count } satisfies RunJobData }));
-    const parts = await session.collect(jobs, {
-      stage: "queue", label: "run", timeoutS: q.timeoutS ?? 300, timeoutFlag: "--queue-timeout", onProgress: q.onProgress, notice: q.notice,
-      parse: (value, job) => {
-        const part = parsePart(value, `job ${job.id}`);
-        const d = job.data as RunJobData;
-        if (part.fingerprint !== run || part.samples.start !== d.start || part.samples.count !== d.count)
-          throw new SpikewasmError(`job ${job.id} holds the result of another run or range (run ${part.fingerprint.slice(0, 12)}, samples ${part.samples.start}+${part.samples.count}): ` +
-            "the queue holds jobs of another model or version under this id; clear it (a fresh database number in the URL) and run again");
-        return part;
-      },
+    // bad input is found before any job is queued: the DNN's jobs go on the queue once prepareRun has checked the inputs
+    const ctx = await prepareRun(inputs, { ...o, onProgress: undefined }, async () => {
+      session = await QueueSession.open(target);
+      await storeRunInputs(session.redis, run, inputs, o);
+      const dnnBatch = Math.min(o.batch ?? 32, count);
+      const ranges = jobRanges(count, dnnBatch, Math.max(1, Math.ceil(Math.ceil(count / dnnBatch) / 16)));
+      await new Promise<void>((added, failed) => {
+        dnnWave = session!.collect(passJobs(run, "dnn", ranges), { ...wave("dnn"), onAdded: added });
+        dnnWave.catch(failed);
+      });
     });
-    const report = mergeParts(jobs.map((j, i) => ({ file: `job ${j.id}`, part: parts[i] })));
+    const s = session as QueueSession | null;
+    if (!s) throw new SpikewasmError("internal: the run was prepared without its check (no queue session)");
+    const batch = ctx.static.options.batch as number;
+    const batches = Math.ceil(count / batch);
+    const ranges = jobRanges(count, batch, q.jobBatches ?? Math.max(1, Math.ceil(batches / 64)));
+    await storeRunContext(s.redis, run, ctx); // workers take the converted network rather than preparing the run again
+    const snnWave = s.collect(passJobs(run, "snn", ranges), wave("snn"));
+    const [dnnParts, snnParts] = await Promise.all([dnnWave!, snnWave]);
+    const report = mergeParts([...dnnParts, ...snnParts].map((part) => ({ file: `job ${run.slice(0, 12)} ${part.pass} ${part.samples.start}+${part.samples.count}`, part })));
     return { ...report, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
-    await session.withdraw();
+    stop.abort();
+    await (dnnWave as Promise<RunPart[]> | null)?.catch(() => undefined);
+    await (session as QueueSession | null)?.withdraw();
     throw e;
   } finally {
-    await session.close();
+    await (session as QueueSession | null)?.close();
   }
 }

@@ -6,10 +6,11 @@
  * from timings.
  */
 import { type ChunkSums, evaluateChunk, finalizeEvaluation } from "../convert/evaluate.js";
-import { evaluateRunParallel } from "../convert/parallel.js";
+import { evaluateRunParallel, evaluateSnnChunksParallel } from "../convert/parallel.js";
 import { SpikewasmError } from "../errors.js";
+import { shapeSize } from "../ir/graph.js";
 import { type RunContext, type RunInputs, type RunOptions, prepareRun } from "../pipeline/run.js";
-import { type DnnSums, dnnRange, dnnSumsFromPartials, dnnSumsToPartials, mergeDnnSums } from "../pipeline/dnn-sums.js";
+import { type DnnContext, type DnnSums, dnnPopulations, dnnRange, dnnSumsFromPartials, dnnSumsToPartials, mergeDnnSums, selectMeans } from "../pipeline/dnn-sums.js";
 import { type RunStatic, finishRun } from "../pipeline/run-sums.js";
 import { VERSION } from "../version.js";
 import { type SampleRange, runFingerprint } from "./shard.js";
@@ -27,10 +28,19 @@ export interface RunPart {
   shard: { index: number; count: number } | null;
   samples: { start: number; count: number; total: number };
   seconds: number;
-  static: RunStatic;
-  dnn: { correct: number; predictions: number[]; zeros: number; all: number; effectiveMacs: [string, number][] | null; means: MeansJson[] };
-  snn: { chunks: ChunkJson[] };
+  /**
+   * What the part holds: absent, both passes over its range (a shard); "dnn" or "snn", one of them (the
+   * jobs of a queued run, whose DNN pass runs on the workers while the coordinator converts). A "dnn"
+   * part has no `static` (the conversion is not done) and the sums of every DNN layer (dnnPopulations);
+   * an "snn" part no `dnn`.
+   */
+  pass?: "dnn" | "snn";
+  static: RunStatic | null;
+  dnn: DnnJson | null;
+  snn: { chunks: ChunkJson[] } | null;
 }
+
+interface DnnJson { correct: number; predictions: number[]; zeros: number; all: number; effectiveMacs: [string, number][] | null; means: MeansJson[] }
 
 /**
  * A population's exact activation sums packed (ExactSums.pack) as base64 of little-endian arrays: the
@@ -67,6 +77,8 @@ export interface PartOptions {
   /** a context already prepared for these inputs and options (a queue worker keeps one per run) */
   context?: RunContext;
   fingerprint?: string;
+  /** "snn": the SNN pass only (a queue job whose range's DNN pass is a job of its own, evaluateDnnPart) */
+  pass?: "snn";
 }
 
 /** Evaluates the test samples of `range` and returns the part. */
@@ -78,14 +90,31 @@ export async function evaluatePart(inp: RunInputs, o: RunOptions, range: SampleR
   const onProgress = (d: number, t: number) => { p.onProgress?.(d, t); ctx.evOptions.onProgress?.(d, t); };
   // a queue job runs in this thread, yielding between batches; a shard spreads DNN and SNN over the local pool
   const { dnn, chunks } = count === 0 || p.yieldBetween || p.workers === 1
-    ? { dnn: await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween),
+    ? { dnn: p.pass === "snn" ? null : await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween),
       chunks: count === 0 ? [] : await evaluateChunkYielding(ctx, inp, range, p.yieldBetween ? p : { ...p, onProgress }) }
+    : p.pass === "snn" ? { dnn: null, chunks: await evaluateSnnChunksParallel(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
+      { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress }) }
     : await evaluateRunParallel(ctx.ann, ctx.snn, ctx.populations, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
       { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress });
   return {
     format: PART_FORMAT, spikewasm: VERSION, node: process.versions.node, fingerprint: p.fingerprint ?? runFingerprint(inp, o),
-    shard: p.shard ?? null, samples: { start, count, total: inp.test.count }, seconds: (performance.now() - t0) / 1000,
-    static: ctx.static, dnn: dnnJson(dnn), snn: { chunks: chunks.map(chunkJson) },
+    shard: p.shard ?? null, samples: { start, count, total: inp.test.count }, seconds: (performance.now() - t0) / 1000, ...(p.pass ? { pass: p.pass } : {}),
+    static: ctx.static, dnn: dnn && dnnJson(dnn), snn: { chunks: chunks.map(chunkJson) },
+  };
+}
+
+/**
+ * The DNN pass alone over the test samples of `range`, before the run is converted: sums of every DNN layer
+ * (dnnPopulations), which mergeParts cuts to the SNN's populations. `ctx` holds the imported model and a
+ * DNN runner; `yieldBetween` is awaited after each batch with the samples done.
+ */
+export async function evaluateDnnPart(inp: RunInputs, ctx: Omit<DnnContext, "populations">, range: SampleRange, batch: number, fingerprint: string,
+  yieldBetween?: (done: number) => Promise<void>): Promise<RunPart> {
+  const t0 = performance.now();
+  const dnn = await dnnRange({ ...ctx, populations: dnnPopulations(ctx.ann) }, inp.test, range.start, range.count, batch, yieldBetween);
+  return {
+    format: PART_FORMAT, spikewasm: VERSION, node: process.versions.node, fingerprint, shard: null, samples: { ...range, total: inp.test.count },
+    seconds: (performance.now() - t0) / 1000, pass: "dnn", static: null, dnn: dnnJson(dnn), snn: null,
   };
 }
 
@@ -133,12 +162,14 @@ export function parsePart(value: unknown, file: string): RunPart {
   const p = value as RunPart;
   if (p.format !== PART_FORMAT) bad(`format ${JSON.stringify(p.format)}, expected ${PART_FORMAT}: write parts with spikewasm run --shard k/n --json part.json`);
   const int = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
-  if (typeof p.fingerprint !== "string" || !p.static || typeof p.static !== "object") bad("fingerprint or static missing");
+  if (p.pass !== undefined && p.pass !== "dnn" && p.pass !== "snn") bad(`pass ${JSON.stringify(p.pass)}: "dnn", "snn" or absent expected`);
+  if (typeof p.fingerprint !== "string" || (p.pass !== "dnn" && (!p.static || typeof p.static !== "object"))) bad("fingerprint or static missing");
   if (!p.samples || !int(p.samples.start) || !int(p.samples.count) || !int(p.samples.total) || p.samples.start + p.samples.count > p.samples.total) bad("samples: {start, count, total} expected");
-  if (!p.dnn || !Array.isArray(p.dnn.predictions) || p.dnn.predictions.length !== p.samples.count || !Array.isArray(p.dnn.means)) bad("dnn sums missing or of the wrong length");
+  if (p.pass !== "snn" && (!p.dnn || !Array.isArray(p.dnn.predictions) || p.dnn.predictions.length !== p.samples.count || !Array.isArray(p.dnn.means))) bad("dnn sums missing or of the wrong length");
+  if (p.pass === "dnn") return p;
   if (!p.snn || !Array.isArray(p.snn.chunks)) bad("snn.chunks missing");
   let next = p.samples.start;
-  for (const c of p.snn.chunks) {
+  for (const c of p.snn!.chunks) {
     if (!c || c.sampleOffset !== next || !int(c.samples) || !Array.isArray(c.correct) || !Array.isArray(c.layers)) bad(`snn chunk at sample ${c?.sampleOffset} does not continue at ${next}`);
     next += c.samples;
   }
@@ -191,6 +222,8 @@ export function mergeParts(parts: { file: string; part: RunPart }[]) {
     if (JSON.stringify(part.shard?.count) !== JSON.stringify(first.part.shard?.count))
       throw new SpikewasmError(`${file} is ${part.shard ? `shard ${part.shard.index}/${part.shard.count}` : "a queue part"}, ${first.file} ${first.part.shard ? `shard ${first.part.shard.index}/${first.part.shard.count}` : "a queue part"}: merge the parts of one split`);
   }
+  const split = parts.filter(({ part }) => part.pass !== undefined);
+  if (split.length) return mergePassParts(parts);
   const total = first.part.samples.total;
   const sorted = [...parts].sort((a, b) => a.part.samples.start - b.part.samples.start || a.part.samples.count - b.part.samples.count);
   const shardsGiven = new Map<number, string>();
@@ -206,12 +239,33 @@ export function mergeParts(parts: { file: string; part: RunPart }[]) {
 
   const live = sorted.filter(({ part }) => part.samples.count > 0).map(({ file, part }) => ({ file, part }));
   const dnn = mergeDnnSums(live.map(({ file, part }) => dnnSums(part, file)));
-  const ev = finalizeEvaluation(live.flatMap(({ part }) => part.snn.chunks.map(chunkSums)));
-  return finishRun(first.part.static, dnn, ev, { seconds: parts.reduce((a, p) => a + p.part.seconds, 0), node: first.part.node });
+  const ev = finalizeEvaluation(live.flatMap(({ part }) => part.snn!.chunks.map(chunkSums)));
+  return finishRun(first.part.static!, dnn, ev, { seconds: parts.reduce((a, p) => a + p.part.seconds, 0), node: first.part.node });
+}
+
+/**
+ * The parts of a run whose passes were split (a queued run): its DNN parts and its SNN parts each count
+ * every sample once; the DNN's sums of every layer are cut to the SNN's populations (from the SNN parts' static).
+ */
+function mergePassParts(parts: { file: string; part: RunPart }[]) {
+  const byStart = (a: { part: RunPart }, b: { part: RunPart }) => a.part.samples.start - b.part.samples.start || a.part.samples.count - b.part.samples.count;
+  const whole = parts.find(({ part }) => part.pass === undefined);
+  if (whole) throw new SpikewasmError(`${whole.file} holds both passes of its samples, the other parts one pass each: merge the parts of one split`);
+  const dnnParts = parts.filter(({ part }) => part.pass === "dnn").sort(byStart), snnParts = parts.filter(({ part }) => part.pass === "snn").sort(byStart);
+  const total = parts[0].part.samples.total;
+  checkCountedOnce(dnnParts.map(({ file, part }) => ({ file, ...part.samples })), total, "", "samples of the DNN pass");
+  checkCountedOnce(snnParts.map(({ file, part }) => ({ file, ...part.samples })), total, "", "samples of the SNN pass");
+  const st = snnParts[0].part.static!;
+  const populations = st.populationShapes.map(([id, shape]) => ({ id, size: shapeSize(shape) }));
+  const merged = mergeDnnSums(dnnParts.filter(({ part }) => part.samples.count > 0).map(({ file, part }) => dnnSums(part, file)));
+  const dnn = selectMeans(merged, populations);
+  if (!dnn) throw new SpikewasmError(`the DNN parts (${dnnParts[0].file}, …) lack a layer of the SNN's populations (${populations.map((p) => p.id).join(", ")}): parts of another model`);
+  const ev = finalizeEvaluation(snnParts.filter(({ part }) => part.samples.count > 0).flatMap(({ part }) => part.snn!.chunks.map(chunkSums)));
+  return finishRun(st, dnn, ev, { seconds: parts.reduce((a, p) => a + p.part.seconds, 0), node: parts[0].part.node });
 }
 
 function dnnSums(p: RunPart, file: string): DnnSums {
-  const d = p.dnn;
+  const d = p.dnn!;
   try {
     return dnnSumsFromPartials({ start: p.samples.start, count: p.samples.count, correct: d.correct, predictions: Int32Array.from(d.predictions), zeros: d.zeros, all: d.all,
       effectiveMacs: d.effectiveMacs, means: d.means.map((m) => meansFromJson(m, file)) }, `${file}: dnn.means`);

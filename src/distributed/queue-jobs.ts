@@ -31,6 +31,10 @@ export interface WaveOptions<P> {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** where the waiting notice goes (default stderr) */
   notice?: (line: string) => void;
+  /** called once the jobs are on the queue (collect then waits for their results) */
+  onAdded?: () => void;
+  /** stops the wait with an error (another wave of the run failed); the jobs stay queued until `withdraw` */
+  signal?: AbortSignal;
 }
 
 /** A coordinator's connections: the queue and its events, opened once for every wave of a run. */
@@ -107,12 +111,16 @@ export class QueueSession {
       last = performance.now();
       report();
     };
+    const onAbort = () => settle?.(new Error(`the wait for this ${o.label}'s jobs was stopped`));
     events.on("completed", onCompleted);
     events.on("failed", onFailed);
     events.on("progress", onProgress);
+    o.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       this.added.push(...wanted.keys());
       await queue.addBulk([...wanted.values()].map(({ id, name, data }) => ({ name, data, opts: { jobId: id, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } } })));
+      o.onAdded?.();
+      if (o.signal?.aborted) onAbort();
       (o.notice ?? ((l: string) => console.error(l)))(`spikewasm: ${wanted.size} jobs of ${total} samples (${o.label}) on ${target.shown} (queue ${QUEUE_NAME}); ` +
         `waiting for workers (start them with: spikewasm worker --queue ${target.shown})`);
       // jobs finished or failed before the events were heard (e.g. the same work queued earlier)
@@ -136,6 +144,7 @@ export class QueueSession {
         }
       }
     } finally {
+      o.signal?.removeEventListener("abort", onAbort);
       events.off("completed", onCompleted);
       events.off("failed", onFailed);
       events.off("progress", onProgress);

@@ -1,8 +1,9 @@
 /**
  * A queue worker (`spikewasm worker --queue redis://…`): a BullMQ Worker that takes jobs of the run
- * queue — a range of whole batches of one run, or of one candidate of an optimize search
- * (optimize-worker.ts) — and returns their partial results. It loads a run's inputs and the coordinator's
- * converted network from Redis once and keeps them for the next jobs of that run. Between batches it
+ * queue — a range of one run's DNN pass (queued before the coordinator has converted the model) or of its
+ * SNN pass (whole batches), or of one candidate of an optimize search (optimize-worker.ts) — and returns
+ * their partial results. It loads a run's inputs, and the coordinator's converted network once it is
+ * stored, from Redis once and keeps them for the next jobs of that run. Between batches it
  * yields, so BullMQ renews the job's lock; a worker that dies mid-job stops renewing it and BullMQ's
  * stalled-job check hands the job to another worker (the job id is deterministic, so its result is
  * counted once). SIGTERM / SIGINT: the current job is finished, then the worker exits.
@@ -17,12 +18,20 @@ import { type RunContext, prepareRun } from "../pipeline/run.js";
 import { VERSION } from "../version.js";
 import type { OptimizeJobData, OptimizePart } from "./optimize-part.js";
 import { optimizeProcessor, recentCache } from "./optimize-worker.js";
-import { type RunPart, evaluatePart } from "./part.js";
+import { type RunPart, evaluateDnnPart, evaluatePart } from "./part.js";
+import { createAnnRunner } from "../ann/infer-wasm.js";
+import { annShapes } from "../ir/ann.js";
+import { shapeSize } from "../ir/graph.js";
+import { importOnnx, requireConvertible } from "../onnx/import.js";
+import type { DnnContext } from "../pipeline/dnn-sums.js";
 import { QUEUE_NAME, type RedisTarget, connectRedis, loadRunInputs } from "./redis.js";
 import { loadRunContext } from "./run-context.js";
 
-/** What a `run --queue` job carries: the run (its fingerprint, under which the inputs are stored) and the range. */
-export interface RunJobData { kind?: "run"; run: string; spikewasm: string; start: number; count: number }
+/**
+ * What a `run --queue` job carries: the run (its fingerprint, under which the inputs are stored), the range
+ * and the pass — the DNN's (run before the coordinator has converted), the SNN's, or both when absent.
+ */
+export interface RunJobData { kind?: "run"; run: string; spikewasm: string; start: number; count: number; pass?: "dnn" | "snn" }
 
 /** Any job of the queue: a run's range or an optimize candidate's range (optimize-part.ts). */
 export type QueueJobData = RunJobData | OptimizeJobData;
@@ -41,10 +50,19 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
   const probe = await connectRedis(target); // a named error now rather than endless reconnects
   probe.disconnect();
   const connection = await connectRedis(target, 10, true);
-  const runs = recentCache<{ ctx: RunContext; inputs: Awaited<ReturnType<typeof loadRunInputs>> & object }>(2);
-  const contextFor = (run: string) => runs(run, async () => {
+  type Stored = Awaited<ReturnType<typeof loadRunInputs>> & object;
+  // a run's inputs with its imported model and a DNN runner (what a DNN job needs), and its converted network (an SNN job)
+  const loaded = recentCache<{ stored: Stored; dnn: Omit<DnnContext, "populations"> }>(2);
+  const inputsFor = (run: string) => loaded(run, async () => {
     const stored = await loadRunInputs(connection, run);
     if (!stored) throw new UnrecoverableError(`the inputs of run ${run.slice(0, 12)} are not in Redis at ${target.shown} (expired or deleted): start the run again`);
+    stored.inputs.imported = importOnnx(stored.inputs.model, stored.inputs.modelFile); // imported once for both kinds of job
+    const ann = requireConvertible(stored.inputs.imported);
+    return { stored, dnn: { ann, runner: await createAnnRunner(ann, 64), n: shapeSize(annShapes(ann).get(ann.nodes[0].id)!) } };
+  });
+  const runs = recentCache<{ ctx: RunContext; inputs: Stored }>(2);
+  const contextFor = (run: string) => runs(run, async () => {
+    const { stored } = await inputsFor(run);
     // the coordinator's converted network when stored (run-context.ts), else the run prepared here
     const t0 = performance.now();
     const taken = await loadRunContext(connection, run, stored.inputs, stored.options);
@@ -52,17 +70,21 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
     log(`spikewasm worker ${process.pid}: run ${run.slice(0, 12)}: ${taken ? "took the coordinator's converted network" : "prepared the run (no stored network)"} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return { ctx, inputs: stored };
   });
+  /** bad input (a SpikewasmError) is the same on every worker: the job fails for good instead of being retried */
+  const unrecoverable = <T>(p: Promise<T>): Promise<T> => p.catch((e: unknown) => { throw e instanceof SpikewasmError ? new UnrecoverableError(e.message) : e; });
   const runRange = async (job: Job<RunJobData, RunPart>): Promise<RunPart> => {
     const d = job.data;
-    let ctx: RunContext, inputs;
-    try {
-      ({ ctx, inputs } = await contextFor(d.run));
-    } catch (e) {
-      if (e instanceof SpikewasmError) throw new UnrecoverableError(e.message); // bad input: the same everywhere
-      throw e;
+    const range = { start: d.start, count: d.count };
+    if (d.pass === "dnn") {
+      const { stored, dnn } = await unrecoverable(inputsFor(d.run));
+      return evaluateDnnPart(stored.inputs, dnn, range, Math.min(stored.options.batch ?? 32, Math.max(1, d.count)), d.run, async (done) => {
+        job.updateProgress(done).catch(() => undefined);
+        await new Promise((r) => setImmediate(r));
+      });
     }
-    return evaluatePart(inputs.inputs, inputs.options, { start: d.start, count: d.count }, {
-      context: ctx, fingerprint: d.run, yieldBetween: () => new Promise((r) => setImmediate(r)),
+    const { ctx, inputs } = await unrecoverable(contextFor(d.run));
+    return evaluatePart(inputs.inputs, inputs.options, range, {
+      context: ctx, fingerprint: d.run, yieldBetween: () => new Promise((r) => setImmediate(r)), ...(d.pass === "snn" ? { pass: "snn" as const } : {}),
       onProgress: (done) => { job.updateProgress(done).catch(() => undefined); },
     });
   };
@@ -71,7 +93,7 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
     const d = job.data;
     if (d.spikewasm !== VERSION) throw new UnrecoverableError(`job ${job.id} is from spikewasm ${d.spikewasm}; this worker runs spikewasm ${VERSION}: run workers of the same version`);
     const t0 = performance.now();
-    const what = `${d.kind === "optimize" ? `optimize ${d.candidate} ${d.set} ` : ""}samples ${d.start}..${d.start + d.count - 1}`;
+    const what = `${d.kind === "optimize" ? `optimize ${d.candidate} ${d.set} ` : d.pass ? `${d.pass.toUpperCase()} pass of ` : ""}samples ${d.start}..${d.start + d.count - 1}`;
     log(`spikewasm worker ${process.pid}: job ${job.id}: ${what} started`);
     const part = d.kind === "optimize" ? await optimizeJob(job as Job<OptimizeJobData, OptimizePart>) : await runRange(job as Job<RunJobData, RunPart>);
     log(`spikewasm worker ${process.pid}: job ${job.id}: ${what} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

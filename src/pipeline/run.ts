@@ -235,10 +235,10 @@ export interface RunContext {
 /**
  * Everything before the test set is evaluated: options checked, the model imported, normalised on the
  * calibration data and converted. Deterministic: every shard and queue worker computes the same context.
- * `onChecked` is called once the inputs and options are checked, before the calibration (runPipeline
- * starts the DNN's test pass there).
+ * `onChecked` is called (and awaited) once the inputs and options are checked, before the calibration:
+ * runPipeline starts the DNN's test pass on the local threads there, a queue coordinator queues its jobs.
  */
-export async function prepareRun(inp: RunInputs, o: RunOptions, onChecked?: (ann: AnnGraph, n: number) => void): Promise<RunContext> {
+export async function prepareRun(inp: RunInputs, o: RunOptions, onChecked?: (ann: AnnGraph, n: number) => void | Promise<void>): Promise<RunContext> {
   o = resolveRunOptions(o);
   /** steps simulated per sample: the presentation plus the counted half of the pause */
   const simSteps = o.timesteps + Math.floor((o.pause ?? 0) / 2);
@@ -259,7 +259,7 @@ export async function prepareRun(inp: RunInputs, o: RunOptions, onChecked?: (ann
   if (inp.test.count < 1) throw new SpikewasmError(`${inp.test.source}: no test samples (the data file holds none, or --limit selected none)`);
   checkLabelRange(inp.test.labels, shapeSize(shapes.get(ann.output ?? ann.nodes[ann.nodes.length - 1].id)!), inp.test.source);
   const convertOptions = resolveConvertOptions(o);
-  onChecked?.(ann, n);
+  await onChecked?.(ann, n);
 
   o.onProgress?.("calibration", 0, inp.calibration.count);
   const runner = await createAnnRunner(ann, 64);

@@ -48,11 +48,15 @@ describe.runIf(required || typeof redis !== "string")("run --queue and spikewasm
     // kill worker a in the middle of its second job: it stops renewing the lock, the job stalls and b takes it
     await waitFor(() => a.lines.filter((l) => l.includes("started")).length >= 2, "worker a to start its second job");
     a.proc.kill("SIGKILL");
-    const killedJob = /job (\S+): samples/.exec(a.lines.filter((l) => l.includes("started")).at(-1)!)![1];
+    const killedJob = /job (\S+): /.exec(a.lines.filter((l) => l.includes("started")).at(-1)!)![1];
     expect(await run).toBe(0);
     const untimed = (f: string) => JSON.stringify({ ...JSON.parse(readFileSync(f, "utf8")), seconds: 0 }, null, 2);
     expect(untimed(queued)).toBe(untimed(one));
     // the killed job was finished by worker b (unless a had finished it just before the kill)
+    // both waves ran on the workers: the DNN pass (queued before the conversion) and the SNN pass
+    const lines = [...a.lines, ...b.lines];
+    expect(lines.some((l) => / DNN pass of samples .* done/.test(l))).toBe(true);
+    expect(lines.some((l) => / SNN pass of samples .* done/.test(l))).toBe(true);
     // the workers took the coordinator's converted network instead of preparing the run again
     expect(b.lines.some((l) => l.includes("took the coordinator's converted network"))).toBe(true);
     expect([...a.lines, ...b.lines].some((l) => l.includes("prepared the run"))).toBe(false);
