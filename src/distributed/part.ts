@@ -12,6 +12,7 @@ import { shapeSize } from "../ir/graph.js";
 import { type RunContext, type RunInputs, type RunOptions, prepareRun } from "../pipeline/run.js";
 import { type DnnContext, type DnnSums, dnnPopulations, dnnRange, dnnSumsFromPartials, dnnSumsToPartials, mergeDnnSums, selectMeans } from "../pipeline/dnn-sums.js";
 import { type RunStatic, finishRun } from "../pipeline/run-sums.js";
+import type { Simulator } from "../sim/simulator.js";
 import { VERSION } from "../version.js";
 import { type SampleRange, runFingerprint } from "./shard.js";
 
@@ -79,6 +80,8 @@ export interface PartOptions {
   fingerprint?: string;
   /** "snn": the SNN pass only (a queue job whose range's DNN pass is a job of its own, evaluateDnnPart) */
   pass?: "snn";
+  /** a simulator of the context's network, kept for the next part (a queue worker's jobs), else one is built per part */
+  simulator?: Simulator;
 }
 
 /** Evaluates the test samples of `range` and returns the part. */
@@ -122,7 +125,7 @@ export async function evaluateDnnPart(inp: RunInputs, ctx: Omit<DnnContext, "pop
 async function evaluateChunkYielding(ctx: RunContext, inp: RunInputs, range: SampleRange, p: PartOptions): Promise<ChunkSums[]> {
   const { start, count } = range, n = ctx.n;
   return [await evaluateChunk(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
-    { ...ctx.evOptions, sampleOffset: start, onProgress: p.onProgress, yieldBetween: p.yieldBetween })];
+    { ...ctx.evOptions, sampleOffset: start, onProgress: p.onProgress, yieldBetween: p.yieldBetween }, p.simulator)];
 }
 
 function dnnJson(d: DnnSums): RunPart["dnn"] {

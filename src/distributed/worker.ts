@@ -24,6 +24,7 @@ import { annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
 import { importOnnx, requireConvertible } from "../onnx/import.js";
 import type { DnnContext } from "../pipeline/dnn-sums.js";
+import { Simulator } from "../sim/simulator.js";
 import { QUEUE_NAME, type RedisTarget, connectRedis, loadRunInputs } from "./redis.js";
 import { loadRunContext } from "./run-context.js";
 
@@ -60,7 +61,7 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
     const ann = requireConvertible(stored.inputs.imported);
     return { stored, dnn: { ann, runner: await createAnnRunner(ann, 64), n: shapeSize(annShapes(ann).get(ann.nodes[0].id)!) } };
   });
-  const runs = recentCache<{ ctx: RunContext; inputs: Stored }>(2);
+  const runs = recentCache<{ ctx: RunContext; inputs: Stored; simulator: Simulator }>(2);
   const contextFor = (run: string) => runs(run, async () => {
     const { stored } = await inputsFor(run);
     // the coordinator's converted network when stored (run-context.ts), else the run prepared here
@@ -68,7 +69,9 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
     const taken = await loadRunContext(connection, run, stored.inputs, stored.options);
     const ctx = taken ?? await prepareRun(stored.inputs, stored.options);
     log(`spikewasm worker ${process.pid}: run ${run.slice(0, 12)}: ${taken ? "took the coordinator's converted network" : "prepared the run (no stored network)"} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return { ctx, inputs: stored };
+    // one simulator for every job of the run (as a pool thread keeps one per evaluation), not one per job
+    const simulator = await Simulator.create(ctx.snn, { batch: Math.min(ctx.evOptions.batch ?? 32, stored.inputs.test.count), backend: ctx.evOptions.backend });
+    return { ctx, inputs: stored, simulator };
   });
   /** bad input (a SpikewasmError) is the same on every worker: the job fails for good instead of being retried */
   const unrecoverable = <T>(p: Promise<T>): Promise<T> => p.catch((e: unknown) => { throw e instanceof SpikewasmError ? new UnrecoverableError(e.message) : e; });
@@ -82,9 +85,9 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
         await new Promise((r) => setImmediate(r));
       });
     }
-    const { ctx, inputs } = await unrecoverable(contextFor(d.run));
+    const { ctx, inputs, simulator } = await unrecoverable(contextFor(d.run));
     return evaluatePart(inputs.inputs, inputs.options, range, {
-      context: ctx, fingerprint: d.run, yieldBetween: () => new Promise((r) => setImmediate(r)), ...(d.pass === "snn" ? { pass: "snn" as const } : {}),
+      context: ctx, fingerprint: d.run, simulator, yieldBetween: () => new Promise((r) => setImmediate(r)), ...(d.pass === "snn" ? { pass: "snn" as const } : {}),
       onProgress: (done) => { job.updateProgress(done).catch(() => undefined); },
     });
   };
