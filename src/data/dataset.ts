@@ -8,7 +8,7 @@ import { SpikewasmError } from "../errors.js";
 import { gunzipBytes, isGzip } from "./gzip.js";
 import { parseIdx, parseIdxHeader } from "./idx.js";
 import { isNpy, parseNpy, parseNpyPrefix } from "./npy.js";
-import { type DType, DTYPE_BYTES, type Tensor, decodeBody, elementCount, formatShape, isIntegerDType } from "./tensor.js";
+import { type DType, DTYPE_BYTES, type Tensor, checkBodyLength, decodeBody, elementCount, formatShape, isIntegerDType } from "./tensor.js";
 
 /** Memory order of an image tensor: N samples of H×W (one channel), H×W×C, or C×H×W. */
 export type ImageLayout = "NHW" | "NHWC" | "NCHW";
@@ -69,14 +69,25 @@ function tensorHeader(raw: Uint8Array, file: string): { dtype: DType; shape: num
 /**
  * Parses IDX or NPY bytes (either possibly gzipped), telling them apart by their magic. With `limit`, a
  * gzipped file is decompressed only as far as its first `limit` samples need (the rest is neither read
- * nor checked), and the tensor holds those samples; `declaredCount` is the file's own sample count.
+ * nor checked), an uncompressed one has its length checked and only those samples decoded; the tensor
+ * holds those samples; `declaredCount` is the file's own sample count.
  */
 export function parseTensor(bytes: Uint8Array, file: string, o: { limit?: number } = {}): Tensor & { declaredCount: number } {
   const full = (raw: Uint8Array) => {
     const t = isNpy(raw) ? parseNpy(raw, file) : parseIdx(raw, file);
     return { ...t, declaredCount: t.shape[0] ?? 1 };
   };
-  if (!isGzip(bytes)) return full(bytes);
+  if (!isGzip(bytes)) {
+    // uncompressed: the whole file's length is checked, only the first `limit` samples are decoded
+    if (o.limit === undefined) return full(bytes);
+    const h = tensorHeader(bytes, file);
+    const n = h.shape[0] ?? 1;
+    if (h.shape.length === 0 || o.limit >= n) return full(bytes);
+    const format = h.npy ? "NPY" : "IDX";
+    checkBodyLength(bytes.length, h.dataOffset, h.dtype, h.shape, file, format);
+    const need = h.dataOffset + o.limit * elementCount(h.shape.slice(1)) * DTYPE_BYTES[h.dtype];
+    return { ...decodeBody(bytes.subarray(0, need), h.dataOffset, h.dtype, [o.limit, ...h.shape.slice(1)], h.npy, file, format), declaredCount: n };
+  }
   if (o.limit === undefined) return full(gunzipBytes(bytes, file));
   const head = gunzipBytes(bytes, file, { maxBytes: HEADER_PROBE });
   if (head.length < HEADER_PROBE) return full(head); // the whole file, read and checked
@@ -161,7 +172,9 @@ export function describePreprocessing(tensor: Tensor, file: string, opts: LoadIm
     throw new SpikewasmError(`${file}: limit is ${limit}; it must be an integer >= 1`);
   }
   return {
-    source: { dtype: tensor.dtype, shape: [...tensor.shape] },
+    // the file's shape, whatever `limit` decoded of it
+    source: { dtype: tensor.dtype, shape: "declaredCount" in tensor && typeof tensor.declaredCount === "number" && tensor.shape.length > 0
+      ? [tensor.declaredCount, ...tensor.shape.slice(1)] : [...tensor.shape] },
     layout,
     scale,
     mean: perChannel(opts.mean ?? 0, channels, "mean", Number.isFinite, "finite", file),

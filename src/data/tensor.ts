@@ -83,15 +83,23 @@ export function decodeElements(
 export function decodeBody(
   bytes: Uint8Array, dataOffset: number, dtype: DType, shape: number[], littleEndian: boolean, file: string, format: "IDX" | "NPY",
 ): Tensor {
+  checkBodyLength(bytes.length, dataOffset, dtype, shape, file, format);
+  return { dtype, shape, data: decodeElements(bytes, dataOffset, elementCount(shape), dtype, littleEndian, file) };
+}
+
+/**
+ * Checks that a file of `length` bytes holds exactly `shape`'s elements of `dtype` after its header.
+ * @throws SpikewasmError naming `file` when the data is truncated or followed by trailing bytes.
+ */
+export function checkBodyLength(length: number, dataOffset: number, dtype: DType, shape: number[], file: string, format: "IDX" | "NPY"): void {
   const expected = elementCount(shape) * DTYPE_BYTES[dtype];
-  const actual = bytes.length - dataOffset;
+  const actual = length - dataOffset;
   if (actual < expected) {
     throw new SpikewasmError(`${file}: ${format} data is truncated: shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes after the ${dataOffset}-byte header, found ${actual}`);
   }
   if (actual > expected) {
     throw new SpikewasmError(`${file}: ${actual - expected} trailing bytes after the ${format} data (shape ${formatShape(shape)} of ${dtype} needs ${expected} bytes, found ${actual})`);
   }
-  return { dtype, shape, data: decodeElements(bytes, dataOffset, elementCount(shape), dtype, littleEndian, file) };
 }
 
 /** int64 → Float64Array, rejecting values outside the safe-integer range (they would lose precision). */

@@ -70,6 +70,18 @@ describe("parseNpy", () => {
     expect(() => parseTensor(damaged, "big.npy.gz")).toThrow(/big\.npy\.gz: gzip member 1 fails its CRC-32 check/);
   });
 
+  it("parseTensor with a limit decodes only the first samples of an uncompressed file, after checking the whole file's length", () => {
+    const n = 50, bytes = npyBytes("<f4", [n, 8], Array.from({ length: n * 8 }, (_, i) => i), "float32");
+    const t = parseTensor(bytes, "plain.npy", { limit: 2 });
+    expect(t.shape).toEqual([2, 8]);
+    expect(t.declaredCount).toBe(n);
+    expect(Array.from(t.data)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(() => parseTensor(bytes.subarray(0, bytes.length - 4), "cut.npy", { limit: 2 })).toThrow(/cut\.npy: NPY data is truncated: shape \[50, 8\] of float32 needs 1600 bytes/);
+    const longer = new Uint8Array(bytes.length + 3);
+    longer.set(bytes);
+    expect(() => parseTensor(longer, "long.npy", { limit: 2 })).toThrow(/long\.npy: 3 trailing bytes after the NPY data/);
+  });
+
   it("rejects a file shorter than the preamble", () => {
     expectError(() => parseNpy(new Uint8Array([0x93, 0x4e, 0x55]), FILE), FILE, /too short/, /3 bytes/);
   });
