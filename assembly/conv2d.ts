@@ -16,7 +16,7 @@
 //   output channels of a group is one contiguous row for both the weights and the accumulator;
 //   Wt is f32[Cin][KH][KW][CoutG] (ONNX W is [Cout][CinG][KH][KW]).
 
-import { ROW_ADD, ROW_SCALED, addRow2, addRow4, addRowOp } from "./rows";
+import { ROW_ADD, ROW_INT, ROW_SCALED, addRow2, addRow4, addRowInt2, addRowInt4, addRowOp } from "./rows";
 
 // ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
 // GROUP (a constant too, 1, 2 or 4): that many spikes at this position, the others' weights o2, o3, o4 bytes
@@ -46,8 +46,8 @@ import { ROW_ADD, ROW_SCALED, addRow2, addRow4, addRowOp } from "./rows";
       let row = wc + <usize>((ky * kw + kx0) * coutG) * 4;
       let d = dst + <usize>((oy * outW + ox0) * outC + chanOff) * 4;
       for (let k = 0; k < nx; k++) {
-        if (GROUP == 4) addRow4(d, row, row + o2, row + o3, row + o4, coutG);
-        else if (GROUP == 2) addRow2(d, row, row + o2, coutG);
+        if (GROUP == 4) { if (ROW == ROW_INT) addRowInt4(d, row, row + o2, row + o3, row + o4, coutG); else addRow4(d, row, row + o2, row + o3, row + o4, coutG); }
+        else if (GROUP == 2) { if (ROW == ROW_INT) addRowInt2(d, row, row + o2, coutG); else addRow2(d, row, row + o2, coutG); }
         else addRowOp(ROW, wrapBits, d, row, a, coutG);
         row += wStep;
         d -= dStep;
@@ -63,8 +63,8 @@ import { ROW_ADD, ROW_SCALED, addRow2, addRow4, addRowOp } from "./rows";
       const ox = load<i32>(tx + <usize>(2 + 2 * k) * 4);
       const row = wc + <usize>((ky * kw + kx) * coutG) * 4;
       const d = dst + <usize>((oy * outW + ox) * outC + chanOff) * 4;
-      if (GROUP == 4) addRow4(d, row, row + o2, row + o3, row + o4, coutG);
-      else if (GROUP == 2) addRow2(d, row, row + o2, coutG);
+      if (GROUP == 4) { if (ROW == ROW_INT) addRowInt4(d, row, row + o2, row + o3, row + o4, coutG); else addRow4(d, row, row + o2, row + o3, row + o4, coutG); }
+      else if (GROUP == 2) { if (ROW == ROW_INT) addRowInt2(d, row, row + o2, coutG); else addRow2(d, row, row + o2, coutG); }
       else addRowOp(ROW, wrapBits, d, row, a, coutG);
     }
   }
@@ -116,8 +116,20 @@ export function conv2dSpikes(
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, acc: usize
 ): f64 {
   if (groups != 1) return scatterSpikes(ROW_ADD, 0, spikes, counts, batch, inH, inW, inC, w, outH, outW, outC, kh, kw, groups, tapsY, tapsX, acc);
-  // one group: consecutive spikes at one input position share every tap and go through together, four or two
-  // at a time (a spike list is ascending per sample, so they are neighbours in it; the test below is exact anyway)
+  return scatterSpikesGrouped(ROW_ADD, spikes, counts, batch, inW, inC, w, outH, outW, outC, kh, kw, tapsY, tapsX, acc);
+}
+
+/**
+ * scatterSpikes for one group (ROW_ADD: f32, conv2dSpikes; ROW_INT: i32 modulo 2^32, loihiConv2dSum):
+ * consecutive spikes at one input position share every tap and go through together, four or two at a time
+ * (a spike list is ascending per sample, so they are neighbours in it; the test below is exact anyway).
+ * Each accumulator element gets ((acc + w1) + w2)…, the spikes' order. @returns the synaptic events.
+ */
+// @ts-ignore: decorator
+@inline export function scatterSpikesGrouped(
+  ROW: i32, spikes: usize, counts: usize, batch: i32, inW: i32, inC: i32, w: usize,
+  outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, tapsY: usize, tapsX: usize, acc: usize
+): f64 {
   let rows: i64 = 0;
   const outBytes = <usize>(outH * outW * outC) << 2;
   const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC);
@@ -133,19 +145,19 @@ export function conv2dSpikes(
       const y = pos / inW, x = pos - y * inW, c = j - pos * inC;
       const base = pos * inC;
       if (k + 3 < cnt && samePos(p, 1, base, inC) && samePos(p, 2, base, inC) && samePos(p, 3, base, inC)) {
-        rows += 4 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 4,
+        rows += 4 * scatter(y, x, c, 1, ROW, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 4,
           <usize>(load<i32>(p, 4) - j) * cBytes, <usize>(load<i32>(p, 8) - j) * cBytes, <usize>(load<i32>(p, 12) - j) * cBytes);
         p += 16;
         k += 4;
         continue;
       }
       if (k + 1 < cnt && samePos(p, 1, base, inC)) {
-        rows += 2 * scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 2, <usize>(load<i32>(p, 4) - j) * cBytes);
+        rows += 2 * scatter(y, x, c, 1, ROW, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC, 2, <usize>(load<i32>(p, 4) - j) * cBytes);
         p += 8;
         k += 2;
         continue;
       }
-      rows += scatter(y, x, c, 1, ROW_ADD, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC);
+      rows += scatter(y, x, c, 1, ROW, 0, w, dst, outW, outC, kh, kw, tapsY, tapsX, inC, outC);
       p += 4;
       k++;
     }

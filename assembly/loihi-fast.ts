@@ -22,7 +22,7 @@
 // (input mode "bias"). Spike lists in ascending order per sample, counts per sample, as loihiStep.
 
 import { Q_BITS, U_BITS } from "./loihi";
-import { scatter } from "./conv2d";
+import { scatter, scatterSpikesGrouped } from "./conv2d";
 import { spikeRows } from "./dense";
 import { ROW_INT } from "./rows";
 
@@ -45,6 +45,8 @@ export function loihiConv2dSum(
   spikes: usize, counts: usize, batch: i32, inH: i32, inW: i32, inC: i32, w: usize,
   outH: i32, outW: i32, outC: i32, kh: i32, kw: i32, groups: i32, tapsY: usize, tapsX: usize, q: usize
 ): f64 {
+  // one group: consecutive spikes at one position go through together (integer sums: any order is exact)
+  if (groups == 1) return scatterSpikesGrouped(ROW_INT, spikes, counts, batch, inW, inC, w, outH, outW, outC, kh, kw, tapsY, tapsX, q);
   const cinG = inC / groups, coutG = outC / groups;
   const invW = 1.0 / <f64>inW, invC = 1.0 / <f64>inC;
   const pow2 = (inC & (inC - 1)) == 0, cShift = ctz(inC); // channels a power of two: the channel split is a shift

@@ -156,6 +156,34 @@
   }
 }
 
+/** dst[k] += s1[k] + s2[k], k < len (i32, modulo 2^32): two spikes' rows in one pass (the Loihi sum kernels). */
+// @ts-ignore: decorator
+@inline export function addRowInt2(dst: usize, s1: usize, s2: usize, len: i32): void {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const o = <usize>k << 2, d = dst + o;
+    v128.store(d, i32x4.add(i32x4.add(v128.load(d), v128.load(s1 + o)), v128.load(s2 + o)));
+  }
+  for (; k < len; k++) {
+    const o = <usize>k << 2, d = dst + o;
+    store<i32>(d, load<i32>(d) + load<i32>(s1 + o) + load<i32>(s2 + o));
+  }
+}
+
+/** dst[k] += s1[k] + s2[k] + s3[k] + s4[k], k < len (i32, modulo 2^32): four spikes' rows in one pass. */
+// @ts-ignore: decorator
+@inline export function addRowInt4(dst: usize, s1: usize, s2: usize, s3: usize, s4: usize, len: i32): void {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const o = <usize>k << 2, d = dst + o;
+    v128.store(d, i32x4.add(i32x4.add(i32x4.add(i32x4.add(v128.load(d), v128.load(s1 + o)), v128.load(s2 + o)), v128.load(s3 + o)), v128.load(s4 + o)));
+  }
+  for (; k < len; k++) {
+    const o = <usize>k << 2, d = dst + o;
+    store<i32>(d, load<i32>(d) + load<i32>(s1 + o) + load<i32>(s2 + o) + load<i32>(s3 + o) + load<i32>(s4 + o));
+  }
+}
+
 /** Row operation of addRowOp: f32 dst += src. */
 export const ROW_ADD: i32 = 0;
 /** Row operation of addRowOp: f32 dst += a * src. */

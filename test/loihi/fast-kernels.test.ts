@@ -70,6 +70,8 @@ const convCases: ConvCase[] = [
   { B: 3, inH: 9, inW: 7, inC: 3, outC: 16, K: 3, s: 1, pad: 1, d: 1, groups: 1 },
   { B: 2, inH: 8, inW: 8, inC: 4, outC: 6, K: 3, s: 2, pad: 1, d: 1, groups: 2 },
   { B: 2, inH: 11, inW: 10, inC: 5, outC: 5, K: 3, s: 1, pad: 2, d: 2, groups: 1 },
+  // 8 channels at density 0.3: runs of 2 and 4 spikes at one position (added together), rows of 6 (a SIMD tail)
+  { B: 2, inH: 6, inW: 5, inC: 8, outC: 6, K: 3, s: 1, pad: 1, d: 1, groups: 1 },
 ];
 const depthwiseCases: ConvCase[] = [
   { B: 3, inH: 12, inW: 12, inC: 16, outC: 16, K: 2, s: 2, pad: 0, d: 1, groups: 16 }, // 2×2 average pool
