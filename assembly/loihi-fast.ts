@@ -69,7 +69,8 @@ export function loihiConv2dSum(
 
 /**
  * loihiConv2dSum for a depthwise convolution with one output channel per input channel (groups = C,
- * Wt i32[C][KH][KW]): a spike at (y, x, c) adds Wt[c][ky][kx] to q[oy][ox][c] for each of its taps.
+ * Wt i32[C][KH][KW]): a spike at (y, x, c) adds Wt[c][ky][kx] to q[oy][ox][c] for each of its taps. The
+ * spikes at one position (neighbours in the ascending list) share its taps, looked up once for all of them.
  * @returns the synaptic events (taps).
  */
 export function loihiDepthwiseSum(
@@ -85,14 +86,16 @@ export function loihiDepthwiseSum(
   for (let b: usize = 0; b < <usize>batch; b++) {
     const cnt = load<i32>(counts + (b << 2));
     const dst = q + b * outBytes;
-    for (let k = 0; k < cnt; k++) {
+    let k = 0;
+    while (k < cnt) {
       const j = load<i32>(p);
-      p += 4;
       const pos = pow2 ? j >> cShift : quot(j, C, invC); // input position y·inW + x
-      const c = j - pos * C;
+      // the spikes at this position (consecutive in the ascending list) share its taps: a run of r spikes
+      const base = pos * C;
+      let r = 1;
+      while (k + r < cnt && <u32>(load<i32>(p + (<usize>r << 2)) - base) < <u32>C) r++;
       const y = quot(pos, inW, invW);
       const x = pos - y * inW;
-      const wc = w + (<usize>(c * kk) << 2);
       const ty = tapsY + <usize>(y * (1 + 2 * kh)) * 4;
       const tx = tapsX + <usize>(x * (1 + 2 * kw)) * 4;
       const ny = load<i32>(ty), nx = load<i32>(tx);
@@ -102,11 +105,17 @@ export function loihiDepthwiseSum(
         for (let m = 0; m < nx; m++) {
           const kx = load<i32>(tx + <usize>(1 + 2 * m) * 4);
           const ox = load<i32>(tx + <usize>(2 + 2 * m) * 4);
-          const d = dst + (<usize>((oy * outW + ox) * C + c) << 2);
-          store<i32>(d, load<i32>(d) + load<i32>(wc + (<usize>(ky * kw + kx) << 2)));
+          const d0 = dst + (<usize>((oy * outW + ox) * C) << 2), w0 = w + (<usize>(ky * kw + kx) << 2);
+          for (let s = 0; s < r; s++) {
+            const c = load<i32>(p + (<usize>s << 2)) - base;
+            const d = d0 + (<usize>c << 2);
+            store<i32>(d, load<i32>(d) + load<i32>(w0 + (<usize>(c * kk) << 2)));
+          }
         }
       }
-      events += ny * nx;
+      events += ny * nx * r;
+      p += <usize>r << 2;
+      k += r;
     }
   }
   return <f64>events;

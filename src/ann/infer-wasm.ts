@@ -10,6 +10,7 @@ import type { Activation, AnnGraph } from "../ir/ann.js";
 import type { SnnGraph, SnnNode } from "../ir/graph.js";
 import { createWasmKernels } from "../sim/kernels.js";
 import { type MemoryPlan, chwPermutation } from "../sim/plan.js";
+import { toChwOrder } from "../sim/layouts.js";
 import { accumulateValues } from "../sim/simulator.js";
 import { type Activations, inferAnn } from "./infer.js";
 
@@ -146,20 +147,5 @@ function activateInto(F: Float32Array, v: number, acc: number, bias: number, B: 
     if (a === "relu") for (let j = 0; j < n; j++) { const t = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0); F[v + o + j] = t > 0 ? t : 0; }
     else if (a === "none") for (let j = 0; j < n; j++) F[v + o + j] = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0);
     else for (let j = 0; j < n; j++) F[v + o + j] = activate(a, F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0));
-  }
-}
-
-/**
- * A batch of channels-last values ([H·W][C] per sample) in [C, H, W] order: a transpose per sample, channel
- * by channel (sequential writes, strided reads; 1.7x faster than a permutation table's scattered writes).
- */
-function toChwOrder(mem: Float32Array, y: Float32Array, C: number, HW: number, B: number): void {
-  const n = C * HW;
-  for (let b = 0; b < B; b++) {
-    const o = b * n;
-    for (let c = 0; c < C; c++) {
-      const d = o + c * HW;
-      for (let p = 0, s = o + c; p < HW; p++, s += C) y[d + p] = mem[s];
-    }
   }
 }

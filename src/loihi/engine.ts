@@ -39,7 +39,8 @@ import { SpikewasmError } from "../errors.js";
 import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, toProbabilities } from "../sim/input.js";
 import { type Backend, type Kernels, createWasmKernels } from "../sim/kernels.js";
-import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "../sim/plan.js";
+import { type MemoryPlan, type PopulationPlan, WASM_MAX_BYTES, checkMemoryLimit, chwPermutation, planMemory } from "../sim/plan.js";
+import { toChwOrder } from "../sim/layouts.js";
 import { inputBiases } from "./input-bias.js";
 import { loihiWeight } from "./simulate.js";
 import { type LoihiGraph, type LoihiLayer, VMAX_EXP, VMIN_EXP } from "./quantize.js";
@@ -112,11 +113,14 @@ interface StepRecords {
 export class LoihiEngine {
   private readonly I: Int32Array;
   private readonly F: Float32Array;
+  /** [C, H, W] index of every channels-last input index (null: 1-D input), a table rather than chwIndexOfMem's closure per value */
+  private readonly inPerm: Int32Array | null;
 
   private constructor(readonly graph: LoihiGraph, readonly plan: MemoryPlan, private readonly layers: LayerBuffers[], private readonly k: Kernels, memory: WebAssembly.Memory,
     readonly backend: Backend, readonly chunk: number) {
     this.I = new Int32Array(memory.buffer);
     this.F = new Float32Array(memory.buffer);
+    this.inPerm = chwPermutation(plan.input.shape);
     for (const { addr, data } of plan.initData) this.I.set(data instanceof Int32Array ? data : Int32Array.from(data), addr >> 2);
     for (const b of layers) {
       const n = b.p.n, C = b.p.memShape.length === 3 ? b.p.memShape[0] : n;
@@ -174,18 +178,19 @@ export class LoihiEngine {
     const B = inputs.length / inp.n;
     if (!Number.isInteger(B) || B < 1 || B > plan.batch)
       throw new SpikewasmError(`inputs hold ${inputs.length} values: expected k × ${inp.n} (input shape [${inp.shape.join(", ")}]) with 1 <= k <= batch ${plan.batch}`);
-    const toChw = chwIndexOfMem(inp.shape);
+    const perm = this.inPerm, n = inp.n, base = inp.values >> 2;
     for (let b = 0; b < B; b++)
-      for (let m = 0; m < inp.n; m++) {
-        const x = inputs[b * inp.n + toChw(m)];
-        if (!Number.isFinite(x)) throw new SpikewasmError(`input value ${b * inp.n + toChw(m)} (sample ${b}) is ${x}`);
-        F[(inp.values >> 2) + b * inp.n + m] = x;
+      for (let m = 0; m < n; m++) {
+        const i = b * n + (perm ? perm[m] : m), x = inputs[i];
+        if (!Number.isFinite(x)) throw new SpikewasmError(`input value ${i} (sample ${b}) is ${x}`);
+        F[base + b * n + m] = x;
       }
     toProbabilities(F.subarray(inp.values >> 2, (inp.values >> 2) + B * inp.n), rate);
     I.fill(0, inp.counts >> 2, (inp.counts >> 2) + B);
     for (const b of this.layers) {
       const Bn = B * b.p.n;
-      for (const a of [b.u, b.ref, b.p.total]) I.fill(0, a >> 2, (a >> 2) + Bn);
+      // loihiStepIF neither reads nor writes u and ref (header of assembly/loihi-fast.ts): only loihiStep's layers reset them
+      for (const a of b.intFire ? [b.p.total] : [b.u, b.ref, b.p.total]) I.fill(0, a >> 2, (a >> 2) + Bn);
       I.fill(b.l.vInit, b.p.v >> 2, (b.p.v >> 2) + Bn);
       I.fill(0, b.p.counts >> 2, (b.p.counts >> 2) + B);
       if (b.inputBias) this.writeInputBiases(b, inputs, B);
@@ -202,9 +207,9 @@ export class LoihiEngine {
     const rec: StepRecords = { B, T, steps, spikeInput, outCounts, outV, spikesPerStep, synopsPerStep, inputSpikesPerStep };
     for (let c0 = 0; c0 < B; c0 += this.chunk) this.runChunk(c0, Math.min(this.chunk, B - c0), rec);
     const records = layers.map((b, li): LoihiLayerRecord => {
-      const n = b.p.n, perm = b.perm, base = b.p.total >> 2;
-      const spikeCounts = perm ? new Int32Array(B * n) : I.slice(base, base + B * n);
-      if (perm) for (let bb = 0; bb < B; bb++) for (let m = 0; m < n; m++) spikeCounts[bb * n + perm[m]] = I[base + bb * n + m];
+      const n = b.p.n, base = b.p.total >> 2, shape = b.p.memShape;
+      const spikeCounts = shape.length === 3 ? new Int32Array(B * n) : I.slice(base, base + B * n);
+      if (shape.length === 3) toChwOrder(I.subarray(base, base + B * n), spikeCounts, shape[0], n / shape[0], B);
       return { id: b.p.id, neurons: n, spikesPerStep: spikesPerStep[li], synopsPerStep: synopsPerStep[li], spikeCounts };
     });
     return { steps: T, totalSteps: steps, latency: L, batch: B, inputSpikesPerStep, layers: records, output: { id: out.p.id, size: nOut, counts: outCounts, v: outV } };
