@@ -95,27 +95,64 @@ export const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.b
 export const float32Of = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 export const int32Of = (b: Buffer): Int32Array => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
-/** Stores the run's inputs once (an existing copy is kept) and refreshes their expiry. */
+/** Where a run's test samples are stored: a string of their float32 bytes, read range by range (GETRANGE). */
+const testKey = (run: string) => `${key(run)}:test`;
+
+/**
+ * Stores the run's inputs once (an existing copy is kept) and refreshes their expiry: the model, labels,
+ * calibration data and options in one hash, the test samples in a string of their own, from which each
+ * worker reads only the ranges of its jobs.
+ */
 export async function storeRunInputs(r: Redis, run: string, inp: RunInputs, o: RunOptions): Promise<void> {
   await storeOnce(r, key(run), () => {
     const meta = { spikewasm: VERSION, modelFile: inp.modelFile, options: plainOptions(o),
       test: { count: inp.test.count, source: inp.test.source, preprocessing: inp.test.preprocessing ?? null },
       calibration: { count: inp.calibration.count, source: inp.calibration.source } };
-    return { meta: JSON.stringify(meta), model: bytesOf(inp.model), test: bytesOf(inp.test.samples), labels: bytesOf(inp.test.labels), calibration: bytesOf(inp.calibration.samples) };
+    return { meta: JSON.stringify(meta), model: bytesOf(inp.model), labels: bytesOf(inp.test.labels), calibration: bytesOf(inp.calibration.samples) };
   });
+  if (!(await r.exists(testKey(run)))) await r.set(testKey(run), bytesOf(inp.test.samples));
+  await r.expire(testKey(run), INPUTS_TTL_S);
+}
+
+/** A run's inputs as stored; the test samples are read from Redis range by range, as `loadSamples` asks. */
+export interface StoredRun {
+  inputs: RunInputs;
+  options: RunOptions;
+  version: string;
+  /**
+   * Reads test samples [start, start + count) into inputs.test.samples (the array has every sample's room;
+   * samples already read are not read again). A named error when they are gone (expired or deleted).
+   */
+  loadSamples(start: number, count: number): Promise<void>;
 }
 
 /** The run's inputs and options as stored, or null when they are not (expired, deleted, another database). */
-export async function loadRunInputs(r: Redis, run: string): Promise<{ inputs: RunInputs; options: RunOptions; version: string } | null> {
-  const f = await loadFields(r, key(run), ["meta", "model", "test", "labels", "calibration"] as const);
-  if (!f) return null;
+export async function loadRunInputs(r: Redis, run: string): Promise<StoredRun | null> {
+  const f = await loadFields(r, key(run), ["meta", "model", "labels", "calibration"] as const);
+  const testBytes = await r.strlen(testKey(run));
+  if (!f || testBytes === 0) return null;
   const m = JSON.parse(f.meta.toString("utf8")) as { spikewasm: string; modelFile: string; options: RunOptions; test: { count: number; source: string; preprocessing: unknown };
     calibration: { count: number; source: string } };
+  const samples = new Float32Array(testBytes / 4), n = samples.length / m.test.count;
+  const loaded = new Uint8Array(m.test.count);
+  const loadSamples = async (start: number, count: number) => {
+    for (let i = start; i < start + count;) {
+      if (loaded[i]) { i++; continue; }
+      let j = i;
+      while (j < start + count && !loaded[j]) j++;
+      const bytes = await r.getrangeBuffer(testKey(run), i * n * 4, j * n * 4 - 1);
+      if (bytes.length !== (j - i) * n * 4)
+        throw new SpikewasmError(`the test samples ${i}..${j - 1} of run ${run.slice(0, 12)} are not in Redis (expired or deleted): start the run again`);
+      samples.set(float32Of(bytes), i * n);
+      loaded.fill(1, i, j);
+      i = j;
+    }
+  };
   return {
-    version: m.spikewasm, options: m.options,
+    version: m.spikewasm, options: m.options, loadSamples,
     inputs: {
       model: new Uint8Array(f.model), modelFile: m.modelFile,
-      test: { samples: float32Of(f.test), count: m.test.count, labels: int32Of(f.labels), source: m.test.source, preprocessing: m.test.preprocessing },
+      test: { samples, count: m.test.count, labels: int32Of(f.labels), source: m.test.source, preprocessing: m.test.preprocessing },
       calibration: { samples: float32Of(f.calibration), count: m.calibration.count, source: m.calibration.source },
     },
   };

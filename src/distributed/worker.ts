@@ -3,7 +3,8 @@
  * queue — a range of one run's DNN pass (queued before the coordinator has converted the model) or of its
  * SNN pass (whole batches), or of one candidate of an optimize search (optimize-worker.ts) — and returns
  * their partial results. It loads a run's inputs, and the coordinator's converted network once it is
- * stored, from Redis once and keeps them for the next jobs of that run. Between batches it
+ * stored, from Redis once and keeps them for the next jobs of that run; of the test samples it reads only
+ * the ranges of its jobs. Between batches it
  * yields, so BullMQ renews the job's lock; a worker that dies mid-job stops renewing it and BullMQ's
  * stalled-job check hands the job to another worker (the job id is deterministic, so its result is
  * counted once). SIGTERM / SIGINT: the current job is finished, then the worker exits.
@@ -25,7 +26,7 @@ import { shapeSize } from "../ir/graph.js";
 import { importOnnx, requireConvertible } from "../onnx/import.js";
 import type { DnnContext } from "../pipeline/dnn-sums.js";
 import { Simulator } from "../sim/simulator.js";
-import { QUEUE_NAME, type RedisTarget, connectRedis, loadRunInputs } from "./redis.js";
+import { QUEUE_NAME, type RedisTarget, type StoredRun, connectRedis, loadRunInputs } from "./redis.js";
 import { loadRunContext } from "./run-context.js";
 
 /**
@@ -51,7 +52,7 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
   const probe = await connectRedis(target); // a named error now rather than endless reconnects
   probe.disconnect();
   const connection = await connectRedis(target, 10, true);
-  type Stored = Awaited<ReturnType<typeof loadRunInputs>> & object;
+  type Stored = StoredRun;
   // a run's inputs with its imported model and a DNN runner (what a DNN job needs), and its converted network (an SNN job)
   const loaded = recentCache<{ stored: Stored; dnn: Omit<DnnContext, "populations"> }>(2);
   const inputsFor = (run: string) => loaded(run, async () => {
@@ -80,12 +81,14 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
     const range = { start: d.start, count: d.count };
     if (d.pass === "dnn") {
       const { stored, dnn } = await unrecoverable(inputsFor(d.run));
+      await unrecoverable(stored.loadSamples(d.start, d.count)); // only this job's test samples are read from Redis
       return evaluateDnnPart(stored.inputs, dnn, range, Math.min(stored.options.batch ?? 32, Math.max(1, d.count)), d.run, async (done) => {
         job.updateProgress(done).catch(() => undefined);
         await new Promise((r) => setImmediate(r));
       });
     }
     const { ctx, inputs, simulator } = await unrecoverable(contextFor(d.run));
+    await unrecoverable(inputs.loadSamples(d.start, d.count));
     return evaluatePart(inputs.inputs, inputs.options, range, {
       context: ctx, fingerprint: d.run, simulator, yieldBetween: () => new Promise((r) => setImmediate(r)), ...(d.pass === "snn" ? { pass: "snn" as const } : {}),
       onProgress: (done) => { job.updateProgress(done).catch(() => undefined); },

