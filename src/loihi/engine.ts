@@ -171,7 +171,7 @@ export class LoihiEngine {
 
   /** Runs k ≤ batch samples ([C, H, W] order each) for T coding steps + the latency; state is reset first. */
   run(inputs: ArrayLike<number>, o: { steps: number; rate?: number }): LoihiRunResult {
-    const { plan, I, F, k } = this, inp = plan.input;
+    const { plan, I, F } = this, inp = plan.input;
     const T = o.steps, rate = o.rate ?? 1, L = this.graph.latency;
     if (!Number.isInteger(T) || T < 1) throw new SpikewasmError(`steps must be an integer >= 1, got ${T}`);
     if (!Number.isFinite(rate) || rate < 0) throw new SpikewasmError(`rate must be a finite number >= 0, got ${rate}`);

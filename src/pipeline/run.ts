@@ -7,7 +7,7 @@
 import { type AnnRunner, createAnnRunner } from "../ann/infer-wasm.js";
 import { type ConvertOptions, resolveConvertOptions } from "../convert/convert.js";
 import { type CalibrationOptions, convertCalibrated } from "../convert/calibrate/index.js";
-import { type ChunkSums, type EvaluateOptions, type Readout, type SnnEvaluation, evaluateSnn, finalizeEvaluation } from "../convert/evaluate.js";
+import type { ChunkSums, EvaluateOptions, Readout, SnnEvaluation } from "../convert/evaluate.js";
 import { SpikewasmError } from "../errors.js";
 import { type AnnGraph, annInputs, annMacs, annParams, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
@@ -15,7 +15,8 @@ import { type OnnxImport, importOnnx, requireConvertible } from "../onnx/import.
 import type { InputCoding } from "../sim/input.js";
 import type { SnnGraph } from "../ir/graph.js";
 import { connectionSparsity, parameterBytes } from "./metrics.js";
-import { type DnnSums, dnnPopulations, dnnRange, selectMeans } from "./dnn-sums.js";
+import type { DnnSums } from "./dnn-sums.js";
+import { EarlyDnn, type TestSet, evaluateFloatSnn, testPass } from "./test-pass.js";
 import { type RunStatic, finishRun } from "./run-sums.js";
 import { WASM_MAX_BYTES, planMemory } from "../sim/plan.js";
 import { fitBatch } from "../sim/fit-batch.js";
@@ -193,17 +194,6 @@ function protocolReport(o: RunOptions) {
   return p ? { name: p.name, reference: p.reference, settings: p.settings, sources: p.sources } : null;
 }
 
-/** Labelled test samples as the pipelines hold them. */
-interface TestSet { samples: Float32Array; labels: Int32Array; count: number }
-
-/** The float SNN's evaluation: over worker threads with `parallelEvaluate` (unless workers = 1), else on this thread. */
-export async function evaluateFloatSnn(snn: SnnGraph, test: TestSet, evOptions: EvaluateOptions, o: Pick<RunOptions, "workers" | "parallelEvaluate">): Promise<SnnEvaluation> {
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new SpikewasmError(`workers must be an integer >= 1, got ${o.workers}`);
-  return o.parallelEvaluate && o.workers !== 1
-    ? o.parallelEvaluate(snn, test.samples, test.labels, test.count, { ...evOptions, workers: o.workers })
-    : evaluateSnn(snn, test.samples, test.labels, test.count, evOptions);
-}
-
 /** The Loihi target on the first `loihiSamples` test samples at T = o.timesteps, next to the float SNN's evaluation `ev`. */
 export function runLoihiTarget(snn: SnnGraph, test: TestSet, ev: SnnEvaluation,
   o: Pick<RunOptions, "timesteps" | "rate" | "batch" | "workers" | "loihiSamples" | "onProgress" | "parallelEvaluateLoihi" | "loihiFlow" | "loihiConstants" | "loihiReset" | "loihiSubtractLayers">): Promise<TargetReport> {
@@ -309,61 +299,7 @@ export async function prepareRun(inp: RunInputs, o: RunOptions, onChecked?: (ann
   return { o, ann, snn, runner, n, populations, evOptions, static: stat };
 }
 
-/**
- * The DNN's test pass started over worker threads before the conversion (`parallelDnn`): sums of every DNN
- * layer (dnnPopulations), cut to the SNN's populations once they are known. Only when every thread gets
- * a batch at the run's batch size: the SNN's evaluation (at that batch or a smaller one from the memory
- * plan) then uses as many threads, the same pool.
- */
-class EarlyDnn {
-  private done = 0;
-  private constructor(readonly result: Promise<DnnSums>, private readonly abort: AbortController) {
-    result.catch(() => undefined); // awaited later; a failure meanwhile is not an unhandled rejection
-  }
-
-  /** Started for this run, or null (no parallelDnn, one thread, or fewer batches than threads). */
-  static start(ann: AnnGraph, test: TestSet, o: RunOptions): EarlyDnn | null {
-    if (!o.parallelDnn || o.workers === 1) return null;
-    const abort = new AbortController();
-    let early: EarlyDnn | null = null;
-    const result = o.parallelDnn(ann, dnnPopulations(ann), test.samples, test.labels, test.count,
-      { batch: o.batch ?? 32, workers: o.workers, signal: abort.signal, onProgress: (d) => { if (early) early.done = d; } });
-    return result ? (early = new EarlyDnn(result, abort)) : null;
-  }
-
-  /** Samples through the DNN so far. */
-  get samplesDone(): number { return this.done; }
-
-  /** Stops the pass (the run failed before its test pass) and waits until its threads have let go. */
-  async cancel(): Promise<void> {
-    this.abort.abort();
-    await this.result.catch(() => undefined);
-  }
-}
-
-/** The DNN and the float SNN over the test set: together over worker threads with `parallelRun`, else one after the other. */
-async function testPass(ctx: RunContext, test: TestSet, o: RunOptions, early: EarlyDnn | null): Promise<{ dnn: DnnSums; ev: SnnEvaluation }> {
-  if (early) {
-    // the DNN runs on the threads already; the SNN's tasks queue behind it on the same threads
-    const progress = (d: number, t: number) => o.onProgress?.("dnn+snn", early.samplesDone + d, 2 * t);
-    const [dnn, ev] = await Promise.allSettled([early.result, evaluateFloatSnn(ctx.snn, test, { ...ctx.evOptions, onProgress: progress }, o)]);
-    if (dnn.status === "rejected") throw dnn.reason;
-    if (ev.status === "rejected") throw ev.reason;
-    const selected = selectMeans(dnn.value, ctx.populations);
-    if (selected) return { dnn: selected, ev: ev.value };
-    // an SNN population the DNN's layers do not hold as such (not met by conversion today): its own DNN pass
-    return { dnn: await dnnRange(ctx, test, 0, test.count), ev: ev.value };
-  }
-  const batches = Math.ceil(test.count / (ctx.evOptions.batch ?? 32));
-  if (o.parallelRun && o.workers !== 1 && batches > 1) {
-    const r = await o.parallelRun(ctx.ann, ctx.snn, ctx.populations, test.samples, test.labels, test.count,
-      { ...ctx.evOptions, workers: o.workers, onProgress: (d, t) => o.onProgress?.("dnn+snn", d, t) });
-    return { dnn: r.dnn, ev: finalizeEvaluation(r.chunks) };
-  }
-  const dnn = await dnnRange(ctx, test, 0, test.count);
-  o.onProgress?.("dnn", test.count, test.count);
-  return { dnn, ev: await evaluateFloatSnn(ctx.snn, test, ctx.evOptions, o) };
-}
+export { evaluateFloatSnn };
 
 /** Runs the whole pipeline; returns the report (JSON-ready). */
 export async function runPipeline(inp: RunInputs, o: RunOptions) {
