@@ -146,19 +146,50 @@ export function resolveConvertOptions(o: ConvertOptions = {}): ResolvedConvertOp
   return r;
 }
 
-/** p-th percentile of the non-zero values (linear interpolation; max for p = 100); 1 when there are none. */
+/**
+ * p-th percentile of the non-zero values (linear interpolation; max for p = 100); 1 when there are none.
+ * A high percentile needs only the top of the values: a threshold t from a strided sample, then every
+ * non-zero value >= t is collected and the order statistics are taken among those. When at least r + 1
+ * values are >= t, the r + 1 largest of all are among them (ties at t included), so the result is the one
+ * of a selection over all values, bit for bit; otherwise (an unlucky sample) that selection is made.
+ */
 export function percentileNonZero(values: ArrayLike<number>, p: number): number {
   let m = 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) m++;
   if (m === 0) return 1;
-  const a = new Float64Array(m);
-  for (let i = 0, j = 0; i < values.length; i++) if (values[i] !== 0) a[j++] = values[i];
   const pos = (p / 100) * (m - 1);
   const lo = Math.floor(pos);
-  const vlo = select(a, lo);
-  const vhi = lo + 1 < m && pos > lo ? minFrom(a, lo + 1) : vlo;
+  const r = m - 1 - lo; // rank of the lo-th smallest from the top (0 = the largest)
+  const top = r < m / 32 && m >= 4096 ? topValues(values, m, r + 1) : null;
+  const a = top ?? new Float64Array(m);
+  if (!top) for (let i = 0, j = 0; i < values.length; i++) if (values[i] !== 0) a[j++] = values[i];
+  const k = a.length - 1 - r; // the lo-th smallest of all, as an index among `a`
+  const vlo = select(a, k);
+  const vhi = lo + 1 < m && pos > lo ? minFrom(a, k + 1) : vlo;
   const v = vlo + (vhi - vlo) * (pos - lo);
   return v > 0 ? v : 1;
+}
+
+/**
+ * Every non-zero value >= t, for a t below which, by a strided sample of 2,048 non-zero values, about twice
+ * `need` of the m non-zero values lie above; null when fewer than `need` are >= t.
+ */
+function topValues(values: ArrayLike<number>, m: number, need: number): Float64Array | null {
+  const S = 2048, stride = Math.max(1, Math.floor(m / S));
+  const sample: number[] = [];
+  for (let i = 0, nz = 0; i < values.length && sample.length < S; i++) {
+    const x = values[i];
+    if (x !== 0 && nz++ % stride === 0) sample.push(x);
+  }
+  sample.sort((x, y) => x - y);
+  const above = Math.min(sample.length, Math.ceil((2 * need * sample.length) / m) + 2);
+  const t = sample[sample.length - above];
+  let c = 0;
+  for (let i = 0; i < values.length; i++) { const x = values[i]; if (x !== 0 && x >= t) c++; }
+  if (c < need) return null;
+  const out = new Float64Array(c);
+  for (let i = 0, j = 0; i < values.length; i++) { const x = values[i]; if (x !== 0 && x >= t) out[j++] = x; }
+  return out;
 }
 
 /** k-th smallest value (Hoare quickselect, in place: afterwards a[k] holds it and a[k+1..] are >= it). */

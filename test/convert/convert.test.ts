@@ -199,6 +199,26 @@ describe("percentileNonZero (quickselect)", () => {
       expect(percentileNonZero(v, p)).toBeCloseTo(want, 12);
     }
   });
+
+  it("on large arrays (the top-values path) equals a selection over all values bit for bit, ties, negatives and a misleading sample included", () => {
+    const r = new Rng(8);
+    const exact = (v: ArrayLike<number>, p: number) => {
+      const nz = Float64Array.from(Array.from(v).filter((x) => x !== 0)).sort();
+      if (!nz.length) return 1;
+      const pos = (p / 100) * (nz.length - 1), lo = Math.floor(pos);
+      const vlo = nz[lo], vhi = lo + 1 < nz.length && pos > lo ? nz[lo + 1] : vlo, x = vlo + (vhi - vlo) * (pos - lo);
+      return x > 0 ? x : 1;
+    };
+    const cases: Float32Array[] = [
+      Float32Array.from({ length: 50_000 }, () => (r.uniform() < 0.6 ? 0 : Math.fround(r.uniform() * 3))), // ReLU-like
+      Float32Array.from({ length: 30_000 }, () => Math.round(r.uniform() * 8) / 2), // few distinct values: ties at any threshold
+      Float32Array.from({ length: 20_000 }, () => Math.fround(r.normal() * 2)), // negatives
+      // the largest values only at indices the 2,048-value stride skips, in ascending runs
+      Float32Array.from({ length: 40_960 }, (_, i) => (i % 20 === 7 ? 100 + i : (i % 997) / 10)),
+    ];
+    for (const [i, v] of cases.entries())
+      for (const p of [99.9, 99.99, 99, 97, 100, 50]) expect(percentileNonZero(v, p), `case ${i}, p ${p}`).toBe(exact(v, p));
+  });
 });
 
 describe("synapse τ beyond float32", () => {
