@@ -6,7 +6,7 @@
 import { type Command, Option } from "commander";
 import { join } from "node:path";
 import { evaluateDnnParallel, evaluateLoihiParallel, evaluateRunParallel, evaluateSnnParallel } from "../convert/parallel.js";
-import { warmPool } from "../convert/pool.js";
+import { shareArrays, warmPool } from "../convert/pool.js";
 import { checkAgainstModel, loadImages } from "../data/dataset.js";
 import { readDataFile } from "../data/files.js";
 import { SpikewasmError } from "../errors.js";
@@ -63,7 +63,9 @@ async function runCommand(modelArg: string | undefined, o: Record<string, unknow
   checkAgainstModel(test.images, test.labels, inShape.kind === "input" ? inShape.shape : [], test.dataFile, test.labelsFile, test.labelsDeclared);
   // under --protocol the preset sets these options; only flags given on the command line override it
   const given = <T>(key: string, value: T): T | undefined => (!o.protocol || cmd?.getOptionValueSource(key) === "cli" ? value : undefined);
-  const inputs = { model, modelFile, imported, test: test.input, calibration: { samples: cal.samples, count: cal.count, source: calFile } };
+  // shared once with the pool's threads: the DNN's and the SNN's evaluations then both use it without a copy each
+  const testInput = !o.queue && !o.shard && o.workers !== 1 ? { ...test.input, samples: shareArrays(test.input.samples), labels: shareArrays(test.input.labels) } : test.input;
+  const inputs = { model, modelFile, imported, test: testInput, calibration: { samples: cal.samples, count: cal.count, source: calFile } };
   const options = (progress: (stage: string, done: number, total: number) => void): RunOptions => ({
     timesteps: given("timesteps", o.timesteps) as number, batch: o.batch as number, workers: o.workers as number | undefined,
     coding: given("coding", o.coding as "current"), rate: given("rate", o.rate as number), seed: o.seed as number,
