@@ -37,8 +37,14 @@ function activate(a: Activation, x: number): number {
 
 /** A compiled ANN: call `run` on chunks of up to `batch` samples. */
 export interface AnnRunner {
-  /** every node's activations ([B][size], [C, H, W] order) or only the output's when `all` is false */
-  run(inputs: Float32Array, count: number, all: boolean): Activations;
+  /**
+   * Every node's activations ([B][size], [C, H, W] order) or only the output's when `all` is false. With
+   * `reuse` (the arrays a previous call returned), they are written into those arrays where they are large
+   * enough (views of their first count·size values), instead of new ones: fresh memory costs its page
+   * faults on first touch (on this project's VMs ~3.6 ms per MB, more than the pass), so a caller running
+   * chunk after chunk passes the previous chunk's result.
+   */
+  run(inputs: Float32Array, count: number, all: boolean, reuse?: Activations): Activations;
   /**
    * Effective multiply-accumulates per layer (those with a non-zero input) summed over every sample run
    * since the last reset, and that sample count; null for the TypeScript fallback.
@@ -75,7 +81,7 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
       macs.clear();
       samples = 0;
     },
-    run(x: Float32Array, count: number, all: boolean): Activations {
+    run(x: Float32Array, count: number, all: boolean, reuse?: Activations): Activations {
       const outId = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
       // the nodes kept: all of them, or the output (through flattens, which share their input's [C, H, W] data)
       const kept = new Set(all ? ann.nodes.map((n) => n.id) : [outId]);
@@ -84,8 +90,12 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
         if (n.kind === "flatten" && kept.has(n.id)) kept.add(n.input);
       }
       const out: Activations = new Map();
-      if (kept.has(plan.input.id)) out.set(plan.input.id, new Float32Array(count * plan.input.n));
-      for (const p of plan.pops) if (kept.has(p.id)) out.set(p.id, new Float32Array(count * p.n));
+      const array = (id: string, len: number) => {
+        const old = reuse?.get(id);
+        return old && old.length >= len ? old.subarray(0, len) : new Float32Array(len);
+      };
+      if (kept.has(plan.input.id)) out.set(plan.input.id, array(plan.input.id, count * plan.input.n));
+      for (const p of plan.pops) if (kept.has(p.id)) out.set(p.id, array(p.id, count * p.n));
       for (let s0 = 0; s0 < count; s0 += plan.batch) {
         const B = Math.min(plan.batch, count - s0);
         forwardChunk(plan, perms, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs, out, s0);

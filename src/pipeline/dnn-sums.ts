@@ -4,7 +4,7 @@
  * and a queue job (src/distributed/) compute for their ranges, and what finishRun reports from.
  */
 import type { AnnRunner } from "../ann/infer-wasm.js";
-import { argmax } from "../ann/infer.js";
+import { type Activations, argmax } from "../ann/infer.js";
 import { type AnnGraph, annShapes } from "../ir/ann.js";
 import { shapeSize } from "../ir/graph.js";
 import { ExactSums } from "../util/exact-sum.js";
@@ -34,9 +34,11 @@ export async function dnnRange(ctx: DnnContext, test: { samples: Float32Array; l
   const predictions = new Int32Array(count);
   const means = ctx.populations.map(({ id, size }) => ({ id, sums: new ExactSums(size) }));
   let correct = 0;
+  let buffers: Activations | undefined; // the first chunk's arrays, written again by every later chunk
   for (let s0 = 0; s0 < count; s0 += chunk) {
     const B = Math.min(chunk, count - s0), g0 = start + s0;
-    const acts = runner.run(test.samples.subarray(g0 * n, (g0 + B) * n), B, true);
+    const acts = runner.run(test.samples.subarray(g0 * n, (g0 + B) * n), B, true, buffers);
+    buffers ??= acts;
     predictions.set(argmax(acts.get(ann.output!)!, B), s0);
     for (let b = 0; b < B; b++) if (predictions[s0 + b] === test.labels[g0 + b]) correct++;
     zeros.add(acts);
