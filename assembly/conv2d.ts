@@ -16,7 +16,7 @@
 //   output channels of a group is one contiguous row for both the weights and the accumulator;
 //   Wt is f32[Cin][KH][KW][CoutG] (ONNX W is [Cout][CinG][KH][KW]).
 
-import { ROW_ADD, ROW_INT, ROW_SCALED, addRow2, addRow4, addRowInt2, addRowInt4, addRowOp } from "./rows";
+import { ROW_ADD, ROW_SCALED, addRowGroup, addRowOp } from "./rows";
 
 // ROW (rows.ts addRowOp) and wrapBits are constants at every call site: each specialisation is branch-free.
 // GROUP (a constant too, 1, 2 or 4): that many spikes at this position, the others' weights o2, o3, o4 bytes
@@ -46,9 +46,7 @@ import { ROW_ADD, ROW_INT, ROW_SCALED, addRow2, addRow4, addRowInt2, addRowInt4,
       let row = wc + <usize>((ky * kw + kx0) * coutG) * 4;
       let d = dst + <usize>((oy * outW + ox0) * outC + chanOff) * 4;
       for (let k = 0; k < nx; k++) {
-        if (GROUP == 4) { if (ROW == ROW_INT) addRowInt4(d, row, row + o2, row + o3, row + o4, coutG); else addRow4(d, row, row + o2, row + o3, row + o4, coutG); }
-        else if (GROUP == 2) { if (ROW == ROW_INT) addRowInt2(d, row, row + o2, coutG); else addRow2(d, row, row + o2, coutG); }
-        else addRowOp(ROW, wrapBits, d, row, a, coutG);
+        addRowGroup(ROW, wrapBits, GROUP, d, row, row + o2, row + o3, row + o4, a, coutG);
         row += wStep;
         d -= dStep;
       }
@@ -63,9 +61,7 @@ import { ROW_ADD, ROW_INT, ROW_SCALED, addRow2, addRow4, addRowInt2, addRowInt4,
       const ox = load<i32>(tx + <usize>(2 + 2 * k) * 4);
       const row = wc + <usize>((ky * kw + kx) * coutG) * 4;
       const d = dst + <usize>((oy * outW + ox) * outC + chanOff) * 4;
-      if (GROUP == 4) { if (ROW == ROW_INT) addRowInt4(d, row, row + o2, row + o3, row + o4, coutG); else addRow4(d, row, row + o2, row + o3, row + o4, coutG); }
-      else if (GROUP == 2) { if (ROW == ROW_INT) addRowInt2(d, row, row + o2, coutG); else addRow2(d, row, row + o2, coutG); }
-      else addRowOp(ROW, wrapBits, d, row, a, coutG);
+      addRowGroup(ROW, wrapBits, GROUP, d, row, row + o2, row + o3, row + o4, a, coutG);
     }
   }
   return ny * nx;

@@ -206,6 +206,18 @@ export const ROW_INT: i32 = 3;
   else addRow(dst, src, len);
 }
 
+/**
+ * GROUP (a constant: 1, 2 or 4) spikes' rows s1 … s4 added into dst in one pass, in that order, for ROW_ADD
+ * (f32) and ROW_INT (i32 modulo 2^32); GROUP 1 is addRowOp for any ROW (ROW_WRAP and ROW_SCALED only go one
+ * at a time). Used by the dense and convolution scatters (dense.ts spikeRows, conv2d.ts scatter).
+ */
+// @ts-ignore: decorator
+@inline export function addRowGroup(ROW: i32, wrapBits: i32, GROUP: i32, dst: usize, s1: usize, s2: usize, s3: usize, s4: usize, a: f32, len: i32): void {
+  if (GROUP == 4) { if (ROW == ROW_INT) addRowInt4(dst, s1, s2, s3, s4, len); else addRow4(dst, s1, s2, s3, s4, len); }
+  else if (GROUP == 2) { if (ROW == ROW_INT) addRowInt2(dst, s1, s2, len); else addRow2(dst, s1, s2, len); }
+  else addRowOp(ROW, wrapBits, dst, s1, a, len);
+}
+
 /** dst[k] += src[k] for k < len: adds a precomputed current (constant-current input) each step. */
 export function addInto(dst: usize, src: usize, len: i32): void {
   addRow(dst, src, len);
