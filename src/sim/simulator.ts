@@ -24,7 +24,8 @@ import { createReferenceKernels } from "../reference/index.js";
 import { ENCODE_MODE, type InputCoding, rngStates, toProbabilities } from "./input.js";
 import { type KernelPath, accumulateSpikes } from "./accumulate.js";
 import { type Backend, type Kernels, createWasmKernels } from "./kernels.js";
-import { type MemoryPlan, type PopulationPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "./plan.js";
+import { type MemoryPlan, type SourcePlan, WASM_MAX_BYTES, checkMemoryLimit, chwIndexOfMem, chwPermutation, planMemory } from "./plan.js";
+import { toChwOrder } from "./layouts.js";
 
 /** Options fixed when a Simulator is built. */
 export interface SimulatorOptions {
@@ -186,7 +187,6 @@ export class Simulator {
     const out = plan.pops[plan.output];
     // output counts and membranes per step (8 bytes a value), spikes per step of every population and the input
     checkMemory(`per-step records of ${T} steps × ${B} samples`, T * B * ((recordOut ? out.n * 8 : 0) + (plan.pops.length + 1) * 4), "lower -T (--timesteps), --pause or --batch");
-    const outPerm = perms[plan.output];
     const outCounts = new Int32Array(recordOut ? T * B * out.n : 0);
     const outMembrane = new Float32Array(recordOut ? T * B * out.n : 0);
     const spikesPerStep = plan.pops.map(() => new Int32Array(T * B));
@@ -235,23 +235,22 @@ export class Simulator {
       }
       if (recordOut) {
         const o = (t - 1) * B * out.n;
-        copyPermuted(I, out.total >> 2, outCounts, o, B, out.n, outPerm);
-        copyPermuted(F, out.v >> 2, outMembrane, o, B, out.n, outPerm);
+        copyChw(I, out.total >> 2, outCounts, o, B, out.n, out.memShape);
+        copyChw(F, out.v >> 2, outMembrane, o, B, out.n, out.memShape);
       }
     }
     const layers = plan.pops.map((p, pi): LayerRecord => {
-      const perm = perms[pi];
       const spikeCounts = new Int32Array(B * p.n);
-      copyPermuted(I, p.total >> 2, spikeCounts, 0, B, p.n, perm);
+      copyChw(I, p.total >> 2, spikeCounts, 0, B, p.n, p.memShape);
       // first-spike steps are read rarely ('first' readout, rasters): copied now in memory order (one memcpy),
       // put in [C, H, W] order when first read
       const firstRaw = recordFirst ? I.slice(p.first >> 2, (p.first >> 2) + B * p.n) : null;
-      let firstSpike: Int32Array | null = perm ? null : firstRaw;
+      let firstSpike: Int32Array | null = p.memShape.length === 3 ? null : firstRaw;
       return {
         id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts,
         get firstSpike() {
           if (!firstRaw) throw new SpikewasmError(`layer ${p.id}: first spikes were not recorded (run with recordFirstSpike: true, the default)`);
-          if (!firstSpike) copyPermuted(firstRaw, 0, (firstSpike = new Int32Array(B * p.n)), 0, B, p.n, perm);
+          if (!firstSpike) copyChw(firstRaw, 0, (firstSpike = new Int32Array(B * p.n)), 0, B, p.n, p.memShape);
           return firstSpike;
         },
         synapticEvents: events[pi], inputMacsPerStep: macs[pi], ...(trains ? { spikeTrain: trains[pi].finish() } : {}),
@@ -382,14 +381,10 @@ class SpikeRecorder {
   }
 }
 
-function copyPermuted<A extends Int32Array | Float32Array>(
-  src: A, srcIdx: number, dst: A, dstOff: number, B: number, n: number, perm: Int32Array | null,
-): void {
-  if (!perm) {
-    dst.set(src.subarray(srcIdx, srcIdx + B * n), dstOff);
-    return;
-  }
-  for (let b = 0; b < B; b++) for (let m = 0; m < n; m++) dst[dstOff + b * n + perm[m]] = src[srcIdx + b * n + m];
+/** B samples of a population's values (n each) from memory order into [C, H, W] order (toChwOrder; a copy for 1-D). */
+function copyChw<A extends Int32Array | Float32Array>(src: A, srcIdx: number, dst: A, dstOff: number, B: number, n: number, memShape: readonly number[]): void {
+  if (memShape.length !== 3) dst.set(src.subarray(srcIdx, srcIdx + B * n), dstOff);
+  else toChwOrder(src.subarray(srcIdx, srcIdx + B * n) as A, dst.subarray(dstOff, dstOff + B * n) as A, memShape[0], n / memShape[0], B);
 }
 
 

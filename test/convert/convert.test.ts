@@ -200,7 +200,7 @@ describe("percentileNonZero (quickselect)", () => {
     }
   });
 
-  it("on large arrays (the top-values path) equals a selection over all values bit for bit, ties, negatives and a misleading sample included", () => {
+  it("on large arrays (the top-values path) equals a selection over all values bit for bit, ties, negatives and samples that mislead both ways", () => {
     const r = new Rng(8);
     const exact = (v: ArrayLike<number>, p: number) => {
       const nz = Float64Array.from(Array.from(v).filter((x) => x !== 0)).sort();
@@ -213,8 +213,11 @@ describe("percentileNonZero (quickselect)", () => {
       Float32Array.from({ length: 50_000 }, () => (r.uniform() < 0.6 ? 0 : Math.fround(r.uniform() * 3))), // ReLU-like
       Float32Array.from({ length: 30_000 }, () => Math.round(r.uniform() * 8) / 2), // few distinct values: ties at any threshold
       Float32Array.from({ length: 20_000 }, () => Math.fround(r.normal() * 2)), // negatives
-      // the largest values only at indices the 2,048-value stride skips, in ascending runs
+      // the largest values only at indices the 2,048-value sample skips: the threshold comes out low, more is collected
       Float32Array.from({ length: 40_960 }, (_, i) => (i % 20 === 7 ? 100 + i : (i % 997) / 10)),
+      // the largest values exactly at the sampled indices (stride 20 of 40,960): the threshold comes out too high,
+      // fewer than r + 1 values reach it (7 < 42 at p = 99.9), and the full selection runs
+      Float32Array.from({ length: 40_960 }, (_, i) => (i % 20 === 0 ? 1000 + i : 1 + (i % 997) / 10)),
     ];
     for (const [i, v] of cases.entries())
       for (const p of [99.9, 99.99, 99, 97, 100, 50]) expect(percentileNonZero(v, p), `case ${i}, p ${p}`).toBe(exact(v, p));
