@@ -92,13 +92,16 @@ export async function evaluatePart(inp: RunInputs, o: RunOptions, range: SampleR
   const n = ctx.n;
   const onProgress = (d: number, t: number) => { p.onProgress?.(d, t); ctx.evOptions.onProgress?.(d, t); };
   // a queue job runs in this thread, yielding between batches; a shard spreads DNN and SNN over the local pool
-  const { dnn, chunks } = count === 0 || p.yieldBetween || p.workers === 1
-    ? { dnn: p.pass === "snn" ? null : await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween),
-      chunks: count === 0 ? [] : await evaluateChunkYielding(ctx, inp, range, p.yieldBetween ? p : { ...p, onProgress }) }
-    : p.pass === "snn" ? { dnn: null, chunks: await evaluateSnnChunksParallel(ctx.snn, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
-      { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress }) }
-    : await evaluateRunParallel(ctx.ann, ctx.snn, ctx.populations, inp.test.samples.subarray(start * n, (start + count) * n), inp.test.labels.subarray(start, start + count), count,
-      { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress });
+  let dnn: DnnSums | null = null, chunks: ChunkSums[] = [];
+  if (count === 0 || p.yieldBetween || p.workers === 1) {
+    if (p.pass !== "snn") dnn = await dnnRange(ctx, inp.test, start, count, p.yieldBetween ? ctx.static.options.batch as number : 256, p.yieldBetween);
+    if (count > 0) chunks = await evaluateChunkYielding(ctx, inp, range, p.yieldBetween ? p : { ...p, onProgress });
+  } else {
+    const x = inp.test.samples.subarray(start * n, (start + count) * n), y = inp.test.labels.subarray(start, start + count);
+    const eo = { ...ctx.evOptions, workers: p.workers, sampleOffset: start, onProgress };
+    if (p.pass === "snn") chunks = await evaluateSnnChunksParallel(ctx.snn, x, y, count, eo);
+    else ({ dnn, chunks } = await evaluateRunParallel(ctx.ann, ctx.snn, ctx.populations, x, y, count, eo));
+  }
   return {
     format: PART_FORMAT, spikewasm: VERSION, node: process.versions.node, fingerprint: p.fingerprint ?? runFingerprint(inp, o),
     shard: p.shard ?? null, samples: { start, count, total: inp.test.count }, seconds: (performance.now() - t0) / 1000, ...(p.pass ? { pass: p.pass } : {}),

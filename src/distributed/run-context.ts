@@ -2,19 +2,16 @@
  * A run's prepared context stored beside its inputs in Redis, so that queue workers take the coordinator's
  * converted network instead of preparing the run again: the import, the calibration pass, the conversion
  * and the post-training techniques (a `--tune` search among them) run once, in the coordinator. What a
- * worker rebuilds is cheap and deterministic: the imported model and the DNN runner.
+ * worker builds itself is cheap and deterministic: the imported model and the DNN runner, which it holds
+ * already for the run's DNN jobs.
  *
  * Stored with node:v8's serializer (the structured-clone format: every field and typed array of the graph
  * exactly as built), under the run's fingerprint; workers check it belongs to their spikewasm version.
  */
 import { deserialize, serialize } from "node:v8";
 import type { Redis } from "ioredis";
-import { createAnnRunner } from "../ann/infer-wasm.js";
 import type { EvaluateOptions } from "../convert/evaluate.js";
-import { shapeSize } from "../ir/graph.js";
-import { importOnnx, requireConvertible } from "../onnx/import.js";
-import type { RunContext, RunInputs, RunOptions } from "../pipeline/run.js";
-import { annShapes } from "../ir/ann.js";
+import type { RunContext, RunOptions } from "../pipeline/run.js";
 import { VERSION } from "../version.js";
 
 const key = (run: string) => `spikewasm:run:${run}:context`;
@@ -43,18 +40,16 @@ export async function storeRunContext(r: Redis, run: string, ctx: RunContext): P
 }
 
 /**
- * The context of `run` rebuilt from Redis for these inputs and options, or null when none is stored (a
- * coordinator of an earlier build, or expired): the caller then prepares the run itself.
+ * The context of `run` rebuilt from Redis for these options, with the imported model and DNN runner the
+ * caller already holds (`dnn`), or null when none is stored (a coordinator of an earlier build, or
+ * expired): the caller then prepares the run itself.
  */
-export async function loadRunContext(r: Redis, run: string, inputs: RunInputs, o: RunOptions): Promise<RunContext | null> {
+export async function loadRunContext(r: Redis, run: string, o: RunOptions, dnn: Pick<RunContext, "ann" | "runner" | "n">): Promise<RunContext | null> {
   const bytes = await r.getBuffer(key(run));
   if (!bytes) return null;
   const s = deserialize(bytes) as StoredContext;
   if (s.spikewasm !== VERSION) return null;
-  const ann = requireConvertible(inputs.imported ?? importOnnx(inputs.model, inputs.modelFile));
-  const n = shapeSize(annShapes(ann).get(ann.nodes[0].id)!);
   return {
-    o: { ...o, batch: s.batch }, ann, snn: s.snn, runner: await createAnnRunner(ann, 64), n, populations: s.populations,
-    evOptions: s.evOptions as EvaluateOptions, static: s.static,
+    o: { ...o, batch: s.batch }, ...dnn, snn: s.snn, populations: s.populations, evOptions: s.evOptions as EvaluateOptions, static: s.static,
   };
 }

@@ -64,10 +64,10 @@ export async function runWorker(target: RedisTarget, o: WorkerOptions = {}): Pro
   });
   const runs = recentCache<{ ctx: RunContext; inputs: Stored; simulator: Simulator }>(2);
   const contextFor = (run: string) => runs(run, async () => {
-    const { stored } = await inputsFor(run);
+    const { stored, dnn } = await inputsFor(run);
     // the coordinator's converted network when stored (run-context.ts), else the run prepared here
     const t0 = performance.now();
-    const taken = await loadRunContext(connection, run, stored.inputs, stored.options);
+    const taken = await loadRunContext(connection, run, stored.options, dnn);
     const ctx = taken ?? await prepareRun(stored.inputs, stored.options);
     log(`spikewasm worker ${process.pid}: run ${run.slice(0, 12)}: ${taken ? "took the coordinator's converted network" : "prepared the run (no stored network)"} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // one simulator for every job of the run (as a pool thread keeps one per evaluation), not one per job
