@@ -58,7 +58,7 @@ export async function evaluateSnnChunksParallel(snn: SnnGraph, samples: Float32A
   const base = { key: evaluationKey(), graph: shareArrays(snn), ...shareSet(samples, labels, count, n), total: count, progress: sharedProgress(),
     options: { ...o, batch, sampleOffset } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "snn", ...base, range }));
-  return runTasks<PoolTask, ChunkSums>(tasks, W, workerUrl,
+  return runTasks<PoolTask, ChunkSums>(tasks, workers, workerUrl,
     onProgress && { total: count, onProgress });
 }
 
@@ -81,7 +81,7 @@ export async function evaluateRunParallel(ann: AnnGraph, snn: SnnGraph, populati
   const base = { key: evaluationKey(), graph: shareArrays(snn), ann: shareArrays(ann), populations, ...shareSet(samples, labels, count, n), total: count,
     progress: sharedProgress(), options: { ...o, batch, sampleOffset } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "run", ...base, range }));
-  const parts = await runTasks<PoolTask, { dnn: DnnSumsPartials; snn: ChunkSums }>(tasks, W, workerUrl,
+  const parts = await runTasks<PoolTask, { dnn: DnnSumsPartials; snn: ChunkSums }>(tasks, workers, workerUrl,
     onProgress && { total: count, onProgress });
   const dnn = mergeDnnSums(parts.map(({ dnn: d }) => dnnSumsFromPartials({ ...d, start: d.start + sampleOffset }, "the DNN sums of")));
   return { dnn, chunks: parts.map((p) => p.snn) };
@@ -91,27 +91,26 @@ export async function evaluateRunParallel(ann: AnnGraph, snn: SnnGraph, populati
  * The DNN pass alone over the pool (dnnRange on tasks of whole batches), merged: equals dnnRange over the
  * whole set with these populations. A run starts it before its conversion (src/pipeline/run.ts), so the
  * threads take the DNN's share while the calling thread calibrates and converts; `signal` stops it.
- * Null (nothing started) with one thread, or with fewer batches than the pool's threads: a run's SNN
- * evaluation would then take fewer threads than the pool has, and the pool would restart under the DNN.
+ * Null (nothing started) with one thread, or a single batch.
  */
 export function evaluateDnnParallel(ann: AnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number,
   options: { batch?: number; workers?: number; workerUrl?: URL | string; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<DnnSums> | null {
   const { workers, workerUrl, onProgress, signal } = options;
   if (labels.length < count) throw new SpikewasmError(`${labels.length} labels for ${count} samples`);
   const batch = Math.max(1, Math.min(options.batch ?? 32, count));
-  const W = threadCount(workers, Number.MAX_SAFE_INTEGER);
-  if (W < 2 || Math.ceil(count / batch) < W) return null;
-  return dnnOverPool(ann, populations, samples, labels, count, batch, W, workerUrl, onProgress, signal);
+  const W = threadCount(workers, Math.ceil(count / batch));
+  if (W < 2) return null;
+  return dnnOverPool(ann, populations, samples, labels, count, batch, W, workers, workerUrl, onProgress, signal);
 }
 
 async function dnnOverPool(ann: AnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number, batch: number, W: number,
-  workerUrl: URL | string | undefined, onProgress: ((done: number, total: number) => void) | undefined, signal: AbortSignal | undefined): Promise<DnnSums> {
+  workers: number | undefined, workerUrl: URL | string | undefined, onProgress: ((done: number, total: number) => void) | undefined, signal: AbortSignal | undefined): Promise<DnnSums> {
   const input = ann.nodes[0];
   const n = input.kind === "input" ? shapeSize(input.shape) : samples.length / count;
   const base = { key: evaluationKey(), ann: shareArrays(ann), populations, inputSize: n, ...shareSet(samples, labels, count, n), total: count, progress: sharedProgress() };
   // one task per thread: the calling thread is busy converting meanwhile and could not hand out the next task
   const tasks = splitTasks(count, batch, W, 1).map((range): PoolTask => ({ kind: "dnn", ...base, range }));
-  const parts = await runTasks<PoolTask, DnnSumsPartials>(tasks, W, workerUrl, onProgress && { total: count, onProgress }, signal);
+  const parts = await runTasks<PoolTask, DnnSumsPartials>(tasks, workers, workerUrl, onProgress && { total: count, onProgress }, signal);
   return mergeDnnSums(parts.map((d) => dnnSumsFromPartials(d, "the DNN sums of")));
 }
 
@@ -128,6 +127,6 @@ export async function evaluateLoihiParallel(lg: LoihiGraph, samples: Float32Arra
   const base = { key: evaluationKey(), graph: shareArrays(lg), ...shareSet(samples, labels, count, lg.input.size), total: count, progress: sharedProgress(),
     options: { ...o, batch } };
   const tasks = splitTasks(count, batch, W).map((range): PoolTask => ({ kind: "loihi", ...base, range }));
-  return mergeLoihiEvaluations(await runTasks<PoolTask, LoihiEvaluation>(tasks, W, workerUrl,
+  return mergeLoihiEvaluations(await runTasks<PoolTask, LoihiEvaluation>(tasks, workers, workerUrl,
     onProgress && { total: count, onProgress }));
 }

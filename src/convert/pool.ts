@@ -94,16 +94,17 @@ export function sharedProgress(): Int32Array {
 
 /**
  * Runs the tasks of one evaluation (all holding the same `progress` array, sharedProgress()) on the pool
- * of `threads` threads (started, or restarted when the thread count or the worker code changes), in any
- * order; returns their results in task order. The tasks add finished samples to progress[DONE_SLOT],
+ * of threadCount(workers) threads — the same pool whatever the number of tasks, so an evaluation of few
+ * batches neither restarts it nor disturbs another evaluation's tasks (it is started, or restarted when
+ * `workers` or the worker code changes) — in any order; returns their results in task order. The tasks add finished samples to progress[DONE_SLOT],
  * reported through `onProgress` while they run. The first failed task's error is the evaluation's: it
  * sets progress[CANCELLED_SLOT], which the other tasks check before each batch, so they stop at once
  * (no thread is terminated; the pool serves the next evaluation as before). An aborted `signal` does the
  * same: running tasks stop at their next batch, queued ones return at once.
  */
-export async function runTasks<T extends { progress: Int32Array }, R>(tasks: T[], threads: number, workerUrl: URL | string | undefined,
+export async function runTasks<T extends { progress: Int32Array }, R>(tasks: T[], workers: number | undefined, workerUrl: URL | string | undefined,
   onProgress?: { total: number; onProgress: (done: number, total: number) => void }, signal?: AbortSignal): Promise<R[]> {
-  const piscina = await poolOf(threads, workerUrl);
+  const piscina = await poolOf(threadCount(workers, Number.MAX_SAFE_INTEGER), workerUrl);
   const shared = tasks[0].progress;
   // aborted: every task of the evaluation stops at its next check (a queued one as soon as it starts)
   const onAbort = () => Atomics.store(shared, CANCELLED_SLOT, 1);

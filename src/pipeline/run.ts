@@ -81,8 +81,7 @@ export interface RunOptions extends ConvertOptions, Pick<CalibrationOptions, "re
    * The DNN pass alone over worker threads (Node: evaluateDnnParallel from src/convert/parallel.ts, which
    * the CLI passes). Given, runPipeline starts it as soon as the inputs are checked, so that the threads
    * run the DNN over the test set while this thread calibrates and converts; the SNN follows on the same
-   * threads. Results are identical. It returns null where threads would not pay: one thread, or fewer
-   * batches than threads (then the SNN's evaluation might use fewer threads than the pool has).
+   * threads. Results are identical. It returns null where threads would not pay: one thread, or a single batch.
    */
   parallelDnn?: (ann: AnnGraph, populations: { id: string; size: number }[], samples: Float32Array, labels: Int32Array, count: number,
     o: { batch?: number; workers?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }) => Promise<DnnSums> | null;

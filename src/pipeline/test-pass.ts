@@ -23,9 +23,7 @@ export async function evaluateFloatSnn(snn: SnnGraph, test: TestSet, evOptions: 
 
 /**
  * The DNN's test pass started over worker threads before the conversion (`parallelDnn`): sums of every DNN
- * layer (dnnPopulations), cut to the SNN's populations once they are known. Only when every thread gets
- * a batch at the run's batch size: the SNN's evaluation (at that batch or a smaller one from the memory
- * plan) then uses as many threads, the same pool.
+ * layer (dnnPopulations), cut to the SNN's populations once they are known.
  */
 export class EarlyDnn {
   private done = 0;
@@ -33,7 +31,7 @@ export class EarlyDnn {
     result.catch(() => undefined); // awaited later; a failure meanwhile is not an unhandled rejection
   }
 
-  /** Started for this run, or null (no parallelDnn, one thread, or fewer batches than threads). */
+  /** Started for this run, or null (no parallelDnn, one thread, or a single batch). */
   static start(ann: AnnGraph, test: TestSet, o: RunOptions): EarlyDnn | null {
     if (!o.parallelDnn || o.workers === 1) return null;
     const abort = new AbortController();

@@ -206,9 +206,11 @@ describe("evaluateDnnParallel", () => {
     abort.abort();
     await expect(stopped).rejects.toThrow(/cancelled/);
     expect(means((await evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 8, workers: 2 }))!)).toEqual(means(serial));
-    // one thread, or fewer batches than threads: nothing started
+    // one thread, or a single batch: nothing started
     expect(evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 8, workers: 1 })).toBeNull();
-    expect(evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 32, workers: 3 })).toBeNull();
+    expect(evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 64, workers: 3 })).toBeNull();
+    // fewer batches than threads: two tasks on the pool of three, the same sums
+    expect(means((await evaluateDnnParallel(ann, all, test.samples, labels, 50, { batch: 32, workers: 3 }))!)).toEqual(means(serial));
   }, 60_000);
 });
 
