@@ -5,7 +5,7 @@ export { neuronStep } from "./neuron";
 export { denseSpikes, denseValues } from "./dense";
 export { conv2dSpikes, conv2dValues } from "./conv2d";
 export { poolSpikes, poolValues, maxPoolSpikes, maxPoolValues, countSpikes } from "./pool";
-export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues } from "./rows";
+export { addSpikes, addInto, addScaledInto, concatSpikes, concatValues, biasActivate } from "./rows";
 export { encodeSpikes } from "./encode";
 export { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, loihiStep } from "./loihi";
 export { loihiAccumulateSum, loihiConv2dSum, loihiDepthwiseSum, loihiStepIF } from "./loihi-fast";

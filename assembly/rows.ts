@@ -296,3 +296,29 @@ export function concatValues(
   }
   return <f64>nnz;
 }
+
+/**
+ * A DNN layer's activation (the ANN runner, src/ann/infer-wasm.ts): v[b·n + j] = act(acc[b·n + j] + bias[j]),
+ * + 0 without a bias, act ReLU (t > 0 ? t : 0, so NaN and −0 give +0) when `relu`, else none. One f32
+ * addition per value: the same float the host's double addition rounded to f32 gives (a sum of two f32 is
+ * rounded once either way).
+ */
+export function biasActivate(v: usize, acc: usize, bias: usize, hasBias: i32, batch: i32, n: i32, relu: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let b = 0; b < batch; b++) {
+    const o = <usize>(b * n) << 2;
+    for (let j = 0; j < n4; j += 4) {
+      const off = <usize>j << 2;
+      let t = f32x4.add(v128.load(acc + o + off), hasBias ? v128.load(bias + off) : zero);
+      if (relu) t = v128.and(t, f32x4.gt(t, zero));
+      v128.store(v + o + off, t);
+    }
+    for (let j = n4; j < n; j++) {
+      const off = <usize>j << 2;
+      let t = load<f32>(acc + o + off) + (hasBias ? load<f32>(bias + off) : <f32>0);
+      if (relu) t = t > 0 ? t : <f32>0;
+      store<f32>(v + o + off, t);
+    }
+  }
+}

@@ -35,6 +35,13 @@ function activate(a: Activation, x: number): number {
   return x < a.clip[0] ? a.clip[0] : x > a.clip[1] ? a.clip[1] : x;
 }
 
+/**
+ * The order `run` writes [C, H, W] activations in: "chw" (the graph's), or "memory", the runner's own
+ * channels-last order, which spares the transpose of every layer for a caller that does not care which
+ * neuron is where until the end (sums per neuron, zero counts; `memoryOrder` maps back).
+ */
+export type ActivationOrder = "chw" | "memory";
+
 /** A compiled ANN: call `run` on chunks of up to `batch` samples. */
 export interface AnnRunner {
   /**
@@ -44,7 +51,13 @@ export interface AnnRunner {
    * faults on first touch (on this project's VMs ~3.6 ms per MB, more than the pass), so a caller running
    * chunk after chunk passes the previous chunk's result.
    */
-  run(inputs: Float32Array, count: number, all: boolean, reuse?: Activations): Activations;
+  run(inputs: Float32Array, count: number, all: boolean, reuse?: Activations, order?: ActivationOrder): Activations;
+  /**
+   * For a node whose activations `run(…, "memory")` leaves in the runner's own (channels-last) order: the
+   * [C, H, W] index of each of its memory indices; null when that order is already [C, H, W] (1-D nodes,
+   * the input, the TypeScript fallback).
+   */
+  memoryOrder(id: string): Int32Array | null;
   /**
    * Effective multiply-accumulates per layer (those with a non-zero input) summed over every sample run
    * since the last reset, and that sample count; null for the TypeScript fallback.
@@ -55,7 +68,7 @@ export interface AnnRunner {
 
 /** Builds a WASM runner for the graph (TypeScript fallback for unsupported structures). */
 export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<AnnRunner> {
-  const fallback: AnnRunner = { run: (x, count) => inferAnn(ann, x, count), stats: () => null, resetStats: () => undefined };
+  const fallback: AnnRunner = { run: (x, count) => inferAnn(ann, x, count), memoryOrder: () => null, stats: () => null, resetStats: () => undefined };
   const g = mirror(ann);
   if (!g) return fallback;
   let plan: MemoryPlan;
@@ -74,14 +87,19 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
   const macs = new Map<string, number>();
   // the [C, H, W] permutation of the input, computed once (not per chunk)
   const perms = { input: chwPermutation(plan.input.shape) };
+  // memory index -> [C, H, W] index per node in channels-last memory (flattens share their input's data)
+  const orders = new Map<string, Int32Array>();
+  for (const p of plan.pops) { const perm = chwPermutation(p.memShape); if (perm) orders.set(p.id, perm); }
+  for (const n of ann.nodes) if (n.kind === "flatten" && orders.has(n.input)) orders.set(n.id, orders.get(n.input)!);
   let samples = 0;
   return {
+    memoryOrder: (id) => orders.get(id) ?? null,
     stats: () => ({ effectiveMacs: new Map(macs), samples }),
     resetStats: () => {
       macs.clear();
       samples = 0;
     },
-    run(x: Float32Array, count: number, all: boolean, reuse?: Activations): Activations {
+    run(x: Float32Array, count: number, all: boolean, reuse?: Activations, order: ActivationOrder = "chw"): Activations {
       const outId = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
       // the nodes kept: all of them, or the output (through flattens, which share their input's [C, H, W] data)
       const kept = new Set(all ? ann.nodes.map((n) => n.id) : [outId]);
@@ -98,10 +116,10 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
       for (const p of plan.pops) if (kept.has(p.id)) out.set(p.id, array(p.id, count * p.n));
       for (let s0 = 0; s0 < count; s0 += plan.batch) {
         const B = Math.min(plan.batch, count - s0);
-        forwardChunk(plan, perms, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs, out, s0);
+        forwardChunk(plan, perms, k, F, x.subarray(s0 * plan.input.n, (s0 + B) * plan.input.n), B, acts, pre, macs, out, s0, order);
         samples += B;
       }
-      for (const n of ann.nodes) if (n.kind === "flatten" && kept.has(n.id)) out.set(n.id, out.get(n.input)!); // same [C, H, W]-order data
+      for (const n of ann.nodes) if (n.kind === "flatten" && kept.has(n.id)) out.set(n.id, out.get(n.input)!); // the same data, in the same order
       if (!all) for (const id of [...out.keys()]) if (id !== outId) out.delete(id);
       return out;
     },
@@ -110,12 +128,12 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
 
 /**
  * One chunk of B <= plan.batch samples through the network; the activations of the nodes in `out` are
- * written, in [C, H, W] order, at sample s0 of their arrays.
+ * written, in [C, H, W] order (the input always; the others in memory order when asked), at sample s0 of their arrays.
  */
 function forwardChunk(
   plan: MemoryPlan, perms: { input: Int32Array | null }, k: Awaited<ReturnType<typeof createWasmKernels>>, F: Float32Array,
   x: Float32Array, B: number, acts: Map<string, Activation>, pre: { scale: number[]; shift: number[] } | undefined, macs: Map<string, number>,
-  out: Activations, s0: number,
+  out: Activations, s0: number, order: ActivationOrder,
 ): void {
   const inp = plan.input;
   // permutation tables rather than chwIndexOfMem's closure: the closure's % and / per element were
@@ -138,24 +156,24 @@ function forwardChunk(
       const src = s.from === -1 ? inp.values : plan.pops[s.from].v;
       macs.set(p.id, (macs.get(p.id) ?? 0) + accumulateValues(k, s, src, B, p.acc));
     }
-    activateInto(F, p.v >> 2, acc, p.bias ? p.bias >> 2 : -1, B, p.n, acts.get(p.id)!);
+    const a = acts.get(p.id)!;
+    if (a === "relu" || a === "none") k.biasActivate(p.v, p.acc, p.bias, p.bias ? 1 : 0, B, p.n, a === "relu" ? 1 : 0);
+    else clipInto(F, p.v >> 2, acc, p.bias ? p.bias >> 2 : -1, B, p.n, a);
     const dst = out.get(p.id)?.subarray(s0 * p.n, s0 * p.n + len);
     if (!dst) return;
     const v = p.v >> 2;
-    if (p.memShape.length !== 3) dst.set(F.subarray(v, v + len));
+    if (p.memShape.length !== 3 || order === "memory") dst.set(F.subarray(v, v + len));
     else toChwOrder(F.subarray(v, v + len), dst, p.memShape[0], p.n / p.memShape[0], B);
   });
 }
 
 /**
- * v[b][j] = activation(acc[b][j] + bias[j]) (bias 0 without one: the same float operations as before,
- * + 0 included), one loop per activation kind rather than a call per element.
+ * v[b][j] = clip(acc[b][j] + bias[j]) (bias 0 without one) for a clipped activation (ReLU6 and the like;
+ * ReLU and none run in the WASM kernel biasActivate), one loop rather than a call per element.
  */
-function activateInto(F: Float32Array, v: number, acc: number, bias: number, B: number, n: number, a: Activation): void {
+function clipInto(F: Float32Array, v: number, acc: number, bias: number, B: number, n: number, a: Activation): void {
   for (let b = 0; b < B; b++) {
     const o = b * n;
-    if (a === "relu") for (let j = 0; j < n; j++) { const t = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0); F[v + o + j] = t > 0 ? t : 0; }
-    else if (a === "none") for (let j = 0; j < n; j++) F[v + o + j] = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0);
-    else for (let j = 0; j < n; j++) F[v + o + j] = activate(a, F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0));
+    for (let j = 0; j < n; j++) F[v + o + j] = activate(a, F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0));
   }
 }

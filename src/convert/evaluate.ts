@@ -194,15 +194,7 @@ export async function evaluateChunk(snn: SnnGraph, samples: Float32Array, labels
         }
     }
     r.layers.forEach((l, i) => {
-      const sum = layers[i].spikeCountsSum, counts = l.spikeCounts, n = l.size;
-      let spikes = 0; // integer counts: the same sums as a reduce, in one pass without a callback per neuron
-      for (let b = 0; b < B; b++)
-        for (let j = 0; j < n; j++) {
-          const c = counts[b * n + j];
-          spikes += c;
-          sum[j] += c;
-        }
-      layers[i].spikes += spikes;
+      layers[i].spikes += l.addCountsPerNeuron(layers[i].spikeCountsSum);
       layers[i].synops += l.synapticEvents + l.inputMacsPerStep * T;
     });
     inputSpikes += r.inputSpikesPerStep.reduce((a, v) => a + v, 0);

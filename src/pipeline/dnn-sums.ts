@@ -29,28 +29,41 @@ export interface DnnContext {
 export async function dnnRange(ctx: DnnContext, test: { samples: Float32Array; labels: Int32Array }, start: number, count: number, chunk = 256,
   yieldBetween?: (done: number) => Promise<void> | void): Promise<DnnSums> {
   const { ann, runner, n } = ctx;
-  const zeros = new ZeroCounter(computeNodeIds(ann));
+  const zeroIds = computeNodeIds(ann);
+  const zeros = new ZeroCounter(zeroIds);
+  // the zeros of the summed layers are counted while summing (addRow), the others' by the counter
+  const counted = new Set(ctx.populations.map((p) => p.id).filter((id) => zeroIds.has(id)));
   runner.resetStats();
   const predictions = new Int32Array(count);
   const means = ctx.populations.map(({ id, size }) => ({ id, sums: new ExactSums(size) }));
+  // the activations in the runner's own order (no transpose per layer and chunk: a fifth of this pass) and
+  // the sums put in [C, H, W] order once at the end; a neuron's sum is its own, so they are the same.
+  // The output stays in its order for the predictions (argmax's first maximum).
+  const order = runner.memoryOrder(ann.output!) ? "chw" : "memory";
   let correct = 0;
   let buffers: Activations | undefined; // the first chunk's arrays, written again by every later chunk
   for (let s0 = 0; s0 < count; s0 += chunk) {
     const B = Math.min(chunk, count - s0), g0 = start + s0;
-    const acts = runner.run(test.samples.subarray(g0 * n, (g0 + B) * n), B, true, buffers);
+    const acts = runner.run(test.samples.subarray(g0 * n, (g0 + B) * n), B, true, buffers, order);
     buffers ??= acts;
     predictions.set(argmax(acts.get(ann.output!)!, B), s0);
     for (let b = 0; b < B; b++) if (predictions[s0 + b] === test.labels[g0 + b]) correct++;
-    zeros.add(acts);
+    zeros.add(acts, counted);
     for (const { id, sums } of means) {
       const a = acts.get(id)!;
-      for (let b = 0; b < B; b++) sums.addRow(a, b * sums.size);
+      let z = 0;
+      for (let b = 0; b < B; b++) z += sums.addRow(a, b * sums.size);
+      if (counted.has(id)) zeros.addCounted(z, B * sums.size);
     }
     if (yieldBetween) await yieldBetween(s0 + B);
   }
   const stats = runner.stats();
+  const chwMeans = order === "chw" ? means : means.map(({ id, sums }) => {
+    const perm = runner.memoryOrder(id);
+    return { id, sums: perm ? sums.permuted(perm) : sums };
+  });
   return { start, count, correct, predictions, zeros: zeros.zeros, all: zeros.all,
-    effectiveMacs: stats ? [...stats.effectiveMacs] : null, means };
+    effectiveMacs: stats ? [...stats.effectiveMacs] : null, means: chwMeans };
 }
 
 /**

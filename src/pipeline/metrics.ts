@@ -46,13 +46,18 @@ export class ZeroCounter {
   zeros = 0;
   all = 0;
   constructor(private readonly ids: Set<string>) {}
-  /** Adds one chunk's activations. */
-  add(acts: Activations): void {
+  /** Adds one chunk's activations (but those of `counted`, whose zeros the caller counts and adds with addCounted). */
+  add(acts: Activations, counted?: Set<string>): void {
     for (const [id, a] of acts) {
-      if (!this.ids.has(id)) continue;
+      if (!this.ids.has(id) || counted?.has(id)) continue;
       this.all += a.length;
       for (let i = 0; i < a.length; i++) if (a[i] === 0) this.zeros++;
     }
+  }
+  /** Adds a layer's zeros counted elsewhere (of `all` values). */
+  addCounted(zeros: number, all: number): void {
+    this.zeros += zeros;
+    this.all += all;
   }
   /** Fraction of zero outputs so far. */
   get sparsity(): number {

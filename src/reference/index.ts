@@ -13,7 +13,7 @@ import { loihiAccumulate, loihiAddSpikes, loihiConcatSpikes, loihiConv2dSpikes, 
 import { loihiAccumulateSum, loihiConv2dSum, loihiDepthwiseSum, loihiStepIF } from "./loihi-fast.js";
 import { neuronStep } from "./neuron.js";
 import { countSpikes, maxPoolSpikes, maxPoolValues, poolSpikes, poolValues } from "./pool.js";
-import { addInto, addScaledInto, addSpikes, concatSpikes, concatValues } from "./rows.js";
+import { addInto, addScaledInto, addSpikes, biasActivate, concatSpikes, concatValues } from "./rows.js";
 
 type Unbound<F> = F extends (h: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -40,6 +40,7 @@ export function createReferenceKernels(memory: { buffer: ArrayBufferLike }): Ker
     addSpikes: bind(h, addSpikes),
     addInto: bind(h, addInto),
     addScaledInto: bind(h, addScaledInto),
+    biasActivate: bind(h, biasActivate),
     concatSpikes: bind(h, concatSpikes),
     concatValues: bind(h, concatValues),
     encodeSpikes: bind(h, encodeSpikes),

@@ -72,3 +72,15 @@ export function concatValues(
   }
   return nnz;
 }
+
+/** v[b·n + j] = act(f32(acc[b·n + j] + bias[j])) (+ 0 without a bias), act ReLU (t > 0 ? t : 0) when relu, else none. */
+export function biasActivate(h: Heap, v: number, acc: number, bias: number, hasBias: number, batch: number, n: number, relu: number): void {
+  const F = h.f32;
+  for (let b = 0; b < batch; b++) {
+    const o = b * n;
+    for (let j = 0; j < n; j++) {
+      const t = f32(F[(acc >> 2) + o + j] + (hasBias ? F[(bias >> 2) + j] : 0));
+      F[(v >> 2) + o + j] = relu ? (t > 0 ? t : 0) : t;
+    }
+  }
+}

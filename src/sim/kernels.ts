@@ -59,6 +59,8 @@ export interface Kernels {
   addSpikes(spikes: number, counts: number, batch: number, n: number, scale: number, acc: number): number;
   addInto(dst: number, src: number, len: number): void;
   addScaledInto(dst: number, src: number, a: number, len: number): void;
+  /** a DNN layer's bias and ReLU (or no activation), for the ANN runner: v = act(acc + bias) */
+  biasActivate(v: number, acc: number, bias: number, hasBias: number, batch: number, n: number, relu: number): void;
   concatSpikes(
     spikes: number, counts: number, batch: number, nIn: number, cIn: number, cTot: number, cOff: number, nOut: number, scale: number, acc: number,
   ): number;
@@ -102,7 +104,7 @@ export interface Kernels {
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "neuronStep", "denseSpikes", "denseValues", "conv2dSpikes", "conv2dValues", "denseSpikesMasked", "conv2dSpikesMasked",
   "poolSpikes", "poolValues", "maxPoolSpikes", "maxPoolValues", "countSpikes",
-  "addSpikes", "addInto", "addScaledInto", "concatSpikes", "concatValues", "encodeSpikes",
+  "addSpikes", "addInto", "addScaledInto", "biasActivate", "concatSpikes", "concatValues", "encodeSpikes",
   "loihiAccumulate", "loihiConv2dSpikes", "loihiAddSpikes", "loihiConcatSpikes", "loihiStep",
   "loihiAccumulateSum", "loihiConv2dSum", "loihiDepthwiseSum", "loihiStepIF", "condStep",
 ];

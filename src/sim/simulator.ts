@@ -86,8 +86,14 @@ export interface LayerRecord {
   size: number;
   /** spikes of each sample at each step, [T][B] */
   spikesPerStep: Int32Array;
-  /** spikes of each neuron over the run, [B][size] */
-  spikeCounts: Int32Array;
+  /** spikes of each neuron over the run, [B][size] (put in [C, H, W] order when first read) */
+  readonly spikeCounts: Int32Array;
+  /**
+   * Adds each neuron's spikes over the run, summed over the batch, into `into[neuron]` ([C, H, W] order,
+   * `size` entries) and returns the layer's spikes: the sums of `spikeCounts` without reading it (no
+   * transpose of B·size counts; one permuted add per neuron).
+   */
+  addCountsPerNeuron(into: Float64Array): number;
   /** step (1..T) of each neuron's first spike, -1 if it never fired, [B][size] */
   firstSpike: Int32Array;
   /** spike-driven synaptic events (weight additions) into this layer, whole run and batch, recurrent ones included */
@@ -240,14 +246,28 @@ export class Simulator {
       }
     }
     const layers = plan.pops.map((p, pi): LayerRecord => {
-      const spikeCounts = new Int32Array(B * p.n);
-      copyChw(I, p.total >> 2, spikeCounts, 0, B, p.n, p.memShape);
-      // first-spike steps are read rarely ('first' readout, rasters): copied now in memory order (one memcpy),
-      // put in [C, H, W] order when first read
+      // spike counts and first-spike steps are copied now in memory order (one memcpy each) and put in
+      // [C, H, W] order when first read: an evaluation only sums the counts per neuron (addCountsPerNeuron)
+      const countsRaw = I.slice(p.total >> 2, (p.total >> 2) + B * p.n), perm = perms[pi], n = p.n;
+      let spikeCounts: Int32Array | null = perm ? null : countsRaw;
       const firstRaw = recordFirst ? I.slice(p.first >> 2, (p.first >> 2) + B * p.n) : null;
       let firstSpike: Int32Array | null = p.memShape.length === 3 ? null : firstRaw;
       return {
-        id: p.id, kind: p.kind, shape: p.shape, size: p.n, spikesPerStep: spikesPerStep[pi], spikeCounts,
+        id: p.id, kind: p.kind, shape: p.shape, size: n, spikesPerStep: spikesPerStep[pi],
+        get spikeCounts() {
+          if (!spikeCounts) copyChw(countsRaw, 0, (spikeCounts = new Int32Array(B * n)), 0, B, n, p.memShape);
+          return spikeCounts;
+        },
+        addCountsPerNeuron(into: Float64Array): number {
+          let spikes = 0; // integer counts: exact in any order
+          for (let m = 0; m < n; m++) {
+            let c = 0;
+            for (let b = 0; b < B; b++) c += countsRaw[b * n + m];
+            into[perm ? perm[m] : m] += c;
+            spikes += c;
+          }
+          return spikes;
+        },
         get firstSpike() {
           if (!firstRaw) throw new SpikewasmError(`layer ${p.id}: first spikes were not recorded (run with recordFirstSpike: true, the default)`);
           if (!firstSpike) copyChw(firstRaw, 0, (firstSpike = new Int32Array(B * p.n)), 0, B, p.n, p.memShape);

@@ -36,12 +36,43 @@ export class ExactSums {
     this.len[j] = i + 1;
   }
 
-  /** Adds values[offset + j] to element j for every j. */
-  addRow(values: ArrayLike<number>, offset = 0): void {
-    for (let j = 0; j < this.size; j++) {
-      const x = values[offset + j];
-      if (x !== 0) this.add(j, x);
+  /**
+   * Adds values[offset + j] to element j for every j. The common cases are inlined, with add's arithmetic:
+   * an element without partials takes x; one with one partial y keeps hi = x + y and, when that sum was
+   * rounded, its error lo (Fast2Sum on the larger first: lo is exact) below it. Returns how many of the
+   * values were zero (the DNN pass counts them for its sparsity).
+   */
+  addRow(values: Float32Array | Float64Array | Int32Array, offset = 0): number {
+    const len = this.len, size = this.size;
+    let zeros = 0;
+    for (let j = 0; j < size; j++) {
+      let x = values[offset + j];
+      if (x === 0) { zeros++; continue; }
+      const n = len[j];
+      if (n > 1) { this.add(j, x); continue; }
+      const p = this.p, base = j * this.width;
+      if (n === 0) { p[base] = x; len[j] = 1; continue; }
+      let y = p[base];
+      if (Math.abs(x) < Math.abs(y)) { const t = x; x = y; y = t; }
+      const hi = x + y, lo = y - (hi - x);
+      if (lo === 0) p[base] = hi;
+      else { p[base] = lo; p[base + 1] = hi; len[j] = 2; } // width >= 2 always
     }
+    return zeros;
+  }
+
+  /** These sums with element m moved to perm[m] (perm a permutation of 0..size-1). */
+  permuted(perm: Int32Array): ExactSums {
+    if (perm.length !== this.size) throw new Error(`ExactSums.permuted: ${perm.length} indices for ${this.size} elements`);
+    const out = new ExactSums(this.size), w = this.width;
+    out.width = w;
+    out.p = new Float64Array(this.size * w);
+    for (let m = 0; m < this.size; m++) {
+      const j = perm[m];
+      out.len[j] = this.len[m];
+      out.p.set(this.p.subarray(m * w, m * w + this.len[m]), j * w);
+    }
+    return out;
   }
 
   /** Adds every partial of `other` (same size) into this: the exact sum of both. */

@@ -17,6 +17,7 @@ import { importOnnx, requireConvertible } from "../../src/onnx/import.js";
 import { convertAnn } from "../../src/convert/convert.js";
 import { type DnnSums, dnnPopulations, dnnRange, selectMeans } from "../../src/pipeline/dnn-sums.js";
 import { planMemory } from "../../src/sim/plan.js";
+import { ExactSums } from "../../src/util/exact-sum.js";
 import { SpikewasmError } from "../../src/errors.js";
 import { type SnnGraph, shapeSize } from "../../src/ir/graph.js";
 import { randomGraph, randomInputs } from "../helpers/random-graph.js";
@@ -192,6 +193,15 @@ describe("evaluateDnnParallel", () => {
     expect(par).not.toBeNull();
     const serial = await dnnRange({ ann, runner, n: 784, populations: all }, { samples: test.samples, labels }, 0, 50);
     expect(means(par!)).toEqual(means(serial));
+    // dnnRange sums the runner's channels-last memory order and permutes once: neuron by neuron the sums of
+    // the [C, H, W] activations (conv layers included, so the permutation is not the identity)
+    const chw = runner.run(test.samples, 50, true);
+    expect(all.some((p) => runner.memoryOrder(p.id) !== null)).toBe(true);
+    for (const { id, sums } of serial.means) {
+      const a = chw.get(id)!, size = sums.size, want = new ExactSums(size);
+      for (let b = 0; b < 50; b++) for (let j = 0; j < size; j++) if (a[b * size + j] !== 0) want.add(j, a[b * size + j]);
+      expect(Array.from(sums.values()), id).toEqual(Array.from(want.values()));
+    }
     // an SNN with a folded pool has fewer populations: the cut equals the pass over them
     const { snn } = convertAnn(ann, runner.run(test.samples, 50, true), 50, { avgPool: "fold" });
     const pops = planMemory(snn, 1).pops.map((p) => ({ id: p.id, size: p.n }));

@@ -41,6 +41,12 @@ function expectIdentical(seed: number, w: SimResult, j: SimResult): void {
     const lj = j.layers[k];
     expect(Array.from(lw.spikesPerStep), at(`${lw.id} spikesPerStep`)).toEqual(Array.from(lj.spikesPerStep));
     expect(Array.from(lw.spikeCounts), at(`${lw.id} spikeCounts`)).toEqual(Array.from(lj.spikeCounts));
+    // the per-neuron sums an evaluation takes without reading spikeCounts (memory order, permuted): the same
+    const sums = new Float64Array(lw.size), want = new Float64Array(lw.size);
+    let spikes = 0;
+    lw.spikeCounts.forEach((c, i) => { want[i % lw.size] += c; spikes += c; });
+    expect(lw.addCountsPerNeuron(sums), at(`${lw.id} spikes`)).toBe(spikes);
+    expect(Array.from(sums), at(`${lw.id} counts per neuron`)).toEqual(Array.from(want));
     expect(Array.from(lw.firstSpike), at(`${lw.id} firstSpike`)).toEqual(Array.from(lj.firstSpike));
     expect(lw.synapticEvents, at(`${lw.id} synapticEvents`)).toBe(lj.synapticEvents);
     expect(lw.inputMacsPerStep, at(`${lw.id} inputMacsPerStep`)).toBe(lj.inputMacsPerStep);

@@ -66,4 +66,30 @@ describe("ExactSums", () => {
     expect(s.value(1)).toBe(reference(values));
     expect(s.value(0)).toBe(15);
   });
+
+  it("addRow keeps the same partials as add, element by element (its inlined cases included), and permuted moves whole elements", () => {
+    const r = new Rng(23);
+    const n = 64, rows = 400;
+    const byRow = new ExactSums(n), byAdd = new ExactSums(n);
+    const row = new Float32Array(n);
+    for (let k = 0; k < rows; k++) {
+      // zeros, exact additions, rounded ones (wide magnitudes) and cancellations
+      for (let j = 0; j < n; j++) {
+        const u = r.uniform();
+        row[j] = u < 0.3 ? 0 : u < 0.5 ? Math.fround(j % 7) : Math.fround((r.uniform() - 0.45) * 2 ** Math.floor(r.uniform() * 60 - 30));
+      }
+      if (k % 50 === 7) row[3] = -row[3];
+      byRow.addRow(row);
+      for (let j = 0; j < n; j++) if (row[j] !== 0) byAdd.add(j, row[j]);
+    }
+    for (let j = 0; j < n; j++) expect(byRow.partials(j)).toEqual(byAdd.partials(j));
+    expect(Math.max(...Array.from({ length: n }, (_, j) => byRow.partials(j).length))).toBeGreaterThan(2); // the general case ran too
+    const perm = Int32Array.from({ length: n }, (_, m) => (m * 5 + 3) % n);
+    const moved = byRow.permuted(perm);
+    for (let m = 0; m < n; m++) {
+      expect(moved.partials(perm[m])).toEqual(byRow.partials(m));
+      expect(moved.value(perm[m])).toBe(byRow.value(m));
+    }
+    expect(() => byRow.permuted(new Int32Array(3))).toThrow(/3 indices for 64 elements/);
+  });
 });
