@@ -7,6 +7,9 @@
  *       test images as regular spike trains, T = 64 coding steps + the latency
  *   (d) converted MNIST models (MLP, LeNet with average pooling, CNN with BN and max pooling; bench/models.ts):
  *       SNN ms per image at T = 64, kernel chosen by density and the masked path forced; the whole `run` with 1 and 2 workers
+ *   (e) CIFAR-shaped VGG-11 and ResNet-18 (bench/cifar-nets.ts, random weights), T = 64, batch 8, one run each
+ *   the whole `run` through the Redis queue with 1 and 2 worker processes (bench/queue-row.ts; skipped, with
+ *       the reason, without a redis-server)
  *   kernels alone: neuronStep (IF and LIF) and denseSpikes with weights in cache and streaming.
  * Figures: synaptic events per second (weight additions), neuron updates per second, wall time; the
  * median of several repetitions after a warm-up run. Timings are measured here, never asserted in tests.
@@ -27,6 +30,8 @@ import { LoihiEngine } from "../src/loihi/engine.js";
 import { quantizeGraph } from "../src/loihi/quantize.js";
 import { importOnnx, requireConvertible } from "../src/onnx/import.js";
 import { convertedModel, wholeRun } from "./models.js";
+import { measure, resnet18, vgg11 } from "./cifar-nets.js";
+import { queueRow } from "./queue-row.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -181,7 +186,13 @@ async function main(): Promise<void> {
       const m = await convertedModel(label, model, nImages, quick ? 1 : 3, path);
       log({ ...m, backend: "wasm", batch: 32 });
     }
+  for (const [name, make] of [["VGG-11", vgg11], ["ResNet-18", resnet18]] as const) {
+    const m = await measure(name, make(), quick ? 2 : 8, 64);
+    log({ bench: `(e) ${name}, CIFAR-shaped, random weights, current input, T=64`, backend: "wasm", batch: m.batch, seconds: m.seconds, events: m.events,
+      neuronUpdates: m.neuronUpdates, note: `${m.msPerImage.toFixed(0)} ms/image, ${(m.eventsPerImage / 1e9).toFixed(2)} G events/image, rate ${m.rate.toFixed(3)}` });
+  }
   const whole = wholeRun(quick ? 256 : 1000, quick ? 1 : 3);
+  const queued = await queueRow(quick ? 1000 : 10000, quick ? 1 : 3);
   const planA = (await Simulator.create(a, { batch: 1 })).plan;
   const ratio = planA.stateBytes / planA.parameterBytes;
 
@@ -202,6 +213,10 @@ async function main(): Promise<void> {
     `WASM / TS reference speed-up at batch 1: (a) ${speed("(a)")}×, (b) ${speed("(b)")}×.`,
     `Whole \`spikewasm run\` of the bundled CNN, first ${quick ? 256 : 1000} test images, T = 64, process wall time: ` +
       `${whole.one.toFixed(1)} s with 1 worker, ${whole.two.toFixed(1)} s with 2 (speed-up ${(whole.one / whole.two).toFixed(2)}×; median of ${quick ? 1 : 3}, interleaved).`,
+    typeof queued === "string" ? `The queue's row was skipped: ${queued}.` :
+      `Whole \`spikewasm run\` of the bundled CNN, first ${quick ? 1000 : 10000} test images, T = 64, \`--target ncs2\`, wall time (median of ${quick ? 1 : 3}, interleaved): ` +
+      `one process on 1 thread ${queued.oneThread.toFixed(1)} s; \`--queue\` (local redis-server) with 1 worker ${queued.oneWorker.toFixed(1)} s ` +
+      `(${(100 * (queued.oneWorker / queued.oneThread - 1)).toFixed(1)} % over one thread), with 2 workers ${queued.twoWorkers.toFixed(1)} s (${(queued.oneWorker / queued.twoWorkers).toFixed(2)}× one worker).`,
     `Memory of (a) at batch 1: ${planA.parameterBytes} bytes of weights, ${planA.stateBytes} bytes of engine buffers ` +
       `(${(100 * ratio).toFixed(2)}% of the weights).`,
   ].join("\n");
