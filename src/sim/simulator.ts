@@ -91,7 +91,8 @@ export interface LayerRecord {
   /**
    * Adds each neuron's spikes over the run, summed over the batch, into `into[neuron]` ([C, H, W] order,
    * `size` entries) and returns the layer's spikes: the sums of `spikeCounts` without reading it (no
-   * transpose of B·size counts; one permuted add per neuron).
+   * transpose of B·size counts; one permuted add per neuron). Not enumerable: a record compares, spreads
+   * and serialises as its data.
    */
   addCountsPerNeuron(into: Float64Array): number;
   /** step (1..T) of each neuron's first spike, -1 if it never fired, [B][size] */
@@ -252,21 +253,21 @@ export class Simulator {
       let spikeCounts: Int32Array | null = perm ? null : countsRaw;
       const firstRaw = recordFirst ? I.slice(p.first >> 2, (p.first >> 2) + B * p.n) : null;
       let firstSpike: Int32Array | null = p.memShape.length === 3 ? null : firstRaw;
-      return {
+      const addCountsPerNeuron = (into: Float64Array): number => {
+        let spikes = 0; // integer counts: exact in any order
+        for (let m = 0; m < n; m++) {
+          let c = 0;
+          for (let b = 0; b < B; b++) c += countsRaw[b * n + m];
+          into[perm ? perm[m] : m] += c;
+          spikes += c;
+        }
+        return spikes;
+      };
+      const record = {
         id: p.id, kind: p.kind, shape: p.shape, size: n, spikesPerStep: spikesPerStep[pi],
         get spikeCounts() {
           if (!spikeCounts) copyChw(countsRaw, 0, (spikeCounts = new Int32Array(B * n)), 0, B, n, p.memShape);
           return spikeCounts;
-        },
-        addCountsPerNeuron(into: Float64Array): number {
-          let spikes = 0; // integer counts: exact in any order
-          for (let m = 0; m < n; m++) {
-            let c = 0;
-            for (let b = 0; b < B; b++) c += countsRaw[b * n + m];
-            into[perm ? perm[m] : m] += c;
-            spikes += c;
-          }
-          return spikes;
         },
         get firstSpike() {
           if (!firstRaw) throw new SpikewasmError(`layer ${p.id}: first spikes were not recorded (run with recordFirstSpike: true, the default)`);
@@ -275,6 +276,8 @@ export class Simulator {
         },
         synapticEvents: events[pi], inputMacsPerStep: macs[pi], ...(trains ? { spikeTrain: trains[pi].finish() } : {}),
       };
+      // a method, not data: not enumerable, so records still compare, spread and serialise as their data
+      return Object.defineProperty(record, "addCountsPerNeuron", { value: addCountsPerNeuron, enumerable: false }) as LayerRecord;
     });
     return {
       steps: T, batch: B, coding, inputSpikesPerStep, layers,
