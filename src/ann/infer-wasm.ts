@@ -101,7 +101,7 @@ export async function createAnnRunner(ann: AnnGraph, batch: number): Promise<Ann
     },
     run(x: Float32Array, count: number, all: boolean, reuse?: Activations, order: ActivationOrder = "chw"): Activations {
       const outId = ann.output ?? ann.nodes[ann.nodes.length - 1].id;
-      // the nodes kept: all of them, or the output (through flattens, which share their input's [C, H, W] data)
+      // the nodes kept: all of them, or the output (through flattens, which share their input's data)
       const kept = new Set(all ? ann.nodes.map((n) => n.id) : [outId]);
       for (let i = ann.nodes.length - 1; i >= 0; i--) {
         const n = ann.nodes[i];
