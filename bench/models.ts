@@ -53,7 +53,9 @@ export async function convertedModel(label: string, model: string, n: number, re
         if (best === labels[s0 + b]) correct++;
       }
       for (const l of res.layers) {
-        spikes += l.spikeCounts.reduce((a, x) => a + x, 0);
+        // the spikes per step and sample, as the evaluation of `run` reads them (reading spikeCounts would
+        // put every layer's counts in [C, H, W] order, which the evaluation no longer does)
+        for (let i = 0; i < l.spikesPerStep.length; i++) spikes += l.spikesPerStep[i];
         events += l.synapticEvents;
       }
     }
