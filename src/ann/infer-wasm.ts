@@ -29,11 +29,6 @@ function mirror(ann: AnnGraph): SnnGraph | null {
   return { nodes, output: ann.output };
 }
 
-function activate(a: Activation, x: number): number {
-  if (a === "none") return x;
-  if (a === "relu") return x > 0 ? x : 0;
-  return x < a.clip[0] ? a.clip[0] : x > a.clip[1] ? a.clip[1] : x;
-}
 
 /**
  * The order `run` writes [C, H, W] activations in: "chw" (the graph's), or "memory", the runner's own
@@ -158,7 +153,7 @@ function forwardChunk(
     }
     const a = acts.get(p.id)!;
     if (a === "relu" || a === "none") k.biasActivate(p.v, p.acc, p.bias, p.bias ? 1 : 0, B, p.n, a === "relu" ? 1 : 0);
-    else clipInto(F, p.v >> 2, acc, p.bias ? p.bias >> 2 : -1, B, p.n, a);
+    else clipInto(F, p.v >> 2, acc, p.bias ? p.bias >> 2 : -1, B, p.n, a.clip);
     const dst = out.get(p.id)?.subarray(s0 * p.n, s0 * p.n + len);
     if (!dst) return;
     const v = p.v >> 2;
@@ -171,9 +166,12 @@ function forwardChunk(
  * v[b][j] = clip(acc[b][j] + bias[j]) (bias 0 without one) for a clipped activation (ReLU6 and the like;
  * ReLU and none run in the WASM kernel biasActivate), one loop rather than a call per element.
  */
-function clipInto(F: Float32Array, v: number, acc: number, bias: number, B: number, n: number, a: Activation): void {
+function clipInto(F: Float32Array, v: number, acc: number, bias: number, B: number, n: number, [lo, hi]: readonly [number, number]): void {
   for (let b = 0; b < B; b++) {
     const o = b * n;
-    for (let j = 0; j < n; j++) F[v + o + j] = activate(a, F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0));
+    for (let j = 0; j < n; j++) {
+      const x = F[acc + o + j] + (bias >= 0 ? F[bias + j] : 0);
+      F[v + o + j] = x < lo ? lo : x > hi ? hi : x;
+    }
   }
 }

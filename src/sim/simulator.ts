@@ -250,9 +250,8 @@ export class Simulator {
       // spike counts and first-spike steps are copied now in memory order (one memcpy each) and put in
       // [C, H, W] order when first read: an evaluation only sums the counts per neuron (addCountsPerNeuron)
       const countsRaw = I.slice(p.total >> 2, (p.total >> 2) + B * p.n), perm = perms[pi], n = p.n;
-      let spikeCounts: Int32Array | null = perm ? null : countsRaw;
-      const firstRaw = recordFirst ? I.slice(p.first >> 2, (p.first >> 2) + B * p.n) : null;
-      let firstSpike: Int32Array | null = p.memShape.length === 3 ? null : firstRaw;
+      const spikeCounts = chwWhenRead(countsRaw, B, n, p.memShape);
+      const firstSpike = recordFirst ? chwWhenRead(I.slice(p.first >> 2, (p.first >> 2) + B * n), B, n, p.memShape) : null;
       const addCountsPerNeuron = (into: Float64Array): number => {
         let spikes = 0; // integer counts: exact in any order
         for (let m = 0; m < n; m++) {
@@ -265,14 +264,10 @@ export class Simulator {
       };
       const record = {
         id: p.id, kind: p.kind, shape: p.shape, size: n, spikesPerStep: spikesPerStep[pi],
-        get spikeCounts() {
-          if (!spikeCounts) copyChw(countsRaw, 0, (spikeCounts = new Int32Array(B * n)), 0, B, n, p.memShape);
-          return spikeCounts;
-        },
+        get spikeCounts() { return spikeCounts(); },
         get firstSpike() {
-          if (!firstRaw) throw new SpikewasmError(`layer ${p.id}: first spikes were not recorded (run with recordFirstSpike: true, the default)`);
-          if (!firstSpike) copyChw(firstRaw, 0, (firstSpike = new Int32Array(B * p.n)), 0, B, p.n, p.memShape);
-          return firstSpike;
+          if (!firstSpike) throw new SpikewasmError(`layer ${p.id}: first spikes were not recorded (run with recordFirstSpike: true, the default)`);
+          return firstSpike();
         },
         synapticEvents: events[pi], inputMacsPerStep: macs[pi], ...(trains ? { spikeTrain: trains[pi].finish() } : {}),
       };
@@ -402,6 +397,15 @@ class SpikeRecorder {
   finish(): SpikeTrain {
     return { offsets: this.offsets, indices: this.indices.slice(0, this.offsets[this.slices]) };
   }
+}
+
+/** B samples of a population's values in memory order, put in [C, H, W] order on the first call (the array itself for 1-D). */
+function chwWhenRead(raw: Int32Array, B: number, n: number, memShape: readonly number[]): () => Int32Array {
+  let chw: Int32Array | null = memShape.length === 3 ? null : raw;
+  return () => {
+    if (!chw) copyChw(raw, 0, (chw = new Int32Array(B * n)), 0, B, n, memShape);
+    return chw;
+  };
 }
 
 /** B samples of a population's values (n each) from memory order into [C, H, W] order (toChwOrder; a copy for 1-D). */
